@@ -1,0 +1,277 @@
+/**
+ * The graph builder: typed tensor handles with static shapes, checked as the graph is built.
+ *
+ * Emitters call methods named after what they compute (`matmul`, `softmax`, `reshape`); each
+ * method checks its operands' shapes and fails with a message naming the layer and block being
+ * emitted, so a wrong emitter is caught at compile time, not by the runtime.
+ */
+import { normalValues } from './init';
+import type { AttrValue, DType, Graph, InitScheme, Initializer, OpNode, Tensor } from './ir';
+import { numel } from './ir';
+
+/** A shape mismatch found while building, with the scope that caused it. */
+export class ShapeError extends Error {
+  constructor(scope: string, message: string) {
+    super(scope ? `${scope}: ${message}` : message);
+    this.name = 'ShapeError';
+  }
+}
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+/** Numpy-style broadcasting of two static shapes, or null when they do not broadcast. */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | null {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return null;
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+const normAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+
+/** Builds one graph. Not reusable: call `finish()` once. */
+export class GraphBuilder {
+  private readonly nodes: OpNode[] = [];
+  private readonly inits: Initializer[] = [];
+  private readonly ins: Tensor[] = [];
+  private readonly outs: Tensor[] = [];
+  private readonly names = new Set<string>();
+  private readonly scopes: string[] = [];
+  private counter = 0;
+
+  constructor(
+    readonly name: string,
+    /** Seed of every weight stream. */
+    readonly seed: number,
+  ) {}
+
+  /** Runs `fn` with `label` pushed onto the scope shown in errors and recorded on nodes. */
+  scope<R>(label: string, fn: () => R): R {
+    this.scopes.push(label);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** The current scope, e.g. "layer 1 · softmax_attention". */
+  get currentScope(): string {
+    return this.scopes.join(' · ');
+  }
+
+  private fail(message: string): never {
+    throw new ShapeError(this.currentScope, message);
+  }
+
+  private fresh(hint: string): string {
+    let name: string;
+    do name = `${hint}_${this.counter++}`; while (this.names.has(name));
+    this.names.add(name);
+    return name;
+  }
+
+  private claim(name: string): string {
+    if (this.names.has(name)) this.fail(`the tensor name "${name}" is used twice`);
+    this.names.add(name);
+    return name;
+  }
+
+  private op(op: string, inputs: Tensor[], outDtype: DType, outShape: number[], attrs: Record<string, AttrValue> = {}): Tensor {
+    if (outShape.some((d) => !Number.isInteger(d) || d <= 0)) this.fail(`${op} would give the invalid shape ${fmt(outShape)}`);
+    const out: Tensor = { name: this.fresh(op.toLowerCase()), dtype: outDtype, shape: outShape };
+    this.nodes.push({ op, inputs, outputs: [out], attrs, scope: this.currentScope });
+    return out;
+  }
+
+  // ── graph interface ────────────────────────────────────────────────────────────────────────
+
+  /** Declares a graph input. */
+  input(name: string, dtype: DType, shape: number[]): Tensor {
+    const t: Tensor = { name: this.claim(name), dtype, shape };
+    this.ins.push(t);
+    return t;
+  }
+
+  /** Declares `t` as a graph output under `name` (renamed through Identity). */
+  output(t: Tensor, name: string): Tensor {
+    const out: Tensor = { name: this.claim(name), dtype: t.dtype, shape: t.shape };
+    this.nodes.push({ op: 'Identity', inputs: [t], outputs: [out], attrs: {}, scope: this.currentScope });
+    this.outs.push(out);
+    return out;
+  }
+
+  /** A learnable float32 weight named `name`, initialised by `init` from its own seeded stream. */
+  param(name: string, shape: number[], init: InitScheme): Tensor {
+    const n = numel(shape);
+    let data: Float32Array;
+    if (init.kind === 'normal') data = normalValues(this.seed, name, n, init.std);
+    else if (init.kind === 'constant') data = new Float32Array(n).fill(init.value);
+    else this.fail(`param "${name}" needs a normal or constant initialiser`);
+    return this.store(name, 'float32', shape, data, init, true);
+  }
+
+  /** A constant tensor with given values (index tables, scalars). */
+  constant(hint: string, dtype: DType, shape: number[], values: ArrayLike<number>): Tensor {
+    const n = numel(shape);
+    if (values.length !== n) this.fail(`constant "${hint}" has ${values.length} values for shape ${fmt(shape)}`);
+    const data =
+      dtype === 'float32' ? Float32Array.from(values)
+      : dtype === 'int64' ? BigInt64Array.from(Array.from(values, (v) => BigInt(v)))
+      : Uint8Array.from(values);
+    return this.store(this.fresh(hint), dtype, shape, data, { kind: 'data' }, false, true);
+  }
+
+  /** A float32 scalar constant (shape []). */
+  scalar(value: number): Tensor {
+    return this.constant('scalar', 'float32', [], [value]);
+  }
+
+  private store(name: string, dtype: DType, shape: number[], data: Initializer['data'], init: InitScheme, trainable: boolean, claimed = false): Tensor {
+    const tensor: Tensor = { name: claimed ? name : this.claim(name), dtype, shape };
+    this.inits.push({ tensor, data, init, trainable, scope: this.currentScope });
+    return tensor;
+  }
+
+  // ── element-wise ───────────────────────────────────────────────────────────────────────────
+
+  private binary(op: string, a: Tensor, b: Tensor, outDtype?: DType): Tensor {
+    if (a.dtype !== b.dtype) this.fail(`${op} needs operands of one type, got ${a.dtype} and ${b.dtype}`);
+    const shape = broadcastShapes(a.shape, b.shape);
+    if (!shape) this.fail(`${op} cannot broadcast ${fmt(a.shape)} with ${fmt(b.shape)}`);
+    return this.op(op, [a, b], outDtype ?? a.dtype, shape);
+  }
+
+  add(a: Tensor, b: Tensor): Tensor { return this.binary('Add', a, b); }
+  sub(a: Tensor, b: Tensor): Tensor { return this.binary('Sub', a, b); }
+  mul(a: Tensor, b: Tensor): Tensor { return this.binary('Mul', a, b); }
+  div(a: Tensor, b: Tensor): Tensor { return this.binary('Div', a, b); }
+  max(a: Tensor, b: Tensor): Tensor { return this.binary('Max', a, b); }
+  greaterOrEqual(a: Tensor, b: Tensor): Tensor { return this.binary('GreaterOrEqual', a, b, 'bool'); }
+
+  private unary(op: string, x: Tensor): Tensor {
+    if (x.dtype !== 'float32') this.fail(`${op} needs float32, got ${x.dtype}`);
+    return this.op(op, [x], x.dtype, [...x.shape]);
+  }
+
+  erf(x: Tensor): Tensor { return this.unary('Erf', x); }
+  log(x: Tensor): Tensor { return this.unary('Log', x); }
+  sqrt(x: Tensor): Tensor { return this.unary('Sqrt', x); }
+  neg(x: Tensor): Tensor { return this.unary('Neg', x); }
+
+  /** Where(cond, x, y) with broadcasting over all three. */
+  where(cond: Tensor, x: Tensor, y: Tensor): Tensor {
+    if (cond.dtype !== 'bool') this.fail(`Where needs a bool condition, got ${cond.dtype}`);
+    if (x.dtype !== y.dtype) this.fail(`Where needs branches of one type, got ${x.dtype} and ${y.dtype}`);
+    const xy = broadcastShapes(x.shape, y.shape);
+    const shape = xy && broadcastShapes(cond.shape, xy);
+    if (!shape) this.fail(`Where cannot broadcast ${fmt(cond.shape)}, ${fmt(x.shape)}, ${fmt(y.shape)}`);
+    return this.op('Where', [cond, x, y], x.dtype, shape);
+  }
+
+  // ── linear algebra and shape ───────────────────────────────────────────────────────────────
+
+  /** Batched matrix product with numpy semantics: [..., n, k] × [..., k, m] → [..., n, m]. */
+  matmul(a: Tensor, b: Tensor): Tensor {
+    if (a.shape.length < 2 || b.shape.length < 2) this.fail(`MatMul needs rank ≥ 2, got ${fmt(a.shape)} × ${fmt(b.shape)}`);
+    const [n, k] = a.shape.slice(-2) as [number, number];
+    const [k2, m] = b.shape.slice(-2) as [number, number];
+    if (k !== k2) this.fail(`MatMul inner dimensions differ: ${fmt(a.shape)} × ${fmt(b.shape)}`);
+    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    if (!batch) this.fail(`MatMul cannot broadcast batch dimensions of ${fmt(a.shape)} and ${fmt(b.shape)}`);
+    return this.binaryMatmul(a, b, [...batch, n, m]);
+  }
+
+  private binaryMatmul(a: Tensor, b: Tensor, shape: number[]): Tensor {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') this.fail('MatMul needs float32 operands');
+    return this.op('MatMul', [a, b], 'float32', shape);
+  }
+
+  /** Reshape to a fully specified static shape (no -1: every reshape states its result). */
+  reshape(x: Tensor, shape: number[]): Tensor {
+    if (numel(shape) !== numel(x.shape)) this.fail(`Reshape from ${fmt(x.shape)} to ${fmt(shape)} changes the element count`);
+    const target = this.constant('shape', 'int64', [shape.length], shape);
+    return this.op('Reshape', [x, target], x.dtype, [...shape]);
+  }
+
+  /** Permute axes. */
+  transpose(x: Tensor, perm: number[]): Tensor {
+    const sorted = [...perm].sort((a, b) => a - b);
+    if (perm.length !== x.shape.length || sorted.some((p, i) => p !== i)) this.fail(`Transpose perm [${perm}] does not fit ${fmt(x.shape)}`);
+    return this.op('Transpose', [x], x.dtype, perm.map((p) => x.shape[p]!), { perm: { type: 'ints', value: perm } });
+  }
+
+  /** Rows of `table` [N, d] picked by integer `indices` [...] → [..., d]. */
+  gather(table: Tensor, indices: Tensor): Tensor {
+    if (indices.dtype !== 'int64') this.fail(`Gather needs int64 indices, got ${indices.dtype}`);
+    if (table.shape.length < 1) this.fail('Gather needs a table of rank ≥ 1');
+    return this.op('Gather', [table, indices], table.dtype, [...indices.shape, ...table.shape.slice(1)], { axis: { type: 'int', value: 0 } });
+  }
+
+  /** Concatenation along `axis`; every other dimension must agree. */
+  concat(xs: Tensor[], axis: number): Tensor {
+    const first = xs[0];
+    if (!first) this.fail('Concat needs at least one input');
+    const ax = normAxis(axis, first.shape.length);
+    const shape = [...first.shape];
+    shape[ax] = 0;
+    for (const x of xs) {
+      if (x.shape.length !== first.shape.length || x.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
+        this.fail(`Concat along axis ${axis} got mismatched shapes ${xs.map((t) => fmt(t.shape)).join(', ')}`);
+      }
+      shape[ax]! += x.shape[ax]!;
+    }
+    return this.op('Concat', xs, first.dtype, shape, { axis: { type: 'int', value: ax } });
+  }
+
+  // ── reductions and normalisation ───────────────────────────────────────────────────────────
+
+  /** Softmax along `axis` (ONNX opset ≥ 13 semantics: one axis, any rank). */
+  softmax(x: Tensor, axis = -1): Tensor {
+    return this.op('Softmax', [x], 'float32', [...x.shape], { axis: { type: 'int', value: normAxis(axis, x.shape.length) } });
+  }
+
+  private reduced(x: Tensor, axes: number[], keepdims: boolean): number[] {
+    const ax = axes.map((a) => normAxis(a, x.shape.length));
+    if (ax.some((a) => a < 0 || a >= x.shape.length)) this.fail(`reduction axes [${axes}] do not fit ${fmt(x.shape)}`);
+    return keepdims ? x.shape.map((d, i) => (ax.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !ax.includes(i));
+  }
+
+  /** Mean over `axes` (opset 17: axes is an attribute). */
+  reduceMean(x: Tensor, axes: number[], keepdims = true): Tensor {
+    const shape = this.reduced(x, axes, keepdims);
+    return this.op('ReduceMean', [x], x.dtype, shape, { axes: { type: 'ints', value: axes }, keepdims: { type: 'int', value: keepdims ? 1 : 0 } });
+  }
+
+  /** Sum over `axes` (opset ≥ 13: axes is an input). */
+  reduceSum(x: Tensor, axes: number[], keepdims = true): Tensor {
+    const shape = this.reduced(x, axes, keepdims);
+    const axesT = this.constant('axes', 'int64', [axes.length], axes);
+    return this.op('ReduceSum', [x, axesT], x.dtype, shape, { keepdims: { type: 'int', value: keepdims ? 1 : 0 } });
+  }
+
+  /** LayerNormalization over the last axis (opset 17): (x − mean) / sqrt(var + ε) · scale + bias. */
+  layerNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon: number): Tensor {
+    const d = x.shape[x.shape.length - 1]!;
+    if (scale.shape.length !== 1 || scale.shape[0] !== d || bias.shape[0] !== d) {
+      this.fail(`LayerNormalization of ${fmt(x.shape)} needs scale and bias of shape [${d}]`);
+    }
+    return this.op('LayerNormalization', [x, scale, bias], 'float32', [...x.shape], {
+      axis: { type: 'int', value: -1 },
+      epsilon: { type: 'float', value: epsilon },
+    });
+  }
+
+  // ── result ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The finished graph. */
+  finish(): Graph {
+    if (this.outs.length === 0) this.fail('the graph has no outputs');
+    return { name: this.name, inputs: this.ins, outputs: this.outs, initializers: this.inits, nodes: this.nodes };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Seeded, deterministic initialisation.
+ *
+ * Each weight draws from its own stream, keyed by (model seed, weight name), so adding a layer or
+ * changing the sequence length never changes the values of the weights that were already there.
+ * Streams use sfc32 seeded through a 32-bit FNV-1a hash; normals come from Box–Muller.
+ */
+
+/** FNV-1a over UTF-16 code units, as an unsigned 32-bit integer. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A uniform [0, 1) generator (sfc32) for the given key. */
+export function uniformStream(seed: number, key: string): () => number {
+  let a = fnv1a(`${seed}:${key}:a`);
+  let b = fnv1a(`${seed}:${key}:b`);
+  let c = fnv1a(`${seed}:${key}:c`);
+  let d = 1;
+  const next = (): number => {
+    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    const t = (a + b) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    d = (d + 1) | 0;
+    const r = (t + d) | 0;
+    c = (c + r) | 0;
+    return (r >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next(); // let the state mix before use
+  return next;
+}
+
+/** `n` samples of N(0, std²) from the stream for `key`. */
+export function normalValues(seed: number, key: string, n: number, std: number): Float32Array {
+  const uniform = uniformStream(seed, key);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1 - uniform(); // (0, 1]: log is finite
+    const u2 = uniform();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2) * std;
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2) * std;
+  }
+  return out;
+}

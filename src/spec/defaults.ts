@@ -1,0 +1,29 @@
+/** The default model: GPT-2-shaped and small enough to redraw on every keystroke. */
+import type { LayerSpec, Spec } from './types';
+
+/** One default layer: pre-LN, causal softmax attention, GELU MLP. */
+export function defaultLayer(): LayerSpec {
+  return {
+    mixer: { kind: 'softmax_attention', params: { causal: true } },
+    norm: { kind: 'layer_norm', params: { epsilon: 1e-5 } },
+    placement: 'pre',
+    ffn: { kind: 'mlp', params: { activation: 'gelu', expansion: 4 } },
+  };
+}
+
+/** 2 layers, d_model 64, 4 heads, learned absolute positions, character vocabulary. */
+export function defaultSpec(): Spec {
+  return {
+    version: 1,
+    seed: 1,
+    dModel: 64,
+    nHeads: 4,
+    maxLen: 128,
+    vocab: 'char',
+    position: { kind: 'learned_absolute', params: {} },
+    layers: [defaultLayer(), defaultLayer()],
+  };
+}
+
+/** The text shown on first load. */
+export const DEFAULT_TEXT = 'The cat sat on the mat because it was warm.';

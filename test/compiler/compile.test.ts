@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { compile, SpecError } from '../../src/compiler/compile';
+import { toOnnxBytes } from '../../src/graph/onnx';
+import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
+import type { Spec } from '../../src/spec/types';
+import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
+import { expectClose, nodeRuntime, weightsOf } from '../helpers';
+import { referenceForward } from '../reference/forward64';
+
+const TEXT = 'Attention is all you need, they said.';
+
+async function check(spec: Spec, text: string) {
+  const tokens = tokenize(text, spec.maxLen).ids;
+  const T = tokens.length;
+  const graph = compile(spec, { T, mode: 'inspect' });
+  const rt = await nodeRuntime();
+  const model = await rt.load(toOnnxBytes(graph));
+  const out = await model.run(tokens);
+  await model.release();
+  const ref = referenceForward(spec, weightsOf(graph), tokens, VOCAB_SIZE);
+  expect(out['logits']!.dims).toEqual([1, T, VOCAB_SIZE]);
+  expectClose(out['logits']!.data, ref.logits, 1e-4, 'logits');
+  spec.layers.forEach((_, i) => {
+    expect(out[`attn_probs.${i}`]!.dims).toEqual([1, spec.nHeads, T, T]);
+    expect(out[`attn_entropy.${i}`]!.dims).toEqual([1, spec.nHeads, T]);
+    expectClose(out[`attn_probs.${i}`]!.data, ref.probs[i]!, 1e-4, `attn_probs.${i}`);
+    expectClose(out[`attn_entropy.${i}`]!.data, ref.entropy[i]!, 1e-4, `attn_entropy.${i}`);
+  });
+  expect(out['resid_rms']!.dims).toEqual([spec.layers.length + 1, T]);
+  expectClose(out['resid_rms']!.data, ref.residRms, 1e-4, 'resid_rms');
+
+  const fast = await rt.load(toOnnxBytes(compile(spec, { T, mode: 'fast' })));
+  const fastOut = await fast.run(tokens);
+  await fast.release();
+  expect(Object.keys(fastOut)).toEqual(['logits']);
+  expectClose(fastOut['logits']!.data, out['logits']!.data, 1e-5, 'fast vs inspect logits');
+}
+
+describe('compile', () => {
+  it('the default model matches the float64 reference in both modes', () => check(defaultSpec(), TEXT));
+
+  it('post-LN and peri-LN placements and a bidirectional layer match the reference', () => {
+    const spec = defaultSpec();
+    spec.layers = [
+      { ...defaultLayer(), placement: 'post' },
+      { ...defaultLayer(), placement: 'peri', mixer: { kind: 'softmax_attention', params: { causal: false } } },
+      { ...defaultLayer(), placement: 'pre' },
+    ];
+    return check(spec, 'peri-LN!');
+  });
+
+  it('a single token and the longest text both run', async () => {
+    const spec = { ...defaultSpec(), maxLen: 16 };
+    await check(spec, 'a');
+    await check(spec, 'x'.repeat(16));
+  });
+
+  it('the same spec and seed give byte-identical files; another seed does not', () => {
+    const a = toOnnxBytes(compile(defaultSpec(), { T: 7, mode: 'inspect' }));
+    const b = toOnnxBytes(compile(defaultSpec(), { T: 7, mode: 'inspect' }));
+    const c = toOnnxBytes(compile({ ...defaultSpec(), seed: 2 }, { T: 7, mode: 'inspect' }));
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+  });
+
+  it('weights do not depend on T or on the number of layers', () => {
+    const w1 = weightsOf(compile(defaultSpec(), { T: 3, mode: 'fast' }))('layers.0.mixer.wq');
+    const spec3 = { ...defaultSpec(), layers: [defaultLayer(), defaultLayer(), defaultLayer()] };
+    const w2 = weightsOf(compile(spec3, { T: 9, mode: 'fast' }))('layers.0.mixer.wq');
+    expect(Array.from(w1)).toEqual(Array.from(w2));
+  });
+
+  it('refuses a sequence longer than the model takes, naming the limit', () => {
+    expect(() => compile({ ...defaultSpec(), maxLen: 8 }, { T: 9, mode: 'fast' })).toThrow(/between 1 and maxLen \(8\)/);
+  });
+
+  it('refuses an invalid spec with every reason', () => {
+    const bad = { ...defaultSpec(), dModel: 63, layers: [{ ...defaultLayer(), mixer: { kind: 'nope', params: {} } }] };
+    try {
+      compile(bad, { T: 4, mode: 'fast' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(SpecError);
+      expect((e as SpecError).errors.join('\n')).toMatch(/divisible by nHeads/);
+      expect((e as SpecError).errors.join('\n')).toMatch(/unknown mixer block "nope"/);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+/** Test helpers: running compiled graphs in onnxruntime-web (Node, WASM) and comparing arrays. */
+import { expect } from 'vitest';
+import { Runtime } from '../src/runtime/ort';
+import type { Graph } from '../src/graph/ir';
+
+let runtime: Promise<Runtime> | null = null;
+
+/** One single-threaded WASM runtime shared by a test file. */
+export function nodeRuntime(): Promise<Runtime> {
+  runtime ??= Runtime.start({ numThreads: 1, preferWebGpu: false });
+  return runtime;
+}
+
+/** The float64 values of a graph's initialiser, by weight name. */
+export function weightsOf(graph: Graph): (name: string) => Float64Array {
+  return (name) => {
+    const init = graph.initializers.find((i) => i.tensor.name === name);
+    if (!init || !(init.data instanceof Float32Array)) throw new Error(`no float weight named ${name}`);
+    return Float64Array.from(init.data);
+  };
+}
+
+/** Asserts |a − b| ≤ tol · max(1, |b|) element-wise (relative where values are large). */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  expect(worst, `${what}: worst error at index ${at} (got ${actual[at]}, want ${expected[at]})`).toBeLessThanOrEqual(tol);
+}

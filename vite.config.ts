@@ -1,0 +1,57 @@
+/// <reference types="vitest/config" />
+/**
+ * Vite config: React, cross-origin isolation headers (so onnxruntime-web's WASM can use threads),
+ * and onnxruntime-web's own wasm files served and bundled from node_modules under /ort/ (no CDN).
+ */
+import { createReadStream, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+/** Headers that make the page cross-origin isolated (SharedArrayBuffer → WASM threads). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** The runtime files the default onnxruntime-web bundle (WASM + WebGPU through JSEP) loads. */
+const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+const ortDist = (file: string) => fileURLToPath(new URL(`node_modules/onnxruntime-web/dist/${file}`, import.meta.url));
+
+function ortAssets(): Plugin {
+  let base = '/';
+  return {
+    name: 'ort-assets',
+    configResolved(config) {
+      base = config.base;
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '').split('?')[0]!;
+        const file = ORT_FILES.find((f) => path === `${base}ort/${f}`);
+        if (!file) return next();
+        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+        createReadStream(ortDist(file)).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (const file of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${file}`, source: readFileSync(ortDist(file)) });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), ortAssets()],
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+  },
+});

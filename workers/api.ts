@@ -1,0 +1,45 @@
+/** The inference worker's API, shared by the worker and the UI's bridge. Plain data only. */
+import type { Spec } from '../src/spec/types';
+import type { BackendInfo } from '../src/runtime/ort';
+
+export type { BackendInfo };
+
+/** One analysis: run `spec` on `tokens` (inspect mode for the maps, fast mode for latency). */
+export interface AnalysisRequest {
+  id: number;
+  spec: Spec;
+  tokens: number[];
+}
+
+/** What the views draw. Arrays are row-major and transferred, not copied. */
+export interface AnalysisResult {
+  id: number;
+  T: number;
+  nLayers: number;
+  nHeads: number;
+  /** Per layer: attention probabilities [H, T, T]. */
+  probs: Float32Array[];
+  /** Per layer: entropy of each query's row in nats [H, T]. */
+  entropy: Float32Array[];
+  /** RMS of the residual stream after the embeddings and after each layer [L + 1, T]. */
+  residRms: Float32Array;
+  latency: { medianMs: number; runs: number; mode: 'fast' };
+  /** Where the time of this analysis went (ms). */
+  timings: { compileMs: number; loadMs: number; inspectRunMs: number };
+  backend: BackendInfo;
+}
+
+/** Worker start-up facts the UI shows. */
+export interface WorkerInfo {
+  backend: BackendInfo;
+  /** Threads onnxruntime-web's WASM module actually spawned (besides the worker itself). */
+  spawnedThreads: number;
+}
+
+export interface InferenceApi {
+  /** Loads the runtime; resolves once the first session could be created. */
+  init(): Promise<WorkerInfo>;
+  analyse(req: AnalysisRequest): Promise<AnalysisResult>;
+  /** Threads spawned so far (they start lazily, with the first session). */
+  spawnedThreads(): number;
+}
