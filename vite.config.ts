@@ -47,7 +47,12 @@ export default defineConfig({
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    // onnxruntime-web finds its wasm files relative to itself: never pre-bundle it. The rest is
+    // listed so the dev server does not discover it late and reload the page on first visit.
+    exclude: ['onnxruntime-web'],
+    include: ['react', 'react-dom/client', 'react/jsx-runtime', 'zustand', 'zustand/vanilla', 'comlink', 'zod', 'onnx-proto', 'd3-axis', 'd3-scale', 'd3-selection', 'd3-color', 'd3-scale-chromatic'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
   test: {
     include: ['test/**/*.test.ts'],

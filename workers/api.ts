@@ -40,6 +40,4 @@ export interface InferenceApi {
   /** Loads the runtime; resolves once the first session could be created. */
   init(): Promise<WorkerInfo>;
   analyse(req: AnalysisRequest): Promise<AnalysisResult>;
-  /** Threads spawned so far (they start lazily, with the first session). */
-  spawnedThreads(): number;
 }

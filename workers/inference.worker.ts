@@ -51,7 +51,6 @@ const api: InferenceApi = {
     const result = await analyse(rt, req, () => req.id < latestId);
     return Comlink.transfer(result, [...result.probs, ...result.entropy, result.residRms].map((a) => a.buffer as ArrayBuffer));
   },
-  spawnedThreads: () => spawned,
 };
 
 Comlink.expose(api);

@@ -92,7 +92,7 @@ export class Runtime {
 
   private async session(bytes: Uint8Array): Promise<ort.InferenceSession> {
     const create = (ep: Provider) =>
-      ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all' });
+      ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
     if (this.backend.provider === 'webgpu') {
       try {
         return await create('webgpu');

@@ -1,0 +1,42 @@
+/**
+ * End-to-end tests against the production build served by `vite preview` (with the same
+ * cross-origin isolation headers as the dev server). The browser is found by
+ * scripts/find-browser.mjs; `npm test` says what to install when there is none.
+ */
+import { defineConfig } from '@playwright/test';
+import { findBrowser } from './scripts/find-browser.mjs';
+
+const PORT = Number(process.env['E2E_PORT'] ?? 4179);
+const browser = findBrowser();
+
+/** Flags for Debian's chromium in a closed network (see TESTING.md). */
+const QUIET = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 60_000,
+  expect: { timeout: 20_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env['PW_JSON_OUTPUT'] ? [['list'], ['json', { outputFile: process.env['PW_JSON_OUTPUT'] }]] : [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    launchOptions: { executablePath: browser?.path, args: QUIET },
+    trace: 'off',
+  },
+  projects: [
+    { name: 'wasm', testIgnore: /webgpu\.spec\.ts/ },
+    {
+      name: 'webgpu-swiftshader',
+      testMatch: /webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath: browser?.path, args: [...QUIET, '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader'] } },
+    },
+  ],
+  webServer: {
+    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    url: `http://127.0.0.1:${PORT}`,
+    reuseExistingServer: !process.env['CI'],
+    timeout: 180_000,
+  },
+});

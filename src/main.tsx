@@ -1,0 +1,25 @@
+/** Entry point: the store, the inference worker behind comlink, the bridge between them, and the UI. */
+import * as Comlink from 'comlink';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { InferenceApi } from '../workers/api';
+import { connectBridge } from './state/bridge';
+import { createAppStore } from './state/store';
+import { App } from './ui/App';
+import { StoreProvider } from './ui/useApp';
+import './ui/app.css';
+
+const store = createAppStore();
+const worker = new Worker(new URL('../workers/inference.worker.ts', import.meta.url), { type: 'module' });
+worker.addEventListener('error', (e) => {
+  store.setState({ runtime: { phase: 'failed', message: `The inference worker could not start: ${e.message || 'script error'}` } });
+});
+connectBridge(store, Comlink.wrap<InferenceApi>(worker));
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
+  </StrictMode>,
+);

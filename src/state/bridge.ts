@@ -1,0 +1,77 @@
+/**
+ * The bridge from the store to the inference worker: debounced, latest wins.
+ *
+ * Every edit of the spec or the text sends a request with a new id at once (the worker uses the
+ * newest id to abandon older work early); a result is stored only if its id is still the newest,
+ * so a run overtaken by a newer edit is dropped, never drawn.
+ */
+import type { AnalysisRequest, InferenceApi } from '../../workers/api';
+import { selectInput, type AppStore } from './store';
+
+export interface BridgeOptions {
+  /** Quiet time after an edit before a request is sent (ms). */
+  debounceMs?: number;
+}
+
+/** Connects `store` to `api`; returns a function that disconnects it. */
+export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOptions = {}): () => void {
+  const debounceMs = opts.debounceMs ?? 25;
+  let nextId = 0;
+  let latest = -1;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  api.init().then(
+    (info) => store.setState({ runtime: { phase: 'ready', info } }),
+    (e: unknown) => store.setState({ runtime: { phase: 'failed', message: errorText(e) } }),
+  );
+
+  const send = () => {
+    timer = null;
+    const s = store.getState();
+    const input = selectInput(s);
+    const id = nextId++;
+    latest = id;
+    if (input.ids.length === 0) {
+      store.setState({ run: { phase: 'idle' }, result: null });
+      return;
+    }
+    const req: AnalysisRequest = { id, spec: s.spec, tokens: input.ids };
+    store.setState({ run: { phase: 'running', id } });
+    api.analyse(req).then(
+      (data) => {
+        if (data.id !== latest) {
+          store.setState((st) => ({ dropped: st.dropped + 1 }));
+          return;
+        }
+        store.setState({ run: { phase: 'done', id }, result: { data, input } });
+      },
+      (e: unknown) => {
+        if (id !== latest) {
+          store.setState((st) => ({ dropped: st.dropped + 1 }));
+          return;
+        }
+        store.setState({ run: { phase: 'failed', id, message: errorText(e) } });
+      },
+    );
+  };
+
+  const schedule = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(send, debounceMs);
+  };
+
+  const unsubscribe = store.subscribe((s, prev) => {
+    if (s.spec !== prev.spec || s.text !== prev.text) schedule();
+  });
+  schedule();
+
+  return () => {
+    unsubscribe();
+    if (timer !== null) clearTimeout(timer);
+    latest = -1;
+  };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
