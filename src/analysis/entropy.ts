@@ -1,8 +1,8 @@
 /**
  * Summaries of attention entropy per head. Entropy is in nats; the fraction divides each row's
- * entropy by the largest it could have, log(number of keys the row can see), so 1 means uniform
- * attention and 0 means all weight on one key. Rows that see one key only have no spread to
- * measure and are left out of the fraction.
+ * entropy by the largest it could have, log(number of keys the row may see), so 1 means uniform
+ * attention over those keys and 0 means all weight on one key. Rows that may see one key only
+ * have no spread to measure and are left out of the fraction.
  */
 
 export interface HeadEntropy {
@@ -14,10 +14,10 @@ export interface HeadEntropy {
 }
 
 /**
- * @param entropy [H, T] row entropies (nats) as the graph computed them
- * @param probs   [H, T, T] the maps, to count the keys each row can see (weights > 0)
+ * @param entropy     [H, T] row entropies (nats) as the graph computed them
+ * @param visibleKeys how many keys query i may see (i + 1 for a causal map, T for a bidirectional one)
  */
-export function headEntropies(entropy: Float32Array, probs: Float32Array, H: number, T: number): HeadEntropy[] {
+export function headEntropies(entropy: Float32Array, H: number, T: number, visibleKeys: (i: number) => number): HeadEntropy[] {
   return Array.from({ length: H }, (_, h) => {
     let sum = 0;
     let fracSum = 0;
@@ -25,10 +25,9 @@ export function headEntropies(entropy: Float32Array, probs: Float32Array, H: num
     for (let i = 0; i < T; i++) {
       const e = entropy[h * T + i]!;
       sum += e;
-      let visible = 0;
-      for (let j = 0; j < T; j++) if (probs[(h * T + i) * T + j]! > 0) visible++;
-      if (visible > 1) {
-        fracSum += e / Math.log(visible);
+      const n = visibleKeys(i);
+      if (n > 1) {
+        fracSum += e / Math.log(n);
         fracRows++;
       }
     }

@@ -43,7 +43,7 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
         }
-        store.setState({ run: { phase: 'done', id }, result: { data, input } });
+        store.setState({ run: { phase: 'done', id }, result: { data, spec: req.spec, input } });
       },
       (e: unknown) => {
         if (id !== latest) {

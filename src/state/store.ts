@@ -34,8 +34,8 @@ export interface AppState {
   view: ViewSelection;
   runtime: RuntimeStatus;
   run: RunStatus;
-  /** The newest result drawn, with the tokens it was computed on. */
-  result: { data: AnalysisResult; input: Tokenized } | null;
+  /** The newest result drawn, with the spec and tokens it was computed on. */
+  result: { data: AnalysisResult; spec: Spec; input: Tokenized } | null;
   /** Results that arrived after a newer edit and were dropped. */
   dropped: number;
 

@@ -8,10 +8,12 @@ export function EntropyView() {
   const view = useApp((s) => s.view);
   const selectHead = useApp((s) => s.selectHead);
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;
-  const rows = useMemo(
-    () => (result ? headEntropies(result.data.entropy[layer]!, result.data.probs[layer]!, result.data.nHeads, result.data.T) : []),
-    [result, layer],
-  );
+  const rows = useMemo(() => {
+    if (!result) return [];
+    const { T, nHeads, entropy } = result.data;
+    const causal = result.spec.layers[layer]?.mixer.params['causal'] !== false;
+    return headEntropies(entropy[layer]!, nHeads, T, (i) => (causal ? i + 1 : T));
+  }, [result, layer]);
 
   return (
     <section className="panel" aria-label="Entropy">

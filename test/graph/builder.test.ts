@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { broadcastShapes, GraphBuilder, ShapeError } from '../../src/graph/builder';
+
+describe('GraphBuilder shape checks', () => {
+  it('broadcasts like numpy', () => {
+    expect(broadcastShapes([1, 4, 5, 5], [5, 5])).toEqual([1, 4, 5, 5]);
+    expect(broadcastShapes([3, 1], [1, 7])).toEqual([3, 7]);
+    expect(broadcastShapes([], [2, 2])).toEqual([2, 2]);
+    expect(broadcastShapes([3], [4])).toBeNull();
+  });
+
+  it('infers static shapes through matmul, transpose, reshape, gather and concat', () => {
+    const b = new GraphBuilder('g', 1);
+    const x = b.input('x', 'float32', [1, 6, 8]);
+    const w = b.param('w', [8, 4], { kind: 'normal', std: 1 });
+    const y = b.matmul(x, w);
+    expect(y.shape).toEqual([1, 6, 4]);
+    expect(b.transpose(b.reshape(y, [1, 6, 2, 2]), [0, 2, 1, 3]).shape).toEqual([1, 2, 6, 2]);
+    const idx = b.input('i', 'int64', [1, 3]);
+    expect(b.gather(w, idx).shape).toEqual([1, 3, 4]);
+    expect(b.concat([b.reduceMean(x, [-1], false), b.reduceMean(x, [-1], false)], 0).shape).toEqual([2, 6]);
+    expect(b.reduceSum(x, [-1], true).shape).toEqual([1, 6, 1]);
+  });
+
+  it('fails with the layer and block in the message', () => {
+    const b = new GraphBuilder('g', 1);
+    const x = b.input('x', 'float32', [1, 6, 8]);
+    const w = b.param('w', [7, 4], { kind: 'normal', std: 1 });
+    const attempt = () => b.scope('layer 2', () => b.scope('softmax_attention', () => b.matmul(x, w)));
+    expect(attempt).toThrow(ShapeError);
+    expect(attempt).toThrow('layer 2 · softmax_attention: MatMul inner dimensions differ: [1, 6, 8] × [7, 4]');
+  });
+
+  it('refuses reshapes that change the element count, bad perms and type mixes', () => {
+    const b = new GraphBuilder('g', 1);
+    const x = b.input('x', 'float32', [2, 3]);
+    expect(() => b.reshape(x, [4, 2])).toThrow(/changes the element count/);
+    expect(() => b.transpose(x, [0, 0])).toThrow(/perm/);
+    expect(() => b.add(x, b.constant('i', 'int64', [1], [1]))).toThrow(/one type/);
+    expect(() => b.add(x, b.input('y', 'float32', [4]))).toThrow(/cannot broadcast \[2, 3\] with \[4\]/);
+  });
+
+  it('refuses a name used twice and a graph without outputs', () => {
+    const b = new GraphBuilder('g', 1);
+    b.input('x', 'float32', [1]);
+    expect(() => b.input('x', 'float32', [1])).toThrow(/used twice/);
+    expect(() => b.finish()).toThrow(/no outputs/);
+  });
+
+  it('records op, inputs, attributes and scope on every node (what a backward pass needs)', () => {
+    const b = new GraphBuilder('g', 1);
+    const x = b.input('x', 'float32', [2, 3]);
+    const y = b.scope('layer 0', () => b.softmax(x, -1));
+    b.output(y, 'y');
+    const g = b.finish();
+    const node = g.nodes.find((n) => n.op === 'Softmax')!;
+    expect(node.inputs).toEqual([x]);
+    expect(node.outputs).toEqual([y]);
+    expect(node.attrs).toEqual({ axis: { type: 'int', value: 1 } });
+    expect(node.scope).toBe('layer 0');
+  });
+});

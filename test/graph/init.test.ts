@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { fnv1a, normalValues } from '../../src/graph/init';
+
+describe('seeded initialisation', () => {
+  it('FNV-1a matches its published test vectors', () => {
+    expect(fnv1a('')).toBe(0x811c9dc5);
+    expect(fnv1a('a')).toBe(0xe40c292c);
+    expect(fnv1a('foobar')).toBe(0xbf9cf968);
+  });
+
+  it('is deterministic per (seed, name) and differs across names and seeds', () => {
+    const a = normalValues(1, 'layers.0.mixer.wq', 64, 1);
+    expect(Array.from(normalValues(1, 'layers.0.mixer.wq', 64, 1))).toEqual(Array.from(a));
+    expect(Array.from(normalValues(1, 'layers.0.mixer.wk', 64, 1))).not.toEqual(Array.from(a));
+    expect(Array.from(normalValues(2, 'layers.0.mixer.wq', 64, 1))).not.toEqual(Array.from(a));
+  });
+
+  it('draws N(0, std²): sample mean and standard deviation within sampling error', () => {
+    const n = 200_000;
+    const xs = normalValues(7, 'w', n, 0.5);
+    let mean = 0;
+    for (const x of xs) mean += x;
+    mean /= n;
+    let v = 0;
+    for (const x of xs) v += (x - mean) ** 2;
+    const std = Math.sqrt(v / (n - 1));
+    expect(Math.abs(mean)).toBeLessThan(5 * (0.5 / Math.sqrt(n)));
+    expect(Math.abs(std - 0.5)).toBeLessThan(0.005);
+    // about 68.3% within one standard deviation
+    const within = xs.filter((x) => Math.abs(x) < 0.5).length / n;
+    expect(Math.abs(within - 0.6827)).toBeLessThan(0.005);
+  });
+});

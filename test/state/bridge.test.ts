@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { connectBridge } from '../../src/state/bridge';
+import { createAppStore } from '../../src/state/store';
+import type { AnalysisRequest, AnalysisResult, InferenceApi, WorkerInfo } from '../../workers/api';
+
+const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
+
+/** A worker stand-in whose answers the test releases by hand, in any order. */
+function fakeApi() {
+  const pending: { req: AnalysisRequest; resolve: (r: AnalysisResult) => void; reject: (e: Error) => void }[] = [];
+  const api: InferenceApi = {
+    init: () => Promise.resolve(INFO),
+    analyse: (req) => new Promise((resolve, reject) => pending.push({ req, resolve, reject })),
+  };
+  const answer = (req: AnalysisRequest): AnalysisResult => ({
+    id: req.id,
+    T: req.tokens.length,
+    nLayers: req.spec.layers.length,
+    nHeads: req.spec.nHeads,
+    probs: [],
+    entropy: [],
+    residRms: new Float32Array(0),
+    latency: { medianMs: 1, runs: 5, mode: 'fast' },
+    timings: { compileMs: 0, loadMs: 0, inspectRunMs: 0 },
+    backend: INFO.backend,
+  });
+  return { api, pending, answer };
+}
+
+const flush = () => vi.advanceTimersByTimeAsync(50);
+
+describe('bridge', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sends the current spec and tokens after the debounce, and stores the answer', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending, answer } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    expect(store.getState().runtime).toEqual({ phase: 'ready', info: INFO });
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.req.tokens).toHaveLength(3);
+    expect(store.getState().run.phase).toBe('running');
+    pending[0]!.resolve(answer(pending[0]!.req));
+    await flush();
+    expect(store.getState().run.phase).toBe('done');
+    expect(store.getState().result?.data.T).toBe(3);
+    expect(store.getState().result?.input.pieces).toEqual(['a', 'b', 'c']);
+  });
+
+  it('debounces a burst of edits into one request', async () => {
+    const store = createAppStore({ text: '' });
+    const { api, pending } = fakeApi();
+    connectBridge(store, api, { debounceMs: 25 });
+    for (const t of ['a', 'ab', 'abc', 'abcd']) {
+      store.getState().setText(t);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    await flush();
+    expect(pending.map((p) => p.req.tokens.length)).toEqual([4]);
+  });
+
+  it('drops a result overtaken by a newer edit, even when it arrives last', async () => {
+    const store = createAppStore({ text: 'one' });
+    const { api, pending, answer } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    store.getState().setText('second');
+    await flush();
+    expect(pending).toHaveLength(2);
+    // The newer answer arrives first, then the stale one.
+    pending[1]!.resolve(answer(pending[1]!.req));
+    await flush();
+    pending[0]!.resolve(answer(pending[0]!.req));
+    await flush();
+    expect(store.getState().result?.data.T).toBe('second'.length);
+    expect(store.getState().dropped).toBe(1);
+  });
+
+  it('never draws a stale result that arrives before the newest one', async () => {
+    const store = createAppStore({ text: 'one' });
+    const { api, pending, answer } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    store.getState().setLayerCount(3);
+    await flush();
+    pending[0]!.resolve(answer(pending[0]!.req));
+    await flush();
+    expect(store.getState().result).toBeNull();
+    expect(store.getState().run.phase).toBe('running');
+    pending[1]!.resolve(answer(pending[1]!.req));
+    await flush();
+    expect(store.getState().result?.data.nLayers).toBe(3);
+  });
+
+  it('a failure of a stale request is ignored; a failure of the newest is shown', async () => {
+    const store = createAppStore({ text: 'one' });
+    const { api, pending } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    store.getState().setText('two');
+    await flush();
+    pending[0]!.reject(new Error('analysis 0 was overtaken by a newer edit'));
+    await flush();
+    expect(store.getState().run.phase).toBe('running');
+    pending[1]!.reject(new Error('out of memory'));
+    await flush();
+    expect(store.getState().run).toEqual({ phase: 'failed', id: 1, message: 'out of memory' });
+  });
+
+  it('empty text sends nothing and clears the result', async () => {
+    const store = createAppStore({ text: '' });
+    const { api, pending } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    expect(pending).toHaveLength(0);
+    expect(store.getState().run.phase).toBe('idle');
+  });
+
+  it('reports a runtime that fails to start', async () => {
+    const store = createAppStore();
+    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}) };
+    connectBridge(store, api);
+    await flush();
+    expect(store.getState().runtime).toEqual({ phase: 'failed', message: 'no wasm' });
+  });
+});
