@@ -41,7 +41,10 @@ test.describe('walking skeleton', () => {
     // Entropy of every head lies within [0, log T].
     const nats = await page.getByTestId('entropy').locator('li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset['entropyNats'])));
     expect(nats).toHaveLength(4);
-    for (const e of nats) expect(e).toBeGreaterThanOrEqual(0), expect(e).toBeLessThanOrEqual(Math.log(sentence.length));
+    for (const e of nats) {
+      expect(e).toBeGreaterThanOrEqual(0);
+      expect(e).toBeLessThanOrEqual(Math.log(sentence.length));
+    }
   });
 
   test('every layer and head can be shown, and each is a causal map', async ({ page }) => {
