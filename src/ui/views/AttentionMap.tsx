@@ -115,7 +115,7 @@ export function AttentionMap() {
   };
 
   return (
-    <section className="panel map-panel" aria-label="Attention map">
+    <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
         <h2>Attention map</h2>
         <span className="badge" title="Computed directly by the mixer (inspect path)">explicit</span>
