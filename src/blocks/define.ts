@@ -81,14 +81,13 @@ export interface Block<S extends Slot = Slot> {
 export function defineBlock<S extends Slot, Schema extends z.ZodType<Record<string, unknown>>>(
   src: BlockSource<S, Schema>,
 ): Block<S> {
+  const { params, emit, ...info } = src;
   const parse = (raw: unknown): ParamResult => {
-    const r = src.params.safeParse(raw ?? {});
+    const r = params.safeParse(raw ?? {});
     if (r.success) return { ok: true, params: r.data };
     const issue = r.error.issues[0]!;
     const where = issue.path.length ? `parameter "${issue.path.join('.')}"` : 'parameters';
     return { ok: false, message: `${src.title}: ${where}: ${issue.message}` };
   };
-  const { params: _schema, ...info } = src;
-  void _schema;
-  return { ...info, parse, emit: src.emit as SlotEmitters<Record<string, unknown>>[S] };
+  return { ...info, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
 }

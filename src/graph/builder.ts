@@ -178,18 +178,14 @@ export class GraphBuilder {
 
   /** Batched matrix product with numpy semantics: [..., n, k] × [..., k, m] → [..., n, m]. */
   matmul(a: Tensor, b: Tensor): Tensor {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') this.fail('MatMul needs float32 operands');
     if (a.shape.length < 2 || b.shape.length < 2) this.fail(`MatMul needs rank ≥ 2, got ${fmt(a.shape)} × ${fmt(b.shape)}`);
     const [n, k] = a.shape.slice(-2) as [number, number];
     const [k2, m] = b.shape.slice(-2) as [number, number];
     if (k !== k2) this.fail(`MatMul inner dimensions differ: ${fmt(a.shape)} × ${fmt(b.shape)}`);
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
     if (!batch) this.fail(`MatMul cannot broadcast batch dimensions of ${fmt(a.shape)} and ${fmt(b.shape)}`);
-    return this.binaryMatmul(a, b, [...batch, n, m]);
-  }
-
-  private binaryMatmul(a: Tensor, b: Tensor, shape: number[]): Tensor {
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') this.fail('MatMul needs float32 operands');
-    return this.op('MatMul', [a, b], 'float32', shape);
+    return this.op('MatMul', [a, b], 'float32', [...batch, n, m]);
   }
 
   /** Reshape to a fully specified static shape (no -1: every reshape states its result). */

@@ -1,5 +1,6 @@
 /** The app shell: top bar with the backend and status, the model on the left, the views on the right. */
 import { ModelPanel } from './editor/ModelPanel';
+import { ErrorBoundary } from './ErrorBoundary';
 import { StatusBar } from './StatusBar';
 import { AttentionMap } from './views/AttentionMap';
 import { EntropyView } from './views/EntropyView';
@@ -15,15 +16,25 @@ export function App() {
       </header>
       <main className="columns">
         <aside className="editor" aria-label="Model">
-          <ModelPanel />
+          <ErrorBoundary what="model panel">
+            <ModelPanel />
+          </ErrorBoundary>
         </aside>
         <section className="views" aria-label="Views">
-          <TextInput />
+          <ErrorBoundary what="text panel">
+            <TextInput />
+          </ErrorBoundary>
           <div className="view-grid">
-            <AttentionMap />
+            <ErrorBoundary what="attention map">
+              <AttentionMap />
+            </ErrorBoundary>
             <div className="side-views">
-              <EntropyView />
-              <LatencyView />
+              <ErrorBoundary what="entropy view">
+                <EntropyView />
+              </ErrorBoundary>
+              <ErrorBoundary what="latency view">
+                <LatencyView />
+              </ErrorBoundary>
             </div>
           </div>
         </section>
