@@ -14,6 +14,7 @@ test.describe('walking skeleton', () => {
     await expect(latency).toHaveAttribute('data-provider', 'wasm');
     expect(Number(await latency.getAttribute('data-ms'))).toBeGreaterThan(0);
     await expect(page.getByTestId('backend')).toContainText('WASM');
+    await expect(page.getByTestId('map-kind')).toHaveText('explicit');
   });
 
   test('the page is cross-origin isolated and the WASM backend really runs threads', async ({ page }) => {

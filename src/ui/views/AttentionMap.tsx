@@ -7,9 +7,11 @@ import { axisLeft, axisTop } from 'd3-axis';
 import { scaleBand } from 'd3-scale';
 import { select } from 'd3-selection';
 import { useEffect, useRef } from 'react';
+import { blockInfo } from '../../spec/catalog';
 import type { AppState } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
 import { BLUES_GRADIENT, BLUES_LUT } from './colour';
+import { IndexPicker } from './IndexPicker';
 import { showPiece } from './pieces';
 
 const SIZE = 360; // plot side in CSS pixels
@@ -91,6 +93,11 @@ export function AttentionMap() {
   const hasResult = useApp((s) => s.result !== null);
   const selectLayer = useApp((s) => s.selectLayer);
   const selectHead = useApp((s) => s.selectHead);
+  // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
+  const mapKind = useApp((s) => {
+    const layers = s.result?.spec.layers;
+    return layers ? blockInfo('mixer', layers[Math.min(s.view.layer, layers.length - 1)]!.mixer.kind)?.map : undefined;
+  });
 
   useEffect(() => {
     const redraw = (s: AppState) => draw(s, canvasRef.current!, svgRef.current!, legendRef.current!);
@@ -118,23 +125,13 @@ export function AttentionMap() {
     <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
         <h2>Attention map</h2>
-        <span className="badge" title="Computed directly by the mixer (inspect path)">explicit</span>
-        <label>
-          layer{' '}
-          <select aria-label="Layer" data-testid="layer-select" value={Math.min(view.layer, nLayers - 1)} onChange={(e) => selectLayer(Number(e.target.value))}>
-            {Array.from({ length: nLayers }, (_, i) => (
-              <option key={i} value={i}>{i}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          head{' '}
-          <select aria-label="Head" data-testid="head-select" value={Math.min(view.head, nHeads - 1)} onChange={(e) => selectHead(Number(e.target.value))}>
-            {Array.from({ length: nHeads }, (_, i) => (
-              <option key={i} value={i}>{i}</option>
-            ))}
-          </select>
-        </label>
+        {mapKind ? (
+          <span className="badge" data-testid="map-kind" title={mapKind === 'explicit' ? 'Computed directly by the mixer (inspect path)' : 'The exact map implied by an attention-free mixer (inspect path)'}>
+            {mapKind}
+          </span>
+        ) : null}
+        <IndexPicker label="Layer" count={nLayers} value={view.layer} onChange={selectLayer} testId="layer-select" />
+        <IndexPicker label="Head" count={nHeads} value={view.head} onChange={selectHead} testId="head-select" />
       </div>
       <div className="map-wrap" style={{ width: SIZE + MARGIN.left + 4, height: SIZE + MARGIN.top + 4 }}>
         <svg ref={svgRef} className="map-axes" width={SIZE + MARGIN.left + 4} height={SIZE + MARGIN.top + 4} aria-hidden="true" />
