@@ -46,7 +46,7 @@ export interface SlotEmitters<P> {
 }
 
 /** A block as its file writes it. */
-export interface BlockSource<S extends Slot, Schema extends z.ZodType<Record<string, unknown>>> {
+export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   kind: string;
   slot: S;
   title: string;
@@ -77,17 +77,44 @@ export interface Block<S extends Slot = Slot> {
   readonly emit: SlotEmitters<Record<string, unknown>>[S];
 }
 
+/** The allowed values of one parameter schema, in words ("a whole number from 1 to 8"). */
+export function describeAllowed(schema: z.ZodType): string {
+  const inner = ((schema as { def?: { innerType?: z.ZodType } }).def?.innerType ?? schema) as z.ZodType & {
+    minValue?: number | null;
+    maxValue?: number | null;
+    isInt?: boolean;
+    options?: readonly unknown[];
+  };
+  const type = (inner as { def?: { type?: string } }).def?.type;
+  if (type === 'number') {
+    const what = inner.isInt ? 'a whole number' : 'a number';
+    const lo = inner.minValue ?? null;
+    const hi = inner.maxValue ?? null;
+    if (lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi)) return `${what} from ${lo} to ${hi}`;
+    if (lo !== null && Number.isFinite(lo)) return `${what} ≥ ${lo}`;
+    if (hi !== null && Number.isFinite(hi)) return `${what} ≤ ${hi}`;
+    return what;
+  }
+  if (type === 'enum' && inner.options) return `one of ${inner.options.map((o) => JSON.stringify(o)).join(', ')}`;
+  if (type === 'boolean') return 'true or false';
+  return 'a valid value';
+}
+
 /** Declares a block; the result goes into registry.ts. */
-export function defineBlock<S extends Slot, Schema extends z.ZodType<Record<string, unknown>>>(
-  src: BlockSource<S, Schema>,
-): Block<S> {
+export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
   const { params, emit, ...info } = src;
   const parse = (raw: unknown): ParamResult => {
-    const r = params.safeParse(raw ?? {});
-    if (r.success) return { ok: true, params: r.data };
-    const issue = r.error.issues[0]!;
-    const where = issue.path.length ? `parameter "${issue.path.join('.')}"` : 'parameters';
-    return { ok: false, message: `${src.title}: ${where}: ${issue.message}` };
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: `${src.title}: parameters must be an object` };
+    const unknown = Object.keys(raw).filter((k) => !(k in params.shape));
+    if (unknown.length) {
+      const known = Object.keys(params.shape);
+      return { ok: false, message: `${src.title}: unknown parameter "${unknown[0]}" (${known.length ? `known: ${known.join(', ')}` : 'it takes none'})` };
+    }
+    const r = params.safeParse(raw);
+    if (r.success) return { ok: true, params: r.data as Record<string, unknown> };
+    const key = String(r.error.issues[0]!.path[0]);
+    const got = (raw as Record<string, unknown>)[key];
+    return { ok: false, message: `${src.title}: parameter "${key}" must be ${describeAllowed(params.shape[key] as z.ZodType)}, got ${JSON.stringify(got)}` };
   };
   return { ...info, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
 }

@@ -3,12 +3,14 @@ import type { Block, Slot } from './define';
 import layerNorm from './layerNorm';
 import learnedAbsolute from './learnedAbsolute';
 import mlp from './mlp';
+import rmsNorm from './rmsNorm';
 import softmaxAttention from './softmaxAttention';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
   learnedAbsolute,
   layerNorm,
+  rmsNorm,
   mlp,
 ];
 

@@ -6,14 +6,17 @@
  *   pre:  h = x + F(N(x))            final norm before the unembedding
  *   post: h = N(x + F(x))            no final norm (the stream is already normalised)
  *   peri: h = x + N_out(F(N_in(x)))  final norm before the unembedding
+ *
+ * Every block is emitted inside a scope ("layer 1 · mixer: softmax_attention") that shape errors
+ * name and the cost model groups by.
  */
-import type { BlockContext, Mode } from '../blocks/define';
+import type { Block, BlockContext, Mode, Slot } from '../blocks/define';
 import { findBlock } from '../blocks/registry';
 import { GraphBuilder } from '../graph/builder';
 import type { Graph, Tensor } from '../graph/ir';
+import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
-import { validateSpec } from '../spec/schema';
 
 /** What to build: the sequence length and the mode. */
 export interface CompileOptions {
@@ -27,19 +30,6 @@ export class SpecError extends Error {
     super(errors.join('\n'));
     this.name = 'SpecError';
   }
-}
-
-function context(b: GraphBuilder, spec: Spec, opts: CompileOptions, prefix: string): BlockContext {
-  return {
-    b,
-    dModel: spec.dModel,
-    nHeads: spec.nHeads,
-    headDim: spec.dModel / spec.nHeads,
-    T: opts.T,
-    maxLen: spec.maxLen,
-    mode: opts.mode,
-    weight: (name, shape, init) => b.param(`${prefix}.${name}`, shape, init),
-  };
 }
 
 /** Root-mean-square over the model dimension: [1, T, d] → [1, T]. */
@@ -59,55 +49,68 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   if (!checked.ok) throw new SpecError(checked.errors);
   const spec = checked.spec;
   if (!Number.isInteger(opts.T) || opts.T < 1 || opts.T > spec.maxLen) {
-    throw new SpecError([`T: the sequence length must be between 1 and maxLen (${spec.maxLen}), got ${opts.T}`]);
+    throw new SpecError([`T: the sequence length must be a whole number from 1 to maxLen (${spec.maxLen}), got ${opts.T}`]);
   }
   const { T, mode } = opts;
   const b = new GraphBuilder(`playground_${mode}_T${T}`, spec.seed);
   const inspect = mode === 'inspect';
 
-  const tokens = b.input('tokens', 'int64', [1, T]);
-  const wte = b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 });
-  let x = b.gather(wte, tokens); // [1, T, d]
-  x = b.scope('position', () => {
-    const pos = findBlock('position', spec.position.kind)!;
-    return pos.emit(context(b, spec, opts, 'position'), x, spec.position.params);
+  const context = (prefix: string): BlockContext => ({
+    b,
+    dModel: spec.dModel,
+    nHeads: spec.nHeads,
+    headDim: spec.dModel / spec.nHeads,
+    T,
+    maxLen: spec.maxLen,
+    mode,
+    weight: (name, shape, init) => b.param(`${prefix}.${name}`, shape, init),
   });
-  const norms: Tensor[] = [rms(b, x)];
+  /** Emits the block `ref` of `slot` in its own scope, its weights named under `prefix`. */
+  const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor): Tensor =>
+    b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix)));
 
-  const norm = (ref: BlockRef, prefix: string, t: Tensor): Tensor =>
-    findBlock('norm', ref.kind)!.emit(context(b, spec, opts, prefix), t, ref.params);
+  const tokens = b.input('tokens', 'int64', [1, T]);
+  const wte = b.scope('embedding', () => b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 }));
+  let x = b.scope('embedding', () => b.gather(wte, tokens)); // [1, T, d]
+  x = emit('position', spec.position, 'position', (pos, ctx) => pos.emit(ctx, x, spec.position.params));
+  const norms: Tensor[] = [];
+  const probe = (t: Tensor) => inspect && norms.push(b.scope('probes', () => rms(b, t)));
+  probe(x);
 
   spec.layers.forEach((layer, i) => {
     const p = `layers.${i}`;
+    const norm = (name: string, t: Tensor) => emit('norm', layer.norm, `${p}.${name}`, (n, ctx) => n.emit(ctx, t, layer.norm.params));
     // One sub-block with its residual, wired as the layer's placement says.
     const residual = (name: string, t: Tensor, f: (u: Tensor) => Tensor): Tensor => {
       switch (layer.placement) {
-        case 'pre': return b.add(t, f(norm(layer.norm, `${p}.norm_${name}`, t)));
-        case 'post': return norm(layer.norm, `${p}.norm_${name}`, b.add(t, f(t)));
-        case 'peri': return b.add(t, norm(layer.norm, `${p}.norm_${name}_out`, f(norm(layer.norm, `${p}.norm_${name}`, t))));
+        case 'pre': return b.add(t, f(norm(`norm_${name}`, t)));
+        case 'post': return norm(`norm_${name}`, b.add(t, f(t)));
+        case 'peri': return b.add(t, norm(`norm_${name}_out`, f(norm(`norm_${name}`, t))));
       }
     };
-    x = b.scope(`layer ${i} · ${layer.mixer.kind}`, () =>
-      residual('mixer', x, (u) => {
-        const out = findBlock('mixer', layer.mixer.kind)!.emit(context(b, spec, opts, `${p}.mixer`), u, layer.mixer.params);
-        if (inspect) {
-          if (!out.probs) throw new SpecError([`layer ${i}: mixer "${layer.mixer.kind}" gave no attention map in inspect mode`]);
-          b.output(out.probs, `attn_probs.${i}`);
-          b.output(rowEntropy(b, out.probs), `attn_entropy.${i}`);
-        }
-        return out.y;
-      }),
-    );
-    x = b.scope(`layer ${i} · ${layer.ffn.kind}`, () =>
-      residual('ffn', x, (u) => findBlock('ffn', layer.ffn.kind)!.emit(context(b, spec, opts, `${p}.ffn`), u, layer.ffn.params)),
-    );
-    norms.push(rms(b, x));
+    b.scope(`layer ${i}`, () => {
+      x = residual('mixer', x, (u) =>
+        emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
+          const out = mixer.emit(ctx, u, layer.mixer.params);
+          if (inspect) {
+            if (!out.probs) throw new SpecError([`layers.${i}.mixer: "${layer.mixer.kind}" gave no attention map in inspect mode`]);
+            const probs = out.probs;
+            b.output(probs, `attn_probs.${i}`);
+            b.scope('probes', () => b.output(rowEntropy(b, probs), `attn_entropy.${i}`));
+          }
+          return out.y;
+        }),
+      );
+      x = residual('ffn', x, (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)));
+    });
+    probe(x);
   });
 
   const last = spec.layers[spec.layers.length - 1]!;
-  if (last.placement !== 'post') x = b.scope('final norm', () => norm(last.norm, 'final_norm', x));
-  const logits = b.matmul(x, b.transpose(wte, [1, 0])); // [1, T, V], unembedding tied to the embedding
+  if (last.placement !== 'post') x = b.scope('final', () => emit('norm', last.norm, 'final_norm', (n, ctx) => n.emit(ctx, x, last.norm.params)));
+  // The unembedding is tied to the token embedding: logits = x Eᵀ.
+  const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [1, T, V]
   b.output(logits, 'logits');
-  if (inspect) b.output(b.concat(norms, 0), 'resid_rms'); // [L + 1, T]
+  if (inspect) b.scope('probes', () => b.output(b.concat(norms, 0), 'resid_rms')); // [L + 1, T]
   return b.finish();
 }

@@ -6,26 +6,31 @@
  * is the version that onnx 1.12 pairs with opset 17. Initialisers are stored as little-endian raw
  * bytes, so the same graph always gives the same file.
  */
-import { onnx } from 'onnx-proto';
+import * as onnxProto from 'onnx-proto';
+import type { onnx as P } from 'onnx-proto';
 import type { AttrValue, DType, Graph, Tensor } from './ir';
+
+// onnx-proto is CommonJS: bundlers expose its exports by name, Node's own ESM loader only as
+// `default`. Take whichever is there.
+const { onnx } = (onnxProto as unknown as { default?: typeof onnxProto }).default ?? onnxProto;
 
 export const OPSET_VERSION = 17;
 export const IR_VERSION = 8;
 
-const ELEM: Record<DType, onnx.TensorProto.DataType> = {
+const ELEM: Record<DType, P.TensorProto.DataType> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
-function valueInfo(t: Tensor): onnx.IValueInfoProto {
+function valueInfo(t: Tensor): P.IValueInfoProto {
   return {
     name: t.name,
     type: { tensorType: { elemType: ELEM[t.dtype], shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
   };
 }
 
-function attribute(name: string, a: AttrValue): onnx.IAttributeProto {
+function attribute(name: string, a: AttrValue): P.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   switch (a.type) {
     case 'int': return { name, type: T.INT, i: a.value };
@@ -45,14 +50,24 @@ function rawBytes(data: Float32Array | BigInt64Array | Uint8Array): Uint8Array {
   return out;
 }
 
+/** Text stored in the file besides the graph. */
+export interface OnnxExtras {
+  docString?: string;
+  /** Stored as metadata_props, in key order (so the file stays byte-identical). */
+  metadata?: Record<string, string>;
+}
+
 /** The ONNX ModelProto bytes of `graph`. */
-export function toOnnxBytes(graph: Graph, docString = ''): Uint8Array {
-  const model: onnx.IModelProto = {
+export function toOnnxBytes(graph: Graph, extras: OnnxExtras = {}): Uint8Array {
+  const model: P.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET_VERSION }],
     producerName: 'transformer-playground',
     producerVersion: '0.1',
-    docString,
+    docString: extras.docString ?? '',
+    metadataProps: Object.keys(extras.metadata ?? {})
+      .sort()
+      .map((key) => ({ key, value: extras.metadata![key]! })),
     graph: {
       name: graph.name,
       input: graph.inputs.map(valueInfo),

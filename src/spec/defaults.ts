@@ -1,5 +1,5 @@
 /** The default model: GPT-2-shaped and small enough to redraw on every keystroke. */
-import type { LayerSpec, Spec } from './types';
+import { SPEC_VERSION, type LayerSpec, type Spec } from './types';
 
 /** One default layer: pre-LN, causal softmax attention, GELU MLP. */
 export function defaultLayer(): LayerSpec {
@@ -14,12 +14,13 @@ export function defaultLayer(): LayerSpec {
 /** 2 layers, d_model 64, 4 heads, learned absolute positions, character vocabulary. */
 export function defaultSpec(): Spec {
   return {
-    version: 1,
+    version: SPEC_VERSION,
+    name: 'Default: small GPT-2-style decoder',
     seed: 1,
     dModel: 64,
     nHeads: 4,
     maxLen: 128,
-    vocab: 'char',
+    tokenizer: { kind: 'char' },
     position: { kind: 'learned_absolute', params: {} },
     layers: [defaultLayer(), defaultLayer()],
   };

@@ -1,39 +1,53 @@
 /**
- * Validation of a spec from anywhere (the editor, a file, later a URL): structure and ranges by
- * schema, then every block checked against the registry with its own parameter schema.
- * Errors name the field and the allowed range.
+ * Validation of a spec from anywhere (the editor, a file, a URL, the command line): structure and
+ * ranges by schema, then every block checked against the registry with its own parameter schema.
+ * Every error names the field and the allowed range. `parseSpec` migrates older formats first.
  */
 import { z } from 'zod';
 import type { Slot } from '../blocks/define';
 import { findBlock, kindsOf } from '../blocks/registry';
-import type { BlockRef, Spec } from './types';
+import { migrate } from './migrate';
+import { SPEC_VERSION, type BlockRef, type Spec } from './types';
 
-/** Ranges of the global settings, shared by the schema and the UI controls. */
+/** Ranges of the numeric settings, shared by the schema, the docs and the UI controls. */
 export const LIMITS = {
   seed: { min: 0, max: 2 ** 31 - 1 },
   dModel: { min: 8, max: 512 },
   nHeads: { min: 1, max: 16 },
   maxLen: { min: 1, max: 512 },
   layers: { min: 1, max: 12 },
+  name: { min: 1, max: 80 },
 } as const;
 
-const int = (name: keyof typeof LIMITS) =>
-  z.number().int(`${name} must be a whole number`).min(LIMITS[name].min, `${name} must be between ${LIMITS[name].min} and ${LIMITS[name].max}`).max(LIMITS[name].max, `${name} must be between ${LIMITS[name].min} and ${LIMITS[name].max}`);
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/** A whole number within LIMITS[name]; the message gives the range and the value received. */
+const int = (name: 'seed' | 'dModel' | 'nHeads' | 'maxLen') => {
+  const { min, max } = LIMITS[name];
+  const error = (iss: { input?: unknown }) => `must be a whole number from ${min} to ${max}, got ${show(iss.input)}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 const blockRef = z.object({ kind: z.string(), params: z.record(z.string(), z.unknown()).default({}) });
 
 const specSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(SPEC_VERSION),
+  name: z.string().trim().min(LIMITS.name.min, 'must not be empty').max(LIMITS.name.max, `must be at most ${LIMITS.name.max} characters`),
   seed: int('seed'),
   dModel: int('dModel'),
   nHeads: int('nHeads'),
   maxLen: int('maxLen'),
-  vocab: z.literal('char'),
+  tokenizer: z.object({ kind: z.literal('char', { error: (iss) => `must be "char" (the only tokenizer so far), got ${show(iss.input)}` }) }),
   position: blockRef,
   layers: z
-    .array(z.object({ mixer: blockRef, norm: blockRef, placement: z.enum(['pre', 'post', 'peri']), ffn: blockRef }))
-    .min(LIMITS.layers.min, `layers must number between ${LIMITS.layers.min} and ${LIMITS.layers.max}`)
-    .max(LIMITS.layers.max, `layers must number between ${LIMITS.layers.min} and ${LIMITS.layers.max}`),
+    .array(z.object({
+      mixer: blockRef,
+      norm: blockRef,
+      placement: z.enum(['pre', 'post', 'peri'], { error: (iss) => `must be "pre", "post" or "peri", got ${show(iss.input)}` }),
+      ffn: blockRef,
+    }))
+    .min(LIMITS.layers.min, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`)
+    .max(LIMITS.layers.max, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`),
 });
 
 /** A valid spec with every block's parameters filled in, or the reasons it was refused. */
@@ -53,24 +67,45 @@ function checkBlock(slot: Slot, ref: BlockRef, where: string, errors: string[]):
   return { kind: ref.kind, params: r.params };
 }
 
-/** Checks `raw` as a spec. */
+/** Checks `raw` as a spec of the current format. */
 export function validateSpec(raw: unknown): SpecResult {
   const parsed = specSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`) };
+    const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.path.length && valueAt(i.path) === undefined ? 'missing' : i.message}`),
+    };
   }
   const s = parsed.data;
   const errors: string[] = [];
-  if (s.dModel % s.nHeads !== 0) errors.push(`nHeads: dModel (${s.dModel}) must be divisible by nHeads (${s.nHeads})`);
+  if (s.dModel % s.nHeads !== 0) errors.push(`nHeads: must divide dModel (${s.dModel}), got ${s.nHeads}`);
   const spec: Spec = {
     ...s,
     position: checkBlock('position', s.position, 'position', errors),
     layers: s.layers.map((l, i) => ({
-      mixer: checkBlock('mixer', l.mixer, `layer ${i} mixer`, errors),
-      norm: checkBlock('norm', l.norm, `layer ${i} norm`, errors),
+      mixer: checkBlock('mixer', l.mixer, `layers.${i}.mixer`, errors),
+      norm: checkBlock('norm', l.norm, `layers.${i}.norm`, errors),
       placement: l.placement,
-      ffn: checkBlock('ffn', l.ffn, `layer ${i} feed-forward`, errors),
+      ffn: checkBlock('ffn', l.ffn, `layers.${i}.ffn`, errors),
     })),
   };
   return errors.length ? { ok: false, errors } : { ok: true, spec };
+}
+
+/** Migrates a configuration of any known format version, then validates it. */
+export function parseSpec(raw: unknown): SpecResult {
+  const m = migrate(raw);
+  return m.ok ? validateSpec(m.doc) : { ok: false, errors: [m.error] };
+}
+
+/** Parses configuration JSON text: syntax errors are reported like any other. */
+export function parseSpecJson(text: string): SpecResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, errors: [`spec: not valid JSON (${(e as Error).message})`] };
+  }
+  return parseSpec(raw);
 }

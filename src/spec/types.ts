@@ -1,7 +1,11 @@
 /**
  * The configuration (the spec): the single source of truth for a model.
- * The editor edits it, the URL will encode it, the compiler reads it.
+ * The editor edits it, the URL encodes it, the compiler reads it. Its format is versioned:
+ * migrate.ts brings older documents up to SPEC_VERSION, schema.ts validates them.
  */
+
+/** The format version this code writes. */
+export const SPEC_VERSION = 2;
 
 /** A block placed in a slot: its registered kind and its parameters. */
 export interface BlockRef {
@@ -20,16 +24,23 @@ export interface LayerSpec {
   ffn: BlockRef;
 }
 
+/** How text becomes tokens. */
+export interface TokenizerSpec {
+  kind: 'char';
+}
+
 /** A whole model. */
 export interface Spec {
-  version: 1;
+  version: typeof SPEC_VERSION;
+  /** Shown in the top bar and in exported files. */
+  name: string;
   /** Seed of every weight's random stream. */
   seed: number;
   dModel: number;
   nHeads: number;
   /** Longest text (in tokens) the model takes. */
   maxLen: number;
-  vocab: 'char';
+  tokenizer: TokenizerSpec;
   position: BlockRef;
   layers: LayerSpec[];
 }

@@ -1,17 +1,26 @@
 /** The app shell: top bar with the backend and status, the model on the left, the views on the right. */
 import { ModelPanel } from './editor/ModelPanel';
 import { ErrorBoundary } from './ErrorBoundary';
+import { useApp } from './useApp';
 import { StatusBar } from './StatusBar';
 import { AttentionMap } from './views/AttentionMap';
 import { EntropyView } from './views/EntropyView';
 import { LatencyView } from './views/LatencyView';
 import { TextInput } from './views/TextInput';
 
+function ModelName() {
+  const name = useApp((s) => s.spec.name);
+  return <span className="model-name" data-testid="model-name">{name}</span>;
+}
+
 export function App() {
   return (
     <div className="app">
       <header className="topbar">
-        <h1>Transformer Playground</h1>
+        <div className="brand">
+          <h1>Transformer Playground</h1>
+          <ModelName />
+        </div>
         <StatusBar />
       </header>
       <main className="columns">

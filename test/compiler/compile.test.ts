@@ -29,15 +29,33 @@ async function check(spec: Spec, text: string) {
   expect(out['resid_rms']!.dims).toEqual([spec.layers.length + 1, T]);
   expectClose(out['resid_rms']!.data, ref.residRms, 1e-4, 'resid_rms');
 
-  const fast = await rt.load(toOnnxBytes(compile(spec, { T, mode: 'fast' })));
+  const fastGraph = compile(spec, { T, mode: 'fast' });
+  const fast = await rt.load(toOnnxBytes(fastGraph));
   const fastOut = await fast.run(tokens);
   await fast.release();
   expect(Object.keys(fastOut)).toEqual(['logits']);
+  expectClose(fastOut['logits']!.data, referenceForward(spec, weightsOf(fastGraph), tokens, VOCAB_SIZE).logits, 1e-4, 'fast logits');
   expectClose(fastOut['logits']!.data, out['logits']!.data, 1e-5, 'fast vs inspect logits');
+}
+
+/** A 4-layer pre-RMSNorm model. */
+export function rmsNormSpec(): Spec {
+  const layer = () => ({ ...defaultLayer(), norm: { kind: 'rms_norm', params: { epsilon: 1e-6 } } });
+  return { ...defaultSpec(), name: '4-layer RMSNorm', layers: [layer(), layer(), layer(), layer()] };
 }
 
 describe('compile', () => {
   it('the default model matches the float64 reference in both modes', () => check(defaultSpec(), TEXT));
+
+  it('a 4-layer RMSNorm model matches the float64 reference in both modes', () => check(rmsNormSpec(), TEXT));
+
+  it('RMSNorm with post and peri placements matches the reference', () => {
+    const spec = rmsNormSpec();
+    spec.layers[0]!.placement = 'post';
+    spec.layers[1]!.placement = 'peri';
+    spec.layers[3]!.placement = 'post';
+    return check(spec, 'RMS!');
+  });
 
   it('post-LN and peri-LN placements and a bidirectional layer match the reference', () => {
     const spec = defaultSpec();
@@ -71,7 +89,7 @@ describe('compile', () => {
   });
 
   it('refuses a sequence longer than the model takes, naming the limit', () => {
-    expect(() => compile({ ...defaultSpec(), maxLen: 8 }, { T: 9, mode: 'fast' })).toThrow(/between 1 and maxLen \(8\)/);
+    expect(() => compile({ ...defaultSpec(), maxLen: 8 }, { T: 9, mode: 'fast' })).toThrow('T: the sequence length must be a whole number from 1 to maxLen (8), got 9');
   });
 
   it('refuses an invalid spec with every reason', () => {
@@ -81,7 +99,7 @@ describe('compile', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(SpecError);
-      expect((e as SpecError).errors.join('\n')).toMatch(/divisible by nHeads/);
+      expect((e as SpecError).errors.join('\n')).toMatch(/nHeads: must divide dModel \(63\), got 4/);
       expect((e as SpecError).errors.join('\n')).toMatch(/unknown mixer block "nope"/);
     }
   });

@@ -52,6 +52,6 @@ describe('ONNX serialisation', () => {
   it('records the emitting scope on each node for tools that read the file', () => {
     const g = decode(toOnnxBytes(compile(defaultSpec(), { T: 3, mode: 'fast' }))).graph!;
     const softmax = g.node.filter((n) => n.opType === 'Softmax');
-    expect(softmax.map((n) => n.docString)).toEqual(['layer 0 · softmax_attention', 'layer 1 · softmax_attention']);
+    expect(softmax.map((n) => n.docString)).toEqual(['layer 0 · mixer: softmax_attention', 'layer 1 · mixer: softmax_attention']);
   });
 });

@@ -42,6 +42,25 @@ function layerNorm(x: Mat, gamma: Float64Array, beta: Float64Array, eps: number)
   return y;
 }
 
+/** RMSNorm: x / sqrt(mean(x²) + ε) · γ per row (Zhang & Sennrich, 2019). */
+function rmsNorm(x: Mat, gamma: Float64Array, eps: number): Mat {
+  const y = mat(x.rows, x.cols);
+  for (let i = 0; i < x.rows; i++) {
+    let ms = 0;
+    for (let k = 0; k < x.cols; k++) ms += x.v[i * x.cols + k]! ** 2;
+    const inv = 1 / Math.sqrt(ms / x.cols + eps);
+    for (let k = 0; k < x.cols; k++) y.v[i * x.cols + k] = x.v[i * x.cols + k]! * inv * gamma[k]!;
+  }
+  return y;
+}
+
+/** The norm of a layer, by kind, with weights named `prefix.gamma` (and `prefix.beta`). */
+function normalise(kind: string, eps: number, w: Weights, prefix: string, u: Mat): Mat {
+  if (kind === 'layer_norm') return layerNorm(u, w(`${prefix}.gamma`), w(`${prefix}.beta`), eps);
+  if (kind === 'rms_norm') return rmsNorm(u, w(`${prefix}.gamma`), eps);
+  throw new Error(`reference: no norm ${kind}`);
+}
+
 /** erf by Abramowitz–Stegun 7.1.26 is too coarse for 1e-4 checks; use a series / continued fraction. */
 function erf(x: number): number {
   const ax = Math.abs(x);
@@ -100,7 +119,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   spec.layers.forEach((layer, li) => {
     const p = `layers.${li}`;
     const eps = layer.norm.params['epsilon'] as number;
-    const ln = (name: string, u: Mat) => layerNorm(u, w(`${p}.${name}.gamma`), w(`${p}.${name}.beta`), eps);
+    const ln = (name: string, u: Mat) => normalise(layer.norm.kind, eps, w, `${p}.${name}`, u);
     const causal = layer.mixer.params['causal'] !== false;
 
     const attention = (u: Mat): Mat => {
@@ -154,7 +173,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   });
 
   const last = spec.layers[spec.layers.length - 1]!;
-  if (last.placement !== 'post') x = layerNorm(x, w('final_norm.gamma'), w('final_norm.beta'), last.norm.params['epsilon'] as number);
+  if (last.placement !== 'post') x = normalise(last.norm.kind, last.norm.params['epsilon'] as number, w, 'final_norm', x);
   const logits = new Float64Array(T * vocabSize);
   for (let t = 0; t < T; t++)
     for (let u = 0; u < vocabSize; u++) {

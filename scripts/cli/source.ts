@@ -1,0 +1,114 @@
+/**
+ * The command line's shared argument handling: where the model comes from (a config file, a
+ * share link or a preset; the app's default model when none is given) and the build options.
+ * Every refusal is a CliError whose message names the field or argument and what is allowed.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { Mode } from '../../src/blocks/define';
+import { findPreset, PRESETS } from '../../src/presets';
+import { defaultSpec } from '../../src/spec/defaults';
+import { parseSpecJson, type SpecResult } from '../../src/spec/schema';
+import type { Spec } from '../../src/spec/types';
+import { specFromLink } from '../../src/spec/url';
+
+/** A refusal to print (without a stack) before exiting with `code`. */
+export class CliError extends Error {
+  constructor(message: string, readonly code = 1) {
+    super(message);
+  }
+}
+
+export interface CliOptions {
+  spec: Spec;
+  /** Where the spec came from, for messages. */
+  origin: string;
+  mode: Mode;
+  /** Sequence length; the model's maxLen when not given. */
+  T: number;
+  out: string | null;
+}
+
+const MAX_CONFIG_BYTES = 1_000_000;
+
+function fromResult(r: SpecResult, origin: string): Spec {
+  if (!r.ok) throw new CliError(`${origin} is not a valid configuration:\n  ${r.errors.join('\n  ')}`);
+  return r.spec;
+}
+
+function loadSource(source: string): { spec: Spec; origin: string } {
+  if (/^https?:\/\//.test(source) || source.startsWith('#')) return { spec: fromResult(specFromLink(source), 'the link'), origin: 'link' };
+  let size: number;
+  try {
+    size = statSync(source).size;
+  } catch {
+    throw new CliError(`${source}: no such file (give a config.json, a share link, or --preset NAME)`);
+  }
+  if (size > MAX_CONFIG_BYTES) throw new CliError(`${source}: ${size} bytes is far larger than any configuration (at most ${MAX_CONFIG_BYTES})`);
+  return { spec: fromResult(parseSpecJson(readFileSync(source, 'utf8')), source), origin: source };
+}
+
+/** Parses `argv` (without node and script); `withOut` says whether --out is required. */
+export function parseArgs(argv: string[], usage: string, withOut: boolean): CliOptions {
+  let source: string | null = null;
+  let preset: string | null = null;
+  let mode: Mode | null = null;
+  let seqLen: string | null = null;
+  let out: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, null];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new CliError(`${flag} needs a value\n${usage}`, 2);
+      return v;
+    };
+    if (flag === '--help' || flag === '-h') throw new CliError(usage, 0);
+    else if (flag === '--preset') preset = value();
+    else if (flag === '--mode') mode = value() as Mode;
+    else if (flag === '--seq-len') seqLen = value();
+    else if (flag === '--out' && withOut) out = value();
+    else if (flag.startsWith('--')) throw new CliError(`unknown option ${flag}\n${usage}`, 2);
+    else if (source === null) source = arg;
+    else throw new CliError(`only one model source may be given, got "${source}" and "${arg}"\n${usage}`, 2);
+  }
+  if (source !== null && preset !== null) throw new CliError(`give a config file or link, or --preset, not both\n${usage}`, 2);
+  if (mode !== null && mode !== 'inspect' && mode !== 'fast') throw new CliError(`--mode must be "inspect" or "fast", got "${mode}"`, 2);
+  if (withOut && out === null) throw new CliError(`--out FILE is required\n${usage}`, 2);
+
+  let spec: Spec;
+  let origin: string;
+  if (preset !== null) {
+    const p = findPreset(preset);
+    if (!p) throw new CliError(`--preset: no preset "${preset}" (known: ${PRESETS.map((x) => x.id).join(', ')})`, 2);
+    spec = p.spec();
+    origin = `preset ${preset}`;
+  } else if (source !== null) {
+    ({ spec, origin } = loadSource(source));
+  } else {
+    spec = defaultSpec();
+    origin = 'the default model';
+  }
+
+  let T = spec.maxLen;
+  if (seqLen !== null) {
+    T = Number(seqLen);
+    if (!/^\d+$/.test(seqLen) || T < 1 || T > spec.maxLen) {
+      throw new CliError(`--seq-len must be a whole number from 1 to the model's maxLen (${spec.maxLen}), got "${seqLen}"`, 2);
+    }
+  }
+  return { spec, origin, mode: mode ?? (withOut ? 'inspect' : 'fast'), T, out };
+}
+
+/** Runs `main`, printing a CliError's message and exiting with its code. */
+export function runCli(main: () => void): void {
+  try {
+    main();
+  } catch (e) {
+    if (e instanceof CliError) {
+      (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
+      process.exit(e.code);
+    }
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,29 @@
+// The docs keep up with the code: every block, parameter and limit appears in docs/config.md.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BLOCKS } from '../src/blocks/registry';
+import { LIMITS } from '../src/spec/schema';
+import { SPEC_VERSION } from '../src/spec/types';
+
+const config = readFileSync('docs/config.md', 'utf8');
+
+describe('docs/config.md', () => {
+  it.each(BLOCKS.map((b) => [b.slot, b.kind, b.paper]))('documents the %s block %s with its paper', (_slot, kind, paper) => {
+    // The blocks table: | slot | kind | parameters | paper |
+    const row = config.split('\n').find((l) => l.startsWith('|') && l.split('|')[2]?.trim() === `\`${kind}\``);
+    expect(row, `no table row for ${kind}`).toBeDefined();
+    expect(row).toContain(paper);
+  });
+
+  it('states every limit of the global settings', () => {
+    for (const [field, { min, max }] of Object.entries(LIMITS)) {
+      const rows = config.split('\n').filter((l) => l.startsWith('|') && (l.includes(`\`${field}\``) || (field === 'layers' && l.includes('`layers`'))));
+      expect(rows.some((r) => r.includes(`${min} to ${max}`)), `${field}: ${min} to ${max}`).toBe(true);
+    }
+  });
+
+  it('describes the current format version and every migration step', () => {
+    expect(config).toContain(`**version ${SPEC_VERSION}**`);
+    for (let v = 1; v < SPEC_VERSION; v++) expect(config).toMatch(new RegExp(`\\| ${v} \\| ${v + 1} \\|`));
+  });
+});

@@ -1,0 +1,35 @@
+import LZString from 'lz-string';
+import { describe, expect, it } from 'vitest';
+import { findPreset, PRESETS } from '../../src/presets';
+import { defaultSpec } from '../../src/spec/defaults';
+import { MAX_LINK_DATA, specFromLink, specToHash } from '../../src/spec/url';
+
+describe('share links', () => {
+  it.each(PRESETS.map((p) => [p.id]))('round-trip the %s preset exactly', (id) => {
+    const spec = findPreset(id)!.spec();
+    expect(specFromLink(`https://example.org/playground/#${specToHash(spec)}`)).toEqual({ ok: true, spec });
+  });
+
+  it('read a bare hash, and a hash with other parameters', () => {
+    const hash = specToHash(defaultSpec());
+    expect(specFromLink(`#${hash}`).ok).toBe(true);
+    expect(specFromLink(`#lesson=2&${hash}`).ok).toBe(true);
+  });
+
+  it('migrate a link written in an older format', () => {
+    const { name: _n, tokenizer: _t, ...rest } = defaultSpec();
+    const v1 = { ...rest, version: 1, vocab: 'char' };
+    const r = specFromLink(`#c=${LZString.compressToEncodedURIComponent(JSON.stringify(v1))}`);
+    expect(r.ok && r.spec.tokenizer).toEqual({ kind: 'char' });
+  });
+
+  it('refuse links with no model, damaged data, junk or values out of range', () => {
+    expect(specFromLink('https://example.org/')).toEqual({ ok: false, errors: ['link: it holds no model (no "#c=…" part)'] });
+    expect(specFromLink('#c=%%%')).toEqual({ ok: false, errors: ['link: its model data is damaged (it may have been cut short when copied)'] });
+    const cut = specToHash(defaultSpec()).slice(0, 40);
+    expect(specFromLink(`#${cut}`).ok).toBe(false);
+    expect(specFromLink(`#c=${'A'.repeat(MAX_LINK_DATA + 1)}`)).toEqual({ ok: false, errors: [`link: its model data is ${MAX_LINK_DATA + 1} characters long, more than any model needs (${MAX_LINK_DATA})`] });
+    const huge = { ...defaultSpec(), dModel: 100000 };
+    expect(specFromLink(`#c=${LZString.compressToEncodedURIComponent(JSON.stringify(huge))}`)).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 512, got 100000'] });
+  });
+});
