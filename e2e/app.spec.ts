@@ -37,7 +37,7 @@ test.describe('walking skeleton', () => {
     const sentence = 'Colorless green ideas sleep furiously.';
     await page.getByRole('textbox', { name: 'Text' }).fill('');
     await page.getByRole('textbox', { name: 'Text' }).pressSequentially(sentence);
-    const map = await waitForMap(page, sentence.length);
+    const map = await waitForMap(page, sentence.length, sentence);
     expectCausalRows(map);
     // Entropy of every head lies within [0, log T].
     const nats = await page.getByTestId('entropy').locator('li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset['entropyNats'])));
@@ -129,9 +129,11 @@ test.describe('walking skeleton', () => {
     await waitForMap(page, DEFAULT_TEXT_LENGTH);
     const box = page.getByRole('textbox', { name: 'Text' });
     await box.fill('');
+    // The same length as the default text, so only the drawn text tells the two maps apart.
     const text = 'the quick brown fox jumps over the lazy dog';
+    expect(text.length).toBe(DEFAULT_TEXT_LENGTH);
     await box.pressSequentially(text, { delay: 0 });
-    const map = await waitForMap(page, text.length);
+    const map = await waitForMap(page, text.length, text);
     expectCausalRows(map);
     const axis = await page.locator('.map-axes g').first().locator('text').allTextContents();
     expect(axis[0]).toBe('t');

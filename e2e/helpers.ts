@@ -18,9 +18,10 @@ export async function readMap(page: Page): Promise<DrawnMap> {
   return { layer: Number(d['layer']), head: Number(d['head']), T, rows, resultId: Number(d['resultId']) };
 }
 
-/** Waits until the drawn map has `T` rows and the status is settled. */
-export async function waitForMap(page: Page, T: number): Promise<DrawnMap> {
+/** Waits until the drawn map has `T` rows (and is the map of `text`, when given) and the status is settled. */
+export async function waitForMap(page: Page, T: number, text?: string): Promise<DrawnMap> {
   await expect(page.getByTestId('attention-map')).toHaveAttribute('data-rows', String(T));
+  if (text !== undefined) await expect(page.getByTestId('attention-map')).toHaveAttribute('data-text', text);
   await expect(page.getByTestId('status')).toHaveText('ready');
   return readMap(page);
 }

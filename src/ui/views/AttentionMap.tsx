@@ -34,6 +34,7 @@ function draw(s: AppState, canvas: HTMLCanvasElement, svg: SVGSVGElement, legend
     select(svg).selectAll('*').remove();
     canvas.dataset['rows'] = '0';
     canvas.dataset['values'] = '';
+    canvas.dataset['text'] = '';
     return;
   }
   const { T } = r.data;
@@ -76,7 +77,7 @@ function draw(s: AppState, canvas: HTMLCanvasElement, svg: SVGSVGElement, legend
 
   const rows: string[] = [];
   for (let i = 0; i < T; i++) rows.push(Array.from(map.subarray(i * T, (i + 1) * T), (v) => v.toPrecision(7)).join(','));
-  Object.assign(canvas.dataset, { layer: String(layer), head: String(head), rows: String(T), values: rows.join(';'), resultId: String(r.data.id) });
+  Object.assign(canvas.dataset, { layer: String(layer), head: String(head), rows: String(T), values: rows.join(';'), resultId: String(r.data.id), text: pieces.join('') });
   canvas.setAttribute('aria-label', `Attention map of layer ${layer}, head ${head}: ${T} queries by ${T} keys, largest weight ${max.toFixed(3)}`);
   legendMax.textContent = max.toFixed(3);
 }
