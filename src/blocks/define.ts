@@ -16,6 +16,21 @@ export type Slot = 'mixer' | 'position' | 'norm' | 'ffn';
 /** Inspect materialises maps for the views; fast is the efficient form latency is measured on. */
 export type Mode = 'inspect' | 'fast';
 
+/** The model-wide settings a block may be checked against. */
+export interface ModelShape {
+  dModel: number;
+  nHeads: number;
+  maxLen: number;
+}
+
+/** How the model's position block acts inside attention (identity and no bias when it does not). */
+export interface AttentionPosition {
+  /** Applied to queries and keys [1, heads, T, headDim] before their product (RoPE). */
+  rotate(t: Tensor): Tensor;
+  /** Added to the attention logits, broadcastable to [1, H, T, T] (ALiBi, T5), or null. */
+  bias(): Tensor | null;
+}
+
 /** What an emitter may read and how it names its weights. */
 export interface BlockContext {
   readonly b: GraphBuilder;
@@ -27,8 +42,16 @@ export interface BlockContext {
   /** Longest sequence the model takes (size of position tables). */
   readonly maxLen: number;
   readonly mode: Mode;
+  /** 0-based index of the layer being emitted (-1 outside the layer stack). */
+  readonly layer: number;
   /** A weight of this block, named under the block's prefix ("layers.0.mixer.wq"). */
   weight(name: string, shape: number[], init: InitScheme): Tensor;
+  /** y = x W + b for x [..., inDim], with W ~ N(0, 1/inDim) and b = 0; `bias: false` drops b. */
+  linear(x: Tensor, inDim: number, outDim: number, name: string, opts?: { bias?: boolean }): Tensor;
+  /** The position encoding's part in attention. */
+  readonly position: AttentionPosition;
+  /** In inspect mode, adds the output `${name}.${layer}` (e.g. router_probs); nothing in fast mode. */
+  probe(name: string, t: Tensor): void;
 }
 
 /** A token mixer's output: the mixed sequence, and its attention map [1, H, T, T] in inspect mode. */
@@ -37,10 +60,20 @@ export interface MixerOutput {
   probs?: Tensor;
 }
 
+/** A position block: any of the three ways position can enter a transformer. */
+export interface PositionEmitters<P> {
+  /** Added to (or applied on) the token embeddings [1, T, d]. */
+  embed?: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
+  /** Rotation of queries and keys [1, heads, T, headDim]. */
+  rotate?: (ctx: BlockContext, t: Tensor, p: P) => Tensor;
+  /** Additive logit bias, broadcastable to [1, H, T, T]. */
+  bias?: (ctx: BlockContext, p: P) => Tensor;
+}
+
 /** What each slot's emitter takes and returns; x is always [1, T, dModel]. */
 export interface SlotEmitters<P> {
   mixer: (ctx: BlockContext, x: Tensor, p: P) => MixerOutput;
-  position: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
+  position: PositionEmitters<P>;
   norm: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
   ffn: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
 }
@@ -54,9 +87,14 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   paper: string;
   /** One paragraph for the UI. */
   explanation: string;
-  /** 'explicit' when the block computes its attention map directly (mixers only). */
+  /** Mixers: 'explicit' when the map is computed directly, 'implicit' when derived exactly. */
   map?: 'explicit' | 'implicit';
   params: Schema;
+  /** True for a block that stands for an empty slot ("none"): the compiler leaves out the whole
+   *  sub-block, its norms and its residual addition. Its emitter is never called. */
+  absent?: boolean;
+  /** Checks that need the model's shape (e.g. kv-heads must divide heads); returns the problem or null. */
+  check?: (p: z.output<Schema>, model: ModelShape) => string | null;
   emit: SlotEmitters<z.output<Schema>>[S];
 }
 
@@ -71,50 +109,68 @@ export interface Block<S extends Slot = Slot> {
   readonly paper: string;
   readonly explanation: string;
   readonly map?: 'explicit' | 'implicit';
-  /** Checks raw parameters against the schema, filling defaults. */
-  parse(raw: unknown): ParamResult;
+  readonly absent?: boolean;
+  /** Each parameter's type, range and default, by name. */
+  readonly paramInfo: Readonly<Record<string, ParamInfo>>;
+  /** Its parameters' defaults, by name. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Checks raw parameters against the schema (and the model's shape), filling defaults. */
+  parse(raw: unknown, model?: ModelShape): ParamResult;
   /** Emits the block; `params` must come from a successful `parse`. */
   readonly emit: SlotEmitters<Record<string, unknown>>[S];
 }
 
-/** The allowed values of one parameter schema, in words ("a whole number from 1 to 8"). */
-export function describeAllowed(schema: z.ZodType): string {
-  const inner = ((schema as { def?: { innerType?: z.ZodType } }).def?.innerType ?? schema) as z.ZodType & {
-    minValue?: number | null;
-    maxValue?: number | null;
-    isInt?: boolean;
-    options?: readonly unknown[];
-  };
+/** One parameter's type, range and default, read from its schema (for messages, the UI and tests). */
+export type ParamInfo =
+  | { type: 'int' | 'number'; min: number; max: number; default: number }
+  | { type: 'enum'; options: readonly string[]; default: string }
+  | { type: 'boolean'; default: boolean };
+
+/** The ParamInfo of one parameter schema (a zod number with min and max, enum or boolean, with a default). */
+export function paramInfo(schema: z.ZodType): ParamInfo {
+  const def = (schema as { def?: { innerType?: z.ZodType; defaultValue?: unknown } }).def;
+  const inner = (def?.innerType ?? schema) as z.ZodType & { minValue?: number | null; maxValue?: number | null; isInt?: boolean; options?: readonly string[] };
+  const dflt = def?.defaultValue;
   const type = (inner as { def?: { type?: string } }).def?.type;
   if (type === 'number') {
-    const what = inner.isInt ? 'a whole number' : 'a number';
-    const lo = inner.minValue ?? null;
-    const hi = inner.maxValue ?? null;
-    if (lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi)) return `${what} from ${lo} to ${hi}`;
-    if (lo !== null && Number.isFinite(lo)) return `${what} ≥ ${lo}`;
-    if (hi !== null && Number.isFinite(hi)) return `${what} ≤ ${hi}`;
-    return what;
+    const { minValue: min, maxValue: max } = inner;
+    if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) throw new Error('a numeric block parameter needs a min and a max');
+    return { type: inner.isInt ? 'int' : 'number', min, max, default: dflt as number };
   }
-  if (type === 'enum' && inner.options) return `one of ${inner.options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (type === 'boolean') return 'true or false';
-  return 'a valid value';
+  if (type === 'enum' && inner.options) return { type: 'enum', options: inner.options, default: dflt as string };
+  if (type === 'boolean') return { type: 'boolean', default: dflt as boolean };
+  throw new Error(`unsupported block parameter type ${type}`);
+}
+
+/** A parameter's allowed values in words ("a whole number from 1 to 8"). */
+export function describeAllowed(info: ParamInfo): string {
+  if (info.type === 'int' || info.type === 'number') return `${info.type === 'int' ? 'a whole number' : 'a number'} from ${info.min} to ${info.max}`;
+  if (info.type === 'enum') return `one of ${info.options.map((o) => JSON.stringify(o)).join(', ')}`;
+  return 'true or false';
 }
 
 /** Declares a block; the result goes into registry.ts. */
 export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
-  const { params, emit, ...info } = src;
-  const parse = (raw: unknown): ParamResult => {
+  const { params, emit, check, ...info } = src;
+  const shape = params.shape as Record<string, z.ZodType>;
+  const infos = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, paramInfo(v)]));
+  const defaults = params.parse({}) as Record<string, unknown>;
+  const parse = (raw: unknown, model?: ModelShape): ParamResult => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: `${src.title}: parameters must be an object` };
-    const unknown = Object.keys(raw).filter((k) => !(k in params.shape));
+    const unknown = Object.keys(raw).filter((k) => !(k in shape));
     if (unknown.length) {
-      const known = Object.keys(params.shape);
+      const known = Object.keys(shape);
       return { ok: false, message: `${src.title}: unknown parameter "${unknown[0]}" (${known.length ? `known: ${known.join(', ')}` : 'it takes none'})` };
     }
     const r = params.safeParse(raw);
-    if (r.success) return { ok: true, params: r.data as Record<string, unknown> };
-    const key = String(r.error.issues[0]!.path[0]);
-    const got = (raw as Record<string, unknown>)[key];
-    return { ok: false, message: `${src.title}: parameter "${key}" must be ${describeAllowed(params.shape[key] as z.ZodType)}, got ${JSON.stringify(got)}` };
+    if (!r.success) {
+      const key = String(r.error.issues[0]!.path[0]);
+      const got = (raw as Record<string, unknown>)[key];
+      return { ok: false, message: `${src.title}: parameter "${key}" must be ${describeAllowed(infos[key]!)}, got ${JSON.stringify(got)}` };
+    }
+    const problem = model && check ? check(r.data, model) : null;
+    if (problem) return { ok: false, message: `${src.title}: ${problem}` };
+    return { ok: true, params: r.data as Record<string, unknown> };
   };
-  return { ...info, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
+  return { ...info, paramInfo: infos, defaults, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
 }

@@ -15,10 +15,12 @@ export default defineBlock({
     'embedding of the token at that position. Attention can then tell "first" from "fifth", but a ' +
     'position it never had a vector for simply does not exist.',
   params: z.object({}),
-  emit(ctx, x) {
-    const { b, T, maxLen, dModel } = ctx;
-    const table = ctx.weight('table', [maxLen, dModel], { kind: 'normal', std: 1 });
-    const positions = b.constant('positions', 'int64', [T], Array.from({ length: T }, (_, i) => i));
-    return b.add(x, b.gather(table, positions)); // [1, T, d] + [T, d]
+  emit: {
+    embed(ctx, x) {
+      const { b, T, maxLen, dModel } = ctx;
+      const table = ctx.weight('table', [maxLen, dModel], { kind: 'normal', std: 1 });
+      const positions = b.constant('positions', 'int64', [T], Array.from({ length: T }, (_, i) => i));
+      return b.add(x, b.gather(table, positions)); // [1, T, d] + [T, d]
+    },
   },
 });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineBlock } from './define';
-import { gelu, linear } from './nn';
+import { gelu } from './nn';
 
 export default defineBlock({
   kind: 'mlp',
@@ -23,7 +23,7 @@ export default defineBlock({
   }),
   emit(ctx, x, p) {
     const hidden = ctx.dModel * p.expansion;
-    const h = gelu(ctx, linear(ctx, x, ctx.dModel, hidden, '1')); // [1, T, hidden]
-    return linear(ctx, h, hidden, ctx.dModel, '2'); // [1, T, d]
+    const h = gelu(ctx, ctx.linear(x, ctx.dModel, hidden, '1')); // [1, T, hidden]
+    return ctx.linear(h, hidden, ctx.dModel, '2'); // [1, T, d]
   },
 });

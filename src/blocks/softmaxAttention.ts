@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { defineBlock } from './define';
-import { causalMask, linear, mergeHeads, splitHeads } from './nn';
+import { causalMask, mergeHeads, splitHeads } from './nn';
 
 export default defineBlock({
   kind: 'softmax_attention',
@@ -24,13 +24,15 @@ export default defineBlock({
   params: z.object({ causal: z.boolean().default(true) }),
   emit(ctx, x, p) {
     const { b, dModel, headDim } = ctx;
-    const q = splitHeads(ctx, linear(ctx, x, dModel, dModel, 'q')); // [1, H, T, hd]
-    const k = splitHeads(ctx, linear(ctx, x, dModel, dModel, 'k')); // [1, H, T, hd]
-    const v = splitHeads(ctx, linear(ctx, x, dModel, dModel, 'v')); // [1, H, T, hd]
+    const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [1, H, T, hd]
+    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k'))); // [1, H, T, hd]
+    const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')); // [1, H, T, hd]
     let scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(headDim))); // [1, H, T, T]
+    const bias = ctx.position.bias();
+    if (bias) scores = b.add(scores, bias);
     if (p.causal) scores = b.where(causalMask(ctx), scores, b.scalar(-1e9));
     const probs = b.softmax(scores, -1); // [1, H, T, T]
     const mixed = mergeHeads(ctx, b.matmul(probs, v)); // [1, T, d]
-    return { y: linear(ctx, mixed, dModel, dModel, 'o'), probs };
+    return { y: ctx.linear(mixed, dModel, dModel, 'o'), probs };
   },
 });

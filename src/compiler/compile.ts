@@ -55,16 +55,39 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const b = new GraphBuilder(`playground_${mode}_T${T}`, spec.seed);
   const inspect = mode === 'inspect';
 
-  const context = (prefix: string): BlockContext => ({
-    b,
-    dModel: spec.dModel,
-    nHeads: spec.nHeads,
-    headDim: spec.dModel / spec.nHeads,
-    T,
-    maxLen: spec.maxLen,
-    mode,
-    weight: (name, shape, init) => b.param(`${prefix}.${name}`, shape, init),
-  });
+  const position = findBlock('position', spec.position.kind)!;
+  const positionParams = spec.position.params;
+  let layerIndex = -1;
+  let bias: Tensor | null | undefined; // the same in every layer: emitted once
+  const context = (prefix: string): BlockContext => {
+    const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
+    const ctx: BlockContext = {
+      b,
+      dModel: spec.dModel,
+      nHeads: spec.nHeads,
+      headDim: spec.dModel / spec.nHeads,
+      T,
+      maxLen: spec.maxLen,
+      mode,
+      layer: layerIndex,
+      weight,
+      linear: (x, inDim, outDim, name, opts) => {
+        const y = b.matmul(x, weight(`w${name}`, [inDim, outDim], { kind: 'normal', std: 1 / Math.sqrt(inDim) }));
+        return opts?.bias === false ? y : b.add(y, weight(`b${name}`, [outDim], { kind: 'constant', value: 0 }));
+      },
+      // Position hooks run in the scope of the position block, with its weights under "position".
+      position: {
+        rotate: (t) => (position.emit.rotate ? b.scope(`position: ${spec.position.kind}`, () => position.emit.rotate!(positionContext(), t, positionParams)) : t),
+        bias: () =>
+          (bias ??= position.emit.bias ? b.scope(`position: ${spec.position.kind}`, () => position.emit.bias!(positionContext(), positionParams)) : null),
+      },
+      probe: (name, t) => {
+        if (inspect) b.scope('probes', () => b.output(t, `${name}.${layerIndex}`));
+      },
+    };
+    return ctx;
+  };
+  const positionContext = () => context('position');
   /** Emits the block `ref` of `slot` in its own scope, its weights named under `prefix`. */
   const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor): Tensor =>
     b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix)));
@@ -72,7 +95,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const tokens = b.input('tokens', 'int64', [1, T]);
   const wte = b.scope('embedding', () => b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 }));
   let x = b.scope('embedding', () => b.gather(wte, tokens)); // [1, T, d]
-  x = emit('position', spec.position, 'position', (pos, ctx) => pos.emit(ctx, x, spec.position.params));
+  if (position.emit.embed) x = emit('position', spec.position, 'position', (pos, ctx) => pos.emit.embed!(ctx, x, positionParams));
   const norms: Tensor[] = [];
   const probe = (t: Tensor) => inspect && norms.push(b.scope('probes', () => rms(b, t)));
   probe(x);
@@ -88,6 +111,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
         case 'peri': return b.add(t, norm(`norm_${name}_out`, f(norm(`norm_${name}`, t))));
       }
     };
+    layerIndex = i;
     b.scope(`layer ${i}`, () => {
       x = residual('mixer', x, (u) =>
         emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
@@ -101,11 +125,14 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
           return out.y;
         }),
       );
-      x = residual('ffn', x, (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)));
+      if (!findBlock('ffn', layer.ffn.kind)!.absent) {
+        x = residual('ffn', x, (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)));
+      }
     });
     probe(x);
   });
 
+  layerIndex = -1;
   const last = spec.layers[spec.layers.length - 1]!;
   if (last.placement !== 'post') x = b.scope('final', () => emit('norm', last.norm, 'final_norm', (n, ctx) => n.emit(ctx, x, last.norm.params)));
   // The unembedding is tied to the token embedding: logits = x Eᵀ.

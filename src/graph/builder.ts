@@ -41,6 +41,7 @@ export class GraphBuilder {
   private readonly ins: Tensor[] = [];
   private readonly outs: Tensor[] = [];
   private readonly names = new Set<string>();
+  private readonly params = new Map<string, { tensor: Tensor; init: InitScheme }>();
   private readonly scopes: string[] = [];
   private counter = 0;
 
@@ -106,14 +107,27 @@ export class GraphBuilder {
     return out;
   }
 
-  /** A learnable float32 weight named `name`, initialised by `init` from its own seeded stream. */
+  /**
+   * A learnable float32 weight named `name`, initialised by `init` from its own seeded stream.
+   * Asking again for the same name with the same shape and scheme returns the same weight: that
+   * is how weights are shared (tied embeddings, looped layers, one relative-position table).
+   */
   param(name: string, shape: number[], init: InitScheme): Tensor {
+    const known = this.params.get(name);
+    if (known) {
+      if (fmt(known.tensor.shape) !== fmt(shape) || JSON.stringify(known.init) !== JSON.stringify(init)) {
+        this.fail(`weight "${name}" is shared with another shape or initialisation (${fmt(known.tensor.shape)} vs ${fmt(shape)})`);
+      }
+      return known.tensor;
+    }
     const n = numel(shape);
     let data: Float32Array;
     if (init.kind === 'normal') data = normalValues(this.seed, name, n, init.std);
     else if (init.kind === 'constant') data = new Float32Array(n).fill(init.value);
     else this.fail(`param "${name}" needs a normal or constant initialiser`);
-    return this.store(name, 'float32', shape, data, init, true);
+    const tensor = this.store(name, 'float32', shape, data, init, true);
+    this.params.set(name, { tensor, init });
+    return tensor;
   }
 
   /** A constant tensor with given values (index tables, scalars). */

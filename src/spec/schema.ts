@@ -4,7 +4,7 @@
  * Every error names the field and the allowed range. `parseSpec` migrates older formats first.
  */
 import { z } from 'zod';
-import type { Slot } from '../blocks/define';
+import type { ModelShape, Slot } from '../blocks/define';
 import { findBlock, kindsOf } from '../blocks/registry';
 import { migrate } from './migrate';
 import { SPEC_VERSION, type BlockRef, type Spec } from './types';
@@ -53,13 +53,13 @@ const specSchema = z.object({
 /** A valid spec with every block's parameters filled in, or the reasons it was refused. */
 export type SpecResult = { ok: true; spec: Spec } | { ok: false; errors: string[] };
 
-function checkBlock(slot: Slot, ref: BlockRef, where: string, errors: string[]): BlockRef {
+function checkBlock(slot: Slot, ref: BlockRef, where: string, errors: string[], model: ModelShape): BlockRef {
   const block = findBlock(slot, ref.kind);
   if (!block) {
     errors.push(`${where}: unknown ${slot} block "${ref.kind}" (known: ${kindsOf(slot).join(', ')})`);
     return ref;
   }
-  const r = block.parse(ref.params);
+  const r = block.parse(ref.params, model);
   if (!r.ok) {
     errors.push(`${where}: ${r.message}`);
     return ref;
@@ -80,14 +80,15 @@ export function validateSpec(raw: unknown): SpecResult {
   const s = parsed.data;
   const errors: string[] = [];
   if (s.dModel % s.nHeads !== 0) errors.push(`nHeads: must divide dModel (${s.dModel}), got ${s.nHeads}`);
+  const model: ModelShape = { dModel: s.dModel, nHeads: s.nHeads, maxLen: s.maxLen };
   const spec: Spec = {
     ...s,
-    position: checkBlock('position', s.position, 'position', errors),
+    position: checkBlock('position', s.position, 'position', errors, model),
     layers: s.layers.map((l, i) => ({
-      mixer: checkBlock('mixer', l.mixer, `layers.${i}.mixer`, errors),
-      norm: checkBlock('norm', l.norm, `layers.${i}.norm`, errors),
+      mixer: checkBlock('mixer', l.mixer, `layers.${i}.mixer`, errors, model),
+      norm: checkBlock('norm', l.norm, `layers.${i}.norm`, errors, model),
       placement: l.placement,
-      ffn: checkBlock('ffn', l.ffn, `layers.${i}.ffn`, errors),
+      ffn: checkBlock('ffn', l.ffn, `layers.${i}.ffn`, errors, model),
     })),
   };
   return errors.length ? { ok: false, errors } : { ok: true, spec };

@@ -3,40 +3,12 @@ import { compile, SpecError } from '../../src/compiler/compile';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
-import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
-import { expectClose, nodeRuntime, weightsOf } from '../helpers';
-import { referenceForward } from '../reference/forward64';
+import { weightsOf } from '../helpers';
+import { expectMatchesReference } from '../blocks/harness';
 
 const TEXT = 'Attention is all you need, they said.';
 
-async function check(spec: Spec, text: string) {
-  const tokens = tokenize(text, spec.maxLen).ids;
-  const T = tokens.length;
-  const graph = compile(spec, { T, mode: 'inspect' });
-  const rt = await nodeRuntime();
-  const model = await rt.load(toOnnxBytes(graph));
-  const out = await model.run(tokens);
-  await model.release();
-  const ref = referenceForward(spec, weightsOf(graph), tokens, VOCAB_SIZE);
-  expect(out['logits']!.dims).toEqual([1, T, VOCAB_SIZE]);
-  expectClose(out['logits']!.data, ref.logits, 1e-4, 'logits');
-  spec.layers.forEach((_, i) => {
-    expect(out[`attn_probs.${i}`]!.dims).toEqual([1, spec.nHeads, T, T]);
-    expect(out[`attn_entropy.${i}`]!.dims).toEqual([1, spec.nHeads, T]);
-    expectClose(out[`attn_probs.${i}`]!.data, ref.probs[i]!, 1e-4, `attn_probs.${i}`);
-    expectClose(out[`attn_entropy.${i}`]!.data, ref.entropy[i]!, 1e-4, `attn_entropy.${i}`);
-  });
-  expect(out['resid_rms']!.dims).toEqual([spec.layers.length + 1, T]);
-  expectClose(out['resid_rms']!.data, ref.residRms, 1e-4, 'resid_rms');
-
-  const fastGraph = compile(spec, { T, mode: 'fast' });
-  const fast = await rt.load(toOnnxBytes(fastGraph));
-  const fastOut = await fast.run(tokens);
-  await fast.release();
-  expect(Object.keys(fastOut)).toEqual(['logits']);
-  expectClose(fastOut['logits']!.data, referenceForward(spec, weightsOf(fastGraph), tokens, VOCAB_SIZE).logits, 1e-4, 'fast logits');
-  expectClose(fastOut['logits']!.data, out['logits']!.data, 1e-5, 'fast vs inspect logits');
-}
+const check = (spec: Spec, text: string) => expectMatchesReference(spec, text);
 
 /** A 4-layer pre-RMSNorm model. */
 export function rmsNormSpec(): Spec {

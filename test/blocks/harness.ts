@@ -1,0 +1,95 @@
+/**
+ * The checks every block gets: compiled alone and inside a 3-layer model, run by onnxruntime-web
+ * (Node, WASM), it matches the float64 reference (test/reference) to 1e-4 on logits and every probe
+ * in inspect mode; the fast path matches the reference's logits too. Also helpers to draw random
+ * parameters from a block's schema for property tests.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { ParamInfo } from '../../src/blocks/define';
+import { BLOCKS } from '../../src/blocks/registry';
+import { compile } from '../../src/compiler/compile';
+import { toOnnxBytes } from '../../src/graph/onnx';
+import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
+import type { BlockRef, LayerSpec, Spec } from '../../src/spec/types';
+import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
+import { expectClose, nodeRuntime, weightsOf } from '../helpers';
+import { referenceForward } from '../reference/forward64';
+
+export const TEXT = 'Attention is all you need, they said.';
+
+/** What to put where: any of a layer's slots, and the model's position block. */
+export interface Placement {
+  mixer?: BlockRef;
+  norm?: BlockRef;
+  ffn?: BlockRef;
+  placement?: LayerSpec['placement'];
+  position?: BlockRef;
+}
+
+/** A small model (d 32, 4 heads) whose only layer holds the block. */
+export function aloneSpec(put: Placement, model: Partial<Spec> = {}): Spec {
+  const { position, ...layer } = put;
+  return { ...defaultSpec(), dModel: 32, nHeads: 4, maxLen: 64, ...model, ...(position ? { position } : {}), layers: [{ ...defaultLayer(), ...layer }] };
+}
+
+/** A 3-layer model with the block in the middle layer (and the position block, if given, model-wide). */
+export function threeLayerSpec(put: Placement, model: Partial<Spec> = {}): Spec {
+  const { position, ...layer } = put;
+  return {
+    ...defaultSpec(),
+    dModel: 32,
+    nHeads: 4,
+    maxLen: 64,
+    ...model,
+    ...(position ? { position } : {}),
+    layers: [defaultLayer(), { ...defaultLayer(), ...layer }, { ...defaultLayer(), placement: 'peri' }],
+  };
+}
+
+/** Compiles `spec`, runs both modes, and compares with the float64 reference. Returns the inspect outputs. */
+export async function expectMatchesReference(spec: Spec, text = TEXT, tol = 1e-4) {
+  const tokens = tokenize(text, spec.maxLen).ids;
+  const T = tokens.length;
+  const rt = await nodeRuntime();
+  const graph = compile(spec, { T, mode: 'inspect' });
+  const model = await rt.load(toOnnxBytes(graph));
+  const out = await model.run(tokens);
+  await model.release();
+  const ref = referenceForward(spec, weightsOf(graph), tokens, VOCAB_SIZE);
+  expect(out['logits']!.dims).toEqual([1, T, VOCAB_SIZE]);
+  expectClose(out['logits']!.data, ref.logits, tol, 'logits');
+  spec.layers.forEach((_, i) => {
+    expect(out[`attn_probs.${i}`]!.dims).toEqual([1, spec.nHeads, T, T]);
+    expectClose(out[`attn_probs.${i}`]!.data, ref.probs[i]!, tol, `attn_probs.${i}`);
+    expectClose(out[`attn_entropy.${i}`]!.data, ref.entropy[i]!, tol, `attn_entropy.${i}`);
+  });
+  expectClose(out['resid_rms']!.data, ref.residRms, tol, 'resid_rms');
+  for (const [name, values] of ref.probes) expectClose(out[name]!.data, values, tol, name);
+
+  const fastGraph = compile(spec, { T, mode: 'fast' });
+  const fast = await rt.load(toOnnxBytes(fastGraph));
+  const fastOut = await fast.run(tokens);
+  await fast.release();
+  expect(Object.keys(fastOut)).toEqual(['logits']);
+  expectClose(fastOut['logits']!.data, referenceForward(spec, weightsOf(fastGraph), tokens, VOCAB_SIZE).logits, tol, 'fast logits');
+  expectClose(fastOut['logits']!.data, out['logits']!.data, 1e-5, 'fast vs inspect logits');
+  return out;
+}
+
+/** A fast-check arbitrary for one parameter, drawn from its declared range. */
+export function arbitraryParam(info: ParamInfo): fc.Arbitrary<unknown> {
+  switch (info.type) {
+    case 'int': return fc.integer({ min: info.min, max: info.max });
+    case 'number': return fc.double({ min: info.min, max: info.max, noNaN: true, noDefaultInfinity: true });
+    case 'enum': return fc.constantFrom(...info.options);
+    case 'boolean': return fc.boolean();
+  }
+}
+
+/** A fast-check arbitrary for all parameters of the block `kind`. */
+export function arbitraryParams(kind: string): fc.Arbitrary<Record<string, unknown>> {
+  const block = BLOCKS.find((b) => b.kind === kind);
+  if (!block) throw new Error(`no block ${kind}`);
+  return fc.record(Object.fromEntries(Object.entries(block.paramInfo).map(([k, info]) => [k, arbitraryParam(info)])));
+}

@@ -1,0 +1,37 @@
+/** What a reference block may read: the model's shape, its weights by name, and position hooks. */
+import { affine, type Mat } from './math';
+
+export interface RefPosition {
+  /** Rotation of one head's queries or keys [T, headDim] (row t is position t); identity by default. */
+  rotate(m: Mat): Mat;
+  /** Additive logit bias for head h, query i, key j; 0 by default. */
+  bias(h: number, i: number, j: number): number;
+}
+
+export interface RefContext {
+  T: number;
+  dModel: number;
+  nHeads: number;
+  headDim: number;
+  maxLen: number;
+  layer: number;
+  /** A weight by its full name. */
+  w(name: string): Float64Array;
+  /** A weight of this block ("wq" → "layers.0.mixer.wq"). */
+  weight(name: string): Float64Array;
+  /** x W + b with this block's weights `w${name}` and `b${name}`. */
+  linear(x: Mat, outDim: number, name: string, opts?: { bias?: boolean }): Mat;
+  position: RefPosition;
+  /** Extra probe outputs by name (e.g. router_probs), flattened row-major. */
+  probes: Map<string, Float64Array>;
+}
+
+/** A context for the block whose weights live under `prefix`. */
+export function refContext(base: Omit<RefContext, 'weight' | 'linear'>, prefix: string): RefContext {
+  const weight = (name: string) => base.w(`${prefix}.${name}`);
+  return {
+    ...base,
+    weight,
+    linear: (x, outDim, name, opts) => affine(x, weight(`w${name}`), opts?.bias === false ? null : weight(`b${name}`), outDim),
+  };
+}

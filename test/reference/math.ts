@@ -1,0 +1,73 @@
+/**
+ * Float64 building blocks for the reference forward passes: row-major matrices and the handful
+ * of functions the papers' formulas use. Written from the math; shares nothing with src/.
+ */
+
+/** Row-major matrix. */
+export interface Mat {
+  rows: number;
+  cols: number;
+  v: Float64Array;
+}
+
+export const mat = (rows: number, cols: number, v = new Float64Array(rows * cols)): Mat => ({ rows, cols, v });
+
+export const at = (m: Mat, i: number, j: number): number => m.v[i * m.cols + j]!;
+
+/** y = x W + b with W [x.cols, outCols] row-major and b [outCols] (or none). */
+export function affine(x: Mat, w: Float64Array, b: Float64Array | null, outCols: number): Mat {
+  const y = mat(x.rows, outCols);
+  for (let i = 0; i < x.rows; i++)
+    for (let j = 0; j < outCols; j++) {
+      let s = b ? b[j]! : 0;
+      for (let k = 0; k < x.cols; k++) s += x.v[i * x.cols + k]! * w[k * outCols + j]!;
+      y.v[i * outCols + j] = s;
+    }
+  return y;
+}
+
+export const map = (a: Mat, f: (x: number, i: number) => number): Mat => mat(a.rows, a.cols, a.v.map(f));
+export const add = (a: Mat, b: Mat): Mat => map(a, (x, i) => x + b.v[i]!);
+export const mul = (a: Mat, b: Mat): Mat => map(a, (x, i) => x * b.v[i]!);
+
+/** Columns [from, from + n) of m. */
+export function columns(m: Mat, from: number, n: number): Mat {
+  const out = mat(m.rows, n);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < n; j++) out.v[i * n + j] = at(m, i, from + j);
+  return out;
+}
+
+/** Writes `part` into columns [from, from + part.cols) of m. */
+export function setColumns(m: Mat, from: number, part: Mat): void {
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < part.cols; j++) m.v[i * m.cols + from + j] = at(part, i, j);
+}
+
+/** erf to ~1e-16: Maclaurin series for |x| < 3, the erfc continued fraction beyond. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = ax;
+    let sum = ax;
+    for (let n = 1; n < 200; n++) {
+      term *= (-ax * ax) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f));
+}
+
+/** Softmax of a list of logits, where −Infinity means "not visible" (weight exactly 0). */
+export function softmax(s: number[]): number[] {
+  const m = Math.max(...s.filter((x) => x !== -Infinity));
+  const e = s.map((x) => (x === -Infinity ? 0 : Math.exp(x - m)));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+/** Entropy in nats of a distribution, with 0 · log 0 = 0. */
+export const entropy = (p: number[]): number => -p.reduce((s, x) => (x > 0 ? s + x * Math.log(x) : s), 0);
