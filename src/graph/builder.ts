@@ -166,7 +166,32 @@ export class GraphBuilder {
   mul(a: Tensor, b: Tensor): Tensor { return this.binary('Mul', a, b); }
   div(a: Tensor, b: Tensor): Tensor { return this.binary('Div', a, b); }
   max(a: Tensor, b: Tensor): Tensor { return this.binary('Max', a, b); }
+  min(a: Tensor, b: Tensor): Tensor { return this.binary('Min', a, b); }
+  /** a^b element-wise (float32). */
+  pow(a: Tensor, b: Tensor): Tensor { return this.binary('Pow', a, b); }
   greaterOrEqual(a: Tensor, b: Tensor): Tensor { return this.binary('GreaterOrEqual', a, b, 'bool'); }
+  greater(a: Tensor, b: Tensor): Tensor { return this.binary('Greater', a, b, 'bool'); }
+  less(a: Tensor, b: Tensor): Tensor { return this.binary('Less', a, b, 'bool'); }
+  lessOrEqual(a: Tensor, b: Tensor): Tensor { return this.binary('LessOrEqual', a, b, 'bool'); }
+  equal(a: Tensor, b: Tensor): Tensor { return this.binary('Equal', a, b, 'bool'); }
+  and(a: Tensor, b: Tensor): Tensor {
+    if (a.dtype !== 'bool') this.fail(`And needs bool operands, got ${a.dtype}`);
+    return this.binary('And', a, b);
+  }
+  or(a: Tensor, b: Tensor): Tensor {
+    if (a.dtype !== 'bool') this.fail(`Or needs bool operands, got ${a.dtype}`);
+    return this.binary('Or', a, b);
+  }
+  not(x: Tensor): Tensor {
+    if (x.dtype !== 'bool') this.fail(`Not needs a bool operand, got ${x.dtype}`);
+    return this.op('Not', [x], 'bool', [...x.shape]);
+  }
+
+  /** Converts element type (e.g. bool → float32 gives 0 and 1). */
+  cast(x: Tensor, to: DType): Tensor {
+    const code = { float32: 1, int64: 7, bool: 9 }[to];
+    return this.op('Cast', [x], to, [...x.shape], { to: { type: 'int', value: code } });
+  }
 
   private unary(op: string, x: Tensor): Tensor {
     if (x.dtype !== 'float32') this.fail(`${op} needs float32, got ${x.dtype}`);
@@ -175,8 +200,14 @@ export class GraphBuilder {
 
   erf(x: Tensor): Tensor { return this.unary('Erf', x); }
   log(x: Tensor): Tensor { return this.unary('Log', x); }
+  exp(x: Tensor): Tensor { return this.unary('Exp', x); }
   sqrt(x: Tensor): Tensor { return this.unary('Sqrt', x); }
   neg(x: Tensor): Tensor { return this.unary('Neg', x); }
+  abs(x: Tensor): Tensor { return this.unary('Abs', x); }
+  relu(x: Tensor): Tensor { return this.unary('Relu', x); }
+  sigmoid(x: Tensor): Tensor { return this.unary('Sigmoid', x); }
+  tanh(x: Tensor): Tensor { return this.unary('Tanh', x); }
+  floor(x: Tensor): Tensor { return this.unary('Floor', x); }
 
   /** Where(cond, x, y) with broadcasting over all three. */
   where(cond: Tensor, x: Tensor, y: Tensor): Tensor {
@@ -223,6 +254,37 @@ export class GraphBuilder {
     return this.op('Gather', [table, indices], table.dtype, [...indices.shape, ...table.shape.slice(1)], { axis: { type: 'int', value: 0 } });
   }
 
+  /** Elements [start, end) along each listed axis (static bounds, step 1). */
+  slice(x: Tensor, axes: number[], starts: number[], ends: number[]): Tensor {
+    const shape = [...x.shape];
+    axes.forEach((a, i) => {
+      const ax = normAxis(a, x.shape.length);
+      const [s0, e0] = [starts[i]!, ends[i]!];
+      if (ax < 0 || ax >= shape.length || s0 < 0 || e0 > x.shape[ax]! || s0 >= e0) this.fail(`Slice [${s0}, ${e0}) on axis ${a} does not fit ${fmt(x.shape)}`);
+      shape[ax] = e0 - s0;
+    });
+    const c = (hint: string, v: number[]) => this.constant(hint, 'int64', [v.length], v);
+    return this.op('Slice', [x, c('starts', starts), c('ends', ends), c('axes', axes)], x.dtype, shape);
+  }
+
+  /** The k largest values along the last axis and their indices, largest first. */
+  topK(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
+    const n = x.shape[x.shape.length - 1]!;
+    if (!Number.isInteger(k) || k < 1 || k > n) this.fail(`TopK k = ${k} does not fit the last axis of ${fmt(x.shape)}`);
+    const shape = [...x.shape.slice(0, -1), k];
+    const values: Tensor = { name: this.fresh('topk_values'), dtype: x.dtype, shape };
+    const indices: Tensor = { name: this.fresh('topk_indices'), dtype: 'int64', shape };
+    const kT = this.constant('k', 'int64', [1], [k]);
+    this.nodes.push({ op: 'TopK', inputs: [x, kT], outputs: [values, indices], attrs: { axis: { type: 'int', value: -1 }, largest: { type: 'int', value: 1 }, sorted: { type: 'int', value: 1 } }, scope: this.currentScope });
+    return { values, indices };
+  }
+
+  /** Cumulative sum along `axis` (exclusive = false, forward). */
+  cumSum(x: Tensor, axis: number): Tensor {
+    const ax = this.constant('axis', 'int64', [], [normAxis(axis, x.shape.length)]);
+    return this.op('CumSum', [x, ax], x.dtype, [...x.shape]);
+  }
+
   /** Concatenation along `axis`; every other dimension must agree. */
   concat(xs: Tensor[], axis: number): Tensor {
     const first = xs[0];
@@ -256,6 +318,12 @@ export class GraphBuilder {
   reduceMean(x: Tensor, axes: number[], keepdims = true): Tensor {
     const shape = this.reduced(x, axes, keepdims);
     return this.op('ReduceMean', [x], x.dtype, shape, { axes: { type: 'ints', value: axes }, keepdims: { type: 'int', value: keepdims ? 1 : 0 } });
+  }
+
+  /** Max over `axes` (opset 17: axes is an attribute). */
+  reduceMax(x: Tensor, axes: number[], keepdims = true): Tensor {
+    const shape = this.reduced(x, axes, keepdims);
+    return this.op('ReduceMax', [x], x.dtype, shape, { axes: { type: 'ints', value: axes }, keepdims: { type: 'int', value: keepdims ? 1 : 0 } });
   }
 
   /** Sum over `axes` (opset ≥ 13: axes is an input). */

@@ -7,9 +7,10 @@
  *   Softmax                                 5 per element (max, subtract, exp, sum, divide)
  *   LayerNormalization                      7 per element (mean, subtract, square, sum, scale by
  *                                           1/σ, γ, β)
- *   ReduceMean, ReduceSum                   1 per input element
+ *   ReduceMean, ReduceSum, ReduceMax, CumSum 1 per input element
+ *   TopK (k of n)                            n·k per row (k selection passes)
  *   Gather, Reshape, Transpose, Concat,
- *   Identity                                0 (they move data, they do not compute)
+ *   Slice, Identity                         0 (they move data, they do not compute)
  *
  * Parameters count the elements of trainable initialisers (a tied weight counts once). Activation
  * bytes add up every tensor an op writes, except Reshape and Identity, which alias their input: an
@@ -24,8 +25,11 @@ export interface Cost {
   activationBytes: number;
 }
 
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Neg', 'Erf', 'Log', 'Sqrt', 'Exp', 'Where', 'GreaterOrEqual', 'Relu', 'Tanh', 'Sigmoid', 'Pow']);
-const DATA_MOVEMENT = new Set(['Gather', 'Reshape', 'Transpose', 'Concat', 'Identity']);
+const ELEMENTWISE = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Neg', 'Abs', 'Erf', 'Log', 'Exp', 'Sqrt', 'Floor', 'Relu', 'Tanh', 'Sigmoid',
+  'Where', 'GreaterOrEqual', 'Greater', 'Less', 'LessOrEqual', 'Equal', 'And', 'Or', 'Not', 'Cast',
+]);
+const DATA_MOVEMENT = new Set(['Gather', 'Reshape', 'Transpose', 'Concat', 'Identity', 'Slice']);
 const ALIASES = new Set(['Reshape', 'Identity']);
 
 /** FLOPs of one op. Throws for an op without a stated convention, so new ops must declare one. */
@@ -39,7 +43,9 @@ export function opFlops(node: OpNode): number {
   if (ELEMENTWISE.has(node.op)) return numel(out.shape);
   if (node.op === 'Softmax') return 5 * numel(out.shape);
   if (node.op === 'LayerNormalization') return 7 * numel(out.shape);
-  if (node.op === 'ReduceMean' || node.op === 'ReduceSum') return numel(node.inputs[0]!.shape);
+  if (node.op === 'ReduceMean' || node.op === 'ReduceSum' || node.op === 'ReduceMax' || node.op === 'CumSum') return numel(node.inputs[0]!.shape);
+  // TopK: one comparison per input element for each of the k picks (a selection, not a sort).
+  if (node.op === 'TopK') return numel(node.inputs[0]!.shape) * out.shape[out.shape.length - 1]!;
   if (DATA_MOVEMENT.has(node.op)) return 0;
   throw new Error(`cost model: no FLOP convention for op ${node.op} (add one in src/graph/cost.ts)`);
 }
