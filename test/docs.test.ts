@@ -8,16 +8,18 @@ import { SPEC_VERSION } from '../src/spec/types';
 const config = readFileSync('docs/config.md', 'utf8');
 
 describe('docs/config.md', () => {
-  it.each(BLOCKS.map((b) => [b.slot, b.kind, b.paper]))('documents the %s block %s with its paper', (_slot, kind, paper) => {
+  it.each(BLOCKS.map((b) => [b.slot, b.kind, b.paper]))('documents the %s block %s with its paper', (slot, kind, paper) => {
     // The blocks table: | slot | kind | parameters | paper |
-    const row = config.split('\n').find((l) => l.startsWith('|') && l.split('|')[2]?.trim() === `\`${kind}\``);
+    const row = config.split('\n').find((l) => l.startsWith('|') && l.split('|')[1]?.trim() === `\`${slot}\`` && l.split('|')[2]?.trim() === `\`${kind}\``);
     expect(row, `no table row for ${kind}`).toBeDefined();
     expect(row).toContain(paper);
   });
 
   it('states every limit of the global settings', () => {
-    for (const [field, { min, max }] of Object.entries(LIMITS)) {
-      const rows = config.split('\n').filter((l) => l.startsWith('|') && (l.includes(`\`${field}\``) || (field === 'layers' && l.includes('`layers`'))));
+    const docName: Record<string, string> = { sigmaGamma: 'sigmaReparam.gamma' };
+    for (const [key, { min, max }] of Object.entries(LIMITS)) {
+      const field = docName[key] ?? key;
+      const rows = config.split('\n').filter((l) => l.startsWith('|') && l.includes(`\`${field}\``));
       expect(rows.some((r) => r.includes(`${min} to ${max}`)), `${field}: ${min} to ${max}`).toBe(true);
     }
   });
@@ -25,5 +27,14 @@ describe('docs/config.md', () => {
   it('describes the current format version and every migration step', () => {
     expect(config).toContain(`**version ${SPEC_VERSION}**`);
     for (let v = 1; v < SPEC_VERSION; v++) expect(config).toMatch(new RegExp(`\\| ${v} \\| ${v + 1} \\|`));
+  });
+});
+
+describe('docs/blocks.md', () => {
+  const blocks = readFileSync('docs/blocks.md', 'utf8');
+  it.each(BLOCKS.map((b) => [b.slot, b.kind]))('has a section for the %s block %s', (slot, kind) => {
+    // Sections sit under their slot's heading, which names the slot as (slot `x`).
+    const part = blocks.split(/^## /m).find((sec) => sec.includes(`(slot \`${slot}\`)`)) ?? '';
+    expect(part).toMatch(new RegExp(`^### .*\\(\`${kind}\`\\)`, 'm'));
   });
 });

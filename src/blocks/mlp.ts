@@ -1,12 +1,28 @@
 /**
  * The position-wise feed-forward network: two linear layers with a non-linearity between.
- * Paper: "Attention Is All You Need" (Vaswani et al., 2017); GELU from "Gaussian Error Linear Units".
+ * Paper: "Attention Is All You Need" (Vaswani et al., 2017). Activations: ReLU (the original),
+ * GELU ("Gaussian Error Linear Units", Hendrycks & Gimpel, 2016), SiLU / Swish (x·σ(x), same
+ * paper and Ramachandran et al., 2017) and ReLU² ("Primer", So et al., 2021).
  *
- *   y = act(x W₁ + b₁) W₂ + b₂,  hidden width = expansion · dModel.
+ *   y = act(x W₁ + b₁) W₂ + b₂,  hidden width = expansion · dModel
+ *   relu(u) = max(0, u)   gelu(u) = u·Φ(u)   silu(u) = u·σ(u)   relu2(u) = max(0, u)²
  */
 import { z } from 'zod';
-import { defineBlock } from './define';
+import type { Tensor } from '../graph/ir';
+import { defineBlock, type BlockContext } from './define';
 import { gelu } from './nn';
+
+type Activation = 'relu' | 'gelu' | 'silu' | 'relu2';
+
+function activate(ctx: BlockContext, u: Tensor, act: Activation): Tensor {
+  const { b } = ctx;
+  switch (act) {
+    case 'relu': return b.relu(u);
+    case 'gelu': return gelu(ctx, u);
+    case 'silu': return b.mul(u, b.sigmoid(u));
+    case 'relu2': { const r = b.relu(u); return b.mul(r, r); }
+  }
+}
 
 export default defineBlock({
   kind: 'mlp',
@@ -16,14 +32,16 @@ export default defineBlock({
   explanation:
     'Applied to every token on its own: widen the vector by the expansion factor, pass it through a ' +
     'non-linearity, and project it back. Attention moves information between tokens; the MLP ' +
-    'transforms what each token holds, and carries most of the parameters.',
+    'transforms what each token holds, and carries most of the parameters. The non-linearity can be ' +
+    'ReLU (keep positives, zero negatives), GELU or SiLU (smooth versions that let small negatives ' +
+    'through), or ReLU² (ReLU squared, sparser and sharper).',
   params: z.object({
-    activation: z.enum(['gelu']).default('gelu'),
+    activation: z.enum(['relu', 'gelu', 'silu', 'relu2']).default('gelu'),
     expansion: z.number().int().min(1).max(8).default(4),
   }),
   emit(ctx, x, p) {
     const hidden = ctx.dModel * p.expansion;
-    const h = gelu(ctx, ctx.linear(x, ctx.dModel, hidden, '1')); // [1, T, hidden]
+    const h = activate(ctx, ctx.linear(x, ctx.dModel, hidden, '1'), p.activation); // [1, T, hidden]
     return ctx.linear(h, hidden, ctx.dModel, '2'); // [1, T, d]
   },
 });

@@ -2,16 +2,50 @@
 import type { Block, Slot } from './define';
 import layerNorm from './layerNorm';
 import learnedAbsolute from './learnedAbsolute';
+import nope from './nope';
+import sinusoidal from './sinusoidal';
+import rope from './rope';
+import alibi from './alibi';
+import t5Bias from './t5Bias';
+import glu from './glu';
 import mlp from './mlp';
+import moe from './moe';
+import noFfn from './noFfn';
+import polycom from './polycom';
+import noNorm from './noNorm';
 import rmsNorm from './rmsNorm';
+import dilatedAttention from './dilatedAttention';
+import minimalAttention from './minimalAttention';
+import powerSoftmax from './powerSoftmax';
+import retentionDecay from './retentionDecay';
+import selectiveAttention from './selectiveAttention';
+import sinkAttention from './sinkAttention';
+import slidingWindow from './slidingWindow';
 import softmaxAttention from './softmaxAttention';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
+  slidingWindow,
+  dilatedAttention,
+  sinkAttention,
+  selectiveAttention,
+  powerSoftmax,
+  minimalAttention,
+  retentionDecay,
   learnedAbsolute,
+  nope,
+  sinusoidal,
+  rope,
+  alibi,
+  t5Bias,
   layerNorm,
   rmsNorm,
+  noNorm,
   mlp,
+  glu,
+  polycom,
+  moe,
+  noFfn,
 ];
 
 /** The block registered as `kind` in `slot`, or undefined. */

@@ -4,11 +4,13 @@
  *
  *   A = softmax(Q Kᵀ / √headDim + M),  y = concat_h(A_h V_h) W_O
  * where M is 0 where key j is visible from query i and −1e9 elsewhere, so masked weights are
- * exactly 0 after the softmax in float32.
+ * exactly 0 after the softmax in float32. kvHeads < heads gives grouped-query attention
+ * (1: multi-query); 0 means one key/value head per query head (see attention.ts).
  */
 import { z } from 'zod';
 import { defineBlock } from './define';
-import { causalMask, mergeHeads, splitHeads } from './nn';
+import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
+import { causalMask } from './nn';
 
 export default defineBlock({
   kind: 'softmax_attention',
@@ -19,20 +21,15 @@ export default defineBlock({
     'Each token builds a query, a key and a value. A query is compared with every key it may see; ' +
     'the scores are scaled by 1/√(head size) and turned into weights by a softmax, so each row of the ' +
     'map sums to 1. The output is the weighted mix of values, per head. Causal attention hides the ' +
-    'future, which makes the map lower-triangular. Cost grows with the square of the sequence length.',
+    'future, which makes the map lower-triangular. With fewer key/value heads than query heads ' +
+    '(grouped-query or multi-query attention), several query heads share one key and value, which ' +
+    'shrinks the cache a decoder keeps. Cost grows with the square of the sequence length.',
   map: 'explicit',
-  params: z.object({ causal: z.boolean().default(true) }),
+  params: z.object({
+    ...ATTENTION_PARAMS,
+  }),
+  check: (p, model) => checkKvHeads(p.kvHeads, model.nHeads),
   emit(ctx, x, p) {
-    const { b, dModel, headDim } = ctx;
-    const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [1, H, T, hd]
-    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k'))); // [1, H, T, hd]
-    const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')); // [1, H, T, hd]
-    let scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(headDim))); // [1, H, T, T]
-    const bias = ctx.position.bias();
-    if (bias) scores = b.add(scores, bias);
-    if (p.causal) scores = b.where(causalMask(ctx), scores, b.scalar(-1e9));
-    const probs = b.softmax(scores, -1); // [1, H, T, T]
-    const mixed = mergeHeads(ctx, b.matmul(probs, v)); // [1, T, d]
-    return { y: ctx.linear(mixed, dModel, dModel, 'o'), probs };
+    return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask: p.causal ? causalMask(ctx) : null });
   },
 });

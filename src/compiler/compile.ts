@@ -13,6 +13,7 @@
 import type { Block, BlockContext, Mode, Slot } from '../blocks/define';
 import { findBlock } from '../blocks/registry';
 import { GraphBuilder } from '../graph/builder';
+import { spectralNorm } from '../graph/spectral';
 import type { Graph, Tensor } from '../graph/ir';
 import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
@@ -72,7 +73,14 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       layer: layerIndex,
       weight,
       linear: (x, inDim, outDim, name, opts) => {
-        const y = b.matmul(x, weight(`w${name}`, [inDim, outDim], { kind: 'normal', std: 1 / Math.sqrt(inDim) }));
+        let w = weight(`w${name}`, [inDim, outDim], { kind: 'normal', std: 1 / Math.sqrt(inDim) });
+        if (spec.sigmaReparam.enabled) {
+          // σReparam: Ŵ = (γ / ‖W‖₂) W, with γ learnable and ‖W‖₂ exact for these weights.
+          const gamma = weight(`g${name}`, [1], { kind: 'constant', value: spec.sigmaReparam.gamma });
+          const sigma = spectralNorm(b.valueOf(w) as Float32Array, inDim, outDim);
+          w = b.mul(w, b.div(gamma, b.scalar(sigma)));
+        }
+        const y = b.matmul(x, w);
         return opts?.bias === false ? y : b.add(y, weight(`b${name}`, [outDim], { kind: 'constant', value: 0 }));
       },
       // Position hooks run in the scope of the position block, with its weights under "position".

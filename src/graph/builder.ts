@@ -130,6 +130,11 @@ export class GraphBuilder {
     return tensor;
   }
 
+  /** The stored values of a weight or constant, or undefined for computed tensors. */
+  valueOf(t: Tensor): Initializer['data'] | undefined {
+    return this.inits.find((i) => i.tensor.name === t.name)?.data;
+  }
+
   /** A constant tensor with given values (index tables, scalars). */
   constant(hint: string, dtype: DType, shape: number[], values: ArrayLike<number>): Tensor {
     const n = numel(shape);

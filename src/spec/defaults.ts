@@ -4,7 +4,7 @@ import { SPEC_VERSION, type LayerSpec, type Spec } from './types';
 /** One default layer: pre-LN, causal softmax attention, GELU MLP. */
 export function defaultLayer(): LayerSpec {
   return {
-    mixer: { kind: 'softmax_attention', params: { causal: true } },
+    mixer: { kind: 'softmax_attention', params: { causal: true, kvHeads: 0 } },
     norm: { kind: 'layer_norm', params: { epsilon: 1e-5 } },
     placement: 'pre',
     ffn: { kind: 'mlp', params: { activation: 'gelu', expansion: 4 } },
@@ -23,6 +23,7 @@ export function defaultSpec(): Spec {
     tokenizer: { kind: 'char' },
     position: { kind: 'learned_absolute', params: {} },
     layers: [defaultLayer(), defaultLayer()],
+    sigmaReparam: { enabled: false, gamma: 1 },
   };
 }
 

@@ -17,6 +17,7 @@ export const LIMITS = {
   maxLen: { min: 1, max: 512 },
   layers: { min: 1, max: 12 },
   name: { min: 1, max: 80 },
+  sigmaGamma: { min: 0.01, max: 100 },
 } as const;
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
@@ -48,6 +49,17 @@ const specSchema = z.object({
     }))
     .min(LIMITS.layers.min, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`)
     .max(LIMITS.layers.max, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`),
+  // Optional in documents (added within format 2): off unless asked for.
+  sigmaReparam: z
+    .object({
+      enabled: z.boolean({ error: (iss) => `must be true or false, got ${show(iss.input)}` }),
+      gamma: z
+        .number({ error: (iss) => `must be a number from ${LIMITS.sigmaGamma.min} to ${LIMITS.sigmaGamma.max}, got ${show(iss.input)}` })
+        .min(LIMITS.sigmaGamma.min, { error: (iss) => `must be a number from ${LIMITS.sigmaGamma.min} to ${LIMITS.sigmaGamma.max}, got ${show(iss.input)}` })
+        .max(LIMITS.sigmaGamma.max, { error: (iss) => `must be a number from ${LIMITS.sigmaGamma.min} to ${LIMITS.sigmaGamma.max}, got ${show(iss.input)}` })
+        .default(1),
+    })
+    .default({ enabled: false, gamma: 1 }),
 });
 
 /** A valid spec with every block's parameters filled in, or the reasons it was refused. */

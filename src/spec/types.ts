@@ -43,4 +43,6 @@ export interface Spec {
   tokenizer: TokenizerSpec;
   position: BlockRef;
   layers: LayerSpec[];
+  /** σReparam on every linear layer: Ŵ = (γ / ‖W‖₂) W (Zhai et al., 2023). */
+  sigmaReparam: { enabled: boolean; gamma: number };
 }

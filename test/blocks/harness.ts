@@ -11,6 +11,7 @@ import { BLOCKS } from '../../src/blocks/registry';
 import { compile } from '../../src/compiler/compile';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
+import { validateSpec } from '../../src/spec/schema';
 import type { BlockRef, LayerSpec, Spec } from '../../src/spec/types';
 import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
 import { expectClose, nodeRuntime, weightsOf } from '../helpers';
@@ -48,7 +49,11 @@ export function threeLayerSpec(put: Placement, model: Partial<Spec> = {}): Spec 
 }
 
 /** Compiles `spec`, runs both modes, and compares with the float64 reference. Returns the inspect outputs. */
-export async function expectMatchesReference(spec: Spec, text = TEXT, tol = 1e-4) {
+export async function expectMatchesReference(rawSpec: Spec, text = TEXT, tol = 1e-4) {
+  // The reference reads parameters with their defaults filled in, as the compiler does.
+  const checked = validateSpec(rawSpec);
+  if (!checked.ok) throw new Error(checked.errors.join('\n'));
+  const spec = checked.spec;
   const tokens = tokenize(text, spec.maxLen).ids;
   const T = tokens.length;
   const rt = await nodeRuntime();

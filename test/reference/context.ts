@@ -1,5 +1,5 @@
 /** What a reference block may read: the model's shape, its weights by name, and position hooks. */
-import { affine, type Mat } from './math';
+import { affine, spectralNorm, type Mat } from './math';
 
 export interface RefPosition {
   /** Rotation of one head's queries or keys [T, headDim] (row t is position t); identity by default. */
@@ -22,6 +22,8 @@ export interface RefContext {
   /** x W + b with this block's weights `w${name}` and `b${name}`. */
   linear(x: Mat, outDim: number, name: string, opts?: { bias?: boolean }): Mat;
   position: RefPosition;
+  /** σReparam of the model: every linear weight becomes (γ / ‖W‖₂) W. */
+  sigmaReparam: { enabled: boolean };
   /** Extra probe outputs by name (e.g. router_probs), flattened row-major. */
   probes: Map<string, Float64Array>;
 }
@@ -32,6 +34,13 @@ export function refContext(base: Omit<RefContext, 'weight' | 'linear'>, prefix: 
   return {
     ...base,
     weight,
-    linear: (x, outDim, name, opts) => affine(x, weight(`w${name}`), opts?.bias === false ? null : weight(`b${name}`), outDim),
+    linear: (x, outDim, name, opts) => {
+      let w = weight(`w${name}`);
+      if (base.sigmaReparam.enabled) {
+        const scale = weight(`g${name}`)[0]! / spectralNorm(w, x.cols, outDim);
+        w = w.map((v) => v * scale);
+      }
+      return affine(x, w, opts?.bias === false ? null : weight(`b${name}`), outDim);
+    },
   };
 }

@@ -7,7 +7,7 @@ import type { Spec } from '../../src/spec/types';
 import { refContext, type RefContext } from './context';
 import { add, mat, type Mat } from './math';
 import { REF_FFNS, REF_MIXERS, REF_NORMS, REF_POSITIONS } from './registry';
-import { rowEntropies } from './blocks/softmaxAttention';
+import { rowEntropies } from './blocks/entropy';
 
 export type Weights = (name: string) => Float64Array;
 
@@ -39,7 +39,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   const pp = spec.position.params;
   let layer = -1;
   const base = (): Omit<RefContext, 'weight' | 'linear'> => ({
-    T, dModel: d, nHeads: spec.nHeads, headDim: d / spec.nHeads, maxLen: spec.maxLen, layer, w, probes,
+    T, dModel: d, nHeads: spec.nHeads, headDim: d / spec.nHeads, maxLen: spec.maxLen, layer, w, probes, sigmaReparam: spec.sigmaReparam,
     position: {
       rotate: (m) => (position.rotate ? position.rotate(refContext(base(), 'position'), m, pp) : m),
       bias: (h, i, j) => (position.bias ? position.bias(refContext(base(), 'position'), h, i, j, pp) : 0),

@@ -71,3 +71,21 @@ export function softmax(s: number[]): number[] {
 
 /** Entropy in nats of a distribution, with 0 · log 0 = 0. */
 export const entropy = (p: number[]): number => -p.reduce((s, x) => (x > 0 ? s + x * Math.log(x) : s), 0);
+
+/** Largest singular value of row-major [rows, cols] w: power iteration on W Wᵀ from a random start. */
+export function spectralNorm(w: Float64Array, rows: number, cols: number): number {
+  let u = Float64Array.from({ length: rows }, (_, i) => Math.sin(i + 1));
+  let sigma2 = 0;
+  for (let it = 0; it < 20_000; it++) {
+    const wt = new Float64Array(cols); // Wᵀ u
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) wt[c]! += w[r * cols + c]! * u[r]!;
+    const next = new Float64Array(rows); // W Wᵀ u
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) next[r]! += w[r * cols + c]! * wt[c]!;
+    const n = Math.sqrt(next.reduce((a, b) => a + b * b, 0));
+    const estimate = n / Math.sqrt(u.reduce((a, b) => a + b * b, 0));
+    u = next.map((v) => v / n);
+    if (Math.abs(estimate - sigma2) < 1e-15 * estimate) break;
+    sigma2 = estimate;
+  }
+  return Math.sqrt(sigma2);
+}

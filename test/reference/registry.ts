@@ -2,9 +2,17 @@
 import type { RefContext } from './context';
 import type { Mat } from './math';
 import { learnedAbsolute } from './blocks/learnedAbsolute';
+import { nope } from './blocks/nope';
+import { sinusoidal } from './blocks/sinusoidal';
+import { rope } from './blocks/rope';
+import { alibi } from './blocks/alibi';
+import { t5Bias } from './blocks/t5Bias';
+import { glu } from './blocks/glu';
 import { mlp } from './blocks/mlp';
+import { moe } from './blocks/moe';
+import { polycom } from './blocks/polycom';
 import { layerNorm, rmsNorm } from './blocks/norms';
-import { softmaxAttention } from './blocks/softmaxAttention';
+import { dilatedAttention, minimalAttention, powerSoftmax, retentionDecay, selectiveAttention, sinkAttention, slidingWindow, softmaxAttention } from './blocks/attention';
 
 type P = Record<string, unknown>;
 
@@ -18,17 +26,33 @@ export interface RefPositionBlock {
 
 export const REF_MIXERS: Record<string, (ctx: RefContext, x: Mat, p: P) => { y: Mat; probs: Float64Array }> = {
   softmax_attention: softmaxAttention,
+  sliding_window: slidingWindow,
+  dilated_attention: dilatedAttention,
+  sink_attention: sinkAttention,
+  selective_attention: selectiveAttention,
+  power_softmax: powerSoftmax,
+  minimal_attention: minimalAttention,
+  retention_decay: retentionDecay,
 };
 
 export const REF_NORMS: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat> = {
   layer_norm: layerNorm,
   rms_norm: rmsNorm,
+  none: (_ctx, x) => x,
 };
 
 export const REF_FFNS: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat> = {
   mlp,
+  glu,
+  polycom,
+  moe,
 };
 
 export const REF_POSITIONS: Record<string, RefPositionBlock> = {
   learned_absolute: learnedAbsolute,
+  nope,
+  sinusoidal,
+  rope,
+  alibi,
+  t5_bias: t5Bias,
 };

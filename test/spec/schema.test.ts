@@ -36,7 +36,7 @@ describe('validateSpec', () => {
     spec.layers[1]!.ffn.params = { expansion: 99 };
     expect(errorsOf(spec)).toEqual(['layers.1.ffn: MLP: parameter "expansion" must be a whole number from 1 to 8, got 99']);
     spec.layers[1]!.ffn.params = { activation: 'swish' };
-    expect(errorsOf(spec)).toEqual(['layers.1.ffn: MLP: parameter "activation" must be one of "gelu", got "swish"']);
+    expect(errorsOf(spec)).toEqual(['layers.1.ffn: MLP: parameter "activation" must be one of "relu", "gelu", "silu", "relu2", got "swish"']);
     spec.layers[1]!.ffn.params = { expansoin: 2 };
     expect(errorsOf(spec)).toEqual(['layers.1.ffn: MLP: unknown parameter "expansoin" (known: activation, expansion)']);
     spec.layers[1]!.ffn.params = {};

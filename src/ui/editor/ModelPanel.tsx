@@ -6,6 +6,12 @@ import { useApp } from '../useApp';
 
 const PLACEMENT: Record<LayerSpec['placement'], string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 
+/** A block's parameters in a few words: "(causal, kvHeads 2)". */
+function paramSummary(block: BlockRef): string {
+  const parts = Object.entries(block.params).map(([k, v]) => (typeof v === 'boolean' ? (v ? k : `not ${k}`) : `${k} ${String(v)}`));
+  return parts.length ? `(${parts.join(', ')})` : '';
+}
+
 function BlockName({ slot, block, detail }: { slot: Slot; block: BlockRef; detail?: string }) {
   const def = blockInfo(slot, block.kind);
   return (
@@ -64,8 +70,8 @@ export function ModelPanel() {
           <li key={i} className="layer-card" data-testid="layer-card">
             <div className="layer-title">layer {i}</div>
             <div className="slot"><span className="slot-name">norm</span><BlockName slot="norm" block={layer.norm} detail={PLACEMENT[layer.placement]} /></div>
-            <div className="slot"><span className="slot-name">mixer</span><BlockName slot="mixer" block={layer.mixer} detail={layer.mixer.params['causal'] === false ? '(bidirectional)' : '(causal)'} /></div>
-            <div className="slot"><span className="slot-name">feed-forward</span><BlockName slot="ffn" block={layer.ffn} detail={`(${String(layer.ffn.params['activation']).toUpperCase()}, ×${String(layer.ffn.params['expansion'])})`} /></div>
+            <div className="slot"><span className="slot-name">mixer</span><BlockName slot="mixer" block={layer.mixer} detail={paramSummary(layer.mixer)} /></div>
+            <div className="slot"><span className="slot-name">feed-forward</span><BlockName slot="ffn" block={layer.ffn} detail={paramSummary(layer.ffn)} /></div>
           </li>
         ))}
       </ol>

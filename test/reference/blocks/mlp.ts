@@ -1,10 +1,19 @@
-/** Reference: the position-wise MLP with GELU (Vaswani et al., 2017; Hendrycks & Gimpel, 2016). */
+/**
+ * Reference: the position-wise MLP (Vaswani et al., 2017) with ReLU, GELU (Hendrycks & Gimpel,
+ * 2016), SiLU (x·σ(x)) or ReLU² (So et al., 2021): y = act(x W₁ + b₁) W₂ + b₂.
+ */
 import type { RefContext } from '../context';
 import { erf, map, type Mat } from '../math';
 
-const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
+const ACTIVATIONS: Record<string, (u: number) => number> = {
+  relu: (u) => Math.max(0, u),
+  gelu: (u) => 0.5 * u * (1 + erf(u / Math.SQRT2)),
+  silu: (u) => u / (1 + Math.exp(-u)),
+  relu2: (u) => Math.max(0, u) ** 2,
+};
 
 export function mlp(ctx: RefContext, x: Mat, p: Record<string, unknown>): Mat {
   const hidden = ctx.dModel * (p['expansion'] as number);
-  return ctx.linear(map(ctx.linear(x, hidden, '1'), gelu), ctx.dModel, '2');
+  const act = ACTIVATIONS[p['activation'] as string]!;
+  return ctx.linear(map(ctx.linear(x, hidden, '1'), act), ctx.dModel, '2');
 }

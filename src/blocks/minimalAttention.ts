@@ -1,0 +1,50 @@
+/**
+ * Minimal attention: one merged query-key matrix per head, no value and no output projection.
+ * Paper: "Reducing the Transformer Architecture to a Minimum" (Bermeitinger et al., 2024).
+ *
+ *   s^h_ij = x_i W_h x_jᵀ / √headDim                    (W_h = W_Q W_Kᵀ merged, [d, d])
+ *   symmetric: s^h_ij = (x_i A_h)(x_j A_h)ᵀ / √headDim  (W_Q reused as W_K, A_h [d, headDim])
+ *   y_i = concat_h Σ_j A^h_ij x_j[h]                     (values are x itself; head h carries slice h)
+ * The paper's merged and value-free variants are single-head; with several heads each head mixes
+ * its own slice of x, and one head is exactly the paper's form. W_h starts as N(0, headDim/d²) so
+ * that its logits spread like standard attention's at initialisation. Only the symmetric form has
+ * separate queries and keys, so only it takes RoPE; ALiBi and T5 biases apply to both.
+ */
+import { z } from 'zod';
+import { defineBlock } from './define';
+import { causalMask, mergeHeads, splitHeads } from './nn';
+
+export default defineBlock({
+  kind: 'minimal_attention',
+  slot: 'mixer',
+  title: 'Minimal attention',
+  paper: 'Reducing the Transformer Architecture to a Minimum',
+  explanation:
+    'Attention stripped to its core: a single learned matrix measures how similar two tokens are, ' +
+    'and each token becomes the weighted average of the raw token vectors themselves: no value or ' +
+    'output projection. The symmetric form makes "a is like b" the same as "b is like a" and halves ' +
+    'the parameters. It asks how much of attention is the similarity measure alone.',
+  map: 'explicit',
+  params: z.object({
+    symmetric: z.boolean().default(false),
+    causal: z.boolean().default(true),
+  }),
+  emit(ctx, x, p) {
+    const { b, T, dModel: d, nHeads: H, headDim } = ctx;
+    let logits;
+    if (p.symmetric) {
+      const a = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'a', { bias: false }))); // [1, H, T, hd]
+      logits = b.matmul(a, b.transpose(a, [0, 1, 3, 2])); // [1, H, T, T]
+    } else {
+      const w = ctx.weight('wqk', [d, H * d], { kind: 'normal', std: Math.sqrt(headDim) / d });
+      const xw = b.transpose(b.reshape(b.matmul(x, w), [1, T, H, d]), [0, 2, 1, 3]); // [1, H, T, d]
+      logits = b.matmul(xw, b.transpose(x, [0, 2, 1])); // [1, H, T, d] × [1, d, T] → [1, H, T, T]
+    }
+    logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim)));
+    const bias = ctx.position.bias();
+    if (bias) logits = b.add(logits, bias);
+    if (p.causal) logits = b.where(causalMask(ctx), logits, b.scalar(-1e9));
+    const probs = b.softmax(logits, -1); // [1, H, T, T]
+    return { y: mergeHeads(ctx, b.matmul(probs, splitHeads(ctx, x))), probs }; // values: x itself, [1, T, d]
+  },
+});

@@ -1,0 +1,61 @@
+/**
+ * Mixture of experts with a learned top-k router.
+ * Papers: "Switch Transformers" (Fedus et al., 2021) for k = 1; top-k routing as in GShard
+ * (Lepikhin et al., 2020) and Mixtral (Jiang et al., 2024).
+ *
+ *   p = softmax(x W_r)                        router probabilities over E experts, W_r: [d, E], no bias
+ *   g_e = p_e if p_e is among the k largest, else 0
+ *   k > 1: g ← g / Σ_e g_e                    the kept gates are renormalised to sum to 1 (Mixtral);
+ *   k = 1: g = p_max                          Switch keeps the raw probability (no renormalisation)
+ *   y = Σ_e g_e · FFN_e(x),  FFN_e(x) = gelu(x W₁ᵉ + b₁ᵉ) W₂ᵉ + b₂ᵉ, hidden = expansion · dModel
+ *
+ * Every expert is computed for every token and weighted by its gate; a gate of 0 removes an
+ * expert's output exactly, so this dense form equals sparse dispatch (it only costs more FLOPs).
+ * The k-th largest probability comes from TopK, and experts at or above it are kept: with random
+ * weights two probabilities tie with probability zero, so exactly k experts are kept per token.
+ * No load-balancing loss: the playground does not train.
+ */
+import { z } from 'zod';
+import { defineBlock } from './define';
+import { gelu } from './nn';
+
+export default defineBlock({
+  kind: 'moe',
+  slot: 'ffn',
+  title: 'MoE',
+  paper: 'Switch Transformers: Scaling to Trillion Parameter Models with Simple and Efficient Sparsity',
+  explanation:
+    'Several MLPs ("experts") sit side by side, and a small router decides which of them handle each ' +
+    'token. The router scores every expert from the token vector and turns the scores into ' +
+    'probabilities with a softmax. Only the k most likely experts are used for that token; their ' +
+    'outputs are mixed with the router probabilities as weights (with k = 1, as in Switch ' +
+    'Transformers, the single expert is scaled by its probability; with k > 1 the k weights are ' +
+    'rescaled to sum to 1). The model holds many experts worth of parameters but each token pays ' +
+    'for only k of them. The router probabilities are shown per token.',
+  params: z.object({
+    experts: z.number().int().min(2).max(8).default(4),
+    k: z.number().int().min(1).max(8).default(2),
+    expansion: z.number().int().min(1).max(8).default(2),
+  }),
+  check: (p) => (p.k > p.experts ? `parameter "k" must be at most the number of experts (${p.experts}), got ${p.k}` : null),
+  emit(ctx, x, p) {
+    const { b, dModel: d } = ctx;
+    const E = p.experts;
+    const h = d * p.expansion;
+    const probs = b.softmax(ctx.linear(x, d, E, 'router', { bias: false }), -1); // [1, T, E]
+    ctx.probe('router_probs', probs);
+    const kth = b.slice(b.topK(probs, p.k).values, [2], [p.k - 1], [p.k]); // [1, T, 1]: k-th largest
+    let gates = b.mul(probs, b.cast(b.greaterOrEqual(probs, kth), 'float32')); // [1, T, E]: top-k kept
+    if (p.k > 1) gates = b.div(gates, b.reduceSum(gates, [-1], true)); // [1, T, E]: rows sum to 1
+
+    // All experts at once: [1, T, d] @ [E, d, h] broadcasts to [E, T, h].
+    const w1 = ctx.weight('w1', [E, d, h], { kind: 'normal', std: 1 / Math.sqrt(d) });
+    const b1 = ctx.weight('b1', [E, 1, h], { kind: 'constant', value: 0 });
+    const w2 = ctx.weight('w2', [E, h, d], { kind: 'normal', std: 1 / Math.sqrt(h) });
+    const b2 = ctx.weight('b2', [E, 1, d], { kind: 'constant', value: 0 });
+    const hidden = gelu(ctx, b.add(b.matmul(x, w1), b1)); // [E, T, h]
+    const out = b.add(b.matmul(hidden, w2), b2); // [E, T, d]
+    const g = b.transpose(gates, [2, 1, 0]); // [E, T, 1]
+    return b.reduceSum(b.mul(out, g), [0], true); // [1, T, d]
+  },
+});

@@ -1,0 +1,49 @@
+/**
+ * Selective attention: softmax attention with a temperature per query, from its position and its
+ * content. Paper: "Selective Attention: Enhancing Transformer through Principled Context Control"
+ * (Zhang et al., NeurIPS 2024).
+ *
+ *   q̃_i = τ_i · q_i,  τ_i = 1 + σ(α) · log(i + 1) + tanh(w_h · GELU(q_i))   (i 0-based)
+ *   A = softmax(q̃ Kᵀ / √headDim) over visible keys
+ * Position part: the authors' code scales logits by 1 + f(β) · log(position) with one learnable
+ * scalar per layer; we use σ(α) with α = 0 at initialisation. Token part: tanh of a learned
+ * per-head vector w_h applied to GELU(q_i), as the paper's "τ_pos + τ_tok" ablation and public
+ * reimplementations write it (the paper's own formula text could not be read here). The value
+ * temperature of the paper is left out: it rescales values and does not change the map.
+ */
+import { z } from 'zod';
+import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
+import { defineBlock } from './define';
+import { causalMask, gelu } from './nn';
+
+export default defineBlock({
+  kind: 'selective_attention',
+  slot: 'mixer',
+  title: 'Selective attention',
+  paper: 'Selective Attention: Enhancing Transformer through Principled Context Control',
+  explanation:
+    'Softmax attention where each query chooses how sharp to be. Its logits are multiplied by a ' +
+    'temperature that grows with the log of its position (later tokens face more keys and would ' +
+    'otherwise spread thinner) and that also depends on what the query holds. A high temperature ' +
+    'gives a peaked map row, a low one a flat row.',
+  map: 'explicit',
+  params: z.object({
+    ...ATTENTION_PARAMS,
+  }),
+  check: (p, model) => checkKvHeads(p.kvHeads, model.nHeads),
+  emit(ctx, x, p) {
+    const { b, T, nHeads: H, headDim } = ctx;
+    const alpha = ctx.weight('alpha', [1], { kind: 'constant', value: 0 });
+    const w = ctx.weight('w_tok', [1, H, headDim, 1], { kind: 'normal', std: 1 / Math.sqrt(headDim) });
+    const logPos = b.constant('log_position', 'float32', [1, 1, T, 1], Array.from({ length: T }, (_, i) => Math.log(i + 1)));
+    return attention(ctx, x, {
+      kvHeads: kvHeadsOf(p.kvHeads, H),
+      mask: p.causal ? causalMask(ctx) : null,
+      queryScale: (q) => {
+        const tauPos = b.add(b.scalar(1), b.mul(b.sigmoid(alpha), logPos)); // [1, 1, T, 1]
+        const tauTok = b.tanh(b.matmul(gelu(ctx, q), w)); // [1, H, T, hd] × [1, H, hd, 1] → [1, H, T, 1]
+        return b.add(tauPos, tauTok); // [1, H, T, 1]
+      },
+    });
+  },
+});

@@ -1,0 +1,46 @@
+/**
+ * Sinusoidal absolute positions: a fixed table of sines and cosines added to the embeddings.
+ * Paper: "Attention Is All You Need" (Vaswani et al., 2017), section 3.5.
+ *
+ *   PE(t, 2i)     = sin(t / 10000^(2i/d))
+ *   PE(t, 2i + 1) = cos(t / 10000^(2i/d))      x₀[t] = E[token_t] + PE(t)
+ *
+ * The table is computed here in TypeScript for the graph's T and stored as a constant [T, d]; it has
+ * no learned weights. (The paper also multiplies the embeddings by √d; the playground's embeddings
+ * already have entries of unit variance, the same scale as the table, so nothing is rescaled.)
+ */
+import { z } from 'zod';
+import { defineBlock } from './define';
+
+/** PE as a row-major [T, d] list. */
+function sinusoidTable(T: number, d: number): number[] {
+  const values: number[] = [];
+  for (let t = 0; t < T; t++)
+    for (let c = 0; c < d; c++) {
+      const i = Math.floor(c / 2); // columns 2i and 2i + 1 share one frequency
+      const angle = t / 10000 ** ((2 * i) / d);
+      values.push(c % 2 === 0 ? Math.sin(angle) : Math.cos(angle));
+    }
+  return values;
+}
+
+export default defineBlock({
+  kind: 'sinusoidal',
+  slot: 'position',
+  title: 'Sinusoidal positions',
+  paper: 'Attention Is All You Need',
+  explanation:
+    'Each position gets a fixed fingerprint: pairs of sine and cosine waves, the first pair turning ' +
+    'once every 2π tokens and each later pair more slowly, down to a wavelength of about 10000·2π. ' +
+    'The fingerprint is added to the token embedding. Nothing is learned, so any length can be ' +
+    'encoded, and a shift by k positions is the same rotation of every sine–cosine pair wherever it ' +
+    'starts, which lets attention pick out relative offsets.',
+  params: z.object({}),
+  emit: {
+    embed(ctx, x) {
+      const { b, T, dModel } = ctx;
+      const table = b.constant('sinusoid', 'float32', [T, dModel], sinusoidTable(T, dModel));
+      return b.add(x, table); // [1, T, d] + [T, d]
+    },
+  },
+});
