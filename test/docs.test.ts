@@ -16,7 +16,7 @@ describe('docs/config.md', () => {
   });
 
   it('states every limit of the global settings', () => {
-    const docName: Record<string, string> = { sigmaGamma: 'sigmaReparam.gamma' };
+    const docName: Record<string, string> = { sigmaGamma: 'sigmaReparam.gamma', loopCount: 'loops[k].count', depth: 'loops' };
     for (const [key, { min, max }] of Object.entries(LIMITS)) {
       const field = docName[key] ?? key;
       const rows = config.split('\n').filter((l) => l.startsWith('|') && l.includes(`\`${field}\``));

@@ -3,6 +3,7 @@
  * run it once for the maps, then compile the fast graph and time warm runs of it for the latency.
  */
 import { compile } from '../src/compiler/compile';
+import { layerSchedule } from '../src/spec/schedule';
 import { toOnnxBytes } from '../src/graph/onnx';
 import type { Runtime } from '../src/runtime/ort';
 import type { AnalysisRequest, AnalysisResult } from './api';
@@ -51,7 +52,7 @@ export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: (
   }
   check();
 
-  const L = spec.layers.length;
+  const L = layerSchedule(spec).length; // layer runs, loops unrolled
   const layers = Array.from({ length: L }, (_, i) => i);
   return {
     id: req.id,

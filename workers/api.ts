@@ -15,13 +15,14 @@ export interface AnalysisRequest {
 export interface AnalysisResult {
   id: number;
   T: number;
+  /** Layer runs (layers, with weight-shared loops unrolled; see src/spec/schedule.ts). */
   nLayers: number;
   nHeads: number;
-  /** Per layer: attention probabilities [H, T, T]. */
+  /** Per layer run: attention probabilities [H, T, T]. */
   probs: Float32Array[];
-  /** Per layer: entropy of each query's row in nats [H, T]. */
+  /** Per layer run: entropy of each query's row in nats [H, T]. */
   entropy: Float32Array[];
-  /** RMS of the residual stream after the embeddings and after each layer [L + 1, T]. */
+  /** RMS of the residual stream after the embeddings and after each layer run [runs + 1, T]. */
   residRms: Float32Array;
   latency: { medianMs: number; runs: number; mode: 'fast' };
   /** Where the time of this analysis went (ms). */

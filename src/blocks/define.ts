@@ -11,7 +11,27 @@ import type { GraphBuilder } from '../graph/builder';
 import type { InitScheme, Tensor } from '../graph/ir';
 
 /** The slots a layer card has. */
-export type Slot = 'mixer' | 'position' | 'norm' | 'ffn';
+export type Slot = 'mixer' | 'position' | 'norm' | 'ffn' | 'topology';
+
+/** Where the norms of a layer sit (Peri-LN paper's names). */
+export type Placement = 'pre' | 'post' | 'peri';
+
+/** The residual stream between modules: its current value, and its value one module earlier. */
+export interface ResidualState {
+  x: Tensor;
+  prev: Tensor;
+}
+
+/** What a topology block wires together: the layer's sub-blocks and its norms. */
+export interface LayerParts {
+  /** The mixer sub-block F(u), without norms or residual. */
+  mixer: (u: Tensor) => Tensor;
+  /** The feed-forward sub-block, or null when the layer has none. */
+  ffn: ((u: Tensor) => Tensor) | null;
+  /** The layer's norm kind at the named position ("norm_mixer", "norm_ffn_out", …). */
+  norm: (name: string, t: Tensor) => Tensor;
+  placement: Placement;
+}
 
 /** Inspect materialises maps for the views; fast is the efficient form latency is measured on. */
 export type Mode = 'inspect' | 'fast';
@@ -76,6 +96,7 @@ export interface SlotEmitters<P> {
   position: PositionEmitters<P>;
   norm: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
   ffn: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
+  topology: (ctx: BlockContext, state: ResidualState, parts: LayerParts, p: P) => ResidualState;
 }
 
 /** A block as its file writes it. */

@@ -1,6 +1,9 @@
 /** Every block the playground knows, one line each. */
 import type { Block, Slot } from './define';
+import ladder from './ladder';
 import layerNorm from './layerNorm';
+import parallel from './parallel';
+import sequential from './sequential';
 import learnedAbsolute from './learnedAbsolute';
 import nope from './nope';
 import sinusoidal from './sinusoidal';
@@ -46,6 +49,9 @@ export const BLOCKS: readonly Block[] = [
   polycom,
   moe,
   noFfn,
+  sequential,
+  parallel,
+  ladder,
 ];
 
 /** The block registered as `kind` in `slot`, or undefined. */

@@ -10,11 +10,12 @@
  * Every block is emitted inside a scope ("layer 1 · mixer: softmax_attention") that shape errors
  * name and the cost model groups by.
  */
-import type { Block, BlockContext, Mode, Slot } from '../blocks/define';
+import type { Block, BlockContext, LayerParts, Mode, ResidualState, Slot } from '../blocks/define';
 import { findBlock } from '../blocks/registry';
 import { GraphBuilder } from '../graph/builder';
 import { spectralNorm } from '../graph/spectral';
 import type { Graph, Tensor } from '../graph/ir';
+import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
@@ -108,37 +109,36 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const probe = (t: Tensor) => inspect && norms.push(b.scope('probes', () => rms(b, t)));
   probe(x);
 
-  spec.layers.forEach((layer, i) => {
-    const p = `layers.${i}`;
-    const norm = (name: string, t: Tensor) => emit('norm', layer.norm, `${p}.${name}`, (n, ctx) => n.emit(ctx, t, layer.norm.params));
-    // One sub-block with its residual, wired as the layer's placement says.
-    const residual = (name: string, t: Tensor, f: (u: Tensor) => Tensor): Tensor => {
-      switch (layer.placement) {
-        case 'pre': return b.add(t, f(norm(`norm_${name}`, t)));
-        case 'post': return norm(`norm_${name}`, b.add(t, f(t)));
-        case 'peri': return b.add(t, norm(`norm_${name}_out`, f(norm(`norm_${name}`, t))));
-      }
-    };
-    layerIndex = i;
-    b.scope(`layer ${i}`, () => {
-      x = residual('mixer', x, (u) =>
+  // Layers run in schedule order (weight-shared loops unrolled); run r writes attn_probs.r.
+  let state: ResidualState = { x, prev: x };
+  layerSchedule(spec).forEach((run, r) => {
+    const i = run.layer;
+    const layer = spec.layers[i]!;
+    const p = `layers.${i}`; // weights belong to the spec's layer, so every pass of a loop shares them
+    layerIndex = r;
+    const parts: LayerParts = {
+      placement: layer.placement,
+      norm: (name, t) => emit('norm', layer.norm, `${p}.${name}`, (n, ctx) => n.emit(ctx, t, layer.norm.params)),
+      mixer: (u) =>
         emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
           const out = mixer.emit(ctx, u, layer.mixer.params);
           if (inspect) {
             if (!out.probs) throw new SpecError([`layers.${i}.mixer: "${layer.mixer.kind}" gave no attention map in inspect mode`]);
             const probs = out.probs;
-            b.output(probs, `attn_probs.${i}`);
-            b.scope('probes', () => b.output(rowEntropy(b, probs), `attn_entropy.${i}`));
+            b.output(probs, `attn_probs.${r}`);
+            b.scope('probes', () => b.output(rowEntropy(b, probs), `attn_entropy.${r}`));
           }
           return out.y;
         }),
-      );
-      if (!findBlock('ffn', layer.ffn.kind)!.absent) {
-        x = residual('ffn', x, (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)));
-      }
-    });
-    probe(x);
+      ffn: findBlock('ffn', layer.ffn.kind)!.absent
+        ? null
+        : (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)),
+    };
+    const topology = findBlock('topology', layer.topology.kind)!;
+    state = b.scope(runName(run), () => topology.emit(context(p), state, parts, layer.topology.params));
+    probe(state.x);
   });
+  x = state.x;
 
   layerIndex = -1;
   const last = spec.layers[spec.layers.length - 1]!;
@@ -146,6 +146,6 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // The unembedding is tied to the token embedding: logits = x Eᵀ.
   const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [1, T, V]
   b.output(logits, 'logits');
-  if (inspect) b.scope('probes', () => b.output(b.concat(norms, 0), 'resid_rms')); // [L + 1, T]
+  if (inspect) b.scope('probes', () => b.output(b.concat(norms, 0), 'resid_rms')); // [runs + 1, T]
   return b.finish();
 }

@@ -8,6 +8,7 @@ export function defaultLayer(): LayerSpec {
     norm: { kind: 'layer_norm', params: { epsilon: 1e-5 } },
     placement: 'pre',
     ffn: { kind: 'mlp', params: { activation: 'gelu', expansion: 4 } },
+    topology: { kind: 'sequential', params: {} },
   };
 }
 
@@ -23,6 +24,7 @@ export function defaultSpec(): Spec {
     tokenizer: { kind: 'char' },
     position: { kind: 'learned_absolute', params: {} },
     layers: [defaultLayer(), defaultLayer()],
+    loops: [],
     sigmaReparam: { enabled: false, gamma: 1 },
   };
 }

@@ -18,6 +18,9 @@ export const LIMITS = {
   layers: { min: 1, max: 12 },
   name: { min: 1, max: 80 },
   sigmaGamma: { min: 0.01, max: 100 },
+  loopCount: { min: 2, max: 8 },
+  /** Layer runs once loops are unrolled. */
+  depth: { min: 1, max: 48 },
 } as const;
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
@@ -46,9 +49,23 @@ const specSchema = z.object({
       norm: blockRef,
       placement: z.enum(['pre', 'post', 'peri'], { error: (iss) => `must be "pre", "post" or "peri", got ${show(iss.input)}` }),
       ffn: blockRef,
+      topology: blockRef.default({ kind: 'sequential', params: {} }),
     }))
     .min(LIMITS.layers.min, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`)
     .max(LIMITS.layers.max, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`),
+  loops: z
+    .array(
+      z.object({
+        start: z.number().int('must be a whole number').min(0, 'must be a layer index (0 or more)'),
+        end: z.number().int('must be a whole number').min(0, 'must be a layer index (0 or more)'),
+        count: z
+          .number()
+          .int(`must be a whole number from ${LIMITS.loopCount.min} to ${LIMITS.loopCount.max}`)
+          .min(LIMITS.loopCount.min, `must be a whole number from ${LIMITS.loopCount.min} to ${LIMITS.loopCount.max}`)
+          .max(LIMITS.loopCount.max, `must be a whole number from ${LIMITS.loopCount.min} to ${LIMITS.loopCount.max}`),
+      }),
+    )
+    .default([]),
   // Optional in documents (added within format 2): off unless asked for.
   sigmaReparam: z
     .object({
@@ -92,6 +109,15 @@ export function validateSpec(raw: unknown): SpecResult {
   const s = parsed.data;
   const errors: string[] = [];
   if (s.dModel % s.nHeads !== 0) errors.push(`nHeads: must divide dModel (${s.dModel}), got ${s.nHeads}`);
+  const L = s.layers.length;
+  const sorted = [...s.loops].sort((a, b) => a.start - b.start);
+  sorted.forEach((loop, k) => {
+    if (loop.end < loop.start || loop.end >= L) errors.push(`loops.${s.loops.indexOf(loop)}: must cover layers start ≤ end < ${L}, got ${loop.start} to ${loop.end}`);
+    const next = sorted[k + 1];
+    if (next && next.start <= loop.end) errors.push(`loops: loops over layers ${loop.start}–${loop.end} and ${next.start}–${next.end} overlap`);
+  });
+  const depth = L + s.loops.reduce((n, l) => n + Math.max(0, l.count - 1) * Math.max(0, l.end - l.start + 1), 0);
+  if (!errors.length && depth > LIMITS.depth.max) errors.push(`loops: the loops make ${depth} layer runs; at most ${LIMITS.depth.max} are allowed`);
   const model: ModelShape = { dModel: s.dModel, nHeads: s.nHeads, maxLen: s.maxLen };
   const spec: Spec = {
     ...s,
@@ -101,6 +127,7 @@ export function validateSpec(raw: unknown): SpecResult {
       norm: checkBlock('norm', l.norm, `layers.${i}.norm`, errors, model),
       placement: l.placement,
       ffn: checkBlock('ffn', l.ffn, `layers.${i}.ffn`, errors, model),
+      topology: checkBlock('topology', l.topology, `layers.${i}.topology`, errors, model),
     })),
   };
   return errors.length ? { ok: false, errors } : { ok: true, spec };

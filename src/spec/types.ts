@@ -22,6 +22,15 @@ export interface LayerSpec {
   norm: BlockRef;
   placement: NormPlacement;
   ffn: BlockRef;
+  /** How the layer's sub-blocks meet the residual stream (sequential, parallel, ladder). */
+  topology: BlockRef;
+}
+
+/** Layers start … end (inclusive, 0-based) run `count` times in a row, sharing their weights. */
+export interface LoopSpec {
+  start: number;
+  end: number;
+  count: number;
 }
 
 /** How text becomes tokens. */
@@ -43,6 +52,8 @@ export interface Spec {
   tokenizer: TokenizerSpec;
   position: BlockRef;
   layers: LayerSpec[];
+  /** Weight-shared loops over groups of layers; none by default. */
+  loops: LoopSpec[];
   /** σReparam on every linear layer: Ŵ = (γ / ‖W‖₂) W (Zhai et al., 2023). */
   sigmaReparam: { enabled: boolean; gamma: number };
 }

@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { DEFAULT_TEXT, defaultLayer, defaultSpec } from '../spec/defaults';
+import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
@@ -67,9 +68,12 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         if (!Number.isFinite(count) || count === s.spec.layers.length) return {};
         const layers = s.spec.layers.slice(0, count);
         while (layers.length < count) layers.push(structuredClone(s.spec.layers[s.spec.layers.length - 1] ?? defaultLayer()));
-        return { spec: { ...s.spec, layers }, view: { ...s.view, layer: Math.min(s.view.layer, count - 1) } };
+        // Loops that reach past the last layer go with the layers they covered.
+        const loops = s.spec.loops.filter((l) => l.end < count);
+        const runs = layerSchedule({ layers, loops }).length;
+        return { spec: { ...s.spec, layers, loops }, view: { ...s.view, layer: Math.min(s.view.layer, runs - 1) } };
       }),
-    selectLayer: (layer) => set((s) => ({ view: { ...s.view, layer: clamp(layer, 0, s.spec.layers.length - 1) } })),
+    selectLayer: (layer) => set((s) => ({ view: { ...s.view, layer: clamp(layer, 0, layerSchedule(s.spec).length - 1) } })),
     selectHead: (head) => set((s) => ({ view: { ...s.view, head: clamp(head, 0, s.spec.nHeads - 1) } })),
   }));
 }

@@ -54,8 +54,21 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   const probsAll: Float64Array[] = [];
   const entAll: Float64Array[] = [];
 
-  spec.layers.forEach((l, i) => {
-    layer = i;
+  // Layer runs: a loop over layers a…b with count n repeats a…b n times in a row, same weights.
+  const runs: number[] = [];
+  for (let i = 0; i < spec.layers.length; ) {
+    const loop = spec.loops.find((l) => l.start === i);
+    if (!loop) runs.push(i++);
+    else {
+      for (let c = 0; c < loop.count; c++) for (let l = loop.start; l <= loop.end; l++) runs.push(l);
+      i = loop.end + 1;
+    }
+  }
+
+  let prev = x; // the stream one module earlier (ladder residual); r_{−1} = r_0
+  runs.forEach((i, r) => {
+    layer = r;
+    const l = spec.layers[i]!;
     const p = `layers.${i}`;
     const norm = (name: string, u: Mat) => need(REF_NORMS, l.norm.kind, 'norm')(refContext(base(), `${p}.${name}`), u, l.norm.params);
     const mixer = (u: Mat) => {
@@ -64,14 +77,41 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       entAll.push(rowEntropies(out.probs, spec.nHeads, T));
       return out.y;
     };
+    const hasFfn = l.ffn.kind !== 'none'; // "none" removes the sub-block with its norm and residual
     const ffn = (u: Mat) => need(REF_FFNS, l.ffn.kind, 'ffn')(refContext(base(), `${p}.ffn`), u, l.ffn.params);
-    const sub = (name: string, u: Mat, f: (t: Mat) => Mat): Mat => {
-      if (l.placement === 'pre') return add(u, f(norm(`norm_${name}`, u)));
-      if (l.placement === 'post') return norm(`norm_${name}`, add(u, f(u)));
-      return add(u, norm(`norm_${name}_out`, f(norm(`norm_${name}`, u))));
+    // base ⊕ f(input) with the layer's placement (Peri-LN paper).
+    const module = (name: string, baseStream: Mat, input: Mat, f: (t: Mat) => Mat): Mat => {
+      if (l.placement === 'pre') return add(baseStream, f(norm(`norm_${name}`, input)));
+      if (l.placement === 'post') return norm(`norm_${name}`, add(baseStream, f(input)));
+      return add(baseStream, norm(`norm_${name}_out`, f(norm(`norm_${name}`, input))));
     };
-    x = sub('mixer', x, mixer);
-    if (l.ffn.kind !== 'none') x = sub('ffn', x, ffn); // "none" removes the sub-block with its norm and residual
+    const kind = l.topology.kind;
+    if (kind === 'parallel') {
+      // PaLM: both sub-blocks read x; their results are added together.
+      const branches: [string, (t: Mat) => Mat][] = hasFfn ? [['mixer', mixer], ['ffn', ffn]] : [['mixer', mixer]];
+      const next =
+        l.placement === 'post'
+          ? norm('norm_mixer', branches.reduce((acc, [, f]) => add(acc, f(x)), x))
+          : branches.reduce((acc, [name, f]) => {
+              const out = f(norm(`norm_${name}`, x));
+              return add(acc, l.placement === 'peri' ? norm(`norm_${name}_out`, out) : out);
+            }, x);
+      prev = x;
+      x = next;
+    } else {
+      // sequential: each module reads the latest stream; ladder: the stream one module earlier.
+      const ladder = kind === 'ladder';
+      if (kind !== 'sequential' && !ladder) throw new Error(`reference: no topology ${kind}`);
+      const h = module('mixer', x, ladder ? prev : x, mixer);
+      if (hasFfn) {
+        const next = module('ffn', h, ladder ? x : h, ffn);
+        prev = h;
+        x = next;
+      } else {
+        prev = x;
+        x = h;
+      }
+    }
     rmsAll.push(rmsRows(x));
   });
 

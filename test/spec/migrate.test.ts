@@ -33,8 +33,12 @@ describe('migrate', () => {
     expect(r.spec.name).toBe('Untitled model');
     expect('vocab' in r.spec).toBe(false);
     expect([r.spec.seed, r.spec.dModel, r.spec.nHeads, r.spec.maxLen]).toEqual([3, 32, 2, 64]);
-    // Block parameters come back with their defaults filled in (kvHeads arrived after format 1).
-    expect(r.spec.layers).toEqual([{ ...V1.layers[0], mixer: { kind: 'softmax_attention', params: { causal: false, kvHeads: 0 } } }]);
+    // Optional fields come back with their defaults (kvHeads and topology arrived after format 1).
+    expect(r.spec.layers).toEqual([
+      { ...V1.layers[0], mixer: { kind: 'softmax_attention', params: { causal: false, kvHeads: 0 } }, topology: { kind: 'sequential', params: {} } },
+    ]);
+    expect(r.spec.loops).toEqual([]);
+    expect(r.spec.sigmaReparam).toEqual({ enabled: false, gamma: 1 });
     expect(migrate(V1)).toMatchObject({ ok: true, from: 1 });
   });
 

@@ -46,3 +46,17 @@ describe('store actions', () => {
     expect(selectInput(store.getState()).pieces).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('store and loops', () => {
+  it('removing layers drops loops that reached past them, and keeps the selected layer run inside the model', () => {
+    const spec = defaultSpec();
+    spec.layers = [spec.layers[0]!, spec.layers[1]!, structuredClone(spec.layers[0]!), structuredClone(spec.layers[0]!)];
+    spec.loops = [{ start: 0, end: 1, count: 3 }, { start: 2, end: 3, count: 2 }];
+    const store = createAppStore({ spec });
+    store.getState().selectLayer(9); // 6 + 4 = 10 runs
+    expect(store.getState().view.layer).toBe(9);
+    store.getState().setLayerCount(3);
+    expect(store.getState().spec.loops).toEqual([{ start: 0, end: 1, count: 3 }]);
+    expect(store.getState().view.layer).toBe(6); // 6 runs of the loop + layer 2
+  });
+});

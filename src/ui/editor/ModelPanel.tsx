@@ -72,6 +72,10 @@ export function ModelPanel() {
             <div className="slot"><span className="slot-name">norm</span><BlockName slot="norm" block={layer.norm} detail={PLACEMENT[layer.placement]} /></div>
             <div className="slot"><span className="slot-name">mixer</span><BlockName slot="mixer" block={layer.mixer} detail={paramSummary(layer.mixer)} /></div>
             <div className="slot"><span className="slot-name">feed-forward</span><BlockName slot="ffn" block={layer.ffn} detail={paramSummary(layer.ffn)} /></div>
+            <div className="slot"><span className="slot-name">topology</span><BlockName slot="topology" block={layer.topology} /></div>
+            {spec.loops.filter((l) => l.start === i).map((l) => (
+              <div key="loop" className="slot loop-note">runs layers {l.start}–{l.end} {l.count}× with shared weights</div>
+            ))}
           </li>
         ))}
       </ol>

@@ -8,6 +8,7 @@ import { scaleBand } from 'd3-scale';
 import { select } from 'd3-selection';
 import { useEffect, useRef } from 'react';
 import { blockInfo } from '../../spec/catalog';
+import { layerSchedule } from '../../spec/schedule';
 import type { AppState } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
 import { BLUES_GRADIENT, BLUES_LUT } from './colour';
@@ -88,7 +89,7 @@ export function AttentionMap() {
   const svgRef = useRef<SVGSVGElement>(null);
   const legendRef = useRef<HTMLSpanElement>(null);
   const readoutRef = useRef<HTMLParagraphElement>(null);
-  const nLayers = useApp((s) => s.spec.layers.length);
+  const nLayers = useApp((s) => layerSchedule(s.spec).length); // layer runs, loops unrolled
   const nHeads = useApp((s) => s.spec.nHeads);
   const view = useApp((s) => s.view);
   const hasResult = useApp((s) => s.result !== null);
@@ -96,8 +97,10 @@ export function AttentionMap() {
   const selectHead = useApp((s) => s.selectHead);
   // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
   const mapKind = useApp((s) => {
-    const layers = s.result?.spec.layers;
-    return layers ? blockInfo('mixer', layers[Math.min(s.view.layer, layers.length - 1)]!.mixer.kind)?.map : undefined;
+    if (!s.result) return undefined;
+    const runs = layerSchedule(s.result.spec);
+    const run = runs[Math.min(s.view.layer, runs.length - 1)]!;
+    return blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map;
   });
 
   useEffect(() => {

@@ -1,6 +1,7 @@
 /** Entropy of each head of the selected layer: mean over queries, in nats and as a fraction of uniform. */
 import { useMemo } from 'react';
 import { headEntropies } from '../../analysis/entropy';
+import { layerSchedule } from '../../spec/schedule';
 import { useApp } from '../useApp';
 
 export function EntropyView() {
@@ -11,7 +12,8 @@ export function EntropyView() {
   const rows = useMemo(() => {
     if (!result) return [];
     const { T, nHeads, entropy } = result.data;
-    const causal = result.spec.layers[layer]?.mixer.params['causal'] !== false;
+    const run = layerSchedule(result.spec)[layer];
+    const causal = run ? result.spec.layers[run.layer]!.mixer.params['causal'] !== false : true;
     return headEntropies(entropy[layer]!, nHeads, T, (i) => (causal ? i + 1 : T));
   }, [result, layer]);
 

@@ -1,0 +1,30 @@
+/**
+ * Ladder residual: every module reads the residual stream from one module earlier, so it can start
+ * before the previous module's result has arrived. Paper: "Ladder-Residual: Parallelism-Aware
+ * Architecture for Accelerating Large Model Inference with Communication Overlapping" (Zhang et al.,
+ * ICML 2025).
+ *
+ *   r_i = r_{i−1} ⊕ f_i(r_{i−2})     (modules f: the mixer, then the feed-forward, layer by layer)
+ * ⊕ adds with the layer's norm placement (residual.ts). Before the first module r_{−1} = r_0.
+ */
+import { z } from 'zod';
+import { defineBlock } from './define';
+import { residualModule } from './residual';
+
+export default defineBlock({
+  kind: 'ladder',
+  slot: 'topology',
+  title: 'Ladder residual',
+  paper: 'Ladder-Residual: Parallelism-Aware Architecture for Accelerating Large Model Inference with Communication Overlapping',
+  explanation:
+    'Each sub-block reads the residual stream as it was one sub-block ago, not the latest value, ' +
+    'and adds its result to the latest. On several GPUs this lets a block start computing while the ' +
+    'previous block\'s result is still being exchanged. The model works with slightly stale inputs, ' +
+    'which costs little because the stream changes slowly from block to block.',
+  params: z.object({}),
+  emit(ctx, { x, prev }, parts) {
+    const h = residualModule(ctx, parts, 'mixer', x, prev, parts.mixer); // r_i = r_{i−1} ⊕ Mixer(r_{i−2})
+    if (!parts.ffn) return { x: h, prev: x };
+    return { x: residualModule(ctx, parts, 'ffn', h, x, parts.ffn), prev: h }; // r_{i+1} = r_i ⊕ FFN(r_{i−1})
+  },
+});

@@ -1,0 +1,26 @@
+/**
+ * Sequential residual blocks: the mixer, then the feed-forward, each added to the stream in turn.
+ * Paper: "Attention Is All You Need" (Vaswani et al., 2017).
+ *
+ *   h = x ⊕ Mixer(x),  x' = h ⊕ FFN(h)     (⊕: residual addition with the layer's norm placement)
+ */
+import { z } from 'zod';
+import { defineBlock } from './define';
+import { residualModule } from './residual';
+
+export default defineBlock({
+  kind: 'sequential',
+  slot: 'topology',
+  title: 'Sequential',
+  paper: 'Attention Is All You Need',
+  explanation:
+    'The usual transformer layer: the token mixer reads the residual stream and adds its result, ' +
+    'then the feed-forward block reads the updated stream and adds its own. Each sub-block sees ' +
+    'everything the one before it wrote.',
+  params: z.object({}),
+  emit(ctx, { x }, parts) {
+    const h = residualModule(ctx, parts, 'mixer', x, x, parts.mixer);
+    if (!parts.ffn) return { x: h, prev: x };
+    return { x: residualModule(ctx, parts, 'ffn', h, h, parts.ffn), prev: h };
+  },
+});
