@@ -47,3 +47,12 @@ export function expectCausalRows(map: DrawnMap): void {
 export async function setText(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Text' }).fill(text);
 }
+
+/** Chooses a preset and waits until a result newer than the one on screen is drawn and settled. */
+export async function choosePreset(page: Page, id: string): Promise<DrawnMap> {
+  const before = Number((await page.getByTestId('attention-map').getAttribute('data-result-id')) ?? -1);
+  await page.getByTestId('preset-select').selectOption(id);
+  await expect.poll(async () => Number(await page.getByTestId('attention-map').getAttribute('data-result-id')), { message: `a new map for ${id}` }).toBeGreaterThan(before);
+  await expect(page.getByTestId('status')).toHaveText('ready');
+  return readMap(page);
+}

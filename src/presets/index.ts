@@ -13,6 +13,7 @@ export interface Preset {
 }
 
 const layers = (n: number, f: (l: LayerSpec) => LayerSpec = (l) => l) => Array.from({ length: n }, () => f(defaultLayer()));
+const mixer = (kind: string, params: Record<string, unknown> = {}) => (l: LayerSpec): LayerSpec => ({ ...l, mixer: { kind, params } });
 
 export const PRESETS: readonly Preset[] = [
   {
@@ -42,6 +43,78 @@ export const PRESETS: readonly Preset[] = [
     citation: 'Zhang & Sennrich, 2019. Root Mean Square Layer Normalization.',
     description: 'LayerNorm replaced by RMSNorm in a 4-layer pre-norm decoder.',
     spec: () => ({ ...defaultSpec(), name: 'Pre-RMSNorm decoder', layers: layers(4, (l) => ({ ...l, norm: { kind: 'rms_norm', params: { epsilon: 1e-6 } } })) }),
+  },
+  {
+    id: 'llama-style',
+    title: 'LLaMA-style: RoPE, RMSNorm, SwiGLU, grouped-query',
+    citation: 'Touvron et al., 2023. LLaMA: Open and Efficient Foundation Language Models.',
+    description: 'Rotary positions, pre-RMSNorm, SwiGLU feed-forward, and 2 key/value heads shared by 4 query heads.',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'LLaMA-style decoder',
+      position: { kind: 'rope', params: { base: 10000, fraction: 1 } },
+      layers: layers(2, (l) => ({ ...l, mixer: { kind: 'softmax_attention', params: { causal: true, kvHeads: 2 } }, norm: { kind: 'rms_norm', params: { epsilon: 1e-6 } }, ffn: { kind: 'glu', params: { variant: 'swiglu', expansion: 4 } } })),
+    }),
+  },
+  {
+    id: 'alibi',
+    title: 'ALiBi: linear biases instead of position embeddings',
+    citation: 'Press et al., 2022. Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation.',
+    description: 'No position vectors; each head penalises distance with its own slope, so heads range from local to global.',
+    spec: () => ({ ...defaultSpec(), name: 'ALiBi decoder', position: { kind: 'alibi', params: {} } }),
+  },
+  {
+    id: 'sliding-window',
+    title: 'Sliding-window attention (window 8)',
+    citation: 'Beltagy et al., 2020. Longformer: The Long-Document Transformer.',
+    description: 'Each token attends to itself and the 7 tokens before it: the map is a diagonal band.',
+    spec: () => ({ ...defaultSpec(), name: 'Sliding-window decoder', layers: layers(2, mixer('sliding_window', { window: 8 })) }),
+  },
+  {
+    id: 'sinks',
+    title: 'Attention sinks + local window',
+    citation: 'Xiao et al., 2023. Efficient Streaming Language Models with Attention Sinks.',
+    description: 'The first 4 tokens stay visible to every token; the rest only within a window of 8.',
+    spec: () => ({ ...defaultSpec(), name: 'Sink-token decoder', layers: layers(2, mixer('sink_attention', { sinks: 4, window: 8 })) }),
+  },
+  {
+    id: 'dilated-local',
+    title: 'Local and dilated layers, alternating',
+    citation: 'Wu et al., 2022. D-Former: A U-shaped Dilated Transformer for 3D Medical Image Segmentation.',
+    description: 'A sliding-window layer, then a dilated layer that sees every 4th token, twice over.',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'Local/dilated decoder',
+      layers: [mixer('sliding_window', { window: 4 }), mixer('dilated_attention', { dilation: 4, span: 16 }), mixer('sliding_window', { window: 4 }), mixer('dilated_attention', { dilation: 4, span: 16 })].map((f) => f(defaultLayer())),
+    }),
+  },
+  {
+    id: 'moe',
+    title: 'Mixture of experts (4 experts, top-2)',
+    citation: 'Fedus et al., 2021. Switch Transformers: Scaling to Trillion Parameter Models with Simple and Efficient Sparsity.',
+    description: 'Each token is routed to 2 of 4 expert MLPs; the router probabilities are a graph output.',
+    spec: () => ({ ...defaultSpec(), name: 'MoE decoder', layers: layers(2, (l) => ({ ...l, ffn: { kind: 'moe', params: { experts: 4, k: 2, expansion: 2 } } })) }),
+  },
+  {
+    id: 'parallel',
+    title: 'Parallel attention and MLP (PaLM)',
+    citation: 'Chowdhery et al., 2022. PaLM: Scaling Language Modeling with Pathways.',
+    description: 'Attention and the MLP read the same input and are added together.',
+    spec: () => ({ ...defaultSpec(), name: 'Parallel-block decoder', layers: layers(2, (l) => ({ ...l, topology: { kind: 'parallel', params: {} } })) }),
+  },
+  {
+    id: 'looped',
+    title: 'One layer looped 4 times',
+    citation: 'Xu & Sato, 2024. On the Expressive Power of a Variant of the Looped Transformer.',
+    description: 'A single layer applied 4 times with the same weights: 4 maps, one layer of parameters.',
+    spec: () => ({ ...defaultSpec(), name: 'Looped decoder', layers: layers(1), loops: [{ start: 0, end: 0, count: 4 }] }),
+  },
+  {
+    id: 'sigma-reparam',
+    title: 'No LayerNorm, σReparam on every linear layer',
+    citation: 'Zhai et al., 2023. Stabilizing Transformer Training by Preventing Attention Entropy Collapse.',
+    description: 'Norm-free layers; each linear weight is rescaled to spectral norm γ = 1.',
+    spec: () => ({ ...defaultSpec(), name: 'σReparam decoder', layers: layers(2, (l) => ({ ...l, norm: { kind: 'none', params: {} } })), sigmaReparam: { enabled: true, gamma: 1 } }),
   },
 ];
 

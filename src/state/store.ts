@@ -3,6 +3,7 @@
  * derived results. Edits are actions on the spec; results come only from the bridge.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { findPreset } from '../presets';
 import { DEFAULT_TEXT, defaultLayer, defaultSpec } from '../spec/defaults';
 import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
@@ -39,9 +40,13 @@ export interface AppState {
   result: { data: AnalysisResult; spec: Spec; input: Tokenized } | null;
   /** Results that arrived after a newer edit and were dropped. */
   dropped: number;
+  /** The preset the spec came from, until the spec is edited. */
+  presetId: string | null;
 
   setText(text: string): void;
   setLayerCount(n: number): void;
+  /** Replaces the model with a preset's (the text stays). */
+  loadPreset(id: string): void;
   selectLayer(layer: number): void;
   selectHead(head: number): void;
 }
@@ -60,6 +65,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
     run: { phase: 'idle' },
     result: null,
     dropped: 0,
+    presetId: initial?.spec ? null : 'default',
 
     setText: (text) => set({ text }),
     setLayerCount: (n) =>
@@ -71,7 +77,12 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         // Loops that reach past the last layer go with the layers they covered.
         const loops = s.spec.loops.filter((l) => l.end < count);
         const runs = layerSchedule({ layers, loops }).length;
-        return { spec: { ...s.spec, layers, loops }, view: { ...s.view, layer: Math.min(s.view.layer, runs - 1) } };
+        return { spec: { ...s.spec, layers, loops }, view: { ...s.view, layer: Math.min(s.view.layer, runs - 1) }, presetId: null };
+      }),
+    loadPreset: (id) =>
+      set(() => {
+        const preset = findPreset(id);
+        return preset ? { spec: preset.spec(), presetId: id, view: { layer: 0, head: 0 } } : {};
       }),
     selectLayer: (layer) => set((s) => ({ view: { ...s.view, layer: clamp(layer, 0, layerSchedule(s.spec).length - 1) } })),
     selectHead: (head) => set((s) => ({ view: { ...s.view, head: clamp(head, 0, s.spec.nHeads - 1) } })),

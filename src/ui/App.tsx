@@ -1,6 +1,7 @@
 /** The app shell: top bar with the backend and status, the model on the left, the views on the right. */
 import { ModelPanel } from './editor/ModelPanel';
 import { ErrorBoundary } from './ErrorBoundary';
+import { PresetPicker } from './PresetPicker';
 import { useApp } from './useApp';
 import { StatusBar } from './StatusBar';
 import { AttentionMap } from './views/AttentionMap';
@@ -20,6 +21,7 @@ export function App() {
         <div className="brand">
           <h1>Transformer Playground</h1>
           <ModelName />
+          <PresetPicker />
         </div>
         <StatusBar />
       </header>

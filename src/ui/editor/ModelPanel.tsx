@@ -1,4 +1,5 @@
 /** The model as it stands: the layer count (editable) and what each layer holds. */
+import { findPreset } from '../../presets';
 import { blockInfo, type Slot } from '../../spec/catalog';
 import { LIMITS } from '../../spec/schema';
 import type { BlockRef, LayerSpec } from '../../spec/types';
@@ -25,11 +26,17 @@ function BlockName({ slot, block, detail }: { slot: Slot; block: BlockRef; detai
 export function ModelPanel() {
   const spec = useApp((s) => s.spec);
   const setLayerCount = useApp((s) => s.setLayerCount);
+  const preset = useApp((s) => (s.presetId ? findPreset(s.presetId) : undefined));
   const L = spec.layers.length;
 
   return (
     <>
       <h2>Model</h2>
+      {preset ? (
+        <p className="preset-note" data-testid="preset-citation">
+          {preset.description} <cite>{preset.citation}</cite>
+        </p>
+      ) : null}
       <div className="field">
         <label htmlFor="layer-count">Layers</label>
         <div className="stepper">
@@ -61,7 +68,8 @@ export function ModelPanel() {
         <dt>heads</dt><dd>{spec.nHeads} × {spec.dModel / spec.nHeads}</dd>
         <dt>context</dt><dd>{spec.maxLen} tokens</dd>
         <dt>vocabulary</dt><dd>characters</dd>
-        <dt>position</dt><dd><BlockName slot="position" block={spec.position} /></dd>
+        <dt>position</dt><dd><BlockName slot="position" block={spec.position} detail={paramSummary(spec.position)} /></dd>
+        {spec.sigmaReparam.enabled ? (<><dt>σReparam</dt><dd>on, γ = {spec.sigmaReparam.gamma}</dd></>) : null}
         <dt>seed</dt><dd>{spec.seed}</dd>
       </dl>
 
