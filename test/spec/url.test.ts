@@ -2,12 +2,15 @@ import LZString from 'lz-string';
 import { describe, expect, it } from 'vitest';
 import { findPreset, PRESETS } from '../../src/presets';
 import { defaultSpec } from '../../src/spec/defaults';
+import { validateSpec } from '../../src/spec/schema';
 import { MAX_LINK_DATA, specFromLink, specToHash } from '../../src/spec/url';
 
 describe('share links', () => {
   it.each(PRESETS.map((p) => [p.id]))('round-trip the %s preset exactly', (id) => {
-    const spec = findPreset(id)!.spec();
-    expect(specFromLink(`https://example.org/playground/#${specToHash(spec)}`)).toEqual({ ok: true, spec });
+    const checked = validateSpec(findPreset(id)!.spec()); // the spec with every default filled in
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(specFromLink(`https://example.org/playground/#${specToHash(checked.spec)}`)).toEqual(checked);
   });
 
   it('read a bare hash, and a hash with other parameters', () => {
