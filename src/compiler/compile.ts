@@ -39,8 +39,15 @@ function rms(b: GraphBuilder, x: Tensor): Tensor {
   return b.sqrt(b.reduceMean(b.mul(x, x), [-1], false));
 }
 
-/** Entropy in nats of each row of a map: [1, H, T, T] → [1, H, T]; 0·log 0 counts as 0. */
-function rowEntropy(b: GraphBuilder, p: Tensor): Tensor {
+/**
+ * Entropy in nats of each row of a map: [1, H, T, T] → [1, H, T]; 0·log 0 counts as 0. The row is
+ * first read as a distribution p = |A| / Σ|A|: for attention rows (non-negative, summing to 1) that
+ * is the row itself; for the signed implicit maps of attention-free mixers it is the share of each
+ * key in the row's total absolute influence.
+ */
+function rowEntropy(b: GraphBuilder, a: Tensor): Tensor {
+  const abs = b.abs(a);
+  const p = b.div(abs, b.max(b.reduceSum(abs, [-1], true), b.scalar(1e-30)));
   const logp = b.log(b.max(p, b.scalar(1e-30)));
   return b.neg(b.reduceSum(b.mul(p, logp), [-1], false));
 }

@@ -14,7 +14,7 @@ export const LIMITS = {
   seed: { min: 0, max: 2 ** 31 - 1 },
   dModel: { min: 8, max: 512 },
   nHeads: { min: 1, max: 16 },
-  maxLen: { min: 1, max: 512 },
+  maxLen: { min: 1, max: 8192 },
   layers: { min: 1, max: 12 },
   name: { min: 1, max: 80 },
   sigmaGamma: { min: 0.01, max: 100 },

@@ -50,7 +50,7 @@ export function threeLayerSpec(put: Placement, model: Partial<Spec> = {}): Spec 
 }
 
 /** Compiles `spec`, runs both modes, and compares with the float64 reference. Returns the inspect outputs. */
-export async function expectMatchesReference(rawSpec: Spec, text = TEXT, tol = 1e-4) {
+export async function expectMatchesReference(rawSpec: Spec, text = TEXT, tol = 1e-4, fastTol = 1e-5) {
   // The reference reads parameters with their defaults filled in, as the compiler does.
   const checked = validateSpec(rawSpec);
   if (!checked.ok) throw new Error(checked.errors.join('\n'));
@@ -81,7 +81,8 @@ export async function expectMatchesReference(rawSpec: Spec, text = TEXT, tol = 1
   await fast.release();
   expect(Object.keys(fastOut)).toEqual(['logits']);
   expectClose(fastOut['logits']!.data, referenceForward(spec, weightsOf(fastGraph), tokens, VOCAB_SIZE).logits, tol, 'fast logits');
-  expectClose(fastOut['logits']!.data, out['logits']!.data, 1e-5, 'fast vs inspect logits');
+  // Chunked linear-time forms round differently from the inspect form: pass fastTol = 1e-4 for them.
+  expectClose(fastOut['logits']!.data, out['logits']!.data, fastTol, 'fast vs inspect logits');
   return out;
 }
 

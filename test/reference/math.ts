@@ -69,8 +69,15 @@ export function softmax(s: number[]): number[] {
   return e.map((x) => x / z);
 }
 
-/** Entropy in nats of a distribution, with 0 · log 0 = 0. */
-export const entropy = (p: number[]): number => -p.reduce((s, x) => (x > 0 ? s + x * Math.log(x) : s), 0);
+/** Entropy in nats of a map row read as a distribution |a| / Σ|a|, with 0 · log 0 = 0. */
+export const entropy = (row: number[]): number => {
+  const total = row.reduce((s, x) => s + Math.abs(x), 0);
+  if (total === 0) return 0;
+  return -row.reduce((s, x) => {
+    const p = Math.abs(x) / total;
+    return p > 0 ? s + p * Math.log(p) : s;
+  }, 0);
+};
 
 /** Largest singular value of row-major [rows, cols] w: power iteration on W Wᵀ from a random start. */
 export function spectralNorm(w: Float64Array, rows: number, cols: number): number {

@@ -40,14 +40,14 @@ function draw(s: AppState, canvas: HTMLCanvasElement, svg: SVGSVGElement, legend
   }
   const { T } = r.data;
   const map = r.data.probs[layer]!.subarray(head * T * T, (head + 1) * T * T);
-  let max = 0;
-  for (const v of map) if (v > max) max = v;
+  let max = 0; // largest |weight|: implicit maps of attention-free mixers can be signed
+  for (const v of map) if (Math.abs(v) > max) max = Math.abs(v);
 
   // Cells: one pixel per cell in an offscreen image, scaled up without smoothing. Colour follows
   // √(w / max): a causal map's first row is always 1, and a linear scale would wash out the rest.
   const img = new ImageData(T, T);
   for (let k = 0; k < T * T; k++) {
-    const c = Math.round(Math.sqrt(map[k]! / (max || 1)) * 255) * 3;
+    const c = Math.round(Math.sqrt(Math.abs(map[k]!) / (max || 1)) * 255) * 3;
     img.data[k * 4] = BLUES_LUT[c]!;
     img.data[k * 4 + 1] = BLUES_LUT[c + 1]!;
     img.data[k * 4 + 2] = BLUES_LUT[c + 2]!;
