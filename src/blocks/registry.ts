@@ -25,6 +25,11 @@ import selectiveAttention from './selectiveAttention';
 import sinkAttention from './sinkAttention';
 import slidingWindow from './slidingWindow';
 import softmaxAttention from './softmaxAttention';
+import linearAttention from './linearAttention';
+import slab from './slab';
+import retention from './retention';
+import mamba2 from './mamba2';
+import pooling from './pooling';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -35,6 +40,11 @@ export const BLOCKS: readonly Block[] = [
   powerSoftmax,
   minimalAttention,
   retentionDecay,
+  linearAttention,
+  slab,
+  retention,
+  mamba2,
+  pooling,
   learnedAbsolute,
   nope,
   sinusoidal,

@@ -2,13 +2,11 @@
 // both modes), and properties of its maps over random parameters drawn from its schema.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compiler/compile';
-import { toOnnxBytes } from '../../src/graph/onnx';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
-import { nodeRuntime } from '../helpers';
 import { VISIBLE } from '../reference/blocks/attention';
 import { aloneSpec, arbitraryParams, expectMatchesReference, threeLayerSpec } from './harness';
+import { runGraph } from './harness';
 
 const mixer = (kind: string, params: Record<string, unknown>) => ({ mixer: { kind, params } });
 
@@ -42,9 +40,7 @@ describe.each(CASES)('%s %j', (kind, params) => {
 async function mapsOf(kind: string, params: Record<string, unknown>, text: string) {
   const spec = aloneSpec(mixer(kind, params));
   const tokens = tokenize(text, spec.maxLen).ids;
-  const model = await (await nodeRuntime()).load(toOnnxBytes(compile(spec, { T: tokens.length, mode: 'inspect' })));
-  const out = await model.run(tokens);
-  await model.release();
+  const out = await runGraph(spec, tokens, 'inspect');
   return { T: tokens.length, H: spec.nHeads, probs: out['attn_probs.0']!.data, entropy: out['attn_entropy.0']!.data };
 }
 

@@ -102,3 +102,13 @@ export function arbitraryParams(kind: string): fc.Arbitrary<Record<string, unkno
   if (!block) throw new Error(`no block ${kind}`);
   return fc.record(Object.fromEntries(Object.entries(block.paramInfo).map(([k, info]) => [k, arbitraryParam(info)])));
 }
+
+/** Runs the `mode` graph of `spec` on `tokens` in onnxruntime-web (Node) and returns every output. */
+export async function runGraph(spec: Spec, tokens: number[], mode: 'fast' | 'inspect') {
+  const model = await (await nodeRuntime()).load(toOnnxBytes(compile(spec, { T: tokens.length, mode })));
+  try {
+    return await model.run(tokens);
+  } finally {
+    await model.release();
+  }
+}

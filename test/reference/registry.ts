@@ -12,7 +12,11 @@ import { mlp } from './blocks/mlp';
 import { moe } from './blocks/moe';
 import { polycom } from './blocks/polycom';
 import { layerNorm, rmsNorm } from './blocks/norms';
+import { mamba2 } from './blocks/mamba2';
+import { pooling } from './blocks/pooling';
 import { dilatedAttention, minimalAttention, powerSoftmax, retentionDecay, selectiveAttention, sinkAttention, slidingWindow, softmaxAttention } from './blocks/attention';
+import { linearAttention, slab } from './blocks/linearAttention';
+import { retention } from './blocks/retention';
 
 type P = Record<string, unknown>;
 
@@ -33,6 +37,11 @@ export const REF_MIXERS: Record<string, (ctx: RefContext, x: Mat, p: P) => { y: 
   power_softmax: powerSoftmax,
   minimal_attention: minimalAttention,
   retention_decay: retentionDecay,
+  linear_attention: linearAttention,
+  slab,
+  retention,
+  mamba2,
+  pooling,
 };
 
 export const REF_NORMS: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat> = {

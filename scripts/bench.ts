@@ -1,0 +1,161 @@
+/**
+ * npm run bench [-- --quick] [--kinds a,b] [--max-t N]
+ *
+ * How forward latency grows with sequence length, per token mixer, in one run: every
+ * attention-free (implicit-map) mixer and softmax attention, in a 1-layer model (d 64, 4 heads,
+ * no positions, no feed-forward) compiled in fast mode. Each point is the median of warm runs.
+ *   - wasm:   onnxruntime-web's WASM backend in Node, one thread: the engine the page runs.
+ *   - native: onnxruntime-node on the CPU, for comparison.
+ * The exponent k of latency ∝ T^k is a least-squares fit on log-log over the points with
+ * T ≥ 1024. Results go to bench/results/latest.json and the table in docs/benchmarks.md.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import * as ortNode from 'onnxruntime-node';
+import { BLOCKS } from '../src/blocks/registry';
+import { compile } from '../src/compiler/compile';
+import { toOnnxBytes } from '../src/graph/onnx';
+import { Runtime } from '../src/runtime/ort';
+import { defaultLayer, defaultSpec } from '../src/spec/defaults';
+import type { Spec } from '../src/spec/types';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const maxT = Number(flag('max-t') ?? (quick ? 1024 : 8192));
+const LENGTHS = [512, 1024, 2048, 4096, 8192].filter((t) => t <= maxT);
+const kinds = flag('kinds')?.split(',') ?? ['softmax_attention', ...BLOCKS.filter((b) => b.slot === 'mixer' && b.map === 'implicit').map((b) => b.kind)];
+const RUNS = quick ? 2 : 3;
+
+function model(kind: string, T: number): Spec {
+  return {
+    ...defaultSpec(),
+    name: `bench ${kind}`,
+    maxLen: T,
+    position: { kind: 'nope', params: {} },
+    layers: [{ ...defaultLayer(), mixer: { kind, params: {} }, ffn: { kind: 'none', params: {} } }],
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Slope of log(ms) against log(T) by least squares. */
+export function fitExponent(points: { T: number; ms: number }[]): number | null {
+  if (points.length < 2) return null;
+  const xs = points.map((p) => Math.log(p.T));
+  const ys = points.map((p) => Math.log(p.ms));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxy = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0);
+  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
+interface Point {
+  T: number;
+  ms: number | null;
+  error?: string;
+}
+
+async function main() {
+  const wasm = await Runtime.start({ numThreads: 1, preferWebGpu: false });
+  const results: { kind: string; ops: string[]; wasm: Point[]; native: Point[]; exponent: { wasm: number | null; native: number | null } }[] = [];
+  for (const kind of kinds) {
+    const ops = new Set<string>();
+    const row = { kind, ops: [] as string[], wasm: [] as Point[], native: [] as Point[], exponent: { wasm: null as number | null, native: null as number | null } };
+    for (const T of LENGTHS) {
+      const graph = compile(model(kind, T), { T, mode: 'fast' });
+      graph.nodes.forEach((n) => ops.add(n.op));
+      const bytes = toOnnxBytes(graph);
+      const tokens = Array.from({ length: T }, (_, i) => 2 + (i % 95));
+      for (const backend of ['wasm', 'native'] as const) {
+        try {
+          let ms: number;
+          if (backend === 'wasm') {
+            const m = await wasm.load(bytes);
+            try {
+              ms = (await m.time(tokens, RUNS)).medianMs;
+            } finally {
+              await m.release();
+            }
+          } else {
+            const s = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+            const feeds = { tokens: new ortNode.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, T]) };
+            await s.run(feeds);
+            const samples: number[] = [];
+            for (let r = 0; r < RUNS; r++) {
+              const t0 = performance.now();
+              await s.run(feeds);
+              samples.push(performance.now() - t0);
+            }
+            await s.release();
+            ms = median(samples);
+          }
+          row[backend].push({ T, ms });
+          console.log(`${kind.padEnd(22)} ${backend.padEnd(6)} T=${String(T).padStart(5)}  ${ms.toFixed(2)} ms`);
+        } catch (e) {
+          const error = String((e as Error).message ?? e).split('\n')[0]!.slice(0, 120);
+          row[backend].push({ T, ms: null, error });
+          console.log(`${kind.padEnd(22)} ${backend.padEnd(6)} T=${String(T).padStart(5)}  failed: ${error}`);
+        }
+      }
+    }
+    row.ops = [...ops].sort();
+    for (const backend of ['wasm', 'native'] as const) {
+      row.exponent[backend] = fitExponent(row[backend].filter((p): p is { T: number; ms: number } => p.ms !== null && p.T >= 1024));
+    }
+    results.push(row);
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    setup: 'one layer, dModel 64, 4 heads, no positions, no feed-forward, fast mode, batch 1; median of warm runs; one thread',
+    lengths: LENGTHS,
+    results,
+  };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', JSON.stringify(report, null, 2) + '\n');
+  if (!quick) writeDocs(report);
+  console.log(`\nwrote bench/results/latest.json${quick ? '' : ' and docs/benchmarks.md'}`);
+}
+
+function writeDocs(report: { date: string; machine: { cpus: number; model: string; node: string }; setup: string; lengths: number[]; results: { kind: string; ops: string[]; wasm: Point[]; native: Point[]; exponent: { wasm: number | null; native: number | null } }[] }) {
+  const cell = (p: Point | undefined) => (!p ? '' : p.ms === null ? 'out of memory' : p.ms.toFixed(1));
+  const exp = (k: number | null) => (k === null ? '—' : k.toFixed(2));
+  const table = (backend: 'wasm' | 'native') =>
+    [
+      `| mixer | ${report.lengths.map((t) => `T = ${t}`).join(' | ')} | exponent |`,
+      `|---|${report.lengths.map(() => '---:').join('|')}|---:|`,
+      ...report.results.map((r) => `| \`${r.kind}\` | ${report.lengths.map((t) => cell(r[backend].find((p) => p.T === t))).join(' | ')} | ${exp(r.exponent[backend])} |`),
+    ].join('\n');
+  const doc = readFileSync('docs/benchmarks.md', 'utf8');
+  const start = doc.indexOf('<!-- bench:start -->');
+  const end = doc.indexOf('<!-- bench:end -->');
+  const body = [
+    '<!-- bench:start -->',
+    `Measured ${report.date.slice(0, 10)} on ${report.machine.cpus} × ${report.machine.model}, Node ${report.machine.node}. ${report.setup}.`,
+    '',
+    'Forward latency in ms, onnxruntime-web WASM (the page\'s engine):',
+    '',
+    table('wasm'),
+    '',
+    'The same graphs in native onnxruntime-node (CPU):',
+    '',
+    table('native'),
+    '',
+    'ONNX ops of each fast path:',
+    '',
+    ...report.results.map((r) => `- \`${r.kind}\`: ${r.ops.join(', ')}`),
+    '<!-- bench:end -->',
+  ].join('\n');
+  writeFileSync('docs/benchmarks.md', doc.slice(0, start) + body + doc.slice(end + '<!-- bench:end -->'.length));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+/**
+ * Multi-scale retention (RetNet), causal, in its chunkwise recurrent form.
+ * Paper: "Retentive Network: A Successor to Transformer for Large Language Models" (Sun et al., 2023).
+ *
+ *   recurrent:  S_n = γ_h S_{n−1} + k_nᵀ v_n,   s_n = γ_h s_{n−1} + 1,   o_n = q_n S_n / √s_n
+ *   parallel:   Retention(X) = (Q Kᵀ ⊙ D̃) V,   D̃_nm = γ_h^(n−m) / √(Σ_{m' ≤ n} γ_h^(n−m')) for n ≥ m, else 0
+ * with q = x W_Q, k = x W_K / √headDim, v = x W_V, and a fixed decay per head γ_h = 1 − 2^(−5−h).
+ *
+ * Checked against the official code (microsoft/torchscale): RetNetRelPos sets
+ * decay = log(1 − 2^(−5 − arange(heads))) and the parallel mask D / D.sum(-1).sqrt() (each row of D
+ * divided by the square root of its sum); MultiScaleRetention scales k by key_dim^−0.5 and rotates
+ * q and k (theta_shift, a rotary rotation; xPos' scaling is gone from the current code); its
+ * recurrent_forward keeps scale_n = scale_{n−1}·γ + 1 and rescales the state by √scale, which is the
+ * recurrence above. What we leave out, and why the map stays exact:
+ *  - parallel_forward also divides each row of QKᵀ ⊙ D by |Σ_j …| clamped to ≥ 1, and the chunkwise
+ *    form by per-chunk abs-sums: numerical stabilisers that rely on the scale invariance of the
+ *    GroupNorm that follows (the paper's "retention score normalization"; the code comments
+ *    "invariant after normalization"). The recurrent form has neither; we follow it (an abs-sum over a row would need the
+ *    T×T matrix, so it has no linear-time form either).
+ *  - The GroupNorm (RMSNorm without affine in the current code), the swish gate and the value
+ *    width 2·d: left out, so y_head = A V holds exactly with A = Q Kᵀ ⊙ D̃, then the output
+ *    projection. q, k, v and o have no bias, as in torchscale.
+ *  - The rotation: q and k go through the model's position block (ctx.position.rotate), so with
+ *    RoPE as the position block the mixer gets RetNet's rotation; additive logit biases (ALiBi, T5)
+ *    do not apply to retention and are ignored.
+ *
+ * Implicit map, exact: A = Q Kᵀ ⊙ D̃ [1, H, T, T] (signed; zero above the diagonal; rows do not sum
+ * to 1). Inspect mode builds it and computes y = A V from it.
+ *
+ * Fast mode, the paper's chunkwise recurrent representation (without torchscale's per-chunk
+ * rescalings): chunks of C tokens; within a chunk (Q Kᵀ ⊙ Γ) V with
+ * Γ_ij = γ^(i−j) for j ≤ i; across chunks the state R_c = Σ_{m in chunks ≤ c} γ^(end of c − m) k_mᵀ v_m,
+ * read by query i of chunk c as γ^(i+1) q_i R_{c−1}; every output row is then multiplied by
+ * 1/√s_n. The states R_c follow R_c = γ^C R_{c−1} + K_c, computed as a log-depth scan over the chunk
+ * axis (log2(n) steps of R ← R + γ^(C·s) · shift(R, s)). A plain CumSum would need the factors
+ * γ^(−C·c), which overflow float32 once C·c·|log γ_0| > 88 (T ≈ 2,800 for the fastest head); the
+ * scan only ever multiplies by decays ≤ 1. Work is O(T/C · log(T/C) · d²) plus O(T · C · d).
+ */
+import { z } from 'zod';
+import type { Tensor } from '../graph/ir';
+import type { BlockContext } from './define';
+import { defineBlock } from './define';
+import { relativePositions } from './attention';
+import { chunkLayout, fromChunks, toChunks } from './chunks';
+import { CHUNK_PARAM, chunkTriangle, shiftChunks } from './linearAttention';
+import { causalMask, mergeHeads, splitHeads } from './nn';
+
+/** RetNet's decay per head: γ_h = 1 − 2^(−5−h). */
+export const retentionGammas = (H: number): number[] => Array.from({ length: H }, (_, h) => 1 - 2 ** (-5 - h));
+
+/** 1/√(Σ_{m ≤ n} γ^(n−m)) = √((1 − γ) / (1 − γ^(n+1))) for head h and position n, in float64. */
+export function rowScales(H: number, T: number): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < H; h++) {
+    const logG = Math.log1p(-(2 ** (-5 - h)));
+    for (let n = 0; n < T; n++) out.push(Math.sqrt(-Math.expm1(logG) / -Math.expm1((n + 1) * logG)));
+  }
+  return out;
+}
+
+/** A [1, H, 1, …, 1] constant from one value per head. */
+function perHead(ctx: BlockContext, hint: string, rank: number, values: number[]): Tensor {
+  const shape = [1, values.length, ...new Array(rank - 2).fill(1)];
+  return ctx.b.constant(hint, 'float32', shape, values);
+}
+
+export default defineBlock({
+  kind: 'retention',
+  slot: 'mixer',
+  title: 'Retention (RetNet)',
+  paper: 'Retentive Network: A Successor to Transformer for Large Language Models',
+  explanation:
+    'Attention without the softmax, with a built-in fade: a query weighs each earlier key by q·k times ' +
+    'γ to the power of their distance, so the past is remembered less the further back it lies. Each ' +
+    'head has its own γ, from about 0.97 (short memory) to almost 1 (long memory). Because the fade is ' +
+    'a fixed power, the whole past can be kept in one running state that shrinks by γ at every step, ' +
+    'so decoding is an RNN and long sequences are processed chunk by chunk in linear time. The map is ' +
+    'exact and signed: q·k can be negative, and rows do not sum to 1.',
+  map: 'implicit',
+  params: z.object({
+    chunk: CHUNK_PARAM,
+  }),
+  emit(ctx, x, p) {
+    const { b, T, dModel, nHeads: H, headDim } = ctx;
+    const gammas = retentionGammas(H);
+    const logG = gammas.map(Math.log);
+    const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false }))); // [1, H, T, hd]
+    const k = ctx.position.rotate(b.mul(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k', { bias: false })), b.scalar(1 / Math.sqrt(headDim))));
+    const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v', { bias: false }));
+    const scale = b.constant('retention_row_scale', 'float32', [1, H, T, 1], rowScales(H, T)); // 1/√s_n
+    const project = (mixed: Tensor) => ctx.linear(mergeHeads(ctx, mixed), dModel, dModel, 'o', { bias: false });
+
+    if (ctx.mode === 'inspect') {
+      const { diff } = relativePositions(ctx); // [T, T]: n − m
+      const decay = b.exp(b.mul(b.relu(diff), perHead(ctx, 'log_gamma', 4, logG))); // [1, H, T, T]: γ^(n−m)
+      const scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.mul(decay, scale)); // Q Kᵀ ⊙ γ^(n−m)/√s_n
+      const probs = b.where(causalMask(ctx), scores, b.scalar(0)); // A = Q Kᵀ ⊙ D̃, exactly 0 above the diagonal
+      return { y: project(b.matmul(probs, v)), probs };
+    }
+
+    const C = Math.min(p.chunk, T);
+    const { n } = chunkLayout(T, C);
+    const qc = toChunks(ctx, q, C); // [1, H, n, C, hd]
+    const kc = toChunks(ctx, k, C);
+    const vc = toChunks(ctx, v, C);
+    // Within a chunk: (Q Kᵀ ⊙ Γ) V, Γ_ij = γ^(i−j) for j ≤ i.
+    const idx = Array.from({ length: C }, (_, i) => i);
+    const diffC = b.cast(b.sub(b.constant('chunk_row', 'int64', [C, 1], idx), b.constant('chunk_col', 'int64', [1, C], idx)), 'float32'); // [C, C]
+    const gammaC = b.where(chunkTriangle(ctx, C), b.exp(b.mul(b.relu(diffC), perHead(ctx, 'log_gamma', 4, logG))), b.scalar(0)); // [1, H, C, C]
+    const inner = b.mul(b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.reshape(gammaC, [1, H, 1, C, C])); // [1, H, n, C, C]
+    let out = b.matmul(inner, vc); // [1, H, n, C, hd]
+    if (n > 1) {
+      // Each chunk's contribution to the state at its last position: K_c = Σ_j γ^(C−1−j) k_jᵀ v_j.
+      const keyDecay = b.constant('key_decay', 'float32', [1, H, 1, C, 1], logG.flatMap((l) => idx.map((j) => Math.exp((C - 1 - j) * l))));
+      let state = b.matmul(b.transpose(b.mul(kc, keyDecay), [0, 1, 2, 4, 3]), vc); // [1, H, n, hd, hd]
+      // Inclusive scan R_c = γ^C R_{c−1} + K_c, log-depth: R ← R + γ^(C·s) · shift(R, s).
+      for (let s = 1; s < n; s *= 2) state = b.add(state, b.mul(shiftChunks(ctx, state, s), perHead(ctx, 'chunk_decay', 5, logG.map((l) => Math.exp(C * s * l)))));
+      const queryDecay = b.constant('query_decay', 'float32', [1, H, 1, C, 1], logG.flatMap((l) => idx.map((i) => Math.exp((i + 1) * l)))); // γ^(i+1)
+      out = b.add(out, b.matmul(b.mul(qc, queryDecay), shiftChunks(ctx, state, 1))); // γ^(i+1) q_i R_{c−1}
+    }
+    return { y: project(b.mul(fromChunks(ctx, out, T), scale)) };
+  },
+});
