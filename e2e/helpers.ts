@@ -56,3 +56,17 @@ export async function choosePreset(page: Page, id: string): Promise<DrawnMap> {
   await expect(page.getByTestId('status')).toHaveText('ready');
   return readMap(page);
 }
+
+/** An implicit map: zero above the diagonal (causal), finite everywhere, not all zero. */
+export function expectCausalImplicitMap(map: DrawnMap): void {
+  expect(map.T).toBeGreaterThan(0);
+  const problems: string[] = [];
+  let nonzero = 0;
+  map.rows.forEach((row, i) => row.forEach((v, j) => {
+    if (!Number.isFinite(v)) problems.push(`(${i}, ${j}) is ${v}`);
+    if (j > i && v !== 0) problems.push(`(${i}, ${j}) = ${v} lies above the diagonal`);
+    if (v !== 0) nonzero++;
+  }));
+  expect(problems.slice(0, 10)).toEqual([]);
+  expect(nonzero).toBeGreaterThan(0);
+}

@@ -1,6 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { PRESETS } from '../src/presets';
-import { choosePreset, expectCausalRows, readMap, setText, waitForMap } from './helpers';
+import { choosePreset, expectCausalImplicitMap, expectCausalRows, readMap, setText, waitForMap } from './helpers';
+
+/** Presets whose first layer is attention-free: their maps are implicit. */
+const IMPLICIT = new Set(['linear-attention', 'retnet', 'mamba-hybrid', 'poolformer']);
+/** Of those, the ones whose implicit rows are still distributions (linear attention normalises). */
+const STOCHASTIC = new Set(['linear-attention']);
 
 const TEXT = 'presets show the block catalog';
 
@@ -15,7 +20,9 @@ test.describe('presets', () => {
       await expect(page.getByTestId('model-name')).toHaveText(preset.spec().name);
       await expect(page.getByTestId('preset-citation')).toContainText(preset.citation);
       expect(map.T, preset.id).toBe(TEXT.length);
-      expectCausalRows(map);
+      await expect(page.getByTestId('map-kind')).toHaveText(IMPLICIT.has(preset.id) ? 'implicit' : 'explicit');
+      if (IMPLICIT.has(preset.id) && !STOCHASTIC.has(preset.id)) expectCausalImplicitMap(map);
+      else expectCausalRows(map);
     }
   });
 
@@ -56,6 +63,34 @@ test.describe('presets', () => {
     await expect.poll(() => page.getByTestId('layer-select').locator('option').allTextContents()).toEqual(['0', '1', '2', '3']);
     await page.getByTestId('layer-select').selectOption('3');
     await expect(page.getByTestId('attention-map')).toHaveAttribute('data-layer', '3');
+    expectCausalRows(await readMap(page));
+  });
+
+  test('the PoolFormer preset draws its exact implicit map: 1/3 on the window, −2/3 on the diagonal', async ({ page }) => {
+    await page.goto('/');
+    await setText(page, TEXT);
+    await waitForMap(page, TEXT.length, TEXT);
+    const map = await choosePreset(page, 'poolformer');
+    await expect(page.getByTestId('map-kind')).toHaveText('implicit');
+    const wrong: string[] = [];
+    map.rows.forEach((row, i) => row.forEach((w, j) => {
+      const count = Math.min(3, i + 1); // the causal window holds the tokens that exist
+      const expected = (j <= i && i - j < 3 ? 1 / count : 0) - (i === j ? 1 : 0);
+      if (Math.abs(w - expected) > 1e-6) wrong.push(`(${i}, ${j}) = ${w}, want ${expected}`);
+    }));
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
+  test('the Mamba-2 hybrid shows implicit maps for its Mamba layers and an explicit one for attention', async ({ page }) => {
+    await page.goto('/');
+    await setText(page, TEXT);
+    await waitForMap(page, TEXT.length, TEXT);
+    await choosePreset(page, 'mamba-hybrid');
+    await expect(page.getByTestId('map-kind')).toHaveText('implicit');
+    expectCausalImplicitMap(await readMap(page));
+    await page.getByTestId('layer-select').selectOption('3');
+    await expect(page.getByTestId('attention-map')).toHaveAttribute('data-layer', '3');
+    await expect(page.getByTestId('map-kind')).toHaveText('explicit');
     expectCausalRows(await readMap(page));
   });
 
