@@ -40,6 +40,15 @@ function model(kind: string, T: number): Spec {
   };
 }
 
+/** Ops with a WebGPU kernel, from the operator table shipped with the installed onnxruntime-web. */
+const GPU_OPS = new Set(
+  readFileSync('node_modules/onnxruntime-web/docs/webgpu-operators.md', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && /ai\.onnx\(/.test(l) && !/no GPU kernel/.test(l))
+    .map((l) => l.split('|')[1]!.trim()),
+);
+const opNote = (op: string) => (GPU_OPS.has(op) ? op : op === 'Reshape' || op === 'Identity' ? `${op} (metadata / outputs)` : `**${op} (CPU fallback)**`);
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Slope of log(ms) against log(T) by least squares. */
@@ -147,9 +156,11 @@ function writeDocs(report: { date: string; machine: { cpus: number; model: strin
     '',
     table('native'),
     '',
-    'ONNX ops of each fast path:',
+    "ONNX ops of each fast path, checked against onnxruntime-web's WebGPU operator table (an op",
+    'without a WebGPU kernel would be marked as a CPU fallback; `test/graph/webgpuOps.test.ts` keeps',
+    'every preset and block free of them):',
     '',
-    ...report.results.map((r) => `- \`${r.kind}\`: ${r.ops.join(', ')}`),
+    ...report.results.map((r) => `- \`${r.kind}\`: ${r.ops.map(opNote).join(', ')}`),
     '<!-- bench:end -->',
   ].join('\n');
   writeFileSync('docs/benchmarks.md', doc.slice(0, start) + body + doc.slice(end + '<!-- bench:end -->'.length));

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import type { BlockContext, MixerOutput } from './define';
-import { mergeHeads, positionIndices, splitHeads } from './nn';
+import { allOf, mergeHeads, positionIndices, splitHeads } from './nn';
 
 /** kvHeads as the spec writes it: 0 means "one per query head". */
 export const kvHeadsOf = (kvHeads: number, nHeads: number): number => (kvHeads === 0 ? nHeads : kvHeads);
@@ -88,5 +88,5 @@ export function relativePositions(ctx: BlockContext): { diff: Tensor; query: Ten
 export function bandMask(ctx: BlockContext, diff: Tensor, w: number, causal: boolean): Tensor {
   const { b } = ctx;
   const near = b.less(b.abs(diff), b.scalar(w));
-  return causal ? b.and(near, b.greaterOrEqual(diff, b.scalar(0))) : near;
+  return causal ? allOf(ctx, near, b.greaterOrEqual(diff, b.scalar(0))) : near;
 }

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
+import { allOf } from './nn';
 
 export default defineBlock({
   kind: 'dilated_attention',
@@ -33,7 +34,7 @@ export default defineBlock({
     const { diff } = relativePositions(ctx);
     const d = b.scalar(p.dilation);
     const onComb = b.equal(b.mul(b.floor(b.div(diff, d)), d), diff); // (i − j) mod d = 0, exact for integers
-    const mask = b.and(onComb, bandMask(ctx, diff, p.dilation * p.span, p.causal));
+    const mask = allOf(ctx, onComb, bandMask(ctx, diff, p.dilation * p.span, p.causal));
     return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask });
   },
 });

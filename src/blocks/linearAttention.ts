@@ -44,7 +44,7 @@ export const CHUNK_PARAM = z.number().int().min(8).max(256).default(64);
 /** elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise (always > 0). */
 export function elu1(ctx: BlockContext, x: Tensor): Tensor {
   const { b } = ctx;
-  return b.where(b.greater(x, b.scalar(0)), b.add(x, b.scalar(1)), b.exp(b.min(x, b.scalar(0))));
+  return b.where(b.greater(x, b.scalar(0)), b.add(x, b.scalar(1)), b.exp(b.clip(x, undefined, 0)));
 }
 
 /** Bool [C, C]: true where position i of a chunk may see position j of the same chunk (j ≤ i). */

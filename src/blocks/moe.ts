@@ -11,8 +11,9 @@
  *
  * Every expert is computed for every token and weighted by its gate; a gate of 0 removes an
  * expert's output exactly, so this dense form equals sparse dispatch (it only costs more FLOPs).
- * The k-th largest probability comes from TopK, and experts at or above it are kept: with random
- * weights two probabilities tie with probability zero, so exactly k experts are kept per token.
+ * An expert is kept when fewer than k experts have a larger probability (its rank, from pairwise
+ * comparisons; ONNX TopK would fall back to the CPU under WebGPU): with random weights two
+ * probabilities tie with probability zero, so exactly k experts are kept per token.
  * No load-balancing loss: the playground does not train.
  */
 import { z } from 'zod';
@@ -44,8 +45,12 @@ export default defineBlock({
     const h = d * p.expansion;
     const probs = b.softmax(ctx.linear(x, d, E, 'router', { bias: false }), -1); // [1, T, E]
     ctx.probe('router_probs', probs);
-    const kth = b.slice(b.topK(probs, p.k).values, [2], [p.k - 1], [p.k]); // [1, T, 1]: k-th largest
-    let gates = b.mul(probs, b.cast(b.greaterOrEqual(probs, kth), 'float32')); // [1, T, E]: top-k kept
+    // Expert e is kept when fewer than k experts beat it: its rank from pairwise comparisons
+    // (exact; ONNX TopK has no WebGPU kernel in onnxruntime-web and would run on the CPU).
+    const T = x.shape[1]!;
+    const beaten = b.greater(b.reshape(probs, [1, T, 1, E]), b.reshape(probs, [1, T, E, 1])); // [1, T, E, E]: p_e' > p_e
+    const rank = b.reduceSum(b.cast(beaten, 'float32'), [-1], false); // [1, T, E]
+    let gates = b.mul(probs, b.cast(b.less(rank, b.scalar(p.k)), 'float32')); // [1, T, E]: top-k kept
     if (p.k > 1) gates = b.div(gates, b.reduceSum(gates, [-1], true)); // [1, T, E]: rows sum to 1
 
     // All experts at once: [1, T, d] @ [E, d, h] broadcasts to [E, T, h].

@@ -33,3 +33,20 @@ export function mergeHeads(ctx: BlockContext, x: Tensor): Tensor {
   const { b, T, dModel } = ctx;
   return b.reshape(b.transpose(x, [0, 2, 1, 3]), [1, T, dModel]);
 }
+
+/**
+ * Logical AND / OR of bool masks (broadcasting), built from Cast, Mul/Add and Greater rather than
+ * ONNX And/Or: onnxruntime-web's WebGPU provider has no kernels for And/Or and would run them on
+ * the CPU, with copies either way (docs/benchmarks.md).
+ */
+export function allOf(ctx: BlockContext, ...masks: Tensor[]): Tensor {
+  const { b } = ctx;
+  const product = masks.map((m) => b.cast(m, 'float32')).reduce((acc, m) => b.mul(acc, m));
+  return b.greater(product, b.scalar(0.5));
+}
+
+export function anyOf(ctx: BlockContext, ...masks: Tensor[]): Tensor {
+  const { b } = ctx;
+  const sum = masks.map((m) => b.cast(m, 'float32')).reduce((acc, m) => b.add(acc, m));
+  return b.greater(sum, b.scalar(0.5));
+}

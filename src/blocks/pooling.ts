@@ -34,7 +34,7 @@
 import { z } from 'zod';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
-import { mergeHeads, splitHeads } from './nn';
+import { allOf, mergeHeads, splitHeads } from './nn';
 
 /** First and last token of each window, and its size (tokens that exist). */
 export function windows(T: number, k: number, causal: boolean): { lo: number[]; hi: number[]; count: number[] } {
@@ -88,7 +88,7 @@ function poolingMap(ctx: BlockContext, k: number, causal: boolean) {
   const cols = b.constant('key_index', 'float32', [1, T], idx);
   const diff = b.sub(rows, cols); // i − j, [T, T]
   const inside = causal
-    ? b.and(b.greaterOrEqual(diff, b.scalar(0)), b.less(diff, b.scalar(k)))
+    ? allOf(ctx, b.greaterOrEqual(diff, b.scalar(0)), b.less(diff, b.scalar(k)))
     : b.lessOrEqual(b.abs(diff), b.scalar((k - 1) / 2));
   const member = b.cast(inside, 'float32'); // [T, T]
   const p = b.div(member, b.reduceSum(member, [-1], true)); // 1 / |W(i)| inside the window

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
+import { allOf, anyOf } from './nn';
 
 export default defineBlock({
   kind: 'sink_attention',
@@ -32,9 +33,9 @@ export default defineBlock({
     const { diff, query, key } = relativePositions(ctx);
     const sinks = b.scalar(p.sinks);
     let global = b.less(key, sinks); // [1, T]: key j is a sink
-    if (!p.causal) global = b.or(global, b.less(query, sinks)); // [T, T]: sink queries see everything
-    const seen = b.or(global, bandMask(ctx, diff, p.window, false));
-    const mask = p.causal ? b.and(seen, b.greaterOrEqual(diff, b.scalar(0))) : seen;
+    if (!p.causal) global = anyOf(ctx, global, b.less(query, sinks)); // [T, T]: sink queries see everything
+    const seen = anyOf(ctx, global, bandMask(ctx, diff, p.window, false));
+    const mask = p.causal ? allOf(ctx, seen, b.greaterOrEqual(diff, b.scalar(0))) : seen;
     return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask });
   },
 });

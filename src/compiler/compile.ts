@@ -47,8 +47,8 @@ function rms(b: GraphBuilder, x: Tensor): Tensor {
  */
 function rowEntropy(b: GraphBuilder, a: Tensor): Tensor {
   const abs = b.abs(a);
-  const p = b.div(abs, b.max(b.reduceSum(abs, [-1], true), b.scalar(1e-30)));
-  const logp = b.log(b.max(p, b.scalar(1e-30)));
+  const p = b.div(abs, b.clip(b.reduceSum(abs, [-1], true), 1e-30));
+  const logp = b.log(b.clip(p, 1e-30));
   return b.neg(b.reduceSum(b.mul(p, logp), [-1], false));
 }
 

@@ -192,6 +192,14 @@ export class GraphBuilder {
     return this.op('Not', [x], 'bool', [...x.shape]);
   }
 
+  /** Clamps x to [min, max] (either bound may be left out). */
+  clip(x: Tensor, min?: number, max?: number): Tensor {
+    if (x.dtype !== 'float32') this.fail(`Clip needs float32, got ${x.dtype}`);
+    const empty: Tensor = { name: '', dtype: 'float32', shape: [] }; // ONNX's "input left out"
+    const inputs = [x, min === undefined ? empty : this.scalar(min), ...(max === undefined ? [] : [this.scalar(max)])];
+    return this.op('Clip', inputs, 'float32', [...x.shape]);
+  }
+
   /** Converts element type (e.g. bool → float32 gives 0 and 1). */
   cast(x: Tensor, to: DType): Tensor {
     const code = { float32: 1, int64: 7, bool: 9 }[to];

@@ -81,7 +81,7 @@ export function toOnnxBytes(graph: Graph, extras: OnnxExtras = {}): Uint8Array {
       node: graph.nodes.map((n, i) => ({
         name: `${n.op}_${i}`,
         opType: n.op,
-        input: n.inputs.map((t) => t.name),
+        input: n.inputs.map((t) => t.name), // "" marks an optional input left out
         output: n.outputs.map((t) => t.name),
         attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v)),
         docString: n.scope,

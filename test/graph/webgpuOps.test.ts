@@ -1,0 +1,46 @@
+// Every graph the playground builds uses only ops that onnxruntime-web's WebGPU provider runs on
+// the GPU, per the operator table shipped with the installed onnxruntime-web (so an upgrade that
+// drops a kernel fails here). Reshape (metadata only) and Identity (graph outputs) are the allowed
+// exceptions.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BLOCKS } from '../../src/blocks/registry';
+import { compile } from '../../src/compiler/compile';
+import { PRESETS } from '../../src/presets';
+import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
+import type { Spec } from '../../src/spec/types';
+
+const table = readFileSync('node_modules/onnxruntime-web/docs/webgpu-operators.md', 'utf8');
+const GPU_OPS = new Set(
+  table
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && /ai\.onnx\(/.test(l) && !/no GPU kernel/.test(l))
+    .map((l) => l.split('|')[1]!.trim()),
+);
+const ALLOWED_ON_CPU = new Set(['Reshape', 'Identity']);
+
+function opsOf(spec: Spec): Set<string> {
+  const ops = new Set<string>();
+  for (const mode of ['inspect', 'fast'] as const) for (const n of compile(spec, { T: 20, mode }).nodes) ops.add(n.op);
+  return ops;
+}
+
+const cpuOnly = (ops: Set<string>) => [...ops].filter((op) => !GPU_OPS.has(op) && !ALLOWED_ON_CPU.has(op));
+
+describe('WebGPU op coverage', () => {
+  it('reads the operator table of the installed onnxruntime-web', () => {
+    expect(GPU_OPS.has('MatMul')).toBe(true);
+    expect(GPU_OPS.has('Softmax')).toBe(true);
+    expect(GPU_OPS.has('TopK')).toBe(false); // why MoE ranks experts with comparisons
+  });
+
+  it.each(PRESETS.map((p) => [p.id, p] as const))('preset %s uses only GPU ops', (_id, preset) => {
+    expect(cpuOnly(opsOf(preset.spec()))).toEqual([]);
+  });
+
+  it.each(BLOCKS.filter((b) => b.slot === 'mixer' || b.slot === 'ffn' || b.slot === 'position').map((b) => [b.slot, b.kind] as const))('%s %s uses only GPU ops', (slot, kind) => {
+    const layer = slot === 'position' ? defaultLayer() : { ...defaultLayer(), [slot]: { kind, params: {} } };
+    const spec: Spec = { ...defaultSpec(), ...(slot === 'position' ? { position: { kind, params: {} } } : {}), layers: [layer] };
+    expect(cpuOnly(opsOf(spec))).toEqual([]);
+  });
+});
