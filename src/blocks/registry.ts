@@ -29,7 +29,10 @@ import linearAttention from './linearAttention';
 import slab from './slab';
 import retention from './retention';
 import mamba2 from './mamba2';
+import deltaNet from './deltaNet';
 import pooling from './pooling';
+import spectral from './spectral';
+import lmu from './lmu';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -44,7 +47,10 @@ export const BLOCKS: readonly Block[] = [
   slab,
   retention,
   mamba2,
+  deltaNet,
   pooling,
+  spectral,
+  lmu,
   learnedAbsolute,
   nope,
   sinusoidal,

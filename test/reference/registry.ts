@@ -13,7 +13,10 @@ import { moe } from './blocks/moe';
 import { polycom } from './blocks/polycom';
 import { layerNorm, rmsNorm } from './blocks/norms';
 import { mamba2 } from './blocks/mamba2';
+import { deltaNet } from './blocks/deltaNet';
 import { pooling } from './blocks/pooling';
+import { spectral } from './blocks/spectral';
+import { lmu } from './blocks/lmu';
 import { dilatedAttention, minimalAttention, powerSoftmax, retentionDecay, selectiveAttention, sinkAttention, slidingWindow, softmaxAttention } from './blocks/attention';
 import { linearAttention, slab } from './blocks/linearAttention';
 import { retention } from './blocks/retention';
@@ -41,7 +44,10 @@ export const REF_MIXERS: Record<string, (ctx: RefContext, x: Mat, p: P) => { y: 
   slab,
   retention,
   mamba2,
+  deltanet: deltaNet,
   pooling,
+  spectral,
+  lmu,
 };
 
 export const REF_NORMS: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat> = {
