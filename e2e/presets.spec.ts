@@ -3,7 +3,7 @@ import { PRESETS } from '../src/presets';
 import { choosePreset, expectCausalImplicitMap, expectCausalRows, readMap, setText, waitForMap } from './helpers';
 
 /** Presets whose first layer is attention-free: their maps are implicit. */
-const IMPLICIT = new Set(['linear-attention', 'retnet', 'mamba-hybrid', 'poolformer']);
+const IMPLICIT = new Set(['linear-attention', 'retnet', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer']);
 /** Of those, the ones whose implicit rows are still distributions (linear attention normalises). */
 const STOCHASTIC = new Set(['linear-attention']);
 

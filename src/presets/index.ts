@@ -131,6 +131,13 @@ export const PRESETS: readonly Preset[] = [
     spec: () => ({ ...defaultSpec(), name: 'Mamba-2 hybrid', layers: [...layers(3, mixer('mamba2', {})), defaultLayer()] }),
   },
   {
+    id: 'deltanet-hybrid',
+    title: 'DeltaNet with sliding-window layers',
+    citation: 'Yang et al., 2024. Parallelizing Linear Transformers with the Delta Rule over Sequence Length.',
+    description: 'Delta-rule layers, which overwrite what they store under a key, alternating with local softmax windows.',
+    spec: () => ({ ...defaultSpec(), name: 'DeltaNet hybrid', layers: [mixer('deltanet', {}), mixer('sliding_window', { window: 8 }), mixer('deltanet', {}), mixer('sliding_window', { window: 8 })].map((f) => f(defaultLayer())) }),
+  },
+  {
     id: 'poolformer',
     title: 'PoolFormer: average pooling as the token mixer',
     citation: 'Yu et al., 2022. MetaFormer Is Actually What You Need for Vision.',
