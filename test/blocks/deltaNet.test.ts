@@ -11,7 +11,7 @@ import { weightsOf } from '../helpers';
 import { deltaNet, deltaRuleHead } from '../reference/blocks/deltaNet';
 import { refContext } from '../reference/context';
 import { mat } from '../reference/math';
-import { aloneSpec, arbitraryParams, expectMatchesReference, runGraph, TEXT, threeLayerSpec } from './harness';
+import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
 
 const KIND = 'deltanet';
@@ -173,10 +173,7 @@ describe('deltanet fast path', () => {
     expect(tokens.length).toBe(T);
     for (const chunk of [8, 64]) {
       const spec = aloneSpec(mixer({ chunk }), { maxLen: T });
-      const [fast, inspect] = [(await runGraph(spec, tokens, 'fast'))['logits']!.data, (await runGraph(spec, tokens, 'inspect'))['logits']!.data];
-      let worst = 0;
-      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - inspect[i]!) / Math.max(1, Math.abs(inspect[i]!)));
-      expect(worst, `chunk ${chunk}`).toBeLessThanOrEqual(1e-4);
+      await expectFastMatchesInspect(spec, tokens);
     }
   });
 });

@@ -112,3 +112,10 @@ export async function runGraph(spec: Spec, tokens: number[], mode: 'fast' | 'ins
     await model.release();
   }
 }
+
+/** The fast (chunked) graph and the inspect graph (y = A·v from the map) give the same logits. */
+export async function expectFastMatchesInspect(spec: Spec, tokens: number[], tol = 1e-4): Promise<void> {
+  const fast = (await runGraph(spec, tokens, 'fast'))['logits']!.data;
+  const inspect = (await runGraph(spec, tokens, 'inspect'))['logits']!.data;
+  expectClose(fast, inspect, tol, `fast vs inspect at T = ${tokens.length}`);
+}

@@ -10,8 +10,7 @@ import { weightsOf } from '../helpers';
 import { mamba2 } from '../reference/blocks/mamba2';
 import { refContext } from '../reference/context';
 import { mat } from '../reference/math';
-import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
-import { runGraph } from './harness';
+import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
 
 const mixer = (params: Record<string, unknown>) => ({ mixer: { kind: 'mamba2', params } });
@@ -115,11 +114,7 @@ describe('mamba2 fast path', () => {
     const spec = aloneSpec(mixer({ chunk: 64 }), { maxLen: T });
     const tokens = tokenize('state space duality. '.repeat(30), T).ids;
     expect(tokens.length).toBe(T);
-    const run = async (mode: 'fast' | 'inspect') => (await runGraph(spec, tokens, mode))['logits']!.data;
-    const [fast, inspect] = [await run('fast'), await run('inspect')];
-    let worst = 0;
-    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - inspect[i]!) / Math.max(1, Math.abs(inspect[i]!)));
-    expect(worst).toBeLessThanOrEqual(1e-4);
+    await expectFastMatchesInspect(spec, tokens);
   });
 });
 

@@ -7,7 +7,7 @@ import { compile } from '../../src/compiler/compile';
 import { numel } from '../../src/graph/ir';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
-import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
+import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';
 import { runGraph } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
 
@@ -101,11 +101,7 @@ describe('pooling fast path', () => {
     expect(tokens.length).toBe(T);
     for (const causal of [true, false]) {
       const spec = aloneSpec(mixer({ size: 15, causal }), { maxLen: T });
-      const run = async (mode: 'fast' | 'inspect') => (await runGraph(spec, tokens, mode))['logits']!.data;
-      const [fast, inspect] = [await run('fast'), await run('inspect')];
-      let worst = 0;
-      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - inspect[i]!) / Math.max(1, Math.abs(inspect[i]!)));
-      expect(worst).toBeLessThanOrEqual(1e-4);
+      await expectFastMatchesInspect(spec, tokens);
     }
   });
 });

@@ -12,7 +12,7 @@ import type { Spec } from '../../src/spec/types';
 import { tokenize } from '../../src/spec/vocab';
 import { weightsOf } from '../helpers';
 import { dctMatrix } from '../reference/blocks/spectral';
-import { aloneSpec, arbitraryParams, expectMatchesReference, runGraph, TEXT, threeLayerSpec } from './harness';
+import { aloneSpec, arbitraryParams, expectMatchesReference, runGraph, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
 
 const mixer = (params: Record<string, unknown>) => ({ mixer: { kind: 'spectral', params } });
@@ -136,11 +136,7 @@ describe('spectral fast path (FFT)', () => {
       const spec = aloneSpec(mixer({ bands: 12 }), { maxLen: T });
       const tokens = tokenize('frequencies of the tokens, in bands. '.repeat(10), T).ids;
       expect(tokens.length).toBe(T);
-      const run = async (mode: 'fast' | 'inspect') => (await runGraph(spec, tokens, mode))['logits']!.data;
-      const [fast, inspect] = [await run('fast'), await run('inspect')];
-      let worst = 0;
-      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - inspect[i]!) / Math.max(1, Math.abs(inspect[i]!)));
-      expect(worst).toBeLessThanOrEqual(1e-4);
+      await expectFastMatchesInspect(spec, tokens);
     }
   });
 });
