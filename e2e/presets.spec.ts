@@ -87,10 +87,12 @@ test.describe('presets', () => {
     await waitForMap(page, TEXT.length, TEXT);
     await choosePreset(page, 'mamba-hybrid');
     await expect(page.getByTestId('map-kind')).toHaveText('implicit');
+    await expect(page.getByTestId('map-legend')).toContainText('rows need not sum to 1');
     expectCausalImplicitMap(await readMap(page));
     await page.getByTestId('layer-select').selectOption('3');
     await expect(page.getByTestId('attention-map')).toHaveAttribute('data-layer', '3');
     await expect(page.getByTestId('map-kind')).toHaveText('explicit');
+    await expect(page.getByTestId('map-legend')).toContainText('each row sums to 1');
     expectCausalRows(await readMap(page));
   });
 

@@ -153,7 +153,11 @@ export function AttentionMap() {
         <span>0</span>
         <span className="legend-bar" style={{ background: BLUES_GRADIENT }} />
         <span ref={legendRef}>1</span>
-        <span className="hint">√ scale · rows: queries · columns: keys · each row sums to 1</span>
+        <span className="hint" data-testid="map-legend">
+          {mapKind === 'implicit'
+            ? '√ scale of |weight| · rows: queries · columns: keys · implicit map: output = A · values; weights can be negative and rows need not sum to 1'
+            : '√ scale · rows: queries · columns: keys · each row sums to 1'}
+        </span>
       </div>
       <p className="readout" ref={readoutRef} aria-live="off">Point at a cell to read its weight.</p>
     </section>

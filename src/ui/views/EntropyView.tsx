@@ -1,6 +1,7 @@
 /** Entropy of each head of the selected layer: mean over queries, in nats and as a fraction of uniform. */
 import { useMemo } from 'react';
 import { headEntropies } from '../../analysis/entropy';
+import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import { useApp } from '../useApp';
 
@@ -9,6 +10,11 @@ export function EntropyView() {
   const view = useApp((s) => s.view);
   const selectHead = useApp((s) => s.selectHead);
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;
+  const implicit = useApp((s) => {
+    if (!s.result) return false;
+    const run = layerSchedule(s.result.spec)[Math.min(s.view.layer, s.result.data.nLayers - 1)];
+    return run ? blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map === 'implicit' : false;
+  });
   const rows = useMemo(() => {
     if (!result) return [];
     const { T, nHeads, entropy } = result.data;
@@ -42,7 +48,10 @@ export function EntropyView() {
           );
         })}
       </ul>
-      <p className="hint">Mean over queries. 100% is uniform attention over every visible key; 0% is all weight on one key.</p>
+      <p className="hint">
+        Mean over queries. 100% is uniform attention over every visible key; 0% is all weight on one key.
+        {implicit ? ' For this implicit map, each row\'s absolute weights are rescaled to sum to 1 first.' : ''}
+      </p>
     </section>
   );
 }
