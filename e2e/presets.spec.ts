@@ -23,6 +23,12 @@ test.describe('presets', () => {
       await expect(page.getByTestId('map-kind')).toHaveText(IMPLICIT.has(preset.id) ? 'implicit' : 'explicit');
       if (IMPLICIT.has(preset.id) && !STOCHASTIC.has(preset.id)) expectCausalImplicitMap(map);
       else expectCausalRows(map);
+      // Entropy fractions are over the keys each row uses: never above 100%, whatever the mask.
+      const fractions = await page.getByTestId('entropy').locator('li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset['entropyFraction'])));
+      for (const f of fractions) {
+        expect(f, preset.id).toBeLessThanOrEqual(1 + 1e-9);
+        expect(f, preset.id).toBeGreaterThanOrEqual(0);
+      }
     }
   });
 

@@ -27,15 +27,19 @@ export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: (
     if (isStale()) throw new Superseded(req.id);
   };
 
+  // A newer edit is checked for before each costly step, so overtaken work stops early.
+  check();
   const t0 = performance.now();
   const inspectBytes = toOnnxBytes(compile(spec, { T, mode: 'inspect' }));
   const fastBytes = toOnnxBytes(compile(spec, { T, mode: 'fast' }));
   const t1 = performance.now();
+  check();
 
   const inspect = await runtime.load(inspectBytes);
   const t2 = performance.now();
   let out;
   try {
+    check();
     out = await inspect.run(tokens);
   } finally {
     await inspect.release();
@@ -46,6 +50,7 @@ export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: (
   const fast = await runtime.load(fastBytes);
   let latency;
   try {
+    check();
     latency = await fast.time(tokens, LATENCY_RUNS);
   } finally {
     await fast.release();

@@ -41,4 +41,6 @@ export interface InferenceApi {
   /** Loads the runtime; resolves once the first session could be created. */
   init(): Promise<WorkerInfo>;
   analyse(req: AnalysisRequest): Promise<AnalysisResult>;
+  /** Tells the worker that request `id` is the newest, so older ones stop (used when nothing is sent). */
+  supersede(id: number): Promise<void>;
 }

@@ -51,6 +51,9 @@ const api: InferenceApi = {
     const result = await analyse(rt, req, () => req.id < latestId);
     return Comlink.transfer(result, [...result.probs, ...result.entropy, result.residRms].map((a) => a.buffer as ArrayBuffer));
   },
+  async supersede(id: number) {
+    latestId = Math.max(latestId, id);
+  },
 };
 
 Comlink.expose(api);

@@ -170,8 +170,6 @@ export class GraphBuilder {
   sub(a: Tensor, b: Tensor): Tensor { return this.binary('Sub', a, b); }
   mul(a: Tensor, b: Tensor): Tensor { return this.binary('Mul', a, b); }
   div(a: Tensor, b: Tensor): Tensor { return this.binary('Div', a, b); }
-  max(a: Tensor, b: Tensor): Tensor { return this.binary('Max', a, b); }
-  min(a: Tensor, b: Tensor): Tensor { return this.binary('Min', a, b); }
   /** a^b element-wise (float32). */
   pow(a: Tensor, b: Tensor): Tensor { return this.binary('Pow', a, b); }
   greaterOrEqual(a: Tensor, b: Tensor): Tensor { return this.binary('GreaterOrEqual', a, b, 'bool'); }
@@ -179,18 +177,10 @@ export class GraphBuilder {
   less(a: Tensor, b: Tensor): Tensor { return this.binary('Less', a, b, 'bool'); }
   lessOrEqual(a: Tensor, b: Tensor): Tensor { return this.binary('LessOrEqual', a, b, 'bool'); }
   equal(a: Tensor, b: Tensor): Tensor { return this.binary('Equal', a, b, 'bool'); }
-  and(a: Tensor, b: Tensor): Tensor {
-    if (a.dtype !== 'bool') this.fail(`And needs bool operands, got ${a.dtype}`);
-    return this.binary('And', a, b);
-  }
-  or(a: Tensor, b: Tensor): Tensor {
-    if (a.dtype !== 'bool') this.fail(`Or needs bool operands, got ${a.dtype}`);
-    return this.binary('Or', a, b);
-  }
-  not(x: Tensor): Tensor {
-    if (x.dtype !== 'bool') this.fail(`Not needs a bool operand, got ${x.dtype}`);
-    return this.op('Not', [x], 'bool', [...x.shape]);
-  }
+
+  // And, Or, Not, Min, Max and TopK are left out on purpose: onnxruntime-web's WebGPU provider has
+  // no kernels for them (docs/benchmarks.md). Masks combine through Cast/Mul/Greater
+  // (blocks/nn.ts), bounds through Clip, and ranks through comparisons.
 
   /** Clamps x to [min, max] (either bound may be left out). */
   clip(x: Tensor, min?: number, max?: number): Tensor {
@@ -278,18 +268,6 @@ export class GraphBuilder {
     });
     const c = (hint: string, v: number[]) => this.constant(hint, 'int64', [v.length], v);
     return this.op('Slice', [x, c('starts', starts), c('ends', ends), c('axes', axes)], x.dtype, shape);
-  }
-
-  /** The k largest values along the last axis and their indices, largest first. */
-  topK(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-    const n = x.shape[x.shape.length - 1]!;
-    if (!Number.isInteger(k) || k < 1 || k > n) this.fail(`TopK k = ${k} does not fit the last axis of ${fmt(x.shape)}`);
-    const shape = [...x.shape.slice(0, -1), k];
-    const values: Tensor = { name: this.fresh('topk_values'), dtype: x.dtype, shape };
-    const indices: Tensor = { name: this.fresh('topk_indices'), dtype: 'int64', shape };
-    const kT = this.constant('k', 'int64', [1], [k]);
-    this.nodes.push({ op: 'TopK', inputs: [x, kT], outputs: [values, indices], attrs: { axis: { type: 'int', value: -1 }, largest: { type: 'int', value: 1 }, sorted: { type: 'int', value: 1 } }, scope: this.currentScope });
-    return { values, indices };
   }
 
   /** Cumulative sum along `axis` (exclusive = false, forward). */

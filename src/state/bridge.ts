@@ -1,9 +1,9 @@
 /**
  * The bridge from the store to the inference worker: debounced, latest wins.
  *
- * Every edit of the spec or the text sends a request with a new id at once (the worker uses the
- * newest id to abandon older work early); a result is stored only if its id is still the newest,
- * so a run overtaken by a newer edit is dropped, never drawn.
+ * Every edit of the spec or the text sends a request with a new id once edits pause for 25 ms (the
+ * worker uses the newest id to abandon older work early); a result is stored only if its id is
+ * still the newest, so a run overtaken by a newer edit is dropped, never drawn.
  */
 import type { AnalysisRequest, InferenceApi } from '../../workers/api';
 import { selectInput, type AppStore } from './store';
@@ -32,6 +32,7 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
     const id = nextId++;
     latest = id;
     if (input.ids.length === 0) {
+      void api.supersede(id).catch(() => undefined); // whatever the worker was doing is moot now
       store.setState({ run: { phase: 'idle' }, result: null });
       return;
     }
@@ -43,7 +44,10 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
         }
-        store.setState({ run: { phase: 'done', id }, result: { data, spec: req.spec, input } });
+        // The backend can change under us (WebGPU falling back to WASM): the result says which ran.
+        const runtime = store.getState().runtime;
+        const info = runtime.phase === 'ready' && runtime.info.backend !== data.backend ? { runtime: { phase: 'ready' as const, info: { ...runtime.info, backend: data.backend } } } : {};
+        store.setState({ run: { phase: 'done', id }, result: { data, spec: req.spec, input }, ...info });
       },
       (e: unknown) => {
         if (id !== latest) {

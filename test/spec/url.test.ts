@@ -32,6 +32,11 @@ describe('share links', () => {
     const cut = specToHash(defaultSpec()).slice(0, 40);
     expect(specFromLink(`#${cut}`).ok).toBe(false);
     expect(specFromLink(`#c=${'A'.repeat(MAX_LINK_DATA + 1)}`)).toEqual({ ok: false, errors: [`link: its model data is ${MAX_LINK_DATA + 1} characters long, more than any model needs (${MAX_LINK_DATA})`] });
+    // A short link that would expand to a huge text is refused, not decoded into memory.
+    const expanded = `{"version":2,"name":"${'x'.repeat(300_000)}"}`;
+    const bomb = LZString.compressToEncodedURIComponent(expanded);
+    expect(bomb.length).toBeLessThan(MAX_LINK_DATA);
+    expect(specFromLink(`#c=${bomb}`)).toEqual({ ok: false, errors: [`link: its model data expands to ${expanded.length} characters, more than any model needs (200000)`] });
     const huge = { ...defaultSpec(), dModel: 100000 };
     expect(specFromLink(`#c=${LZString.compressToEncodedURIComponent(JSON.stringify(huge))}`)).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 512, got 100000'] });
   });

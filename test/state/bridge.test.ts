@@ -8,9 +8,13 @@ const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginI
 /** A worker stand-in whose answers the test releases by hand, in any order. */
 function fakeApi() {
   const pending: { req: AnalysisRequest; resolve: (r: AnalysisResult) => void; reject: (e: Error) => void }[] = [];
+  const superseded: number[] = [];
   const api: InferenceApi = {
     init: () => Promise.resolve(INFO),
     analyse: (req) => new Promise((resolve, reject) => pending.push({ req, resolve, reject })),
+    supersede: async (id) => {
+      superseded.push(id);
+    },
   };
   const answer = (req: AnalysisRequest): AnalysisResult => ({
     id: req.id,
@@ -24,7 +28,7 @@ function fakeApi() {
     timings: { compileMs: 0, loadMs: 0, inspectRunMs: 0 },
     backend: INFO.backend,
   });
-  return { api, pending, answer };
+  return { api, pending, answer, superseded };
 }
 
 const flush = () => vi.advanceTimersByTimeAsync(50);
@@ -109,18 +113,45 @@ describe('bridge', () => {
     expect(store.getState().run).toEqual({ phase: 'failed', id: 1, message: 'out of memory' });
   });
 
-  it('empty text sends nothing and clears the result', async () => {
-    const store = createAppStore({ text: '' });
-    const { api, pending } = fakeApi();
+  it('empty text sends nothing, clears the result and tells the worker to drop older work', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending, superseded } = fakeApi();
     connectBridge(store, api);
     await flush();
-    expect(pending).toHaveLength(0);
+    store.getState().setText('');
+    await flush();
+    expect(pending).toHaveLength(1);
+    expect(superseded).toEqual([1]);
     expect(store.getState().run.phase).toBe('idle');
+    expect(store.getState().result).toBeNull();
+  });
+
+  it('the backend shown follows what a result ran on (a WebGPU session that fell back to WASM)', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending, answer } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    const fellBack = { ...INFO.backend, provider: 'wasm' as const, fallbackReason: 'WebGPU session failed: x' };
+    pending[0]!.resolve({ ...answer(pending[0]!.req), backend: fellBack });
+    await flush();
+    const runtime = store.getState().runtime;
+    expect(runtime.phase === 'ready' && runtime.info.backend).toEqual(fellBack);
+  });
+
+  it('disconnecting stops sending requests', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending } = fakeApi();
+    const disconnect = connectBridge(store, api);
+    await flush();
+    disconnect();
+    store.getState().setText('abcd');
+    await flush();
+    expect(pending).toHaveLength(1);
   });
 
   it('reports a runtime that fails to start', async () => {
     const store = createAppStore();
-    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}) };
+    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), supersede: async () => {} };
     connectBridge(store, api);
     await flush();
     expect(store.getState().runtime).toEqual({ phase: 'failed', message: 'no wasm' });

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Runtime } from '../../src/runtime/ort';
 import { analyse, LATENCY_RUNS, Superseded } from '../../workers/analyse';
 import { defaultSpec } from '../../src/spec/defaults';
 import { tokenize } from '../../src/spec/vocab';
@@ -31,8 +32,27 @@ describe('analyse (the worker body)', () => {
       }
   });
 
-  it('stops early when a newer request has arrived', async () => {
+  it('stops before any work when a newer request has arrived', async () => {
     const spec = defaultSpec();
-    await expect(analyse(await nodeRuntime(), { id: 1, spec, tokens: [2, 3, 4] }, () => true)).rejects.toBeInstanceOf(Superseded);
+    const rt = await nodeRuntime();
+    const load = vi.spyOn(rt, 'load');
+    await expect(analyse(rt, { id: 1, spec, tokens: [2, 3, 4] }, () => true)).rejects.toBeInstanceOf(Superseded);
+    expect(load).not.toHaveBeenCalled();
+    load.mockRestore();
+  });
+
+  it('releases its session when a newer request arrives between loading and running', async () => {
+    const rt = await nodeRuntime();
+    const released: string[] = [];
+    const load = vi.spyOn(rt, 'load').mockImplementation(async (bytes) => {
+      const model = await Runtime.prototype.load.call(rt, bytes);
+      return { ...model, release: async () => (released.push('released'), model.release()) };
+    });
+    let calls = 0;
+    // Fresh for the checks before loading; stale from the first check after the session exists.
+    await expect(analyse(rt, { id: 2, spec: defaultSpec(), tokens: [2, 3] }, () => ++calls > 2)).rejects.toBeInstanceOf(Superseded);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(released).toEqual(['released']);
+    load.mockRestore();
   });
 });

@@ -17,10 +17,8 @@ export function EntropyView() {
   });
   const rows = useMemo(() => {
     if (!result) return [];
-    const { T, nHeads, entropy } = result.data;
-    const run = layerSchedule(result.spec)[layer];
-    const causal = run ? result.spec.layers[run.layer]!.mixer.params['causal'] !== false : true;
-    return headEntropies(entropy[layer]!, nHeads, T, (i) => (causal ? i + 1 : T));
+    const { T, nHeads, entropy, probs } = result.data;
+    return headEntropies(entropy[layer]!, probs[layer]!, nHeads, T);
   }, [result, layer]);
 
   return (
@@ -49,7 +47,7 @@ export function EntropyView() {
         })}
       </ul>
       <p className="hint">
-        Mean over queries. 100% is uniform attention over every visible key; 0% is all weight on one key.
+        Mean over queries. 100% is weight spread evenly over every key the row uses; 0% is all weight on one key.
         {implicit ? ' For this implicit map, each row\'s absolute weights are rescaled to sum to 1 first.' : ''}
       </p>
     </section>
