@@ -3,7 +3,7 @@
  *
  * How forward latency grows with sequence length, per token mixer, in one run: every
  * attention-free (implicit-map) mixer and softmax attention, in a 1-layer model (d 64, 4 heads,
- * no positions, no feed-forward) compiled in fast mode. Each point is the median of warm runs.
+ * no positions, no feed-forward) compiled in fast mode. Each point is the fastest of several warm runs.
  *   - wasm:   onnxruntime-web's WASM backend in Node, one thread: the engine the page runs.
  *   - native: onnxruntime-node on the CPU, for comparison.
  * The exponent k of latency ∝ T^k is a least-squares fit on log-log over the points with
@@ -28,7 +28,8 @@ const quick = args.includes('--quick');
 const maxT = Number(flag('max-t') ?? (quick ? 1024 : 8192));
 const LENGTHS = [512, 1024, 2048, 4096, 8192].filter((t) => t <= maxT);
 const kinds = flag('kinds')?.split(',') ?? ['softmax_attention', ...BLOCKS.filter((b) => b.slot === 'mixer' && b.map === 'implicit').map((b) => b.kind)];
-const RUNS = quick ? 2 : 3;
+/** Warm runs per point; the fastest is kept, the run least disturbed by the rest of a shared 2-core machine. */
+const RUNS = quick ? 3 : 7;
 
 function model(kind: string, T: number): Spec {
   return {
@@ -49,7 +50,6 @@ const GPU_OPS = new Set(
 );
 const opNote = (op: string) => (GPU_OPS.has(op) ? op : op === 'Reshape' || op === 'Identity' ? `${op} (metadata / outputs)` : `**${op} (CPU fallback)**`);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Slope of log(ms) against log(T) by least squares. */
 export function fitExponent(points: { T: number; ms: number }[]): number | null {
@@ -86,7 +86,7 @@ async function main() {
           if (backend === 'wasm') {
             const m = await wasm.load(bytes);
             try {
-              ms = (await m.time(tokens, RUNS)).medianMs;
+              ms = Math.min(...(await m.time(tokens, RUNS)).samplesMs);
             } finally {
               await m.release();
             }
@@ -101,7 +101,7 @@ async function main() {
               samples.push(performance.now() - t0);
             }
             await s.release();
-            ms = median(samples);
+            ms = Math.min(...samples);
           }
           row[backend].push({ T, ms });
           console.log(`${kind.padEnd(22)} ${backend.padEnd(6)} T=${String(T).padStart(5)}  ${ms.toFixed(2)} ms`);
@@ -122,7 +122,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-    setup: 'one layer, dModel 64, 4 heads, no positions, no feed-forward, fast mode, batch 1; median of warm runs; one thread',
+    setup: 'one layer, dModel 64, 4 heads, no positions, no feed-forward, fast mode, batch 1; fastest of 7 warm runs; one thread',
     lengths: LENGTHS,
     results,
   };
