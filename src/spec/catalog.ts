@@ -1,11 +1,22 @@
 /**
- * What the UI may know about blocks: names, papers and explanations, by slot and kind.
- * The UI reads blocks through the spec, never the emitters.
+ * What the UI may know about blocks: names, papers, explanations and parameter ranges, by slot
+ * and kind. The UI reads blocks through the spec, never the emitters.
  */
-import type { Slot } from '../blocks/define';
-import { findBlock } from '../blocks/registry';
+import type { ParamInfo, Slot } from '../blocks/define';
+import { describeAllowed } from '../blocks/define';
+import { BLOCKS, findBlock } from '../blocks/registry';
 
-export type { Slot };
+export type { ParamInfo, Slot };
+export { describeAllowed };
+
+/** The slots in the order the palette and the layer cards show them, with their names. */
+export const SLOTS: readonly { slot: Slot; label: string; perLayer: boolean }[] = [
+  { slot: 'mixer', label: 'Token mixer', perLayer: true },
+  { slot: 'position', label: 'Positional encoding', perLayer: false },
+  { slot: 'norm', label: 'Normalisation', perLayer: true },
+  { slot: 'ffn', label: 'Feed-forward', perLayer: true },
+  { slot: 'topology', label: 'Residual topology', perLayer: true },
+];
 
 /** The descriptive part of a block. */
 export interface BlockInfo {
@@ -15,10 +26,49 @@ export interface BlockInfo {
   paper: string;
   explanation: string;
   map?: 'explicit' | 'implicit';
+  /** True for the block that stands for an empty slot ("none"). */
+  absent: boolean;
+  /** Each parameter's type, range and default. */
+  params: Readonly<Record<string, ParamInfo>>;
+  defaults: Readonly<Record<string, unknown>>;
 }
+
+const info = (b: (typeof BLOCKS)[number]): BlockInfo => ({
+  kind: b.kind,
+  slot: b.slot,
+  title: b.title,
+  paper: b.paper,
+  explanation: b.explanation,
+  map: b.map,
+  absent: Boolean(b.absent),
+  params: b.paramInfo,
+  defaults: b.defaults,
+});
 
 /** Info of the block `kind` in `slot`, or undefined when it is not registered. */
 export function blockInfo(slot: Slot, kind: string): BlockInfo | undefined {
   const b = findBlock(slot, kind);
-  return b && { kind: b.kind, slot: b.slot, title: b.title, paper: b.paper, explanation: b.explanation, map: b.map };
+  return b && info(b);
+}
+
+/** Every registered block, in registry order. */
+export const CATALOG: readonly BlockInfo[] = BLOCKS.map(info);
+
+/** The blocks a slot takes, in registry order. */
+export function blocksFor(slot: Slot): BlockInfo[] {
+  return CATALOG.filter((b) => b.slot === slot);
+}
+
+/** The name of a slot for messages ("Feed-forward"). */
+export function slotLabel(slot: Slot): string {
+  return SLOTS.find((s) => s.slot === slot)!.label;
+}
+
+/** Whether `block` fits `slot`; when it does not, the reason in words for the person. */
+export function fitsSlot(block: Pick<BlockInfo, 'slot' | 'title'>, slot: Slot): { ok: true } | { ok: false; reason: string } {
+  if (block.slot === slot) return { ok: true };
+  const article = (w: string) => (/^[aeiou]/i.test(w) ? 'an' : 'a');
+  const want = slotLabel(slot).toLowerCase();
+  const have = slotLabel(block.slot).toLowerCase();
+  return { ok: false, reason: `${block.title} is ${article(have)} ${have} block; the ${want} slot takes only ${want} blocks.` };
 }

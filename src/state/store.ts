@@ -2,9 +2,11 @@
  * The app's store: the spec and the text (what the person edits), what the views look at, and the
  * derived results. Edits are actions on the spec; results come only from the bridge.
  */
+import { temporal, type TemporalState } from 'zundo';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { findPreset } from '../presets';
-import { DEFAULT_TEXT, defaultLayer, defaultSpec } from '../spec/defaults';
+import { DEFAULT_TEXT, defaultSpec } from '../spec/defaults';
+import { applyEdit, type Edit, type EditResult } from '../spec/edits';
 import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
@@ -30,6 +32,14 @@ export type RunStatus =
   | { phase: 'done'; id: number }
   | { phase: 'failed'; id: number; message: string };
 
+/** The last thing the editor did or refused, for the visible message and screen readers. */
+export interface EditNotice {
+  /** Grows with every notice, so the same text twice is still announced. */
+  id: number;
+  tone: 'done' | 'refused';
+  text: string;
+}
+
 export interface AppState {
   spec: Spec;
   text: string;
@@ -42,51 +52,109 @@ export interface AppState {
   dropped: number;
   /** The preset the spec came from, until the spec is edited. */
   presetId: string | null;
+  /** What the last edit did, or why it was refused. */
+  notice: EditNotice | null;
+  /** What the edit that made this spec did, in words (for "Undid: …"). */
+  lastEdit: string;
 
   setText(text: string): void;
+  /** Applies an edit of the spec (undoable); a refused edit changes nothing but the notice. */
+  edit(edit: Edit): EditResult;
+  /** Sets the layer count, clamped to its range (the layer stepper). */
   setLayerCount(n: number): void;
   /** Replaces the model with a preset's (the text stays). */
   loadPreset(id: string): void;
+  undo(): void;
+  redo(): void;
   selectLayer(layer: number): void;
   selectHead(head: number): void;
 }
 
-export type AppStore = StoreApi<AppState>;
+/** What undo and redo restore: the spec and the preset it came from. */
+type History = Pick<AppState, 'spec' | 'presetId' | 'lastEdit'>;
+
+export type AppStore = StoreApi<AppState> & { temporal: StoreApi<TemporalState<History>> };
+
+/** Edits remembered for undo. */
+export const UNDO_LIMIT = 200;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
+/** The view, kept inside a model with `spec`'s layer runs and heads. */
+const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
+  layer: clamp(view.layer, 0, layerSchedule(spec).length - 1),
+  head: clamp(view.head, 0, spec.nHeads - 1),
+});
+
 /** A new store holding the default model and text. */
 export function createAppStore(initial?: { spec?: Spec; text?: string }): AppStore {
-  return createStore<AppState>()((set) => ({
-    spec: initial?.spec ?? defaultSpec(),
-    text: initial?.text ?? DEFAULT_TEXT,
-    view: { layer: 0, head: 0 },
-    runtime: { phase: 'loading' },
-    run: { phase: 'idle' },
-    result: null,
-    dropped: 0,
-    presetId: initial?.spec ? null : 'default',
+  let noticeId = 0;
+  const store = createStore<AppState>()(
+    temporal(
+      (set, get) => ({
+        spec: initial?.spec ?? defaultSpec(),
+        text: initial?.text ?? DEFAULT_TEXT,
+        view: { layer: 0, head: 0 },
+        runtime: { phase: 'loading' },
+        run: { phase: 'idle' },
+        result: null,
+        dropped: 0,
+        presetId: initial?.spec ? null : 'default',
+        notice: null,
+        lastEdit: '',
 
-    setText: (text) => set({ text }),
-    setLayerCount: (n) =>
-      set((s) => {
-        const count = clamp(Math.round(n), LIMITS.layers.min, LIMITS.layers.max);
-        if (!Number.isFinite(count) || count === s.spec.layers.length) return {};
-        const layers = s.spec.layers.slice(0, count);
-        while (layers.length < count) layers.push(structuredClone(s.spec.layers[s.spec.layers.length - 1] ?? defaultLayer()));
-        // Loops that reach past the last layer go with the layers they covered.
-        const loops = s.spec.loops.filter((l) => l.end < count);
-        const runs = layerSchedule({ layers, loops }).length;
-        return { spec: { ...s.spec, layers, loops }, view: { ...s.view, layer: Math.min(s.view.layer, runs - 1) }, presetId: null };
+        setText: (text) => set({ text }),
+        edit: (e) => {
+          const s = get();
+          const r = applyEdit(s.spec, e);
+          if (!r.ok) {
+            set({ notice: { id: ++noticeId, tone: 'refused', text: `Refused: ${r.reason}` } });
+            return r;
+          }
+          const presetId = e.type === 'replace' ? s.presetId : null;
+          set({ spec: r.spec, presetId, lastEdit: r.summary, view: viewWithin(s.view, r.spec), notice: { id: ++noticeId, tone: 'done', text: r.summary } });
+          return r;
+        },
+        setLayerCount: (n) => {
+          if (!Number.isFinite(n)) return;
+          const count = clamp(Math.round(n), LIMITS.layers.min, LIMITS.layers.max);
+          if (count !== get().spec.layers.length) get().edit({ type: 'setLayerCount', count });
+        },
+        loadPreset: (id) => {
+          const preset = findPreset(id);
+          if (!preset) return;
+          get().edit({ type: 'replace', spec: preset.spec(), what: `Loaded the preset ${preset.title}.` });
+          set({ presetId: id, view: { layer: 0, head: 0 } });
+        },
+        undo: () => step('undo'),
+        redo: () => step('redo'),
+        selectLayer: (layer) => set((s) => ({ view: viewWithin({ ...s.view, layer }, s.spec) })),
+        selectHead: (head) => set((s) => ({ view: viewWithin({ ...s.view, head }, s.spec) })),
       }),
-    loadPreset: (id) =>
-      set(() => {
-        const preset = findPreset(id);
-        return preset ? { spec: preset.spec(), presetId: id, view: { layer: 0, head: 0 } } : {};
-      }),
-    selectLayer: (layer) => set((s) => ({ view: { ...s.view, layer: clamp(layer, 0, layerSchedule(s.spec).length - 1) } })),
-    selectHead: (head) => set((s) => ({ view: { ...s.view, head: clamp(head, 0, s.spec.nHeads - 1) } })),
-  }));
+      {
+        partialize: (s): History => ({ spec: s.spec, presetId: s.presetId, lastEdit: s.lastEdit }),
+        equality: (a, b) => a.spec === b.spec,
+        limit: UNDO_LIMIT,
+      },
+    ),
+  );
+
+  /** Undo or redo one edit, keep the view inside the restored model, and say what happened. */
+  function step(direction: 'undo' | 'redo') {
+    const t = store.temporal.getState();
+    const available = direction === 'undo' ? t.pastStates.length : t.futureStates.length;
+    if (!available) {
+      store.setState({ notice: { id: ++noticeId, tone: 'refused', text: `Nothing to ${direction}.` } });
+      return;
+    }
+    const undone = store.getState().lastEdit;
+    t[direction]();
+    const s = store.getState();
+    const text = direction === 'undo' ? `Undid: ${undone}` : `Redid: ${s.lastEdit}`;
+    store.setState({ view: viewWithin(s.view, s.spec), notice: { id: ++noticeId, tone: 'done', text } });
+  }
+
+  return store;
 }
 
 /** The tokens of the current text, memoised on (text, maxLen). */

@@ -48,7 +48,7 @@ describe('store actions', () => {
 });
 
 describe('store and loops', () => {
-  it('removing layers drops loops that reached past them, and keeps the selected layer run inside the model', () => {
+  it('removing layers shrinks the loops that covered them, and keeps the selected layer run inside the model', () => {
     const spec = defaultSpec();
     spec.layers = [spec.layers[0]!, spec.layers[1]!, structuredClone(spec.layers[0]!), structuredClone(spec.layers[0]!)];
     spec.loops = [{ start: 0, end: 1, count: 3 }, { start: 2, end: 3, count: 2 }];
@@ -56,7 +56,56 @@ describe('store and loops', () => {
     store.getState().selectLayer(9); // 6 + 4 = 10 runs
     expect(store.getState().view.layer).toBe(9);
     store.getState().setLayerCount(3);
+    expect(store.getState().spec.loops).toEqual([{ start: 0, end: 1, count: 3 }, { start: 2, end: 2, count: 2 }]);
+    expect(store.getState().view.layer).toBe(7); // 6 runs of the first loop + 2 of layer 2
+    store.getState().setLayerCount(2);
     expect(store.getState().spec.loops).toEqual([{ start: 0, end: 1, count: 3 }]);
-    expect(store.getState().view.layer).toBe(6); // 6 runs of the loop + layer 2
+    expect(store.getState().view.layer).toBe(5);
+  });
+});
+
+describe('store: edits and undo', () => {
+  it('undoes and redoes every edit in order, and says what it undid', () => {
+    const store = createAppStore();
+    const original = store.getState().spec;
+    const { edit } = store.getState();
+    edit({ type: 'setBlock', target: { layer: 0, slot: 'mixer' }, kind: 'mamba2' });
+    edit({ type: 'duplicateLayer', index: 0 });
+    edit({ type: 'moveLayer', from: 0, to: 2 });
+    const kinds = () => store.getState().spec.layers.map((l) => l.mixer.kind);
+    expect(kinds()).toEqual(['mamba2', 'softmax_attention', 'mamba2']);
+    store.getState().undo();
+    expect(store.getState().notice?.text).toBe('Undid: Layer 0 moved to position 2.');
+    expect(kinds()).toEqual(['mamba2', 'mamba2', 'softmax_attention']);
+    store.getState().undo();
+    store.getState().undo();
+    expect(store.getState().spec).toBe(original);
+    expect(store.getState().presetId).toBe('default');
+    store.getState().undo();
+    expect(store.getState().notice).toMatchObject({ tone: 'refused', text: 'Nothing to undo.' });
+    store.getState().redo();
+    store.getState().redo();
+    expect(store.getState().notice?.text).toBe('Redid: Layer 0 was duplicated as layer 1.');
+    expect(kinds()).toEqual(['mamba2', 'mamba2', 'softmax_attention']);
+  });
+
+  it('a refused edit changes nothing and leaves no history; text edits are not undone with the model', () => {
+    const store = createAppStore();
+    const before = store.getState().spec;
+    const r = store.getState().edit({ type: 'setParam', target: { layer: 0, slot: 'ffn' }, name: 'expansion', value: 0 });
+    expect(r.ok).toBe(false);
+    expect(store.getState().spec).toBe(before);
+    expect(store.getState().notice?.tone).toBe('refused');
+    expect(store.temporal.getState().pastStates).toHaveLength(0);
+    store.getState().setText('xyz');
+    expect(store.temporal.getState().pastStates).toHaveLength(0);
+  });
+
+  it('undo keeps the selected layer run inside the restored model', () => {
+    const store = createAppStore();
+    store.getState().edit({ type: 'setLayerCount', count: 5 });
+    store.getState().selectLayer(4);
+    store.getState().undo();
+    expect(store.getState().view.layer).toBe(1);
   });
 });
