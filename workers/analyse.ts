@@ -3,8 +3,10 @@
  * run it once for the maps, then compile the fast graph and time warm runs of it for the latency.
  */
 import { compile } from '../src/compiler/compile';
+import { BudgetError, graphStats } from '../src/compiler/stats';
 import { layerSchedule } from '../src/spec/schedule';
 import { toOnnxBytes } from '../src/graph/onnx';
+import type { Spec } from '../src/spec/types';
 import type { Runtime } from '../src/runtime/ort';
 import type { AnalysisRequest, AnalysisResult } from './api';
 
@@ -19,7 +21,22 @@ export class Superseded extends Error {
   }
 }
 
-/** Runs `req`; `isStale()` is checked between stages so an overtaken request stops early. */
+/**
+ * The inspect and fast graphs as ONNX bytes. Building a graph draws no weights, so a model over
+ * the memory budget is refused here, with BudgetError, before anything large is made.
+ */
+function serialise(spec: Spec, T: number): [inspect: Uint8Array, fast: Uint8Array] {
+  const inspect = compile(spec, { T, mode: 'inspect' });
+  const fast = compile(spec, { T, mode: 'fast' });
+  const stats = graphStats(spec, inspect, fast);
+  if (stats.over) throw new BudgetError(stats);
+  return [toOnnxBytes(inspect), toOnnxBytes(fast)];
+}
+
+/**
+ * Runs `req`; `isStale()` is checked between stages so an overtaken request stops early. Throws
+ * BudgetError before serialising or loading anything when the analysis would not fit the budget.
+ */
 export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: () => boolean = () => false): Promise<AnalysisResult> {
   const { spec, tokens } = req;
   const T = tokens.length;
@@ -30,8 +47,7 @@ export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: (
   // A newer edit is checked for before each costly step, so overtaken work stops early.
   check();
   const t0 = performance.now();
-  const inspectBytes = toOnnxBytes(compile(spec, { T, mode: 'inspect' }));
-  const fastBytes = toOnnxBytes(compile(spec, { T, mode: 'fast' }));
+  const [inspectBytes, fastBytes] = serialise(spec, T);
   const t1 = performance.now();
   check();
 

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { defaultSpec } from '../src/spec/defaults';
 import { Runtime } from '../src/runtime/ort';
 import { compile } from '../src/compiler/compile';
+import { modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { analyse } from './analyse';
 import type { AnalysisRequest, InferenceApi, WorkerInfo } from './api';
@@ -50,6 +51,9 @@ const api: InferenceApi = {
     const rt = await start();
     const result = await analyse(rt, req, () => req.id < latestId);
     return Comlink.transfer(result, [...result.probs, ...result.entropy, result.residRms].map((a) => a.buffer as ArrayBuffer));
+  },
+  async stats(req: AnalysisRequest) {
+    return modelStats(req.spec, req.tokens.length);
   },
   async supersede(id: number) {
     latestId = Math.max(latestId, id);

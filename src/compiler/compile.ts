@@ -85,8 +85,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
         if (spec.sigmaReparam.enabled) {
           // σReparam: Ŵ = (γ / ‖W‖₂) W, with γ learnable and ‖W‖₂ exact for these weights.
           const gamma = weight(`g${name}`, [1], { kind: 'constant', value: spec.sigmaReparam.gamma });
-          const sigma = spectralNorm(b.valueOf(w) as Float32Array, inDim, outDim);
-          w = b.mul(w, b.div(gamma, b.scalar(sigma)));
+          // ‖W‖₂ is computed when the graph is serialised, not built: costing a graph stays cheap.
+          const weights = w;
+          const sigma = b.derivedScalar(() => spectralNorm(b.valueOf(weights) as Float32Array, inDim, outDim));
+          w = b.mul(w, b.div(gamma, sigma));
         }
         const y = b.matmul(x, w);
         return opts?.bias === false ? y : b.add(y, weight(`b${name}`, [outDim], { kind: 'constant', value: 0 }));

@@ -34,6 +34,12 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
 
 const normAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
 
+/** `make`, called once on first use and remembered. */
+function lazy<R>(make: () => R): () => R {
+  let value: R | undefined;
+  return () => (value ??= make());
+}
+
 /** Builds one graph. Not reusable: call `finish()` once. */
 export class GraphBuilder {
   private readonly nodes: OpNode[] = [];
@@ -121,11 +127,12 @@ export class GraphBuilder {
       return known.tensor;
     }
     const n = numel(shape);
-    let data: Float32Array;
-    if (init.kind === 'normal') data = normalValues(this.seed, name, n, init.std);
-    else if (init.kind === 'constant') data = new Float32Array(n).fill(init.value);
+    let draw: () => Float32Array;
+    if (init.kind === 'normal') draw = () => normalValues(this.seed, name, n, init.std);
+    else if (init.kind === 'constant') draw = () => new Float32Array(n).fill(init.value);
     else this.fail(`param "${name}" needs a normal or constant initialiser`);
-    const tensor = this.store(name, 'float32', shape, data, init, true);
+    // Drawn on first read (serialisation, valueOf), so a graph built only for its cost is cheap.
+    const tensor = this.store(name, 'float32', shape, lazy(draw), init, true);
     this.params.set(name, { tensor, init });
     return tensor;
   }
@@ -143,7 +150,7 @@ export class GraphBuilder {
       dtype === 'float32' ? Float32Array.from(values)
       : dtype === 'int64' ? BigInt64Array.from(Array.from(values, (v) => BigInt(v)))
       : Uint8Array.from(values);
-    return this.store(this.fresh(hint), dtype, shape, data, { kind: 'data' }, false, true);
+    return this.store(this.fresh(hint), dtype, shape, () => data, { kind: 'data' }, false, true);
   }
 
   /** A float32 scalar constant (shape []). */
@@ -151,9 +158,18 @@ export class GraphBuilder {
     return this.constant('scalar', 'float32', [], [value]);
   }
 
-  private store(name: string, dtype: DType, shape: number[], data: Initializer['data'], init: InitScheme, trainable: boolean, claimed = false): Tensor {
+  /**
+   * A float32 scalar constant whose value is computed on first read, for values derived from
+   * weights (σReparam's spectral norm): building the graph then never draws the weights.
+   */
+  derivedScalar(value: () => number): Tensor {
+    return this.store(this.fresh('scalar'), 'float32', [], lazy(() => Float32Array.of(value())), { kind: 'data' }, false, true);
+  }
+
+  private store(name: string, dtype: DType, shape: number[], data: () => Initializer['data'], init: InitScheme, trainable: boolean, claimed = false): Tensor {
     const tensor: Tensor = { name: claimed ? name : this.claim(name), dtype, shape };
-    this.inits.push({ tensor, data, init, trainable, scope: this.currentScope });
+    const scope = this.currentScope;
+    this.inits.push({ tensor, get data() { return data(); }, init, trainable, scope });
     return tensor;
   }
 

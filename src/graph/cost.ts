@@ -17,7 +17,7 @@
  * upper bound on what one forward pass allocates, since runtimes reuse buffers.
  */
 import type { Graph, OpNode } from './ir';
-import { BYTES_PER_ELEMENT, numel } from './ir';
+import { numel, tensorBytes } from './ir';
 
 export interface Cost {
   params: number;
@@ -53,7 +53,7 @@ export function opFlops(node: OpNode): number {
 /** Bytes an op writes (0 for ops that alias their input). */
 export function opActivationBytes(node: OpNode): number {
   if (ALIASES.has(node.op)) return 0;
-  return node.outputs.reduce((s, t) => s + numel(t.shape) * BYTES_PER_ELEMENT[t.dtype], 0);
+  return node.outputs.reduce((s, t) => s + tensorBytes(t), 0);
 }
 
 const zero = (): Cost => ({ params: 0, flops: 0, activationBytes: 0 });
@@ -88,5 +88,10 @@ export function graphCost(graph: Graph): { total: Cost; byScope: { scope: string
 
 /** Bytes of the graph's outputs (what a run hands back: the maps and probes in inspect mode). */
 export function outputBytes(graph: Graph): number {
-  return graph.outputs.reduce((s, t) => s + numel(t.shape) * BYTES_PER_ELEMENT[t.dtype], 0);
+  return graph.outputs.reduce((s, t) => s + tensorBytes(t), 0);
+}
+
+/** Bytes of the graph's initialisers: weights and constant tables, as a runtime stores them. */
+export function initializerBytes(graph: Graph): number {
+  return graph.initializers.reduce((s, i) => s + tensorBytes(i.tensor), 0);
 }

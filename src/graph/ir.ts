@@ -42,6 +42,7 @@ export type InitScheme =
 /** A stored tensor (weight or constant) with its values. */
 export interface Initializer {
   readonly tensor: Tensor;
+  /** The values. A weight's are drawn on first read and then kept, so costing a graph is cheap. */
   readonly data: Float32Array | BigInt64Array | Uint8Array;
   readonly init: InitScheme;
   /** True for learnable weights, false for constants such as index tables. */
@@ -65,3 +66,8 @@ export function numel(shape: readonly number[]): number {
 
 /** Bytes per element for each dtype. */
 export const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, int64: 8, bool: 1 };
+
+/** Bytes of a tensor's values. */
+export function tensorBytes(t: Tensor): number {
+  return numel(t.shape) * BYTES_PER_ELEMENT[t.dtype];
+}

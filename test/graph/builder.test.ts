@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { broadcastShapes, GraphBuilder, ShapeError } from '../../src/graph/builder';
+import { normalValues } from '../../src/graph/init';
+
+// Every weight stream is drawn through normalValues: counting its calls shows when weights are drawn.
+vi.mock('../../src/graph/init', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/graph/init')>();
+  return { ...actual, normalValues: vi.fn(actual.normalValues) };
+});
 
 describe('GraphBuilder shape checks', () => {
   it('broadcasts like numpy', () => {
@@ -74,5 +81,24 @@ describe('GraphBuilder ops for the block catalog', () => {
     expect(b.cast(c, 'float32').dtype).toBe('float32');
     expect(() => b.slice(x, [1], [3], [9])).toThrow(/Slice/);
     expect(() => b.clip(b.cast(x, 'int64'))).toThrow(/float32/);
+  });
+});
+
+describe('GraphBuilder weights', () => {
+  it('draws a weight\'s values on first read, once, and keeps them', () => {
+    const draws = vi.mocked(normalValues);
+    draws.mockClear();
+    const b = new GraphBuilder('g', 3);
+    const w = b.param('w', [8, 4], { kind: 'normal', std: 0.5 });
+    const z = b.param('z', [4], { kind: 'constant', value: 2 });
+    b.output(b.add(b.matmul(b.input('x', 'float32', [1, 8]), w), z), 'y');
+    const g = b.finish();
+    expect(draws).not.toHaveBeenCalled();
+    const values = g.initializers.find((i) => i.tensor.name === 'w')!.data as Float32Array;
+    expect(draws).toHaveBeenCalledTimes(1);
+    expect(b.valueOf(w)).toBe(values); // the same array: drawn once, then kept
+    expect(draws).toHaveBeenCalledTimes(1);
+    expect(Array.from(values)).toEqual(Array.from(draws.getMockImplementation()!(3, 'w', 32, 0.5)));
+    expect(Array.from(b.valueOf(z) as Float32Array)).toEqual([2, 2, 2, 2]);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectBridge } from '../../src/state/bridge';
 import { createAppStore } from '../../src/state/store';
 import type { AnalysisRequest, AnalysisResult, InferenceApi, WorkerInfo } from '../../workers/api';
+import { modelStats } from '../../src/compiler/stats';
 
 const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
 
@@ -12,6 +13,7 @@ function fakeApi() {
   const api: InferenceApi = {
     init: () => Promise.resolve(INFO),
     analyse: (req) => new Promise((resolve, reject) => pending.push({ req, resolve, reject })),
+    stats: async (req) => modelStats(req.spec, req.tokens.length),
     supersede: async (id) => {
       superseded.push(id);
     },
@@ -151,7 +153,7 @@ describe('bridge', () => {
 
   it('reports a runtime that fails to start', async () => {
     const store = createAppStore();
-    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), supersede: async () => {} };
+    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), supersede: async () => {} };
     connectBridge(store, api);
     await flush();
     expect(store.getState().runtime).toEqual({ phase: 'failed', message: 'no wasm' });
