@@ -65,7 +65,7 @@ test.describe('presets', () => {
     await waitForMap(page, 43);
     await choosePreset(page, 'looped');
     await expect(page.getByTestId('layer-card')).toHaveCount(1);
-    await expect(page.getByText('runs layers 0–0 4× with shared weights')).toBeVisible();
+    await expect(page.getByTestId('loop-bracket')).toHaveAttribute('aria-label', 'Layers 0 to 0 run 4 times with shared weights');
     await expect.poll(() => page.getByTestId('layer-select').locator('option').allTextContents()).toEqual(['0', '1', '2', '3']);
     await page.getByTestId('layer-select').selectOption('3');
     await expect(page.getByTestId('attention-map')).toHaveAttribute('data-layer', '3');

@@ -216,9 +216,12 @@ function propose(spec: Spec, edit: Edit): EditResult {
     case 'applyToAll': {
       const missing = layerExists(spec, edit.from);
       if (missing) return refused(missing);
-      const block = spec.layers[edit.from]![edit.slot];
-      const layers = spec.layers.map((l) => ({ ...l, [edit.slot]: structuredClone(block) }));
-      return { ok: true, spec: { ...spec, layers }, summary: `Every layer's ${slotLabel(edit.slot).toLowerCase()} is now ${title(edit.slot, block.kind)}.` };
+      const source = spec.layers[edit.from]!;
+      const block = source[edit.slot];
+      // A norm goes with its placement: "Pre-LN with RMSNorm" is one choice to a person.
+      const layers = spec.layers.map((l) => ({ ...l, [edit.slot]: structuredClone(block), ...(edit.slot === 'norm' ? { placement: source.placement } : {}) }));
+      const what = edit.slot === 'norm' ? `${title('norm', block.kind)}, ${PLACEMENT_NAMES[source.placement]}` : title(edit.slot, block.kind);
+      return { ok: true, spec: { ...spec, layers }, summary: `Every layer's ${slotLabel(edit.slot).toLowerCase()} is now ${what}.` };
     }
     case 'schedule': {
       const parsed = parseSchedule(edit.pattern);

@@ -3,7 +3,8 @@
  *
  * Every edit of the spec or the text sends a request with a new id once edits pause for 25 ms (the
  * worker uses the newest id to abandon older work early); a result is stored only if its id is
- * still the newest, so a run overtaken by a newer edit is dropped, never drawn.
+ * still the newest, so a run overtaken by a newer edit is dropped, never drawn. The model's
+ * statistics are asked for with the same request and stored by the same rule.
  */
 import type { AnalysisRequest, InferenceApi } from '../../workers/api';
 import { selectInput, type AppStore } from './store';
@@ -38,6 +39,13 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
     }
     const req: AnalysisRequest = { id, spec: s.spec, tokens: input.ids };
     store.setState({ run: { phase: 'running', id } });
+    // Statistics come first and fast (no weights are drawn); an over-budget model is then refused by analyse.
+    api.stats(req).then(
+      (data) => {
+        if (id === latest) store.setState({ stats: { data, spec: req.spec, T: req.tokens.length } });
+      },
+      () => undefined, // the analysis reports the same problem
+    );
     api.analyse(req).then(
       (data) => {
         if (data.id !== latest) {

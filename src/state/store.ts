@@ -11,7 +11,7 @@ import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, WorkerInfo } from '../../workers/api';
+import type { AnalysisResult, ModelStats, WorkerInfo } from '../../workers/api';
 
 /** Which layer and head the views show. */
 export interface ViewSelection {
@@ -54,6 +54,8 @@ export interface AppState {
   presetId: string | null;
   /** What the last edit did, or why it was refused. */
   notice: EditNotice | null;
+  /** Statistics of the newest request's model, with the spec and T they were computed for. */
+  stats: { data: ModelStats; spec: Spec; T: number } | null;
   /** What the edit that made this spec did, in words (for "Undid: …"). */
   lastEdit: string;
 
@@ -101,6 +103,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         dropped: 0,
         presetId: initial?.spec ? null : 'default',
         notice: null,
+        stats: null,
         lastEdit: '',
 
         setText: (text) => set({ text }),

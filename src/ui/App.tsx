@@ -1,5 +1,5 @@
-/** The app shell: top bar with the backend and status, the model on the left, the views on the right. */
-import { ModelPanel } from './editor/ModelPanel';
+/** The app shell: top bar with the backend and status; blocks and settings, the model, and the views in three columns. */
+import { Editor } from './editor/Editor';
 import { ErrorBoundary } from './ErrorBoundary';
 import { PresetPicker } from './PresetPicker';
 import { useApp } from './useApp';
@@ -25,31 +25,28 @@ export function App() {
         </div>
         <StatusBar />
       </header>
-      <main className="columns">
-        <aside className="editor" aria-label="Model">
-          <ErrorBoundary what="model panel">
-            <ModelPanel />
-          </ErrorBoundary>
-        </aside>
-        <section className="views" aria-label="Views">
-          <ErrorBoundary what="text panel">
-            <TextInput />
-          </ErrorBoundary>
-          <div className="view-grid">
-            <ErrorBoundary what="attention map">
-              <AttentionMap />
+      <ErrorBoundary what="editor">
+        <Editor>
+          <section className="views" aria-label="Views">
+            <ErrorBoundary what="text panel">
+              <TextInput />
             </ErrorBoundary>
-            <div className="side-views">
-              <ErrorBoundary what="entropy view">
-                <EntropyView />
+            <div className="view-grid">
+              <ErrorBoundary what="attention map">
+                <AttentionMap />
               </ErrorBoundary>
-              <ErrorBoundary what="latency view">
-                <LatencyView />
-              </ErrorBoundary>
+              <div className="side-views">
+                <ErrorBoundary what="entropy view">
+                  <EntropyView />
+                </ErrorBoundary>
+                <ErrorBoundary what="latency view">
+                  <LatencyView />
+                </ErrorBoundary>
+              </div>
             </div>
-          </div>
-        </section>
-      </main>
+          </section>
+        </Editor>
+      </ErrorBoundary>
     </div>
   );
 }

@@ -65,6 +65,11 @@ describe('edits: blocks and parameters', () => {
   it('applies one layer\'s block to every layer', () => {
     const spec = specOf(['softmax_attention', 'mamba2', 'retention']);
     expect(mixers(ok(spec, { type: 'applyToAll', from: 1, slot: 'mixer' }))).toEqual(['mamba2', 'mamba2', 'mamba2']);
+    spec.layers[2]!.norm = { kind: 'rms_norm', params: {} };
+    spec.layers[2]!.placement = 'peri';
+    const normed = ok(spec, { type: 'applyToAll', from: 2, slot: 'norm' });
+    expect(normed.layers.map((l) => `${l.norm.kind}/${l.placement}`)).toEqual(Array(3).fill('rms_norm/peri')); // the placement goes with the norm
+    expect(mixers(normed)).toEqual(mixers(spec));
   });
 });
 

@@ -1,0 +1,194 @@
+/**
+ * The wiring diagram of one layer, as data: where its norms sit and how its residual paths run.
+ * The editor draws it (ui/editor/Wiring.tsx); this file only says what is connected to what, on a
+ * small grid, so that a test can check it against the formulas the compiler builds
+ * (blocks/residual.ts, sequential.ts, parallel.ts, ladder.ts):
+ *
+ *   module ⊕ by placement   pre:  base + F(N(input))
+ *                           post: N(base + F(input))
+ *                           peri: base + N_out(F(N_in(input)))
+ *   sequential              h = x ⊕ Mixer(x),      x' = h ⊕ FFN(h)
+ *   parallel                x' = x + Mixer(…x) + FFN(…x), one add (post: one norm after it)
+ *   ladder                  h = x ⊕ Mixer(x₋),     x' = h ⊕ FFN(x)   (x₋: the stream one module earlier)
+ *
+ * Row 0 of the grid is the residual stream, read left to right; branches (the mixer, the
+ * feed-forward block and the norms on them) sit in rows above it. A layer whose norm is "none"
+ * gets no norm nodes at all: its norms are identities, so every placement draws the same.
+ * Norm nodes are named like the compiler's norm weights ("norm_mixer", "norm_ffn_out", …).
+ */
+import { blockInfo } from './catalog';
+import type { LayerSpec, NormPlacement } from './types';
+
+export type WiringNodeKind = 'stream-in' | 'stream-out' | 'norm' | 'mixer' | 'ffn' | 'add';
+
+/** One box, circle or stream end of the diagram. */
+export interface WiringNode {
+  /** "in", "prev" (ladder), "out", "mixer", "ffn", "add_mixer", "add_ffn", "add" (parallel), or
+   *  a norm: "norm_mixer", "norm_mixer_out", "norm_ffn", "norm_ffn_out" (the compiler's names). */
+  id: string;
+  kind: WiringNodeKind;
+  /** What the box shows: "x", "x′", "x₋", "LN", "RMS", "Mixer", "FFN", "+". */
+  label: string;
+  /** A sentence for the tooltip. */
+  title: string;
+  /** Grid position: column from the left, row 0 = the residual stream, rows 1, 2 above it. */
+  col: number;
+  row: number;
+}
+
+/** A line: along the residual stream, or into, along or out of a branch. */
+export interface WiringEdge {
+  from: string;
+  to: string;
+  kind: 'residual' | 'branch';
+  /** Ladder only: the stretch of stream from x₋ to x runs through the previous module, outside this layer. */
+  outside?: boolean;
+}
+
+export interface Wiring {
+  placement: NormPlacement;
+  topology: string;
+  /** The norm's box label ("LN", "RMS"), or null when the layer has no norm. */
+  norm: string | null;
+  hasFfn: boolean;
+  nodes: WiringNode[];
+  edges: WiringEdge[];
+  /** Grid size. */
+  columns: number;
+  rows: number;
+  /** One sentence in words: "Pre-LN, sequential: a norm at the start of each branch; …". */
+  summary: string;
+  /** The layer as a formula: "h = x + Mixer(LN(x)); x' = h + FFN(LN(h))". */
+  formula: string;
+}
+
+const PLACEMENT_NAME: Record<NormPlacement, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
+const MODULE_LABEL = { mixer: 'Mixer', ffn: 'FFN' } as const;
+const MODULE_WORDS = { mixer: 'the mixer', ffn: 'the feed-forward block' } as const;
+type Module = keyof typeof MODULE_LABEL;
+
+/** The norm's short box label and long name, or null for "none". */
+function normNames(kind: string): { label: string; name: string } | null {
+  if (kind === 'none') return null;
+  if (kind === 'layer_norm') return { label: 'LN', name: 'LN' };
+  if (kind === 'rms_norm') return { label: 'RMS', name: 'RMSNorm' };
+  const title = blockInfo('norm', kind)?.title ?? kind;
+  return { label: title, name: title };
+}
+
+/** The diagram of `layer`: nodes on a grid, edges, a sentence and a formula. */
+export function layerWiring(layer: LayerSpec): Wiring {
+  const { placement } = layer;
+  const topology = layer.topology.kind;
+  const norm = normNames(layer.norm.kind);
+  const hasFfn = !blockInfo('ffn', layer.ffn.kind)?.absent;
+  const modules: Module[] = hasFfn ? ['mixer', 'ffn'] : ['mixer'];
+  const nodes: WiringNode[] = [];
+  const edges: WiringEdge[] = [];
+  const node = (id: string, kind: WiringNodeKind, label: string, title: string, col: number, row = 0) => {
+    nodes.push({ id, kind, label, title, col, row });
+    return id;
+  };
+  const edge = (from: string, to: string, kind: WiringEdge['kind']) => edges.push({ from, to, kind });
+  /** N(s) in the formula: s itself when there is no norm. */
+  const N = (s: string) => (norm ? `${norm.name}(${s})` : s);
+  const normNode = (id: string, where: string, col: number, row: number) =>
+    node(id, 'norm', norm!.label, `${norm!.name} ${where} (${id})`, col, row);
+  /** The nodes of one branch reading `input`, from its first column; returns them in order and the next free column. */
+  const branch = (m: Module, input: string, col: number, row: number, normed: { in: boolean; out: boolean }) => {
+    const ids: string[] = [input];
+    if (norm && normed.in) ids.push(normNode(`norm_${m}`, `on ${MODULE_WORDS[m]}'s input`, col++, row));
+    ids.push(node(m, m, MODULE_LABEL[m], `${m === 'mixer' ? 'The token mixer' : 'The feed-forward block'}: ${blockInfo(m, layer[m].kind)?.title ?? layer[m].kind}`, col++, row));
+    if (norm && normed.out) ids.push(normNode(`norm_${m}_out`, `on ${MODULE_WORDS[m]}'s output`, col++, row));
+    ids.slice(1).forEach((id, i) => edge(ids[i]!, id, 'branch'));
+    return { ids: ids.slice(1), col };
+  };
+  const onBranch = { in: placement !== 'post', out: placement === 'peri' };
+
+  let formula: string;
+  let col = 0;
+  const ladder = topology === 'ladder';
+  if (ladder) {
+    node('prev', 'stream-in', 'x₋', 'x₋: the residual stream one module earlier, before the previous module added its result', col++);
+    edges.push({ from: 'prev', to: 'in', kind: 'residual', outside: true });
+  }
+  node('in', 'stream-in', 'x', 'x: the residual stream coming into the layer', col++);
+
+  if (topology === 'parallel') {
+    // Every branch reads x; all results are added to x at once (one add), post: one norm after it.
+    let next = col;
+    const lasts = modules.map((m, i) => {
+      const { ids, col: c } = branch(m, 'in', col, i + 1, onBranch);
+      next = c;
+      return ids[ids.length - 1]!;
+    });
+    col = next;
+    node('add', 'add', '+', 'Adds every branch to the stream at once', col++);
+    edge('in', 'add', 'residual');
+    for (const last of lasts) edge(last, 'add', 'branch');
+    let out = 'add';
+    if (norm && placement === 'post') {
+      out = normNode('norm_mixer', 'on the stream, after the joint add', col++, 0);
+      edge('add', out, 'residual');
+    }
+    node('out', 'stream-out', 'x′', 'x′: the residual stream leaving the layer', col++);
+    edge(out, 'out', 'residual');
+    const term = (m: Module) => (placement === 'post' ? `${MODULE_LABEL[m]}(x)` : placement === 'peri' ? N(`${MODULE_LABEL[m]}(${N('x')})`) : `${MODULE_LABEL[m]}(${N('x')})`);
+    const sum = ['x', ...modules.map(term)].join(' + ');
+    formula = `x′ = ${placement === 'post' ? N(sum) : sum}`;
+  } else {
+    // Sequential and ladder: one module after the other. `outputs` are the stream after each
+    // module, oldest first; a module adds to the latest and reads the latest (sequential) or the
+    // one before it (ladder).
+    const outputs = ladder ? ['prev', 'in'] : ['in'];
+    const names = ladder ? ['x₋', 'x'] : ['x'];
+    const steps: string[] = [];
+    modules.forEach((m, i) => {
+      const base = outputs[outputs.length - 1]!;
+      const input = ladder ? outputs[outputs.length - 2]! : base;
+      const { ids, col: c } = branch(m, input, col, ladder ? i + 1 : 1, onBranch);
+      col = c;
+      const add = node(`add_${m}`, 'add', '+', `Adds ${MODULE_WORDS[m]}'s result to the stream`, col++);
+      edge(base, add, 'residual');
+      edge(ids[ids.length - 1]!, add, 'branch');
+      let out = add;
+      if (norm && placement === 'post') {
+        out = normNode(`norm_${m}`, `on the stream, after ${MODULE_WORDS[m]}'s add`, col++, 0);
+        edge(add, out, 'residual');
+      }
+      outputs.push(out);
+      const [b, u, F] = [names[names.length - 1]!, ladder ? names[names.length - 2]! : names[names.length - 1]!, MODULE_LABEL[m]];
+      const name = i === modules.length - 1 ? 'x′' : 'h';
+      const value = placement === 'pre' ? `${b} + ${F}(${N(u)})` : placement === 'post' ? N(`${b} + ${F}(${u})`) : `${b} + ${N(`${F}(${N(u)})`)}`;
+      steps.push(`${name} = ${value}`);
+      names.push(name);
+    });
+    node('out', 'stream-out', 'x′', 'x′: the residual stream leaving the layer', col++);
+    edge(outputs[outputs.length - 1]!, 'out', 'residual');
+    formula = steps.join('; ');
+  }
+
+  const where = !norm
+    ? `the branches add straight to the stream, so the placement (${placement}) changes nothing`
+    : placement === 'pre'
+      ? 'a norm at the start of each branch, the stream itself is never normalised'
+      : placement === 'peri'
+        ? 'a norm at both ends of each branch, the stream itself is never normalised'
+        : topology === 'parallel'
+          ? 'one norm on the stream, after the joint add'
+          : 'a norm on the stream after each add';
+  const how = !hasFfn
+    ? ladder
+      ? 'only the mixer (no feed-forward), and it reads the stream from one module earlier (x₋)'
+      : 'only the mixer (no feed-forward) adds to the stream'
+    : topology === 'parallel'
+      ? 'the mixer and the feed-forward block both read x and are added together'
+      : ladder
+        ? 'each branch reads the stream from one module earlier: the mixer reads x₋, the feed-forward block reads x, not the mixer\'s result'
+        : 'the feed-forward block reads the stream after the mixer\'s add';
+  const name = norm ? `${PLACEMENT_NAME[placement]}${norm.name === 'LN' ? '' : ` (${norm.name})`}` : 'No norm';
+  const summary = `${name}, ${topology}: ${where}; ${how}.`;
+
+  const rows = 1 + Math.max(...nodes.map((n) => n.row));
+  return { placement, topology, norm: norm?.label ?? null, hasFfn, nodes, edges, columns: col, rows, summary, formula };
+}
