@@ -69,7 +69,7 @@ export default tseslint.config(
     files: ['workers/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: [...F.state, ...F.ui, ...F.analysis, ...F.presets], message: 'workers/ exposes compiler and runtime only; it never sees the store or the UI.' },
+        { group: [...F.state, ...F.ui, ...F.presets], message: 'workers/ exposes compiler and runtime (and the pure helpers of analysis/) only; it never sees the store or the UI.' },
         { group: REACT, message: 'workers/ has no React.' },
       ] }],
     },

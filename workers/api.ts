@@ -6,26 +6,65 @@ import type { ModelStats } from '../src/compiler/stats';
 export type { BackendInfo, ModelStats };
 export { MEMORY_BUDGET_BYTES } from '../src/compiler/budget';
 
+/** The map a view shows: one layer run and head. */
+export interface ViewRef {
+  layer: number;
+  head: number;
+}
+
 /** One analysis: run `spec` on `tokens` (inspect mode for the maps, fast mode for latency). */
 export interface AnalysisRequest {
   id: number;
   spec: Spec;
   tokens: number[];
+  /** The map on screen, sent back with the result (the others stay in the worker). */
+  view?: ViewRef;
 }
 
-/** What the views draw. Arrays are row-major and transferred, not copied. */
+/** Largest map side that leaves the worker; longer texts get block means (src/analysis/maps.ts). */
+export const MAP_MAX_SIDE = 512;
+/** Side of the head-grid thumbnails. */
+export const THUMB_SIDE = 24;
+
+/** One map as a view draws it: [side, side], each cell the mean of a block × block square of the [T, T] map. */
+export interface MapView {
+  /** The analysis it comes from. */
+  id: number;
+  layer: number;
+  head: number;
+  T: number;
+  side: number;
+  block: number;
+  values: Float32Array;
+}
+
+/**
+ * What the views draw: summaries of every layer run, and the full map only for the view on
+ * screen. Arrays are row-major and transferred, not copied; no array grows with T² except the
+ * map shown, which is capped at MAP_MAX_SIDE².
+ */
 export interface AnalysisResult {
   id: number;
   T: number;
   /** Layer runs (layers, with weight-shared loops unrolled; see src/spec/schedule.ts). */
   nLayers: number;
   nHeads: number;
-  /** Per layer run: attention probabilities [H, T, T]. */
-  probs: Float32Array[];
+  /** The map of the requested view (layer 0, head 0 when none was named). */
+  map: MapView;
+  /** Per layer run: every head's map as a THUMB_SIDE² thumbnail of mean |weight| [H, s, s]. */
+  thumbs: Float32Array[];
+  thumbSide: number;
   /** Per layer run: entropy of each query's row in nats [H, T]. */
   entropy: Float32Array[];
+  /** Per layer run: keys with a nonzero weight in each row [H, T] (the uniform maximum is their log). */
+  support: Uint16Array[];
   /** RMS of the residual stream after the embeddings and after each layer run [runs + 1, T]. */
   residRms: Float32Array;
+  /** Next-token scores [T, V]. */
+  logits: Float32Array;
+  vocabSize: number;
+  /** Per layer run: router probabilities [T, E] of a mixture-of-experts layer, or null. */
+  router: ({ experts: number; probs: Float32Array } | null)[];
   latency: { medianMs: number; runs: number; mode: 'fast' };
   /** Where the time of this analysis went (ms). */
   timings: { compileMs: number; loadMs: number; inspectRunMs: number };
@@ -54,6 +93,8 @@ export interface InferenceApi {
    * does not compile or T is not from 1 to maxLen.
    */
   stats(req: AnalysisRequest): Promise<ModelStats>;
+  /** The map of (layer, head) from analysis `id`, if the worker still holds it (it keeps the newest). */
+  map(id: number, view: ViewRef): Promise<MapView | null>;
   /** Tells the worker that request `id` is the newest, so older ones stop (used when nothing is sent). */
   supersede(id: number): Promise<void>;
 }

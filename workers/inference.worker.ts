@@ -8,8 +8,8 @@ import { Runtime } from '../src/runtime/ort';
 import { compile } from '../src/compiler/compile';
 import { modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
-import { analyse } from './analyse';
-import type { AnalysisRequest, InferenceApi, WorkerInfo } from './api';
+import { analyse, mapView, transferables, type HeldMaps } from './analyse';
+import type { AnalysisRequest, InferenceApi, ViewRef, WorkerInfo } from './api';
 
 // Count the threads onnxruntime-web's WASM module spawns: each Emscripten pthread is a Worker.
 let spawned = 0;
@@ -25,6 +25,8 @@ if (NativeWorker) {
 
 let runtime: Promise<Runtime> | null = null;
 let latestId = -1;
+/** The newest analysis's full maps: views ask for one (layer, head) at a time. */
+let held: HeldMaps | null = null;
 
 function start(): Promise<Runtime> {
   runtime ??= (async () => {
@@ -49,8 +51,14 @@ const api: InferenceApi = {
   async analyse(req: AnalysisRequest) {
     latestId = Math.max(latestId, req.id);
     const rt = await start();
-    const result = await analyse(rt, req, () => req.id < latestId);
-    return Comlink.transfer(result, [...result.probs, ...result.entropy, result.residRms].map((a) => a.buffer as ArrayBuffer));
+    const { result, held: maps } = await analyse(rt, req, () => req.id < latestId);
+    if (!held || maps.id >= held.id) held = maps;
+    return Comlink.transfer(result, transferables(result));
+  },
+  async map(id: number, view: ViewRef) {
+    if (!held || held.id !== id) return null;
+    const m = mapView(held, view);
+    return m ? Comlink.transfer(m, [m.values.buffer as ArrayBuffer]) : null;
   },
   async stats(req: AnalysisRequest) {
     return modelStats(req.spec, req.tokens.length);

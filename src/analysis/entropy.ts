@@ -17,21 +17,27 @@ export interface HeadEntropy {
 }
 
 /**
+ * Each row's entropy as a fraction of the uniform maximum log(keys it uses): [H, T], NaN for rows
+ * with fewer than two keys (nothing to spread).
  * @param entropy [H, T] row entropies (nats) as the graph computed them
- * @param map     [H, T, T] the map the entropies belong to
+ * @param support [H, T] keys with a nonzero weight in each row (analysis/maps.ts rowSupport)
  */
-export function headEntropies(entropy: Float32Array, map: Float32Array, H: number, T: number): HeadEntropy[] {
+export function rowFractions(entropy: Float32Array, support: ArrayLike<number>): Float32Array {
+  return Float32Array.from(entropy, (e, r) => (support[r]! > 1 ? Math.min(1, e / Math.log(support[r]!)) : NaN));
+}
+
+/** Mean entropy of each head, in nats and as a fraction of uniform (see rowFractions). */
+export function headEntropies(entropy: Float32Array, support: ArrayLike<number>, H: number, T: number): HeadEntropy[] {
+  const fractions = rowFractions(entropy, support);
   return Array.from({ length: H }, (_, h) => {
     let sum = 0;
     let fracSum = 0;
     let fracRows = 0;
     for (let i = 0; i < T; i++) {
-      const e = entropy[h * T + i]!;
-      sum += e;
-      let keys = 0;
-      for (let j = 0; j < T; j++) if (map[(h * T + i) * T + j] !== 0) keys++;
-      if (keys > 1) {
-        fracSum += Math.min(1, e / Math.log(keys));
+      sum += entropy[h * T + i]!;
+      const f = fractions[h * T + i]!;
+      if (!Number.isNaN(f)) {
+        fracSum += f;
         fracRows++;
       }
     }

@@ -34,10 +34,10 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
     latest = id;
     if (input.ids.length === 0) {
       void api.supersede(id).catch(() => undefined); // whatever the worker was doing is moot now
-      store.setState({ run: { phase: 'idle' }, result: null });
+      store.setState({ run: { phase: 'idle' }, result: null, map: null });
       return;
     }
-    const req: AnalysisRequest = { id, spec: s.spec, tokens: input.ids };
+    const req: AnalysisRequest = { id, spec: s.spec, tokens: input.ids, view: s.view };
     store.setState({ run: { phase: 'running', id } });
     // Statistics come first and fast (no weights are drawn); an over-budget model is then refused by analyse.
     api.stats(req).then(
@@ -55,7 +55,8 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
         // The backend can change under us (WebGPU falling back to WASM): the result says which ran.
         const runtime = store.getState().runtime;
         const info = runtime.phase === 'ready' && runtime.info.backend !== data.backend ? { runtime: { phase: 'ready' as const, info: { ...runtime.info, backend: data.backend } } } : {};
-        store.setState({ run: { phase: 'done', id }, result: { data, spec: req.spec, input }, ...info });
+        store.setState({ run: { phase: 'done', id }, result: { data, spec: req.spec, input }, map: data.map, ...info });
+        fetchMap(); // the view may have changed while the model ran
       },
       (e: unknown) => {
         if (id !== latest) {
@@ -67,6 +68,20 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
     );
   };
 
+  /** Asks the worker for the map of the selected view when the one on screen is another. */
+  const fetchMap = () => {
+    const { result, view, map } = store.getState();
+    if (!result || (map && map.id === result.data.id && map.layer === view.layer && map.head === view.head)) return;
+    const id = result.data.id;
+    api.map(id, view).then(
+      (m) => {
+        const now = store.getState();
+        if (m && now.result?.data.id === id && now.view.layer === m.layer && now.view.head === m.head) store.setState({ map: m });
+      },
+      () => undefined, // a newer result brings its own map
+    );
+  };
+
   const schedule = () => {
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(send, debounceMs);
@@ -74,6 +89,7 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
 
   const unsubscribe = store.subscribe((s, prev) => {
     if (s.spec !== prev.spec || s.text !== prev.text) schedule();
+    else if (s.view !== prev.view) fetchMap();
   });
   schedule();
 

@@ -11,7 +11,9 @@ import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, ModelStats, WorkerInfo } from '../../workers/api';
+import type { AnalysisResult, MapView, ModelStats, WorkerInfo } from '../../workers/api';
+
+export type { AnalysisResult, MapView, ModelStats };
 
 /** Which layer and head the views show. */
 export interface ViewSelection {
@@ -48,6 +50,8 @@ export interface AppState {
   run: RunStatus;
   /** The newest result drawn, with the spec and tokens it was computed on. */
   result: { data: AnalysisResult; spec: Spec; input: Tokenized } | null;
+  /** The map on screen: the selected layer run and head of the newest result (fetched from the worker on a change of view). */
+  map: MapView | null;
   /** Results that arrived after a newer edit and were dropped. */
   dropped: number;
   /** The preset the spec came from, until the spec is edited. */
@@ -100,6 +104,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         runtime: { phase: 'loading' },
         run: { phase: 'idle' },
         result: null,
+        map: null,
         dropped: 0,
         presetId: initial?.spec ? null : 'default',
         notice: null,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { headEntropies } from '../../src/analysis/entropy';
+import { headEntropies as fromSupport, rowFractions } from '../../src/analysis/entropy';
+import { rowSupport } from '../../src/analysis/maps';
+
+/** Entropies summarised with the keys each row uses counted from the map, as the worker does. */
+const headEntropies = (entropy: Float32Array, map: Float32Array, H: number, T: number) => fromSupport(entropy, rowSupport(map, H, T), H, T);
 
 describe('headEntropies', () => {
   it('gives log n and fraction 1 for uniform causal rows, by hand', () => {
@@ -36,5 +40,14 @@ describe('headEntropies', () => {
     const entropy = Float32Array.from([0, Math.log(2)]);
     expect(headEntropies(entropy, map, 1, 2)[0]!.meanFraction).toBeCloseTo(1, 6);
     expect(headEntropies(Float32Array.from([0]), Float32Array.from([1]), 1, 1)[0]!.meanFraction).toBeNaN();
+  });
+});
+
+describe('rowFractions', () => {
+  it('divides each row by log of its keys, NaN for single-key rows', () => {
+    const f = rowFractions(Float32Array.from([0, Math.log(2) / 2, Math.log(3)]), [1, 2, 3]);
+    expect(f[0]).toBeNaN();
+    expect(f[1]).toBeCloseTo(0.5, 6);
+    expect(f[2]).toBeCloseTo(1, 6);
   });
 });

@@ -67,9 +67,10 @@ describe('weight-shared loops', () => {
 
   it('reach the views as layer runs', async () => {
     const spec = { ...defaultSpec(), loops: [{ start: 0, end: 1, count: 2 }] };
-    const r = await analyse(await nodeRuntime(), { id: 1, spec, tokens: tokenize('loop', 128).ids });
-    expect(r.nLayers).toBe(4);
-    expect(r.probs).toHaveLength(4);
+    const { result, held } = await analyse(await nodeRuntime(), { id: 1, spec, tokens: tokenize('loop', 128).ids });
+    expect(result.nLayers).toBe(4);
+    expect(result.thumbs).toHaveLength(4);
+    expect(held.maps).toHaveLength(4);
   });
 
   it.each([

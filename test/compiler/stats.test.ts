@@ -145,7 +145,7 @@ describe('the budget in analyse', () => {
   it('keeps its name and message across comlink, as the page receives it', async () => {
     const { runtime } = recordingRuntime();
     const { port1, port2 } = new MessageChannel();
-    const worker: Pick<InferenceApi, 'analyse'> = { analyse: (req) => analyse(runtime, req) };
+    const worker: Pick<InferenceApi, 'analyse'> = { analyse: async (req) => (await analyse(runtime, req)).result };
     Comlink.expose(worker, port1);
     const remote = Comlink.wrap<Pick<InferenceApi, 'analyse'>>(port2);
     try {

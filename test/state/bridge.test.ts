@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectBridge } from '../../src/state/bridge';
 import { createAppStore } from '../../src/state/store';
-import type { AnalysisRequest, AnalysisResult, InferenceApi, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, AnalysisResult, InferenceApi, MapView, ViewRef, WorkerInfo } from '../../workers/api';
 import { modelStats } from '../../src/compiler/stats';
 
 const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
@@ -10,10 +10,12 @@ const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginI
 function fakeApi() {
   const pending: { req: AnalysisRequest; resolve: (r: AnalysisResult) => void; reject: (e: Error) => void }[] = [];
   const superseded: number[] = [];
+  const maps: { id: number; view: ViewRef; resolve: (m: MapView | null) => void }[] = [];
   const api: InferenceApi = {
     init: () => Promise.resolve(INFO),
     analyse: (req) => new Promise((resolve, reject) => pending.push({ req, resolve, reject })),
     stats: async (req) => modelStats(req.spec, req.tokens.length),
+    map: (id, view) => new Promise((resolve) => maps.push({ id, view, resolve })),
     supersede: async (id) => {
       superseded.push(id);
     },
@@ -23,14 +25,20 @@ function fakeApi() {
     T: req.tokens.length,
     nLayers: req.spec.layers.length,
     nHeads: req.spec.nHeads,
-    probs: [],
+    map: { id: req.id, ...(req.view ?? { layer: 0, head: 0 }), T: req.tokens.length, side: 0, block: 1, values: new Float32Array(0) },
+    thumbs: [],
+    thumbSide: 24,
     entropy: [],
+    support: [],
     residRms: new Float32Array(0),
+    logits: new Float32Array(0),
+    vocabSize: 97,
+    router: [],
     latency: { medianMs: 1, runs: 5, mode: 'fast' },
     timings: { compileMs: 0, loadMs: 0, inspectRunMs: 0 },
     backend: INFO.backend,
   });
-  return { api, pending, answer, superseded };
+  return { api, pending, answer, superseded, maps };
 }
 
 const flush = () => vi.advanceTimersByTimeAsync(50);
@@ -153,9 +161,35 @@ describe('bridge', () => {
 
   it('reports a runtime that fails to start', async () => {
     const store = createAppStore();
-    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), supersede: async () => {} };
+    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), map: async () => null, supersede: async () => {} };
     connectBridge(store, api);
     await flush();
     expect(store.getState().runtime).toEqual({ phase: 'failed', message: 'no wasm' });
+  });
+});
+
+describe('bridge: the map on screen', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const mapOf = (id: number, view: ViewRef): MapView => ({ id, ...view, T: 3, side: 3, block: 1, values: new Float32Array(9).fill(view.head) });
+
+  it('asks the worker for the map of a new view, without rerunning the model, and drops answers for an older view', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending, answer, maps } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    pending[0]!.resolve(answer(pending[0]!.req));
+    await flush();
+    expect(store.getState().map).toMatchObject({ layer: 0, head: 0 });
+    store.getState().selectHead(1);
+    store.getState().selectHead(2);
+    await flush();
+    expect(pending).toHaveLength(1); // no new analysis
+    expect(maps.map((m) => m.view.head)).toEqual([1, 2]);
+    maps[1]!.resolve(mapOf(0, maps[1]!.view));
+    maps[0]!.resolve(mapOf(0, maps[0]!.view)); // the answer for head 1 arrives late
+    await flush();
+    expect(store.getState().map).toMatchObject({ head: 2 });
   });
 });

@@ -1,26 +1,35 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Runtime } from '../../src/runtime/ort';
-import { analyse, LATENCY_RUNS, Superseded } from '../../workers/analyse';
+import { analyse, LATENCY_RUNS, mapView, Superseded } from '../../workers/analyse';
 import { defaultSpec } from '../../src/spec/defaults';
 import { tokenize } from '../../src/spec/vocab';
 import { nodeRuntime } from '../helpers';
 
 describe('analyse (the worker body)', () => {
-  it('returns every layer\'s maps and entropies, residual norms and a latency', async () => {
+  it('returns summaries of every layer, the map on screen, and keeps the full maps in the worker', async () => {
     const spec = defaultSpec();
     const tokens = tokenize('hello there', spec.maxLen).ids;
     const T = tokens.length;
-    const r = await analyse(await nodeRuntime(), { id: 7, spec, tokens });
+    const { result: r, held } = await analyse(await nodeRuntime(), { id: 7, spec, tokens, view: { layer: 1, head: 2 } });
     expect(r.id).toBe(7);
     expect([r.T, r.nLayers, r.nHeads]).toEqual([T, 2, 4]);
-    expect(r.probs.map((p) => p.length)).toEqual([4 * T * T, 4 * T * T]);
+    expect(held.maps.map((p) => p.length)).toEqual([4 * T * T, 4 * T * T]);
     expect(r.entropy.map((e) => e.length)).toEqual([4 * T, 4 * T]);
+    expect(r.support.map((e) => Array.from(e))).toEqual([0, 1].map(() => Array.from({ length: 4 * T }, (_, k) => (k % T) + 1))); // causal rows use i + 1 keys
     expect(r.residRms.length).toBe(3 * T);
+    expect(r.logits.length).toBe(T * r.vocabSize);
+    expect(r.router).toEqual([null, null]);
+    expect(r.thumbs.map((t) => t.length)).toEqual([4 * 24 * 24, 4 * 24 * 24]);
     expect(r.latency.runs).toBe(LATENCY_RUNS);
     expect(r.latency.medianMs).toBeGreaterThan(0);
     expect(r.backend.provider).toBe('wasm');
+    // The map sent is the one asked for, exact at this length, and a copy (the held maps stay whole).
+    expect(r.map).toMatchObject({ id: 7, layer: 1, head: 2, T, side: T, block: 1 });
+    expect(Array.from(r.map.values)).toEqual(Array.from(held.maps[1]!.subarray(2 * T * T, 3 * T * T)));
+    expect(r.map.values.buffer).not.toBe(held.maps[1]!.buffer);
+    expect(mapView(held, { layer: 2, head: 0 })).toBeNull();
     // Every row of every map sums to 1 and the maps are causal.
-    for (const p of r.probs)
+    for (const p of held.maps)
       for (let row = 0; row < 4 * T; row++) {
         const i = row % T;
         let s = 0;
@@ -30,6 +39,20 @@ describe('analyse (the worker body)', () => {
         }
         expect(Math.abs(s - 1)).toBeLessThan(1e-5);
       }
+  });
+
+  it('downsamples a long map by block means, and reports MoE router probabilities', async () => {
+    const spec = { ...defaultSpec(), maxLen: 1100 };
+    spec.layers = [{ ...spec.layers[0]!, ffn: { kind: 'moe', params: {} } }];
+    const tokens = Array.from({ length: 1030 }, (_, i) => 2 + (i % 90));
+    const { result: r, held } = await analyse(await nodeRuntime(), { id: 1, spec, tokens });
+    expect(r.map).toMatchObject({ T: 1030, block: 3, side: 344 });
+    const full = held.maps[0]!;
+    let sum = 0;
+    for (let i = 3; i < 6; i++) for (let j = 0; j < 3; j++) sum += full[i * 1030 + j]!;
+    expect(r.map.values[344]).toBeCloseTo(sum / 9, 6); // cell (1, 0): queries 3–5 × keys 0–2
+    expect(r.router[0]!.experts).toBeGreaterThan(1);
+    expect(r.router[0]!.probs.length).toBe(1030 * r.router[0]!.experts);
   });
 
   it('stops before any work when a newer request has arrived', async () => {

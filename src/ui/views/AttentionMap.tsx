@@ -1,59 +1,70 @@
 /**
- * The attention map of one layer and head: cells drawn on canvas from a colour lookup table, axes
- * drawn in SVG with D3 scales. The map is drawn from the store outside React renders; the values
- * drawn are also written to data attributes so tests read what is on screen, not pixels.
+ * The attention map of one layer run and head: cells drawn on canvas from a precomputed colour
+ * lookup table, token axes drawn in SVG with D3 scales, a crosshair and readout on hover. The map
+ * comes from the worker at most MAP_MAX_SIDE cells a side (block means for longer texts, and the
+ * legend says so). It is drawn from the store outside React renders; the values drawn are also
+ * written to data attributes, so tests read what is on screen, not pixels.
  */
 import { axisLeft, axisTop } from 'd3-axis';
 import { scaleBand } from 'd3-scale';
 import { select } from 'd3-selection';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
-import type { AppState } from '../../state/store';
+import type { AppState, MapView } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
-import { BLUES_GRADIENT, BLUES_LUT } from './colour';
+import { BLUES_GRADIENT, BLUES_LUT, colourIndex, type MapScale } from './colour';
+import { ExportButtons, svgDocument } from './ExportButtons';
 import { IndexPicker } from './IndexPicker';
 import { showPiece } from './pieces';
 
 const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
 
-/** Tick indices: all of them for short texts, every k-th for long ones. */
-function tickIndices(T: number): number[] {
-  const step = Math.max(1, Math.ceil(T / 32));
-  return Array.from({ length: T }, (_, i) => i).filter((i) => i % step === 0);
+const SCALE_NAMES: Record<MapScale, string> = { sqrt: '√ scale', linear: 'linear scale', log: 'log scale (4 decades)' };
+
+/** Tick indices: all of them for short maps, every k-th for long ones. */
+function tickIndices(n: number): number[] {
+  const step = Math.max(1, Math.ceil(n / 32));
+  return Array.from({ length: n }, (_, i) => i).filter((i) => i % step === 0);
 }
 
-function draw(s: AppState, canvas: HTMLCanvasElement, svg: SVGSVGElement, legendMax: HTMLElement) {
-  const r = s.result;
-  const layer = Math.min(s.view.layer, (r?.data.nLayers ?? 1) - 1);
-  const head = Math.min(s.view.head, (r?.data.nHeads ?? 1) - 1);
+/** The map to draw: the store's map when it is the one selected and from the newest result. */
+function shownMap(s: AppState): MapView | null {
+  const m = s.map;
+  return m && s.result && m.id === s.result.data.id && m.layer === s.view.layer && m.head === s.view.head ? m : null;
+}
+
+/** Tokens [first, last] covered by cell `c` of a map with `block`-sized cells. */
+const span = (m: MapView, c: number): [number, number] => [c * m.block, Math.min(m.T, (c + 1) * m.block) - 1];
+
+function draw(s: AppState, scale: MapScale, canvas: HTMLCanvasElement, svg: SVGSVGElement, legendMax: HTMLElement) {
+  const m = shownMap(s);
   const g = canvas.getContext('2d');
   if (!g) return;
-  if (!r) {
-    g.clearRect(0, 0, canvas.width, canvas.height);
-    select(svg).selectAll('*').remove();
-    canvas.dataset['rows'] = '0';
-    canvas.dataset['values'] = '';
-    canvas.dataset['text'] = '';
-    return;
+  if (!m || !s.result) {
+    if (!s.result) {
+      g.clearRect(0, 0, canvas.width, canvas.height);
+      select(svg).selectAll('*').remove();
+      Object.assign(canvas.dataset, { rows: '0', values: '', text: '' });
+    }
+    return; // a new view's map is on its way: keep the old picture until it lands
   }
-  const { T } = r.data;
-  const map = r.data.probs[layer]!.subarray(head * T * T, (head + 1) * T * T);
+  const { side, values } = m;
   let max = 0; // largest |weight|: implicit maps of attention-free mixers can be signed
-  for (const v of map) if (Math.abs(v) > max) max = Math.abs(v);
+  for (const v of values) if (Math.abs(v) > max) max = Math.abs(v);
 
-  // Cells: one pixel per cell in an offscreen image, scaled up without smoothing. Colour follows
-  // √(w / max): a causal map's first row is always 1, and a linear scale would wash out the rest.
-  const img = new ImageData(T, T);
-  for (let k = 0; k < T * T; k++) {
-    const c = Math.round(Math.sqrt(Math.abs(map[k]!) / (max || 1)) * 255) * 3;
-    img.data[k * 4] = BLUES_LUT[c]!;
-    img.data[k * 4 + 1] = BLUES_LUT[c + 1]!;
-    img.data[k * 4 + 2] = BLUES_LUT[c + 2]!;
+  // Cells: one pixel per cell in an offscreen image, scaled up without smoothing.
+  const lut = BLUES_LUT;
+  const img = new ImageData(side, side);
+  for (let k = 0; k < side * side; k++) {
+    const c = colourIndex(Math.abs(values[k]!) / (max || 1), scale) * 3;
+    img.data[k * 4] = lut[c]!;
+    img.data[k * 4 + 1] = lut[c + 1]!;
+    img.data[k * 4 + 2] = lut[c + 2]!;
     img.data[k * 4 + 3] = 255;
   }
-  const off = new OffscreenCanvas(T, T);
+  const off = new OffscreenCanvas(side, side);
   off.getContext('2d')!.putImageData(img, 0, 0);
   const dpr = globalThis.devicePixelRatio || 1;
   canvas.width = Math.round(SIZE * dpr);
@@ -61,25 +72,20 @@ function draw(s: AppState, canvas: HTMLCanvasElement, svg: SVGSVGElement, legend
   g.imageSmoothingEnabled = false;
   g.drawImage(off, 0, 0, canvas.width, canvas.height);
 
-  // Axes: keys along the top, queries down the left.
-  const pieces = r.input.pieces;
-  const x = scaleBand<number>().domain(Array.from({ length: T }, (_, i) => i)).range([0, SIZE]);
-  const label = (i: number) => showPiece(pieces[i] ?? '');
+  // Axes: keys along the top, queries down the left; a block cell is labelled by its first token.
+  const pieces = s.result.input.pieces;
+  const x = scaleBand<number>().domain(Array.from({ length: side }, (_, i) => i)).range([0, SIZE]);
+  const label = (c: number) => (m.block === 1 ? showPiece(pieces[c] ?? '') : String(c * m.block));
   const root = select(svg);
   root.selectAll('*').remove();
-  root
-    .append('g')
-    .attr('transform', `translate(${MARGIN.left},${MARGIN.top})`)
-    .call(axisTop(x).tickValues(tickIndices(T)).tickFormat(label).tickSizeOuter(0));
-  root
-    .append('g')
-    .attr('transform', `translate(${MARGIN.left},${MARGIN.top})`)
-    .call(axisLeft(x).tickValues(tickIndices(T)).tickFormat(label).tickSizeOuter(0));
+  root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisTop(x).tickValues(tickIndices(side)).tickFormat(label).tickSizeOuter(0));
+  root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisLeft(x).tickValues(tickIndices(side)).tickFormat(label).tickSizeOuter(0));
 
   const rows: string[] = [];
-  for (let i = 0; i < T; i++) rows.push(Array.from(map.subarray(i * T, (i + 1) * T), (v) => v.toPrecision(7)).join(','));
-  Object.assign(canvas.dataset, { layer: String(layer), head: String(head), rows: String(T), values: rows.join(';'), resultId: String(r.data.id), text: pieces.join('') });
-  canvas.setAttribute('aria-label', `Attention map of layer ${layer}, head ${head}: ${T} queries by ${T} keys, largest weight ${max.toFixed(3)}`);
+  for (let i = 0; i < side; i++) rows.push(Array.from(values.subarray(i * side, (i + 1) * side), (v) => v.toPrecision(7)).join(','));
+  Object.assign(canvas.dataset, { layer: String(m.layer), head: String(m.head), rows: String(side), t: String(m.T), block: String(m.block), values: rows.join(';'), resultId: String(m.id), text: pieces.join('') });
+  const what = m.block === 1 ? `${m.T} queries by ${m.T} keys` : `${m.T} queries by ${m.T} keys in ${side} × ${side} cells, each the mean of a ${m.block} × ${m.block} block`;
+  canvas.setAttribute('aria-label', `Attention map of layer ${m.layer}, head ${m.head}: ${what}, largest weight ${max.toFixed(3)}`);
   legendMax.textContent = max.toFixed(3);
 }
 
@@ -89,10 +95,17 @@ export function AttentionMap() {
   const svgRef = useRef<SVGSVGElement>(null);
   const legendRef = useRef<HTMLSpanElement>(null);
   const readoutRef = useRef<HTMLParagraphElement>(null);
+  const crossRef = useRef<HTMLDivElement>(null);
+  const [scale, setScale] = useState<MapScale>('sqrt');
+  const scaleRef = useRef(scale);
   const nLayers = useApp((s) => layerSchedule(s.spec).length); // layer runs, loops unrolled
   const nHeads = useApp((s) => s.spec.nHeads);
   const view = useApp((s) => s.view);
   const hasResult = useApp((s) => s.result !== null);
+  const downsampled = useApp((s) => {
+    const m = s.map;
+    return m && m.block > 1 ? { T: m.T, side: m.side, block: m.block } : null;
+  });
   const selectLayer = useApp((s) => s.selectLayer);
   const selectHead = useApp((s) => s.selectHead);
   // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
@@ -104,27 +117,54 @@ export function AttentionMap() {
   });
 
   useEffect(() => {
-    const redraw = (s: AppState) => draw(s, canvasRef.current!, svgRef.current!, legendRef.current!);
+    scaleRef.current = scale;
+    const redraw = (s: AppState) => draw(s, scaleRef.current, canvasRef.current!, svgRef.current!, legendRef.current!);
     redraw(store.getState());
     return store.subscribe((s, prev) => {
-      if (s.result !== prev.result || s.view !== prev.view) redraw(s);
+      if (s.result !== prev.result || s.view !== prev.view || s.map !== prev.map) redraw(s);
     });
-  }, [store]);
+  }, [store, scale]);
 
+  // Hover: move the crosshair and write the readout, without React renders (cheap per frame).
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
-    const r = store.getState().result;
+    const s = store.getState();
+    const m = shownMap(s);
     const out = readoutRef.current!;
-    if (!r) return;
+    const cross = crossRef.current!;
+    if (!m || !s.result) return;
     const rect = e.currentTarget.getBoundingClientRect();
-    const T = r.data.T;
-    const j = Math.floor(((e.clientX - rect.left) / rect.width) * T);
-    const i = Math.floor(((e.clientY - rect.top) / rect.height) * T);
-    if (i < 0 || j < 0 || i >= T || j >= T) return;
-    const { layer, head } = store.getState().view;
-    const w = r.data.probs[Math.min(layer, r.data.nLayers - 1)]![(head * T + i) * T + j]!;
-    out.textContent = `query ${i} “${showPiece(r.input.pieces[i]!)}” → key ${j} “${showPiece(r.input.pieces[j]!)}”: ${w.toFixed(4)}`;
+    const J = Math.floor(((e.clientX - rect.left) / rect.width) * m.side);
+    const I = Math.floor(((e.clientY - rect.top) / rect.height) * m.side);
+    if (I < 0 || J < 0 || I >= m.side || J >= m.side) return;
+    const cell = SIZE / m.side;
+    cross.style.display = 'block';
+    cross.style.setProperty('--cx', `${(J + 0.5) * cell}px`);
+    cross.style.setProperty('--cy', `${(I + 0.5) * cell}px`);
+    const w = m.values[I * m.side + J]!;
+    const p = s.result.input.pieces;
+    if (m.block === 1) out.textContent = `query ${I} “${showPiece(p[I]!)}” → key ${J} “${showPiece(p[J]!)}”: ${w.toFixed(4)}`;
+    else {
+      const [q0, q1] = span(m, I);
+      const [k0, k1] = span(m, J);
+      out.textContent = `queries ${q0}–${q1} → keys ${k0}–${k1}: mean weight ${w.toPrecision(4)}`;
+    }
+    out.dataset['query'] = String(I);
+    out.dataset['key'] = String(J);
+    out.dataset['weight'] = String(w);
+  };
+  const onLeave = () => {
+    crossRef.current!.style.display = 'none';
   };
 
+  const exportSvg = () => {
+    const canvas = canvasRef.current;
+    const svg = svgRef.current;
+    if (!canvas || !svg || !canvas.dataset['rows'] || canvas.dataset['rows'] === '0') return null;
+    const image = `<image x="${MARGIN.left}" y="${MARGIN.top}" width="${SIZE}" height="${SIZE}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${canvas.toDataURL('image/png')}"/>`;
+    return svgDocument(svg, image);
+  };
+
+  const scaleName = SCALE_NAMES[scale];
   return (
     <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
@@ -146,20 +186,38 @@ export function AttentionMap() {
           role="img"
           style={{ left: MARGIN.left, top: MARGIN.top, width: SIZE, height: SIZE }}
           onMouseMove={onMove}
+          onMouseLeave={onLeave}
         />
+        <div ref={crossRef} className="crosshair" aria-hidden="true" style={{ left: MARGIN.left, top: MARGIN.top, width: SIZE, height: SIZE }} />
         {!hasResult ? <div className="map-empty" style={{ left: MARGIN.left, top: MARGIN.top, width: SIZE, height: SIZE }}>no map yet</div> : null}
       </div>
       <div className="legend">
         <span>0</span>
         <span className="legend-bar" style={{ background: BLUES_GRADIENT }} />
         <span ref={legendRef}>1</span>
+        <label className="scale-pick">
+          colour
+          <select value={scale} onChange={(e) => setScale(e.target.value as MapScale)} data-testid="map-scale" aria-label="Colour scale">
+            <option value="sqrt">√ (default)</option>
+            <option value="linear">linear</option>
+            <option value="log">log</option>
+          </select>
+        </label>
+        <ExportButtons name="attention-map" svg={exportSvg} />
         <span className="hint" data-testid="map-legend">
           {mapKind === 'implicit'
-            ? '√ scale of |weight| · rows: queries · columns: keys · implicit map: output = A · values; weights can be negative and rows need not sum to 1'
-            : '√ scale · rows: queries · columns: keys · each row sums to 1'}
+            ? `${scaleName} of |weight| · rows: queries · columns: keys · implicit map: output = A · values; weights can be negative and rows need not sum to 1`
+            : `${scaleName} · rows: queries · columns: keys · each row sums to 1`}
         </span>
+        {downsampled ? (
+          <span className="hint" data-testid="map-downsampled">
+            {downsampled.T} tokens shown as {downsampled.side} × {downsampled.side} cells: each cell is the mean weight of a {downsampled.block} × {downsampled.block} block of queries and keys.
+          </span>
+        ) : null}
       </div>
-      <p className="readout" ref={readoutRef} aria-live="off">Point at a cell to read its weight.</p>
+      <p className="readout" ref={readoutRef} aria-live="off" data-testid="map-readout">
+        Point at a cell to read its weight.
+      </p>
     </section>
   );
 }

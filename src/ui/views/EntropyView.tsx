@@ -17,8 +17,8 @@ export function EntropyView() {
   });
   const rows = useMemo(() => {
     if (!result) return [];
-    const { T, nHeads, entropy, probs } = result.data;
-    return headEntropies(entropy[layer]!, probs[layer]!, nHeads, T);
+    const { T, nHeads, entropy, support } = result.data;
+    return headEntropies(entropy[layer]!, support[layer]!, nHeads, T);
   }, [result, layer]);
 
   return (
