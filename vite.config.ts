@@ -54,7 +54,7 @@ export default defineConfig({
     // onnxruntime-web finds its wasm files relative to itself: never pre-bundle it. The rest is
     // listed so the dev server does not discover it late and reload the page on first visit.
     exclude: ['onnxruntime-web'],
-    include: ['react', 'react-dom/client', 'react/jsx-runtime', 'zustand', 'zustand/vanilla', 'comlink', 'zod', 'onnx-proto', 'd3-axis', 'd3-scale', 'd3-selection', 'd3-color', 'd3-scale-chromatic'],
+    include: ['react', 'react-dom/client', 'react/jsx-runtime', 'zustand', 'zustand/vanilla', 'comlink', 'zod', 'onnx-proto', 'd3-axis', 'd3-scale', 'd3-selection', 'd3-color', 'd3-scale-chromatic', 'd3-shape'],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
   test: {

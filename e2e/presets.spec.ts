@@ -1,22 +1,26 @@
 import { expect, test } from '@playwright/test';
 import { PRESETS } from '../src/presets';
+import { expectViewsDrawn, watchErrors } from './drawn';
 import { choosePreset, expectCausalImplicitMap, expectCausalRows, readMap, setText, waitForMap } from './helpers';
 
 /** Presets whose first layer is attention-free: their maps are implicit. */
-const IMPLICIT = new Set(['linear-attention', 'retnet', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer']);
+const IMPLICIT = new Set(['linear-attention', 'retnet', 'mamba', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer']);
 /** Of those, the ones whose implicit rows are still distributions (linear attention normalises). */
 const STOCHASTIC = new Set(['linear-attention']);
 
 const TEXT = 'presets show the block catalog';
 
 test.describe('presets', () => {
-  test('every preset runs in the page and draws causal maps whose rows sum to 1', async ({ page }) => {
-    test.setTimeout(120_000);
+  test('every preset runs in the page, draws all its views without error, and draws causal maps whose rows sum to 1', async ({ page }) => {
+    test.setTimeout(180_000);
+    const watch = watchErrors(page);
     await page.goto('/');
     await setText(page, TEXT);
     await waitForMap(page, TEXT.length, TEXT);
-    for (const preset of PRESETS.filter((p) => p.id !== 'default')) {
+    // The default is on screen first; every other preset is chosen, then the default again.
+    for (const preset of [...PRESETS.filter((p) => p.id !== 'default'), PRESETS.find((p) => p.id === 'default')!]) {
       const map = await choosePreset(page, preset.id);
+      await expectViewsDrawn(page, preset.spec(), preset.id);
       await expect(page.getByTestId('model-name')).toHaveText(preset.spec().name);
       await expect(page.getByTestId('preset-citation')).toContainText(preset.citation);
       expect(map.T, preset.id).toBe(TEXT.length);
@@ -30,7 +34,9 @@ test.describe('presets', () => {
         expect(f, preset.id).toBeGreaterThanOrEqual(0);
       }
     }
+    expect(watch.errors()).toEqual([]);
   });
+
 
   test('the sliding-window preset draws a band exactly 8 keys wide', async ({ page }) => {
     await page.goto('/');

@@ -23,7 +23,7 @@ test('every preset runs on WebGPU and draws causal maps', async ({ page }) => {
   await waitForMap(page, 'gpu presets'.length, 'gpu presets');
   for (const preset of PRESETS.filter((p) => p.id !== 'default')) {
     const map = await choosePreset(page, preset.id);
-    if (['retnet', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer'].includes(preset.id)) expectCausalImplicitMap(map);
+    if (['retnet', 'mamba', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer'].includes(preset.id)) expectCausalImplicitMap(map);
     else expectCausalRows(map);
     await expect(page.getByTestId('latency'), preset.id).toHaveAttribute('data-provider', 'webgpu');
   }

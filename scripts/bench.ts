@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
+import { fitExponent } from '../src/analysis/scaling';
 import { BLOCKS } from '../src/blocks/registry';
 import { compile } from '../src/compiler/compile';
 import { toOnnxBytes } from '../src/graph/onnx';
@@ -50,18 +51,6 @@ const GPU_OPS = new Set(
 );
 const opNote = (op: string) => (GPU_OPS.has(op) ? op : op === 'Reshape' || op === 'Identity' ? `${op} (metadata / outputs)` : `**${op} (CPU fallback)**`);
 
-
-/** Slope of log(ms) against log(T) by least squares. */
-export function fitExponent(points: { T: number; ms: number }[]): number | null {
-  if (points.length < 2) return null;
-  const xs = points.map((p) => Math.log(p.T));
-  const ys = points.map((p) => Math.log(p.ms));
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const sxy = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0);
-  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
-  return sxy / sxx;
-}
 
 interface Point {
   T: number;

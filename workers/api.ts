@@ -12,9 +12,15 @@ export interface ViewRef {
   head: number;
 }
 
+/** Which model a request is for: A (the one edited), or B in compare mode. */
+export type ModelSlot = 'a' | 'b';
+
 /** One analysis: run `spec` on `tokens` (inspect mode for the maps, fast mode for latency). */
 export interface AnalysisRequest {
+  /** Ids grow across both slots; latest-wins holds per slot. */
   id: number;
+  /** 'a' unless given. */
+  slot?: ModelSlot;
   spec: Spec;
   tokens: number[];
   /** The map on screen, sent back with the result (the others stay in the worker). */
@@ -95,6 +101,101 @@ export interface InferenceApi {
   stats(req: AnalysisRequest): Promise<ModelStats>;
   /** The map of (layer, head) from analysis `id`, if the worker still holds it (it keeps the newest). */
   map(id: number, view: ViewRef): Promise<MapView | null>;
+  /** The ONNX file of `spec` at T = `tokens.length` in `mode`, exactly as the page runs it (refused like analyse when over budget). */
+  exportOnnx(spec: Spec, T: number, mode: 'inspect' | 'fast'): Promise<Uint8Array>;
   /** Tells the worker that request `id` is the newest, so older ones stop (used when nothing is sent). */
-  supersede(id: number): Promise<void>;
+  supersede(id: number, slot?: ModelSlot): Promise<void>;
+  /**
+   * Median of a few warm runs of `req.spec` at T = `req.tokens.length` in `mode` (the inspect
+   * figure: the fast one comes with analyse). Asked for after the result is drawn, so it never
+   * delays a map. Rejects with an Error named "Superseded" once a newer request is announced.
+   */
+  latency(req: AnalysisRequest, mode: LatencyMode): Promise<LatencyFigure>;
+  /** Each block of the fast graph timed alone as a sub-graph, against the whole graph (workers/latency.ts). */
+  breakdown(req: AnalysisRequest): Promise<BreakdownResult>;
+  /**
+   * Latency of the fast graph of `req.spec` at each of `req.lengths`, on WASM and, when there is an
+   * adapter, WebGPU. `onProgress` (a Comlink proxy) hears after every step; over-budget lengths are
+   * skipped with the reason. Resolves with what was measured, also when cancelled.
+   */
+  sweep(req: SweepRequest, onProgress: (p: SweepProgress) => void): Promise<SweepResult>;
+  /** Stops the running sweep before its next step (or its next warm run). */
+  cancelSweep(): Promise<void>;
+}
+
+/** Which graph a latency is of: fast (no probes, what latency means) or inspect (the one the views run). */
+export type LatencyMode = 'fast' | 'inspect';
+
+/** A median latency, labelled with what was timed and where. */
+export interface LatencyFigure {
+  /** The request it was measured for. */
+  id: number;
+  mode: LatencyMode;
+  provider: BackendInfo['provider'];
+  T: number;
+  medianMs: number;
+  runs: number;
+}
+
+/**
+ * The per-block breakdown: each block (scope) of the fast graph compiled alone at the same shapes
+ * and timed, less the fixed cost of a run measured on a pass-through graph. How far the blocks'
+ * sum lands from the whole graph is the method's error (docs/benchmarks.md#per-block-breakdown).
+ */
+export interface BreakdownResult {
+  T: number;
+  provider: BackendInfo['provider'];
+  /** Warm runs per median. */
+  runs: number;
+  /** The whole fast graph. */
+  wholeMs: number;
+  /** The pass-through graph: feeding one [1, T, d] input and reading it back. */
+  overheadMs: number;
+  /** In the order the graph builds them; ms = max(0, rawMs − overheadMs). */
+  blocks: { scope: string; ms: number; rawMs: number }[];
+  /** Σ ms + overheadMs: what the blocks add up to, with one run's fixed cost. */
+  sumMs: number;
+  /** (sumMs − wholeMs) / wholeMs. */
+  gap: number;
+}
+
+/** A latency sweep over sequence lengths. */
+export interface SweepRequest {
+  spec: Spec;
+  lengths: number[];
+}
+
+/**
+ * One length of a sweep: the fastest of the warm runs in ms (the run least disturbed by other work
+ * on the machine, the steadiest estimate of the cost itself) and their median; or null and why
+ * (longer than maxLen, over the budget, failed).
+ */
+export interface SweepPoint {
+  T: number;
+  ms: number | null;
+  medianMs?: number;
+  note?: string;
+}
+
+/** One backend's points. */
+export interface SweepSeries {
+  provider: BackendInfo['provider'];
+  /** "WASM, 2 threads" or "WebGPU". */
+  label: string;
+  points: SweepPoint[];
+}
+
+/** Where a sweep stands: steps are (length, backend) pairs. */
+export interface SweepProgress {
+  done: number;
+  total: number;
+  series: SweepSeries[];
+}
+
+export interface SweepResult extends SweepProgress {
+  cancelled: boolean;
+  /** Why there is no WebGPU series (null when there is one). */
+  webgpuMissing: string | null;
+  /** Warm runs per point. */
+  runs: number;
 }

@@ -44,3 +44,12 @@ export function headEntropies(entropy: Float32Array, support: ArrayLike<number>,
     return { head: h, meanNats: sum / T, meanFraction: fracRows ? fracSum / fracRows : NaN };
   });
 }
+
+/**
+ * headEntropies for every layer run: [runs][H], the overview the head grid and the entropy heatmap colour by.
+ * @param entropy per run [H, T] row entropies (nats)
+ * @param support per run [H, T] keys with a nonzero weight in each row
+ */
+export function headEntropyGrid(entropy: readonly Float32Array[], support: readonly ArrayLike<number>[], H: number, T: number): HeadEntropy[][] {
+  return entropy.map((e, r) => headEntropies(e, support[r]!, H, T));
+}

@@ -36,11 +36,30 @@ export interface OutputTensor {
   data: Float32Array;
 }
 
+/** An input tensor as plain data; its element type follows the array (float32, int64 or bool). */
+export interface InputTensor {
+  name: string;
+  dims: number[];
+  data: Float32Array | BigInt64Array | Uint8Array;
+}
+
+/** Warm-run wall times in ms and their median (NaN when stopped before the first). */
+export interface Timing {
+  medianMs: number;
+  samplesMs: number[];
+}
+
 /** A model loaded into a session. */
 export interface LoadedModel {
   run(tokens: readonly number[]): Promise<Record<string, OutputTensor>>;
-  /** Median wall time in ms of `runs` warm runs (after one warm-up run). */
-  time(tokens: readonly number[], runs: number): Promise<{ medianMs: number; samplesMs: number[] }>;
+  /**
+   * Median wall time in ms of `runs` warm runs (after one warm-up run). `stop`, when given, is
+   * asked before each run, after one turn of the event loop (so a message that sets it lands):
+   * once it says true the timing ends with the runs made so far.
+   */
+  time(tokens: readonly number[], runs: number, stop?: () => boolean): Promise<Timing>;
+  /** The same as `time` for a graph whose inputs are not tokens (a block's sub-graph). */
+  timeInputs(inputs: readonly InputTensor[], runs: number, stop?: () => boolean): Promise<Timing>;
   release(): Promise<void>;
 }
 
@@ -59,16 +78,55 @@ async function webGpuAdapterReason(): Promise<string | null> {
 }
 
 const median = (xs: number[]): number => {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** onnxruntime tensors of plain inputs. */
+function inputFeeds(inputs: readonly InputTensor[]): Record<string, ort.Tensor> {
+  const type = (d: InputTensor['data']) => (d instanceof Float32Array ? 'float32' : d instanceof BigInt64Array ? 'int64' : 'bool');
+  return Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(type(t.data), t.data, t.dims)]));
+}
+
+/** A macrotask turn: a WASM run settles in microtasks, so messages (a cancel) wait for one of these. */
+export const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * One warm-up run, then up to `runs` timed runs, each output released at once. With `stop`, the
+ * event loop turns once before each run (outside the timed part), so a message that sets it lands.
+ */
+async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, runs: number, stop?: () => boolean): Promise<Timing> {
+  const dispose = (o: ort.InferenceSession.ReturnType) => Object.values(o).forEach((t) => t.dispose());
+  dispose(await session.run(feeds));
+  const samplesMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (stop && (await nextTask(), stop())) break;
+    const t0 = performance.now();
+    const o = await session.run(feeds);
+    samplesMs.push(performance.now() - t0);
+    dispose(o);
+  }
+  return { medianMs: median(samplesMs), samplesMs };
+}
+
 /** A started runtime: one provider, one queue of runs. */
 export class Runtime {
-  private queue: Promise<unknown> = Promise.resolve();
+  private constructor(
+    public backend: BackendInfo,
+    /** The queue of runs, shared with sibling runtimes: one onnxruntime-web module runs one session at a time, whatever its provider. */
+    private readonly runs: { queue: Promise<unknown> } = { queue: Promise.resolve() },
+  ) {}
 
-  private constructor(public backend: BackendInfo) {}
+  /**
+   * A runtime that always uses WASM, beside this one (for measuring WASM next to WebGPU). It
+   * shares this runtime's queue: onnxruntime-web refuses to start a run while another session of
+   * the module is running ("Session already started").
+   */
+  wasmSibling(): Runtime {
+    return new Runtime({ ...this.backend, provider: 'wasm', fallbackReason: 'WebGPU was not requested' }, this.runs);
+  }
 
   /** Configures onnxruntime-web and picks the provider (WebGPU is confirmed on the first load). */
   static async start(opts: RuntimeOptions): Promise<Runtime> {
@@ -85,8 +143,8 @@ export class Runtime {
   }
 
   private enqueue<R>(task: () => Promise<R>): Promise<R> {
-    const next = this.queue.then(task, task);
-    this.queue = next.catch(() => undefined);
+    const next = this.runs.queue.then(task, task);
+    this.runs.queue = next.catch(() => undefined);
     return next;
   }
 
@@ -110,9 +168,7 @@ export class Runtime {
   load(bytes: Uint8Array): Promise<LoadedModel> {
     return this.enqueue(async () => {
       const session = await this.session(bytes);
-      const feeds = (tokens: readonly number[]) => ({
-        tokens: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [1, tokens.length]),
-      });
+      const feeds = (tokens: readonly number[]) => inputFeeds([{ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) }]);
       const runOnce = async (tokens: readonly number[]) => {
         const out = await session.run(feeds(tokens));
         const result: Record<string, OutputTensor> = {};
@@ -123,20 +179,8 @@ export class Runtime {
       };
       return {
         run: (tokens) => this.enqueue(() => runOnce(tokens)),
-        time: (tokens, runs) =>
-          this.enqueue(async () => {
-            const f = feeds(tokens);
-            const dispose = (o: ort.InferenceSession.ReturnType) => Object.values(o).forEach((t) => t.dispose());
-            dispose(await session.run(f));
-            const samplesMs: number[] = [];
-            for (let i = 0; i < runs; i++) {
-              const t0 = performance.now();
-              const o = await session.run(f);
-              samplesMs.push(performance.now() - t0);
-              dispose(o);
-            }
-            return { medianMs: median(samplesMs), samplesMs };
-          }),
+        time: (tokens, runs, stop) => this.enqueue(() => timeRuns(session, feeds(tokens), runs, stop)),
+        timeInputs: (inputs, runs, stop) => this.enqueue(() => timeRuns(session, inputFeeds(inputs), runs, stop)),
         release: () => this.enqueue(() => session.release()),
       };
     });

@@ -4,99 +4,151 @@
  * Every edit of the spec or the text sends a request with a new id once edits pause for 25 ms (the
  * worker uses the newest id to abandon older work early); a result is stored only if its id is
  * still the newest, so a run overtaken by a newer edit is dropped, never drawn. The model's
- * statistics are asked for with the same request and stored by the same rule.
+ * statistics are asked for with the same request and stored by the same rule. In compare mode
+ * the second model (B) runs through the same pipeline as a second slot, with its own latest-wins.
  */
-import type { AnalysisRequest, InferenceApi } from '../../workers/api';
-import { selectInput, type AppStore } from './store';
+import type { AnalysisRequest, InferenceApi, MapView, ModelSlot } from '../../workers/api';
+import type { Spec } from '../spec/types';
+import { selectInput, type AppState, type AppStore, type RunStatus, type ShownResult } from './store';
+import { connectLatency } from './latency';
 
 export interface BridgeOptions {
   /** Quiet time after an edit before a request is sent (ms). */
   debounceMs?: number;
 }
 
+/** What a model slot reads and writes in the store: A is the model edited, B the compare model. */
+interface SlotIo {
+  slot: ModelSlot;
+  /** The slot's model, or null when the slot is off (no compare model). */
+  spec(s: AppState): Spec | null;
+  shown(s: AppState): { result: ShownResult | null; map: MapView | null };
+  write(s: AppState, patch: { run?: RunStatus; result?: ShownResult | null; map?: MapView | null }): Partial<AppState>;
+}
+
+const SLOT_A: SlotIo = {
+  slot: 'a',
+  spec: (s) => s.spec,
+  shown: (s) => ({ result: s.result, map: s.map }),
+  write: (_s, patch) => patch,
+};
+
+const SLOT_B: SlotIo = {
+  slot: 'b',
+  spec: (s) => s.compare?.specB ?? null,
+  shown: (s) => ({ result: s.compare?.resultB ?? null, map: s.compare?.mapB ?? null }),
+  write: (s, { run, result, map }) =>
+    s.compare ? { compare: { ...s.compare, ...(run ? { run } : {}), ...(result !== undefined ? { resultB: result } : {}), ...(map !== undefined ? { mapB: map } : {}) } } : {},
+};
+
 /** Connects `store` to `api`; returns a function that disconnects it. */
 export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOptions = {}): () => void {
   const debounceMs = opts.debounceMs ?? 25;
-  let nextId = 0;
-  let latest = -1;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let nextId = 0; // shared by both slots, so an id names one request
+  const latest: Record<ModelSlot, number> = { a: -1, b: -1 };
+  const timers: Record<ModelSlot, ReturnType<typeof setTimeout> | null> = { a: null, b: null };
 
   api.init().then(
     (info) => store.setState({ runtime: { phase: 'ready', info } }),
     (e: unknown) => store.setState({ runtime: { phase: 'failed', message: errorText(e) } }),
   );
 
-  const send = () => {
-    timer = null;
+  store.setState({
+    exportOnnx: (mode) => {
+      const s = store.getState();
+      const T = selectInput(s).ids.length;
+      if (!T) return Promise.reject(new Error('type some text first: the model is built for the length of the text'));
+      return api.exportOnnx(s.spec, T, mode);
+    },
+  });
+
+  const set = (io: SlotIo, patch: Parameters<SlotIo['write']>[1]) => store.setState((s) => io.write(s, patch));
+
+  const send = (io: SlotIo) => {
+    timers[io.slot] = null;
     const s = store.getState();
+    const spec = io.spec(s);
+    if (!spec) return;
     const input = selectInput(s);
     const id = nextId++;
-    latest = id;
+    latest[io.slot] = id;
     if (input.ids.length === 0) {
-      void api.supersede(id).catch(() => undefined); // whatever the worker was doing is moot now
-      store.setState({ run: { phase: 'idle' }, result: null, map: null });
+      void api.supersede(id, io.slot).catch(() => undefined); // whatever the worker was doing is moot now
+      set(io, { run: { phase: 'idle' }, result: null, map: null });
       return;
     }
-    const req: AnalysisRequest = { id, spec: s.spec, tokens: input.ids, view: s.view };
-    store.setState({ run: { phase: 'running', id } });
-    // Statistics come first and fast (no weights are drawn); an over-budget model is then refused by analyse.
-    api.stats(req).then(
-      (data) => {
-        if (id === latest) store.setState({ stats: { data, spec: req.spec, T: req.tokens.length } });
-      },
-      () => undefined, // the analysis reports the same problem
-    );
+    const req: AnalysisRequest = { id, slot: io.slot, spec, tokens: input.ids, view: s.view };
+    set(io, { run: { phase: 'running', id } });
+    if (io.slot === 'a') {
+      // Statistics come first and fast (no weights are drawn); an over-budget model is then refused by analyse.
+      api.stats(req).then(
+        (data) => {
+          if (id === latest.a) store.setState({ stats: { data, spec: req.spec, T: req.tokens.length } });
+        },
+        () => undefined, // the analysis reports the same problem
+      );
+    }
     api.analyse(req).then(
       (data) => {
-        if (data.id !== latest) {
+        if (data.id !== latest[io.slot]) {
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
         }
         // The backend can change under us (WebGPU falling back to WASM): the result says which ran.
         const runtime = store.getState().runtime;
-        const info = runtime.phase === 'ready' && runtime.info.backend !== data.backend ? { runtime: { phase: 'ready' as const, info: { ...runtime.info, backend: data.backend } } } : {};
-        store.setState({ run: { phase: 'done', id }, result: { data, spec: req.spec, input }, map: data.map, ...info });
-        fetchMap(); // the view may have changed while the model ran
+        if (runtime.phase === 'ready' && runtime.info.backend !== data.backend) store.setState({ runtime: { phase: 'ready', info: { ...runtime.info, backend: data.backend } } });
+        set(io, { run: { phase: 'done', id }, result: { data, spec: req.spec, input }, map: data.map });
+        fetchMap(io); // the view may have changed while the model ran
       },
       (e: unknown) => {
-        if (id !== latest) {
+        if (id !== latest[io.slot]) {
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
         }
-        store.setState({ run: { phase: 'failed', id, message: errorText(e) } });
+        set(io, { run: { phase: 'failed', id, message: errorText(e) } });
       },
     );
   };
 
   /** Asks the worker for the map of the selected view when the one on screen is another. */
-  const fetchMap = () => {
-    const { result, view, map } = store.getState();
+  const fetchMap = (io: SlotIo) => {
+    const s = store.getState();
+    const { result, map } = io.shown(s);
+    const { view } = s;
     if (!result || (map && map.id === result.data.id && map.layer === view.layer && map.head === view.head)) return;
     const id = result.data.id;
     api.map(id, view).then(
       (m) => {
         const now = store.getState();
-        if (m && now.result?.data.id === id && now.view.layer === m.layer && now.view.head === m.head) store.setState({ map: m });
+        if (m && io.shown(now).result?.data.id === id && now.view.layer === m.layer && now.view.head === m.head) set(io, { map: m });
       },
       () => undefined, // a newer result brings its own map
     );
   };
 
-  const schedule = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(send, debounceMs);
+  const schedule = (io: SlotIo) => {
+    const t = timers[io.slot];
+    if (t !== null) clearTimeout(t);
+    timers[io.slot] = setTimeout(() => send(io), debounceMs);
   };
 
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.spec !== prev.spec || s.text !== prev.text) schedule();
-    else if (s.view !== prev.view) fetchMap();
+    for (const io of [SLOT_A, SLOT_B]) {
+      const spec = io.spec(s);
+      if (!spec) continue;
+      if (spec !== io.spec(prev) || s.text !== prev.text) schedule(io);
+      else if (s.view !== prev.view) fetchMap(io);
+    }
   });
-  schedule();
+  schedule(SLOT_A);
+
+  const disconnectLatency = connectLatency(store, api);
 
   return () => {
     unsubscribe();
-    if (timer !== null) clearTimeout(timer);
-    latest = -1;
+    disconnectLatency();
+    for (const t of Object.values(timers)) if (t !== null) clearTimeout(t);
+    latest.a = latest.b = -1;
   };
 }
 

@@ -12,8 +12,25 @@ import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
 import type { AnalysisResult, MapView, ModelStats, WorkerInfo } from '../../workers/api';
+import { disconnectedLatencyActions, initialLatency, type LatencyActions, type LatencyState } from './latency';
 
 export type { AnalysisResult, MapView, ModelStats };
+
+/** A result as the views hold it: the data, and the spec and tokens it was computed on. */
+export interface ShownResult {
+  data: AnalysisResult;
+  spec: Spec;
+  input: Tokenized;
+}
+
+/** Compare mode's model B and its own result and map (the same text and view as A). */
+export interface CompareState {
+  specB: Spec;
+  label: string;
+  run: RunStatus;
+  resultB: ShownResult | null;
+  mapB: MapView | null;
+}
 
 /** Which layer and head the views show. */
 export interface ViewSelection {
@@ -49,7 +66,12 @@ export interface AppState {
   runtime: RuntimeStatus;
   run: RunStatus;
   /** The newest result drawn, with the spec and tokens it was computed on. */
-  result: { data: AnalysisResult; spec: Spec; input: Tokenized } | null;
+  result: ShownResult | null;
+  /** Compare mode: a second model B on the same text, or null. */
+  compare: CompareState | null;
+  /** Starts compare mode with `specB` as model B (`label` says where it came from), or replaces B. */
+  setCompareModel(specB: Spec, label: string): void;
+  stopCompare(): void;
   /** The map on screen: the selected layer run and head of the newest result (fetched from the worker on a change of view). */
   map: MapView | null;
   /** Results that arrived after a newer edit and were dropped. */
@@ -58,14 +80,27 @@ export interface AppState {
   presetId: string | null;
   /** What the last edit did, or why it was refused. */
   notice: EditNotice | null;
+  /** A message above the page (a link that could not be opened, saved work that could not be restored), until dismissed. */
+  banner: { tone: 'error' | 'info'; text: string } | null;
+  dismissBanner(): void;
   /** Statistics of the newest request's model, with the spec and T they were computed for. */
   stats: { data: ModelStats; spec: Spec; T: number } | null;
   /** What the edit that made this spec did, in words (for "Undid: …"). */
   lastEdit: string;
 
+  /** The ONNX file of the current model at the current text's length, as the page runs it (set by the bridge). */
+  exportOnnx(mode: 'inspect' | 'fast'): Promise<Uint8Array>;
+  /** Classroom mode (from the link): parts of the page hidden, and whether the lesson is locked. */
+  classroom: { hide: string[]; locked: boolean };
+  /** The lesson being followed, and its step (0-based), or null. */
+  lesson: { id: string; step: number } | null;
+  setLesson(lesson: { id: string; step: number } | null): void;
   setText(text: string): void;
-  /** Applies an edit of the spec (undoable); a refused edit changes nothing but the notice. */
-  edit(edit: Edit): EditResult;
+  /**
+   * Applies an edit of the spec (undoable); a refused edit changes nothing but the notice. While
+   * `classroom.locked`, only the lesson (`by: 'lesson'`) may change the model.
+   */
+  edit(edit: Edit, by?: 'lesson'): EditResult;
   /** Sets the layer count, clamped to its range (the layer stepper). */
   setLayerCount(n: number): void;
   /** Replaces the model with a preset's (the text stays). */
@@ -74,12 +109,21 @@ export interface AppState {
   redo(): void;
   selectLayer(layer: number): void;
   selectHead(head: number): void;
+  /** Both at once (one map request, not two). */
+  selectView(layer: number, head: number): void;
+  /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
+  latency: LatencyState;
+  /** Its measurements on demand (connected to the worker by the bridge). */
+  latencyActions: LatencyActions;
 }
 
 /** What undo and redo restore: the spec and the preset it came from. */
 type History = Pick<AppState, 'spec' | 'presetId' | 'lastEdit'>;
 
 export type AppStore = StoreApi<AppState> & { temporal: StoreApi<TemporalState<History>> };
+
+/** Why an edit is refused in a locked classroom. */
+export const LOCKED_REASON = 'this lesson is locked, so the model cannot be changed here.';
 
 /** Edits remembered for undo. */
 export const UNDO_LIMIT = 200;
@@ -108,12 +152,22 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         dropped: 0,
         presetId: initial?.spec ? null : 'default',
         notice: null,
+        banner: null,
+        dismissBanner: () => set({ banner: null }),
         stats: null,
         lastEdit: '',
 
+        exportOnnx: () => Promise.reject(new Error('the runtime is not connected yet')),
+        compare: null,
+        setCompareModel: (specB, label) => set({ compare: { specB, label, run: { phase: 'idle' }, resultB: null, mapB: null } }),
+        stopCompare: () => set({ compare: null }),
+        classroom: { hide: [], locked: false },
+        lesson: null,
+        setLesson: (lesson) => set({ lesson }),
         setText: (text) => set({ text }),
-        edit: (e) => {
+        edit: (e, by) => {
           const s = get();
+          if (s.classroom.locked && by !== 'lesson') return refuseLocked();
           const r = applyEdit(s.spec, e);
           if (!r.ok) {
             set({ notice: { id: ++noticeId, tone: 'refused', text: `Refused: ${r.reason}` } });
@@ -131,13 +185,16 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         loadPreset: (id) => {
           const preset = findPreset(id);
           if (!preset) return;
-          get().edit({ type: 'replace', spec: preset.spec(), what: `Loaded the preset ${preset.title}.` });
+          if (!get().edit({ type: 'replace', spec: preset.spec(), what: `Loaded the preset ${preset.title}.` }).ok) return;
           set({ presetId: id, view: { layer: 0, head: 0 } });
         },
         undo: () => step('undo'),
         redo: () => step('redo'),
         selectLayer: (layer) => set((s) => ({ view: viewWithin({ ...s.view, layer }, s.spec) })),
         selectHead: (head) => set((s) => ({ view: viewWithin({ ...s.view, head }, s.spec) })),
+        selectView: (layer, head) => set((s) => ({ view: viewWithin({ layer, head }, s.spec) })),
+        latency: initialLatency(),
+        latencyActions: disconnectedLatencyActions,
       }),
       {
         partialize: (s): History => ({ spec: s.spec, presetId: s.presetId, lastEdit: s.lastEdit }),
@@ -148,7 +205,17 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
   );
 
   /** Undo or redo one edit, keep the view inside the restored model, and say what happened. */
+  /** Classroom lock: the model stays the lesson's; the notice says why an edit did nothing. */
+  function refuseLocked(): EditResult {
+    store.setState({ notice: { id: ++noticeId, tone: 'refused', text: `Refused: ${LOCKED_REASON}` } });
+    return { ok: false, reason: LOCKED_REASON };
+  }
+
   function step(direction: 'undo' | 'redo') {
+    if (store.getState().classroom.locked) {
+      refuseLocked();
+      return;
+    }
     const t = store.temporal.getState();
     const available = direction === 'undo' ? t.pastStates.length : t.futureStates.length;
     if (!available) {

@@ -1,12 +1,29 @@
-/** The app shell: top bar with the backend and status; blocks and settings, the model, and the views in three columns. */
+/**
+ * The app shell: top bar with the share link, backend, status and theme, and the banner under it;
+ * blocks and settings, the model, and the views in three columns. The views column: text;
+ * attention map beside the head grid and latency; entropy; residual stream and next token; router
+ * (MoE models only); compare mode.
+ */
+import { Banner } from './Banner';
+import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
 import { ErrorBoundary } from './ErrorBoundary';
+import { LessonPanel } from './lessons/LessonPanel';
+import { LessonPicker } from './lessons/LessonPicker';
+import { Part, ViewPart } from './lessons/Part';
+import { useClassroom } from './lessons/queryFlags';
 import { PresetPicker } from './PresetPicker';
-import { useApp } from './useApp';
+import { ShareBar } from './ShareBar';
 import { StatusBar } from './StatusBar';
+import { ThemeToggle } from './ThemeToggle';
+import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { EntropyView } from './views/EntropyView';
+import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
+import { NextTokenView } from './views/NextTokenView';
+import { ResidualView } from './views/ResidualView';
+import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
 
 function ModelName() {
@@ -15,35 +32,62 @@ function ModelName() {
 }
 
 export function App() {
+  useClassroom();
   return (
     <div className="app">
       <header className="topbar">
         <div className="brand">
           <h1>Transformer Playground</h1>
           <ModelName />
-          <PresetPicker />
+          <Part name="presets">
+            <PresetPicker />
+          </Part>
+          <LessonPicker />
         </div>
-        <StatusBar />
+        <div className="topbar-end">
+          <ShareBar />
+          <StatusBar />
+          <ThemeToggle />
+        </div>
       </header>
+      <Banner />
+      <LessonPanel />
       <ErrorBoundary what="editor">
         <Editor>
           <section className="views" aria-label="Views">
-            <ErrorBoundary what="text panel">
+            <ViewPart name="text" what="text panel">
               <TextInput />
-            </ErrorBoundary>
+            </ViewPart>
             <div className="view-grid">
-              <ErrorBoundary what="attention map">
+              <ViewPart name="attention-map" what="attention map">
                 <AttentionMap />
-              </ErrorBoundary>
+              </ViewPart>
               <div className="side-views">
-                <ErrorBoundary what="entropy view">
-                  <EntropyView />
-                </ErrorBoundary>
-                <ErrorBoundary what="latency view">
+                <ViewPart name="head-grid" what="head grid">
+                  <HeadGrid />
+                </ViewPart>
+                <ViewPart name="latency" what="latency view">
                   <LatencyView />
-                </ErrorBoundary>
+                </ViewPart>
               </div>
             </div>
+            <ViewPart name="entropy" what="entropy view">
+              <EntropyView />
+            </ViewPart>
+            <div className="view-grid">
+              <ViewPart name="residual" what="residual view">
+                <ResidualView />
+              </ViewPart>
+              <ViewPart name="next-token" what="next-token view">
+                <NextTokenView />
+              </ViewPart>
+            </div>
+            <ViewPart name="router-map" what="router map">
+              <RouterMap />
+            </ViewPart>
+            <ErrorBoundary what="compare panel">
+              <ComparePanel />
+            </ErrorBoundary>
           </section>
         </Editor>
       </ErrorBoundary>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headEntropies as fromSupport, rowFractions } from '../../src/analysis/entropy';
+import { headEntropies as fromSupport, headEntropyGrid, rowFractions } from '../../src/analysis/entropy';
 import { rowSupport } from '../../src/analysis/maps';
 
 /** Entropies summarised with the keys each row uses counted from the map, as the worker does. */
@@ -49,5 +49,18 @@ describe('rowFractions', () => {
     expect(f[0]).toBeNaN();
     expect(f[1]).toBeCloseTo(0.5, 6);
     expect(f[2]).toBeCloseTo(1, 6);
+  });
+});
+
+describe('headEntropyGrid', () => {
+  it('summarises every layer run like headEntropies', () => {
+    // 2 runs, 1 head, T = 2: run 0 uniform over 2 keys in row 1, run 1 all on one key.
+    const entropy = [Float32Array.from([0, Math.log(2)]), Float32Array.from([0, 0])];
+    const support = [[1, 2], [1, 2]];
+    const grid = headEntropyGrid(entropy, support, 1, 2);
+    expect(grid).toHaveLength(2);
+    expect(grid[0]![0]!.meanNats).toBeCloseTo(Math.log(2) / 2, 6);
+    expect(grid[0]![0]!.meanFraction).toBeCloseTo(1, 6);
+    expect(grid[1]![0]!.meanFraction).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findPreset, PRESETS } from '../../src/presets';
 import { defaultSpec } from '../../src/spec/defaults';
 import { validateSpec } from '../../src/spec/schema';
+import { shareToHash } from '../../src/spec/share';
 import { MAX_LINK_DATA, specFromLink, specToHash } from '../../src/spec/url';
 
 describe('share links', () => {
@@ -19,6 +20,12 @@ describe('share links', () => {
     expect(specFromLink(`#lesson=2&${hash}`).ok).toBe(true);
   });
 
+  it('read the spec of a link to the whole work (#s=)', () => {
+    const spec = findPreset('alibi')!.spec();
+    const r = specFromLink(`#${shareToHash({ v: 1, spec, text: 'hi', view: { layer: 0, head: 0 } })}`);
+    expect(r).toEqual(validateSpec(spec));
+  });
+
   it('migrate a link written in an older format', () => {
     const { name: _n, tokenizer: _t, ...rest } = defaultSpec();
     const v1 = { ...rest, version: 1, vocab: 'char' };
@@ -27,16 +34,16 @@ describe('share links', () => {
   });
 
   it('refuse links with no model, damaged data, junk or values out of range', () => {
-    expect(specFromLink('https://example.org/')).toEqual({ ok: false, errors: ['link: it holds no model (no "#c=…" part)'] });
-    expect(specFromLink('#c=%%%')).toEqual({ ok: false, errors: ['link: its model data is damaged (it may have been cut short when copied)'] });
+    expect(specFromLink('https://example.org/')).toEqual({ ok: false, errors: ['link: it is not a Transformer Playground link (it has no "#s=…" part)'] });
+    expect(specFromLink('#c=%%%')).toEqual({ ok: false, errors: ['link: it was cut short or damaged (its data does not decompress)'] });
     const cut = specToHash(defaultSpec()).slice(0, 40);
     expect(specFromLink(`#${cut}`).ok).toBe(false);
-    expect(specFromLink(`#c=${'A'.repeat(MAX_LINK_DATA + 1)}`)).toEqual({ ok: false, errors: [`link: its model data is ${MAX_LINK_DATA + 1} characters long, more than any model needs (${MAX_LINK_DATA})`] });
+    expect(specFromLink(`#c=${'A'.repeat(MAX_LINK_DATA + 1)}`)).toEqual({ ok: false, errors: [`link: it is too long (${MAX_LINK_DATA + 1} characters of data; no model needs more than ${MAX_LINK_DATA})`] });
     // A short link that would expand to a huge text is refused, not decoded into memory.
     const expanded = `{"version":2,"name":"${'x'.repeat(300_000)}"}`;
     const bomb = LZString.compressToEncodedURIComponent(expanded);
     expect(bomb.length).toBeLessThan(MAX_LINK_DATA);
-    expect(specFromLink(`#c=${bomb}`)).toEqual({ ok: false, errors: [`link: its model data expands to ${expanded.length} characters, more than any model needs (200000)`] });
+    expect(specFromLink(`#c=${bomb}`)).toEqual({ ok: false, errors: [`link: it is too long (its data expands to ${expanded.length} characters; no model needs more than 200000)`] });
     const huge = { ...defaultSpec(), dModel: 100000 };
     expect(specFromLink(`#c=${LZString.compressToEncodedURIComponent(JSON.stringify(huge))}`)).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 512, got 100000'] });
   });

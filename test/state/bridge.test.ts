@@ -3,8 +3,11 @@ import { connectBridge } from '../../src/state/bridge';
 import { createAppStore } from '../../src/state/store';
 import type { AnalysisRequest, AnalysisResult, InferenceApi, MapView, ViewRef, WorkerInfo } from '../../workers/api';
 import { modelStats } from '../../src/compiler/stats';
+import { defaultSpec } from '../../src/spec/defaults';
 
 const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
+/** The latency methods, never answering (test/state/latency.test.ts covers them). */
+const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'> = { latency: () => new Promise(() => {}), breakdown: () => new Promise(() => {}), sweep: () => new Promise(() => {}), cancelSweep: async () => {} };
 
 /** A worker stand-in whose answers the test releases by hand, in any order. */
 function fakeApi() {
@@ -16,9 +19,11 @@ function fakeApi() {
     analyse: (req) => new Promise((resolve, reject) => pending.push({ req, resolve, reject })),
     stats: async (req) => modelStats(req.spec, req.tokens.length),
     map: (id, view) => new Promise((resolve) => maps.push({ id, view, resolve })),
+    exportOnnx: async () => new Uint8Array([1, 2, 3]),
     supersede: async (id) => {
       superseded.push(id);
     },
+    ...LATENCY_STUBS,
   };
   const answer = (req: AnalysisRequest): AnalysisResult => ({
     id: req.id,
@@ -161,7 +166,7 @@ describe('bridge', () => {
 
   it('reports a runtime that fails to start', async () => {
     const store = createAppStore();
-    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), map: async () => null, supersede: async () => {} };
+    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), map: async () => null, exportOnnx: () => new Promise(() => {}), supersede: async () => {}, ...LATENCY_STUBS };
     connectBridge(store, api);
     await flush();
     expect(store.getState().runtime).toEqual({ phase: 'failed', message: 'no wasm' });
@@ -191,5 +196,42 @@ describe('bridge: the map on screen', () => {
     maps[0]!.resolve(mapOf(0, maps[0]!.view)); // the answer for head 1 arrives late
     await flush();
     expect(store.getState().map).toMatchObject({ head: 2 });
+  });
+});
+
+describe('bridge: compare mode', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('runs model B in its own slot: B and A each keep their newest answer, whatever the order', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending, answer } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    const b = defaultSpec();
+    b.name = 'B';
+    store.getState().setCompareModel(b, 'a test model');
+    await flush();
+    expect(pending.map((p) => p.req.slot)).toEqual(['a', 'b']);
+    expect(pending[1]!.req.spec.name).toBe('B');
+    // Editing A sends a new A request; B's request is not overtaken by it.
+    store.getState().edit({ type: 'setLayerCount', count: 3 });
+    await flush();
+    expect(pending.map((p) => p.req.slot)).toEqual(['a', 'b', 'a']);
+    pending[1]!.resolve(answer(pending[1]!.req));
+    pending[0]!.resolve(answer(pending[0]!.req)); // overtaken A answer: dropped
+    pending[2]!.resolve(answer(pending[2]!.req));
+    await flush();
+    expect(store.getState().compare?.resultB?.data.id).toBe(pending[1]!.req.id);
+    expect(store.getState().result?.data.id).toBe(pending[2]!.req.id);
+    expect(store.getState().dropped).toBe(1);
+    // A text edit reruns both.
+    store.getState().setText('abcd');
+    await flush();
+    expect(pending.slice(3).map((p) => p.req.slot).sort()).toEqual(['a', 'b']);
+    store.getState().stopCompare();
+    store.getState().setText('abcde');
+    await flush();
+    expect(pending.slice(5).map((p) => p.req.slot)).toEqual(['a']);
   });
 });

@@ -7,8 +7,11 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { findPreset } from '../../presets';
 import { LIMITS } from '../../spec/schema';
 import type { BlockTarget } from '../../spec/edits';
+import { useHiddenParts } from '../lessons/classroom';
+import { Part } from '../lessons/Part';
 import { useApp, useAppStore } from '../useApp';
 import { announcements, detectCollisions, itemOf, screenReaderInstructions, stepCoordinates, targetOf, type DragItem } from './dnd';
+import { ExportModel } from './ExportModel';
 import { GlobalSettings } from './GlobalSettings';
 import { Inspector } from './Inspector';
 import { LayerStack, SlotButton } from './LayerStack';
@@ -117,6 +120,15 @@ function PresetNote() {
   );
 }
 
+/** Which columns classroom mode leaves something in (the views are `children`); `all` when it hides none (the usual grid). */
+function useColumns() {
+  const hidden = useHiddenParts();
+  const blocks = !(hidden.has('palette') && hidden.has('settings'));
+  const model = !(hidden.has('stack') && hidden.has('inspector') && hidden.has('stats'));
+  const views = !hidden.has('views');
+  return { blocks, model, views, all: blocks && model && views };
+}
+
 /** The editor's columns around `children` (the views), all inside one drag-and-drop context. */
 export function Editor({ children }: { children: ReactNode }) {
   const edit = useApp((s) => s.edit);
@@ -125,6 +137,7 @@ export function Editor({ children }: { children: ReactNode }) {
   const [dragging, setDragging] = useState<DragItem | null>(null);
   const [over, setOver] = useState<string>('');
   useUndoKeys();
+  const columns = useColumns();
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter: stepCoordinates, scrollBehavior: 'auto' }));
 
   const onDragStart = (e: DragStartEvent) => setDragging(itemOf(e.active.data) ?? null);
@@ -160,30 +173,47 @@ export function Editor({ children }: { children: ReactNode }) {
       }}
       accessibility={{ announcements, screenReaderInstructions }}
     >
-      <main className="workbench" data-dragging={dragging ? (dragging.type === 'block' ? dragging.kind : `layer:${dragging.index}`) : ''} data-over={over}>
-        <aside className="col-blocks" aria-label="Blocks and settings">
-          <Palette />
-          <GlobalSettings />
-        </aside>
-        <section className="col-model" aria-label="Model">
-          <div className="panel">
-            <div className="editor-head">
-              <h2>Model</h2>
-              <UndoBar />
-            </div>
-            <PresetNote />
-            <LayerCount />
-            <Notice />
-            <div className="position-row">
-              <SlotButton target={{ slot: 'position' }} block={position} selected={selected} onSelect={setSelected} />
-            </div>
-            <LayerStack selected={selected} onSelect={setSelected} />
-            <ScheduleHelper />
-          </div>
-          <Inspector target={selected} />
-          <StatsPanel />
-        </section>
-        {children}
+      <main className={`workbench${columns.all ? '' : ' classroom-layout'}`} data-dragging={dragging ? (dragging.type === 'block' ? dragging.kind : `layer:${dragging.index}`) : ''} data-over={over}>
+        {columns.blocks ? (
+          <aside className="col-blocks" aria-label="Blocks and settings">
+            <Part name="palette">
+              <Palette />
+            </Part>
+            <Part name="settings">
+              <GlobalSettings />
+            </Part>
+          </aside>
+        ) : null}
+        {columns.model ? (
+          <section className="col-model" aria-label="Model">
+            <Part name="stack">
+              <div className="panel">
+                <div className="editor-head">
+                  <h2>Model</h2>
+                  <UndoBar />
+                </div>
+                <PresetNote />
+                <Part name="export">
+                  <ExportModel />
+                </Part>
+                <LayerCount />
+                <Notice />
+                <div className="position-row">
+                  <SlotButton target={{ slot: 'position' }} block={position} selected={selected} onSelect={setSelected} />
+                </div>
+                <LayerStack selected={selected} onSelect={setSelected} />
+                <ScheduleHelper />
+              </div>
+            </Part>
+            <Part name="inspector">
+              <Inspector target={selected} />
+            </Part>
+            <Part name="stats">
+              <StatsPanel />
+            </Part>
+          </section>
+        ) : null}
+        {columns.views ? children : null}
       </main>
       <DragOverlay dropAnimation={null}>{dragging?.type === 'block' ? <span className={`chip chip-${dragging.slot} overlay`}>{dragging.title}</span> : null}</DragOverlay>
     </DndContext>

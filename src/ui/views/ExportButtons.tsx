@@ -17,7 +17,8 @@ export function svgDocument(svg: SVGSVGElement, extra = ''): string {
   return new XMLSerializer().serializeToString(clone);
 }
 
-function download(blob: Blob, filename: string) {
+/** Saves `blob` as a file named `filename`. */
+export function download(blob: Blob, filename: string) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -1,0 +1,215 @@
+/**
+ * Compare mode: model A (the one in the editor) and model B on the same text, side by side, at the
+ * same layer run and head (one selection drives both), with the difference B − A of the maps,
+ * each head's entropy for A and B, and the latency ratio B / A. B is a preset or a snapshot of A
+ * taken before editing A further; "Swap" makes B the edited model.
+ */
+import { interpolatePuOr } from 'd3-scale-chromatic';
+import { useEffect, useMemo, useRef } from 'react';
+import { mapDifference, type CellMap } from '../../analysis/diff';
+import { headEntropies } from '../../analysis/entropy';
+import { PRESETS, findPreset } from '../../presets';
+import type { AppState, MapView, ShownResult } from '../../state/store';
+import { useApp, useAppStore } from '../useApp';
+import { BLUES_LUT, colourIndex } from '../views/colour';
+import { joinRows } from '../views/chart';
+import { ExportButtons } from '../views/ExportButtons';
+
+const SIDE = 220; // CSS pixels per map
+
+/** A diverging, colour-blind-safe lookup (purple for negative, orange for positive): 256 RGB triples over [−1, 1]. */
+const PUOR_LUT: Uint8ClampedArray = (() => {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(interpolatePuOr(1 - i / 255))!;
+    lut.set([Number(m[1]), Number(m[2]), Number(m[3])], i * 3);
+  }
+  return lut;
+})();
+
+/** Draws `values` [side, side] on `canvas`; `colour` gives the LUT offset of a value. */
+function paint(canvas: HTMLCanvasElement, map: { side: number; values: Float32Array }, lut: Uint8ClampedArray, colour: (v: number) => number) {
+  const { side, values } = map;
+  const img = new ImageData(side, side);
+  for (let k = 0; k < side * side; k++) {
+    const c = colour(values[k]!) * 3;
+    img.data.set([lut[c]!, lut[c + 1]!, lut[c + 2]!, 255], k * 4);
+  }
+  const off = new OffscreenCanvas(side, side);
+  off.getContext('2d')!.putImageData(img, 0, 0);
+  const dpr = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.round(SIDE * dpr);
+  canvas.height = Math.round(SIDE * dpr);
+  const g = canvas.getContext('2d')!;
+  g.imageSmoothingEnabled = false;
+  g.drawImage(off, 0, 0, canvas.width, canvas.height);
+  canvas.dataset['rows'] = String(side);
+  canvas.dataset['values'] = joinRows(Array.from({ length: side }, (_, i) => values.subarray(i * side, (i + 1) * side)));
+}
+
+/** The map of a slot when it is the selected view of that slot's newest result. */
+const current = (r: ShownResult | null, m: MapView | null, view: AppState['view']): MapView | null =>
+  r && m && m.id === r.data.id && m.layer === view.layer && m.head === view.head ? m : null;
+
+function MapCanvas({ map, kind, label, testId }: { map: CellMap | null; kind: 'weights' | 'difference'; label: string; testId: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const max = useMemo(() => {
+    if (!map) return 0;
+    let m = 0;
+    for (const v of map.values) m = Math.max(m, Math.abs(v));
+    return m;
+  }, [map]);
+  useEffect(() => {
+    const canvas = ref.current;
+    if (!canvas) return;
+    if (!map) {
+      canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+      canvas.dataset['rows'] = '0';
+      canvas.dataset['values'] = '';
+      return;
+    }
+    if (kind === 'weights') paint(canvas, map, BLUES_LUT, (v) => colourIndex(Math.abs(v) / (max || 1), 'sqrt'));
+    else paint(canvas, map, PUOR_LUT, (v) => Math.round(((v / (max || 1) + 1) / 2) * 255));
+  }, [map, kind, max]);
+  return (
+    <figure className="compare-map">
+      <canvas ref={ref} role="img" aria-label={`${label}${map ? `, largest |value| ${max.toFixed(3)}` : ': waiting'}`} data-testid={testId} data-max={max} style={{ width: SIDE, height: SIDE }} />
+      <figcaption>
+        {label} {map ? <span className="hint">max |·| {max.toFixed(3)}</span> : <span className="hint">waiting…</span>}
+      </figcaption>
+    </figure>
+  );
+}
+
+function EntropyCompare({ a, b, layer }: { a: ShownResult | null; b: ShownResult | null; layer: number }) {
+  const rows = (r: ShownResult | null) => (r && layer < r.data.nLayers ? headEntropies(r.data.entropy[layer]!, r.data.support[layer]!, r.data.nHeads, r.data.T) : []);
+  const ea = rows(a);
+  const eb = rows(b);
+  const heads = Math.max(ea.length, eb.length);
+  if (!heads) return null;
+  const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${(v * 100).toFixed(0)}%`);
+  return (
+    <table className="compare-entropy" data-testid="compare-entropy" aria-label={`Mean entropy per head of layer run ${layer}, as a share of uniform`}>
+      <thead>
+        <tr>
+          <th scope="col">head</th>
+          <th scope="col">A</th>
+          <th scope="col">B</th>
+          <th scope="col">A and B</th>
+        </tr>
+      </thead>
+      <tbody>
+        {Array.from({ length: heads }, (_, h) => (
+          <tr key={h} data-head={h} data-a={ea[h]?.meanFraction ?? ''} data-b={eb[h]?.meanFraction ?? ''}>
+            <th scope="row">{h}</th>
+            <td>{pct(ea[h]?.meanFraction)}</td>
+            <td>{pct(eb[h]?.meanFraction)}</td>
+            <td className="overlay" aria-hidden="true">
+              <span className="bar-a" style={{ width: `${(ea[h]?.meanFraction || 0) * 100}%` }} />
+              <span className="bar-b" style={{ width: `${(eb[h]?.meanFraction || 0) * 100}%` }} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The compare-mode panel: choose B, and see A, B and B − A. */
+export function ComparePanel() {
+  const store = useAppStore();
+  const compare = useApp((s) => s.compare);
+  const view = useApp((s) => s.view);
+  const result = useApp((s) => s.result);
+  const mapA = useApp((s) => current(s.result, s.map, s.view));
+  const mapB = useApp((s) => (s.compare ? current(s.compare.resultB, s.compare.mapB, s.view) : null));
+  const diff = useMemo(() => (mapA && mapB ? mapDifference(mapA, mapB) : null), [mapA, mapB]);
+  const diffMap: CellMap | null = diff && 'values' in diff && mapA ? { ...mapA, values: diff.values } : null;
+  const sectionRef = useRef<HTMLElement>(null);
+
+  const choose = (value: string) => {
+    const s = store.getState();
+    if (value === '') s.stopCompare();
+    else if (value === 'snapshot') s.setCompareModel(structuredClone(s.spec), `a snapshot of “${s.spec.name}”`);
+    else {
+      const preset = findPreset(value);
+      if (preset) s.setCompareModel(preset.spec(), `the preset “${preset.title}”`);
+    }
+  };
+  const swap = () => {
+    const s = store.getState();
+    if (!s.compare) return;
+    const oldA = s.spec;
+    const r = s.edit({ type: 'replace', spec: s.compare.specB, what: `Swapped: A is now ${s.compare.label}.` });
+    if (r.ok) s.setCompareModel(oldA, `the previous model A (“${oldA.name}”)`);
+  };
+
+  const latA = result?.data.latency.medianMs;
+  const latB = compare?.resultB?.data.latency.medianMs;
+  const ratio = latA && latB ? latB / latA : null;
+  const bMissing = compare?.resultB && view.layer >= compare.resultB.data.nLayers ? `B has ${compare.resultB.data.nLayers} layer runs: there is no layer run ${view.layer} to compare.` : null;
+  /** The three maps with their captions as one SVG document (the canvases embedded as PNG images). */
+  const exportSvg = (): string | null => {
+    const canvases = Array.from(sectionRef.current?.querySelectorAll<HTMLCanvasElement>('.compare-map canvas') ?? []);
+    if (canvases.length !== 3 || canvases.some((c) => !c.dataset['rows'] || c.dataset['rows'] === '0')) return null;
+    const labels = ['A', 'B', 'B − A'];
+    const gap = 16;
+    const parts = canvases.map((c, i) => {
+      const x = i * (SIDE + gap);
+      return `<text x="${x + SIDE / 2}" y="14" text-anchor="middle" font-family="sans-serif" font-size="12">${labels[i]}</text><image x="${x}" y="20" width="${SIDE}" height="${SIDE}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${c.toDataURL('image/png')}"/>`;
+    });
+    const width = 3 * SIDE + 2 * gap;
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${SIDE + 24}" viewBox="0 0 ${width} ${SIDE + 24}">${parts.join('')}</svg>`;
+  };
+
+  return (
+    <section ref={sectionRef} className="panel compare" aria-label="Compare" data-testid="compare">
+      <div className="panel-head">
+        <h2>Compare</h2>
+        <label>
+          B:{' '}
+          <select value={compare ? '__current' : ''} onChange={(e) => choose(e.target.value)} data-testid="compare-select" aria-label="Model B">
+            <option value="">off</option>
+            {compare ? <option value="__current">{compare.label}</option> : null}
+            <option value="snapshot">a snapshot of the current model</option>
+            {PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>
+                preset: {p.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        {compare ? (
+          <button type="button" onClick={swap} data-testid="compare-swap">
+            Swap A and B
+          </button>
+        ) : null}
+      </div>
+      {!compare ? (
+        <p className="hint">Compare the model in the editor (A) with a preset or a snapshot (B) on the same text. Take a snapshot, then edit A to see what the edit changes.</p>
+      ) : (
+        <>
+          <p className="hint" data-testid="compare-what">
+            A: the model in the editor (“{result?.spec.name ?? '…'}”). B: {compare.label}. Layer run {view.layer}, head {view.head} for both: choose them above the attention map.
+            {compare.run.phase === 'failed' ? <span className="field-error"> B could not run: {compare.run.message}</span> : null}
+          </p>
+          {bMissing ? <p className="notice">{bMissing}</p> : null}
+          <div className="compare-maps">
+            <MapCanvas map={mapA} kind="weights" label="A" testId="compare-map-a" />
+            <MapCanvas map={mapB} kind="weights" label="B" testId="compare-map-b" />
+            <MapCanvas map={diffMap} kind="difference" label="B − A" testId="compare-diff" />
+          </div>
+          {diff && 'error' in diff ? <p className="notice">{diff.error}</p> : null}
+          <p className="hint">
+            Difference: orange where B puts more weight than A, purple where it puts less (PuOr, colour-blind safe), scaled to the largest |difference|.
+          </p>
+          <EntropyCompare a={result} b={compare.resultB} layer={view.layer} />
+          <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio ?? ''}>
+            Latency (fast path, median): A {latA?.toFixed(2) ?? '…'} ms · B {latB?.toFixed(2) ?? '…'} ms · <strong>B / A = {ratio ? ratio.toFixed(2) : '…'}</strong>
+          </p>
+          <ExportButtons name="compare" svg={exportSvg} />
+        </>
+      )}
+    </section>
+  );
+}

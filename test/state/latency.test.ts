@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { connectLatency } from '../../src/state/latency';
+import { createAppStore, type AppState } from '../../src/state/store';
+import { tokenize } from '../../src/spec/vocab';
+import type { AnalysisRequest, BreakdownResult, InferenceApi, LatencyFigure, SweepProgress, SweepRequest, SweepResult } from '../../workers/api';
+
+/** A worker stand-in for the latency methods, answered by hand. */
+function fakeApi() {
+  const latency: { req: AnalysisRequest; resolve: (f: LatencyFigure) => void; reject: (e: Error) => void }[] = [];
+  const sweeps: { req: SweepRequest; onProgress: (p: SweepProgress) => void; resolve: (r: SweepResult) => void }[] = [];
+  const breakdowns: { req: AnalysisRequest; resolve: (r: BreakdownResult) => void; reject: (e: Error) => void }[] = [];
+  let cancels = 0;
+  const api = {
+    latency: (req, mode) => (expect(mode).toBe('inspect'), new Promise((resolve, reject) => latency.push({ req, resolve, reject }))),
+    breakdown: (req) => new Promise((resolve, reject) => breakdowns.push({ req, resolve, reject })),
+    sweep: (req, onProgress) => new Promise((resolve) => sweeps.push({ req, onProgress, resolve })),
+    cancelSweep: async () => void cancels++,
+  } as Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'> as InferenceApi;
+  return { api, latency, sweeps, breakdowns, cancels: () => cancels };
+}
+
+/** A drawn result of analysis `id` (only the fields the latency panel reads). */
+const resultOf = (s: AppState, id: number): AppState['result'] => ({ data: { id } as NonNullable<AppState['result']>['data'], spec: s.spec, input: tokenize(s.text, s.spec.maxLen) });
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const figure = (id: number): LatencyFigure => ({ id, mode: 'inspect', provider: 'wasm', T: 3, medianMs: 2, runs: 3 });
+
+describe('latency panel state', () => {
+  it('asks for the inspect latency of each drawn result, and keeps it only while that result is on screen', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, latency } = fakeApi();
+    connectLatency(store, api);
+    expect(latency).toHaveLength(0); // nothing drawn yet
+    store.setState({ result: resultOf(store.getState(), 1) });
+    expect(latency[0]!.req).toMatchObject({ id: 1, tokens: [...tokenize('abc', 128).ids] });
+    store.setState({ result: resultOf(store.getState(), 2) });
+    latency[0]!.resolve(figure(1)); // overtaken: dropped
+    await tick();
+    expect(store.getState().latency.inspect).toBeNull();
+    latency[1]!.resolve(figure(2));
+    await tick();
+    expect(store.getState().latency.inspect).toEqual(figure(2));
+  });
+
+  it('runs a sweep with progress, hands cancel to the worker, and stores the result', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, sweeps, cancels } = fakeApi();
+    connectLatency(store, api);
+    store.getState().latencyActions.runSweep([16, 32]);
+    expect(sweeps[0]!.req).toEqual({ spec: store.getState().spec, lengths: [16, 32] });
+    expect(store.getState().latency.sweep).toMatchObject({ phase: 'running', progress: null });
+    const series = [{ provider: 'wasm' as const, label: 'WASM, 1 thread', points: [{ T: 16, ms: 1 }] }];
+    sweeps[0]!.onProgress({ done: 1, total: 2, series });
+    expect(store.getState().latency.sweep).toMatchObject({ phase: 'running', progress: { done: 1, total: 2 } });
+    store.getState().latencyActions.cancelSweep();
+    await tick();
+    expect(cancels()).toBe(1);
+    sweeps[0]!.resolve({ done: 1, total: 2, series, cancelled: true, webgpuMissing: 'no WebGPU adapter is available', runs: 5 });
+    await tick();
+    expect(store.getState().latency.sweep).toMatchObject({ phase: 'done', data: { cancelled: true, done: 1 } });
+    // Progress travels through its own port: a report landing after the answer changes nothing.
+    sweeps[0]!.onProgress({ done: 1, total: 2, series });
+    expect(store.getState().latency.sweep.phase).toBe('done');
+  });
+
+  it('lets a newer sweep replace an older one', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, sweeps } = fakeApi();
+    connectLatency(store, api);
+    store.getState().latencyActions.runSweep([16]);
+    store.getState().latencyActions.runSweep([16, 32]);
+    sweeps[0]!.onProgress({ done: 1, total: 1, series: [] });
+    sweeps[0]!.resolve({ done: 1, total: 1, series: [], cancelled: false, webgpuMissing: null, runs: 5 });
+    await tick();
+    expect(store.getState().latency.sweep).toMatchObject({ phase: 'running', progress: null });
+  });
+
+  it('runs the breakdown on the drawn result and reports a failure', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, breakdowns } = fakeApi();
+    const disconnect = connectLatency(store, api);
+    store.getState().latencyActions.runBreakdown(); // nothing drawn: nothing to time
+    expect(breakdowns).toHaveLength(0);
+    store.setState({ result: resultOf(store.getState(), 4) });
+    store.getState().latencyActions.runBreakdown();
+    store.getState().latencyActions.runBreakdown(); // one at a time
+    expect(breakdowns).toHaveLength(1);
+    expect(breakdowns[0]!.req.id).toBe(4);
+    breakdowns[0]!.reject(new Error('out of memory'));
+    await tick();
+    expect(store.getState().latency.breakdown).toMatchObject({ phase: 'failed', message: 'out of memory' });
+    disconnect();
+    store.getState().latencyActions.runBreakdown();
+    expect(breakdowns).toHaveLength(1);
+  });
+});

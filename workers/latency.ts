@@ -1,0 +1,181 @@
+/**
+ * Latency measurements beyond the one analyse makes, independent of comlink so Node tests run
+ * exactly what the worker runs:
+ *   - `timeMode`: the median of warm runs of the fast or the inspect graph (the inspect figure is
+ *     asked for after the map is drawn, so it never delays one);
+ *   - `breakdown`: each block timed alone as a sub-graph of the fast graph (src/graph/subgraph.ts),
+ *     less the fixed cost of a run, against the whole graph;
+ *   - `sweep`: the fast graph's latency against T on one or more runtimes, with progress and cancel.
+ *
+ * Why sub-graphs and not onnxruntime's profiler: onnxruntime-web's WASM build prints its profile
+ * to the console (it has no file system to write it to) and `endProfiling()` returns nothing, so
+ * per-node times never reach JavaScript; WebGPU has a per-kernel callback, WASM none. Sub-graphs
+ * work the same on both (docs/benchmarks.md#per-block-breakdown).
+ */
+import { compile } from '../src/compiler/compile';
+import { BudgetError, graphStats, modelStats } from '../src/compiler/stats';
+import { toOnnxBytes } from '../src/graph/onnx';
+import { numel, type Tensor } from '../src/graph/ir';
+import { graphScopes, passThroughGraph, scopeSubgraph } from '../src/graph/subgraph';
+import { nextTask, type InputTensor, type Runtime, type Timing } from '../src/runtime/ort';
+import type { Spec } from '../src/spec/types';
+import { formatBytes } from '../src/spec/units';
+import { Superseded } from './analyse';
+import type { AnalysisRequest, BreakdownResult, LatencyFigure, LatencyMode, SweepProgress, SweepRequest, SweepResult, SweepSeries } from './api';
+
+/** Warm runs of the inspect graph: few, since it runs after every edit and holds the queue meanwhile. */
+export const INSPECT_RUNS = 3;
+/** Warm runs per block of the breakdown (and of the whole graph and the pass-through graph). */
+export const BREAKDOWN_RUNS = 5;
+/** Rounds over all of the breakdown's graphs; each keeps its fastest median. */
+export const BREAKDOWN_ROUNDS = 2;
+/** Warm runs per point of a sweep; the fastest is the point (as in `npm run bench`). */
+export const SWEEP_RUNS = 7;
+
+/** Loads `bytes`, times warm runs on `inputs`, and releases the session whatever happens. */
+async function timeBytes(runtime: Runtime, bytes: Uint8Array, inputs: InputTensor[], runs: number, stop?: () => boolean): Promise<Timing> {
+  const model = await runtime.load(bytes);
+  try {
+    return await model.timeInputs(inputs, runs, stop);
+  } finally {
+    await model.release();
+  }
+}
+
+/** The `tokens` input of a model. */
+const tokenInput = (tokens: readonly number[]): InputTensor => ({ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) });
+
+/** Text-like tokens for a length with no text: the printable characters in turn. */
+const fillerTokens = (T: number): number[] => Array.from({ length: T }, (_, i) => 2 + (i % 95));
+
+/**
+ * Values for an input of a block's sub-graph: small smooth floats (no NaN, no denormals, which
+ * would time differently), index 0 for int64 (a valid token and index everywhere), true for bool.
+ */
+function fillInput(t: Tensor): InputTensor {
+  const n = numel(t.shape);
+  const data =
+    t.dtype === 'float32' ? Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin(0.37 * i))
+    : t.dtype === 'int64' ? new BigInt64Array(n)
+    : new Uint8Array(n).fill(1);
+  return { name: t.name, dims: [...t.shape], data };
+}
+
+/** The median of INSPECT_RUNS (or `runs`) warm runs of `req` in `mode`; throws Superseded once `isStale()`. */
+export async function timeMode(runtime: Runtime, req: AnalysisRequest, mode: LatencyMode, isStale: () => boolean = () => false, runs = INSPECT_RUNS): Promise<LatencyFigure> {
+  const check = () => {
+    if (isStale()) throw new Superseded(req.id);
+  };
+  check();
+  const bytes = toOnnxBytes(compile(req.spec, { T: req.tokens.length, mode }));
+  check();
+  const timing = await timeBytes(runtime, bytes, [tokenInput(req.tokens)], runs, isStale);
+  check();
+  return { id: req.id, mode, provider: runtime.backend.provider, T: req.tokens.length, medianMs: timing.medianMs, runs: timing.samplesMs.length };
+}
+
+/**
+ * Every block (scope) of the fast graph of `spec` at T = `tokens.length`, timed alone at the same
+ * shapes, less the run time of a pass-through graph; with the whole graph timed the same way, so
+ * the gap between the blocks' sum and the whole is there to read. Throws BudgetError like analyse.
+ */
+export async function breakdown(runtime: Runtime, spec: Spec, tokens: readonly number[], runs = BREAKDOWN_RUNS): Promise<BreakdownResult> {
+  const T = tokens.length;
+  const stats = modelStats(spec, T);
+  if (stats.over) throw new BudgetError(stats);
+  const fast = compile(spec, { T, mode: 'fast' });
+  const pass = passThroughGraph([1, T, spec.dModel]);
+  const graphs = [
+    { scope: '', bytes: toOnnxBytes(fast), inputs: [tokenInput(tokens)] },
+    { scope: '', bytes: toOnnxBytes(pass), inputs: pass.inputs.map(fillInput) },
+    ...graphScopes(fast).flatMap((scope) => {
+      const sub = scopeSubgraph(fast, scope);
+      // A block whose results nothing uses is dropped by the runtime from the whole graph too.
+      return sub ? [{ scope, bytes: toOnnxBytes(sub), inputs: sub.inputs.map(fillInput) }] : [];
+    }),
+  ];
+  // Every graph is timed in BREAKDOWN_ROUNDS rounds and its fastest median kept: the first runs at
+  // a new size are slower while the engine still optimises its code, and that is not the blocks' cost.
+  const best = graphs.map(() => Infinity);
+  for (let round = 0; round < BREAKDOWN_ROUNDS; round++)
+    for (const [i, g] of graphs.entries()) best[i] = Math.min(best[i]!, (await timeBytes(runtime, g.bytes, g.inputs, runs)).medianMs);
+  const [wholeMs, overheadMs] = best as [number, number];
+  const blocks = graphs.slice(2).map((g, i) => ({ scope: g.scope, rawMs: best[i + 2]!, ms: Math.max(0, best[i + 2]! - overheadMs) }));
+  const sumMs = blocks.reduce((s, b) => s + b.ms, 0) + overheadMs;
+  return { T, provider: runtime.backend.provider, runs, wholeMs, overheadMs, blocks, sumMs, gap: (sumMs - wholeMs) / wholeMs };
+}
+
+/** A runtime's name in a legend. */
+export const runtimeLabel = (rt: Runtime): string =>
+  rt.backend.provider === 'webgpu' ? 'WebGPU' : `WASM, ${rt.backend.threads} thread${rt.backend.threads === 1 ? '' : 's'}`;
+
+/** What a sweep is told while it runs. */
+export interface SweepControl {
+  /** Asked before every step and every warm run. */
+  cancelled(): boolean;
+  onProgress?(p: SweepProgress): void;
+  runs?: number;
+}
+
+/**
+ * The fast graph's latency at each length (the fastest of `runs` warm runs, and their median), on
+ * each runtime in turn. A length longer than maxLen or over the memory budget is skipped with the
+ * reason; a failure is kept as a point with its message. Once `cancelled()` says true the sweep
+ * stops within one step (a point cut short is dropped) and returns what it measured.
+ */
+export async function sweep(runtimes: readonly Runtime[], req: SweepRequest, control: SweepControl): Promise<SweepResult> {
+  const runs = control.runs ?? SWEEP_RUNS;
+  const series: SweepSeries[] = runtimes.map((rt) => ({ provider: rt.backend.provider, label: runtimeLabel(rt), points: [] }));
+  const total = req.lengths.length * runtimes.length;
+  let done = 0;
+  const progress = () => control.onProgress?.({ done, total, series: structuredClone(series) });
+  const skip = (T: number, note: string) => {
+    series.forEach((s) => s.points.push({ T, ms: null, note }));
+    done += runtimes.length;
+    progress();
+  };
+  let cancelled = false;
+  for (const T of req.lengths) {
+    await nextTask(); // let a cancel message in
+    if ((cancelled = control.cancelled())) break;
+    if (T > req.spec.maxLen) {
+      skip(T, `longer than maxLen (${req.spec.maxLen})`);
+      continue;
+    }
+    let bytes: Uint8Array;
+    try {
+      const inspect = compile(req.spec, { T, mode: 'inspect' });
+      const fast = compile(req.spec, { T, mode: 'fast' });
+      const stats = graphStats(req.spec, inspect, fast);
+      if (stats.over) {
+        skip(T, `over the memory budget (needs about ${formatBytes(stats.peakBytes)} of ${formatBytes(stats.budgetBytes)})`);
+        continue;
+      }
+      bytes = toOnnxBytes(fast);
+    } catch (e) {
+      skip(T, errorText(e));
+      continue;
+    }
+    for (const [i, rt] of runtimes.entries()) {
+      if ((cancelled = control.cancelled())) break;
+      try {
+        const timing = await timeBytes(rt, bytes, [tokenInput(fillerTokens(T))], runs, () => control.cancelled());
+        if ((cancelled = control.cancelled())) break;
+        series[i]!.points.push({ T, ms: Math.min(...timing.samplesMs), medianMs: timing.medianMs });
+      } catch (e) {
+        series[i]!.points.push({ T, ms: null, note: errorText(e) });
+      }
+      // A failed WebGPU session falls back to WASM, and WASM learns its thread count on first load.
+      Object.assign(series[i]!, { provider: rt.backend.provider, label: runtimeLabel(rt) });
+      done++;
+      progress();
+    }
+    if (cancelled) break;
+  }
+  const webgpuMissing = runtimes.some((rt) => rt.backend.provider === 'webgpu') ? null : (runtimes[0]?.backend.fallbackReason ?? 'no runtime');
+  return { done, total, series, cancelled, webgpuMissing, runs };
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
+}
