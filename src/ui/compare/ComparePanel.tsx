@@ -11,38 +11,19 @@ import { headEntropies } from '../../analysis/entropy';
 import { PRESETS, findPreset } from '../../presets';
 import type { AppState, MapView, ShownResult } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
-import { BLUES_LUT, colourIndex } from '../views/colour';
+import { BLUES_LUT, colourIndex, colourTable, paintCells } from '../views/colour';
 import { joinRows } from '../views/chart';
 import { ExportButtons } from '../views/ExportButtons';
 
 const SIDE = 220; // CSS pixels per map
 
-/** A diverging, colour-blind-safe lookup (purple for negative, orange for positive): 256 RGB triples over [−1, 1]. */
-const PUOR_LUT: Uint8ClampedArray = (() => {
-  const lut = new Uint8ClampedArray(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(interpolatePuOr(1 - i / 255))!;
-    lut.set([Number(m[1]), Number(m[2]), Number(m[3])], i * 3);
-  }
-  return lut;
-})();
+/** A diverging, colour-blind-safe lookup over [−1, 1]: purple for negative, orange for positive. */
+const PUOR_LUT = colourTable((t) => interpolatePuOr(1 - t));
 
-/** Draws `values` [side, side] on `canvas`; `colour` gives the LUT offset of a value. */
-function paint(canvas: HTMLCanvasElement, map: { side: number; values: Float32Array }, lut: Uint8ClampedArray, colour: (v: number) => number) {
+/** Draws `map` on `canvas` and writes its values to data attributes. */
+function paint(canvas: HTMLCanvasElement, map: CellMap, lut: Uint8ClampedArray, colour: (v: number) => number) {
   const { side, values } = map;
-  const img = new ImageData(side, side);
-  for (let k = 0; k < side * side; k++) {
-    const c = colour(values[k]!) * 3;
-    img.data.set([lut[c]!, lut[c + 1]!, lut[c + 2]!, 255], k * 4);
-  }
-  const off = new OffscreenCanvas(side, side);
-  off.getContext('2d')!.putImageData(img, 0, 0);
-  const dpr = globalThis.devicePixelRatio || 1;
-  canvas.width = Math.round(SIDE * dpr);
-  canvas.height = Math.round(SIDE * dpr);
-  const g = canvas.getContext('2d')!;
-  g.imageSmoothingEnabled = false;
-  g.drawImage(off, 0, 0, canvas.width, canvas.height);
+  paintCells(canvas, { cols: side, rows: side, width: SIDE, height: SIDE }, lut, (k) => colour(values[k]!));
   canvas.dataset['rows'] = String(side);
   canvas.dataset['values'] = joinRows(Array.from({ length: side }, (_, i) => values.subarray(i * side, (i + 1) * side)));
 }

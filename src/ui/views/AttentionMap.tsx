@@ -13,7 +13,8 @@ import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
-import { BLUES_GRADIENT, BLUES_LUT, colourIndex, type MapScale } from './colour';
+import { everyKth } from './chart';
+import { BLUES_GRADIENT, BLUES_LUT, colourIndex, paintCells, type MapScale } from './colour';
 import { ExportButtons, svgDocument } from './ExportButtons';
 import { IndexPicker } from './IndexPicker';
 import { showPiece } from './pieces';
@@ -22,12 +23,6 @@ const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
 
 const SCALE_NAMES: Record<MapScale, string> = { sqrt: '√ scale', linear: 'linear scale', log: 'log scale (4 decades)' };
-
-/** Tick indices: all of them for short maps, every k-th for long ones. */
-function tickIndices(n: number): number[] {
-  const step = Math.max(1, Math.ceil(n / 32));
-  return Array.from({ length: n }, (_, i) => i).filter((i) => i % step === 0);
-}
 
 /** The map to draw: the store's map when it is the one selected and from the newest result. */
 function shownMap(s: AppState): MapView | null {
@@ -54,23 +49,7 @@ function draw(s: AppState, scale: MapScale, canvas: HTMLCanvasElement, svg: SVGS
   let max = 0; // largest |weight|: implicit maps of attention-free mixers can be signed
   for (const v of values) if (Math.abs(v) > max) max = Math.abs(v);
 
-  // Cells: one pixel per cell in an offscreen image, scaled up without smoothing.
-  const lut = BLUES_LUT;
-  const img = new ImageData(side, side);
-  for (let k = 0; k < side * side; k++) {
-    const c = colourIndex(Math.abs(values[k]!) / (max || 1), scale) * 3;
-    img.data[k * 4] = lut[c]!;
-    img.data[k * 4 + 1] = lut[c + 1]!;
-    img.data[k * 4 + 2] = lut[c + 2]!;
-    img.data[k * 4 + 3] = 255;
-  }
-  const off = new OffscreenCanvas(side, side);
-  off.getContext('2d')!.putImageData(img, 0, 0);
-  const dpr = globalThis.devicePixelRatio || 1;
-  canvas.width = Math.round(SIZE * dpr);
-  canvas.height = Math.round(SIZE * dpr);
-  g.imageSmoothingEnabled = false;
-  g.drawImage(off, 0, 0, canvas.width, canvas.height);
+  paintCells(canvas, { cols: side, rows: side, width: SIZE, height: SIZE }, BLUES_LUT, (k) => colourIndex(Math.abs(values[k]!) / (max || 1), scale));
 
   // Axes: keys along the top, queries down the left; a block cell is labelled by its first token.
   const pieces = s.result.input.pieces;
@@ -78,8 +57,8 @@ function draw(s: AppState, scale: MapScale, canvas: HTMLCanvasElement, svg: SVGS
   const label = (c: number) => (m.block === 1 ? showPiece(pieces[c] ?? '') : String(c * m.block));
   const root = select(svg);
   root.selectAll('*').remove();
-  root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisTop(x).tickValues(tickIndices(side)).tickFormat(label).tickSizeOuter(0));
-  root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisLeft(x).tickValues(tickIndices(side)).tickFormat(label).tickSizeOuter(0));
+  root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisTop(x).tickValues(everyKth(side, 32)).tickFormat(label).tickSizeOuter(0));
+  root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisLeft(x).tickValues(everyKth(side, 32)).tickFormat(label).tickSizeOuter(0));
 
   const rows: string[] = [];
   for (let i = 0; i < side; i++) rows.push(Array.from(values.subarray(i * side, (i + 1) * side), (v) => v.toPrecision(7)).join(','));

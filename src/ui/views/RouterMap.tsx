@@ -13,7 +13,8 @@ import { useEffect, useRef } from 'react';
 import { nearestFlagged } from '../../analysis/router';
 import type { AppState } from '../../state/store';
 import { useApp } from '../useApp';
-import { chartDocument, colourTable, everyKth, joinRows, legendMarkup } from './chart';
+import { chartDocument, everyKth, joinRows, legendMarkup } from './chart';
+import { colourTable, paintCells } from './colour';
 import { ExportButtons } from './ExportButtons';
 import { showPiece } from './pieces';
 
@@ -31,21 +32,8 @@ function drawRouter(canvas: HTMLCanvasElement, svg: SVGSVGElement, result: Resul
   const { T } = result.data;
   const E = router.experts;
   const { probs } = router;
-  // One pixel per cell (x: token, y: expert), scaled up without smoothing.
-  const img = new ImageData(T, E);
-  for (let t = 0; t < T; t++) {
-    for (let e = 0; e < E; e++) {
-      const c = Math.round(Math.min(1, Math.max(0, probs[t * E + e]!)) * 255) * 3;
-      img.data.set([CIVIDIS[c]!, CIVIDIS[c + 1]!, CIVIDIS[c + 2]!, 255], (e * T + t) * 4);
-    }
-  }
-  const off = new OffscreenCanvas(T, E);
-  off.getContext('2d')!.putImageData(img, 0, 0);
-  const dpr = globalThis.devicePixelRatio || 1;
-  canvas.width = Math.round(WIDTH * dpr);
-  canvas.height = Math.round(E * ROW * dpr);
-  g.imageSmoothingEnabled = false;
-  g.drawImage(off, 0, 0, canvas.width, canvas.height);
+  // One cell per (token, expert): x is the token, y the expert.
+  paintCells(canvas, { cols: T, rows: E, width: WIDTH, height: E * ROW }, CIVIDIS, (k) => Math.round(Math.min(1, Math.max(0, probs[(k % T) * E + Math.floor(k / T)]!)) * 255));
 
   const pieces = result.input.pieces;
   const x = scaleBand<number>().domain(Array.from({ length: T }, (_, i) => i)).range([0, WIDTH]);

@@ -4,10 +4,12 @@
  * values are written to data attributes so tests read numbers, not pixels.
  */
 import { axisBottom, axisLeft, type AxisDomain, type AxisScale } from 'd3-axis';
-import { rgb } from 'd3-color';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import { select, type Selection } from 'd3-selection';
+import { gradientOf, STOPS } from './colour';
 import { svgDocument } from './ExportButtons';
+
+export { colourTable, gradientOf } from './colour';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -66,19 +68,6 @@ export function everyKth(n: number, most: number): number[] {
   return Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step);
 }
 
-/** A sequential scale as 256 RGB triples, so a canvas heatmap is drawn by copying. */
-export function colourTable(interpolate: (t: number) => string): Uint8ClampedArray {
-  const table = new Uint8ClampedArray(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const { r, g, b } = rgb(interpolate(i / 255));
-    table.set([r, g, b], i * 3);
-  }
-  return table;
-}
-
-/** A CSS gradient along a sequential scale, for legends. */
-const STOPS = [0, 0.2, 0.4, 0.6, 0.8, 1];
-export const gradientOf = (interpolate: (t: number) => string): string => `linear-gradient(to right, ${STOPS.map((t) => interpolate(t)).join(', ')})`;
 
 /** The colour of a head's mean normalised entropy (viridis: dark purple = focused, yellow = spread); grey when undefined. */
 export const entropyColour = (fraction: number): string => (Number.isFinite(fraction) ? interpolateViridis(Math.min(1, Math.max(0, fraction))) : '#8a8a8a');

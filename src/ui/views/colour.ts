@@ -13,15 +13,51 @@ export const LUT_STEPS = 256;
 /** Decades the log scale spans below the largest weight. */
 const LOG_DECADES = 4;
 
-/** 256 RGB triples from white-ish to dark blue. */
-export const BLUES_LUT: Uint8ClampedArray = (() => {
-  const lut = new Uint8ClampedArray(LUT_STEPS * 3);
+/** A scale as 256 RGB triples, so a canvas heatmap is drawn by copying. */
+export function colourTable(interpolate: (t: number) => string): Uint8ClampedArray {
+  const table = new Uint8ClampedArray(LUT_STEPS * 3);
   for (let i = 0; i < LUT_STEPS; i++) {
-    const c = rgb(interpolateBlues(i / (LUT_STEPS - 1)));
-    lut.set([c.r, c.g, c.b], i * 3);
+    const { r, g, b } = rgb(interpolate(i / (LUT_STEPS - 1)));
+    table.set([r, g, b], i * 3);
   }
-  return lut;
-})();
+  return table;
+}
+
+/** Where a legend's gradient has its stops. */
+export const STOPS = [0, 0.2, 0.4, 0.6, 0.8, 1];
+/** A CSS gradient along a scale, for legends. */
+export const gradientOf = (interpolate: (t: number) => string): string => `linear-gradient(to right, ${STOPS.map((t) => interpolate(t)).join(', ')})`;
+
+/** 256 RGB triples from white-ish to dark blue. */
+export const BLUES_LUT: Uint8ClampedArray = colourTable(interpolateBlues);
+/** CSS gradient matching the LUT, for legends (every scale uses the same ramp; its positions differ). */
+export const BLUES_GRADIENT = gradientOf(interpolateBlues);
+
+/**
+ * Draws a grid of `cols` × `rows` cells on `canvas` at `width` × `height` CSS pixels: one pixel
+ * per cell in an offscreen image, scaled up without smoothing. `index(k)` gives the LUT entry
+ * (0–255) of cell k in row-major order.
+ */
+export function paintCells(canvas: HTMLCanvasElement, grid: { cols: number; rows: number; width: number; height: number }, lut: Uint8ClampedArray, index: (k: number) => number): void {
+  const { cols, rows, width, height } = grid;
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  const img = new ImageData(cols, rows);
+  for (let k = 0; k < cols * rows; k++) {
+    const c = index(k) * 3;
+    img.data[k * 4] = lut[c]!;
+    img.data[k * 4 + 1] = lut[c + 1]!;
+    img.data[k * 4 + 2] = lut[c + 2]!;
+    img.data[k * 4 + 3] = 255;
+  }
+  const off = new OffscreenCanvas(cols, rows);
+  off.getContext('2d')!.putImageData(img, 0, 0);
+  const dpr = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  g.imageSmoothingEnabled = false;
+  g.drawImage(off, 0, 0, canvas.width, canvas.height);
+}
 
 /** Position 0 … 1 on the colour ramp of a fraction f ∈ [0, 1] of the largest weight. */
 export function rampPosition(f: number, scale: MapScale): number {
@@ -33,6 +69,3 @@ export function rampPosition(f: number, scale: MapScale): number {
 
 /** LUT index of a fraction f of the largest weight. */
 export const colourIndex = (f: number, scale: MapScale): number => Math.round(rampPosition(f, scale) * (LUT_STEPS - 1));
-
-/** CSS gradient matching the LUT, for legends (every scale uses the same ramp; its positions differ). */
-export const BLUES_GRADIENT = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => interpolateBlues(t)).join(', ')})`;
