@@ -3,7 +3,7 @@
  * Vite config: React, cross-origin isolation headers (so onnxruntime-web's WASM can use threads),
  * and onnxruntime-web's own wasm files served and bundled from node_modules under /ort/ (no CDN).
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
@@ -15,8 +15,11 @@ export const ISOLATION_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** The runtime files the default onnxruntime-web bundle (WASM + WebGPU through JSEP) loads. */
-const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+/**
+ * The runtime files: the WASM-only build's (the WASM worker, workers/wasm.worker.ts) and the
+ * default build's, WASM + WebGPU through JSEP (the WebGPU worker, loaded only when it starts).
+ */
+const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
 const ortDist = (file: string) => fileURLToPath(new URL(`node_modules/onnxruntime-web/dist/${file}`, import.meta.url));
 
 function ortAssets(): Plugin {
@@ -32,6 +35,7 @@ function ortAssets(): Plugin {
         const file = ORT_FILES.find((f) => path === `${base}ort/${f}`);
         if (!file) return next();
         res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.setHeader('Content-Length', String(statSync(ortDist(file)).size)); // the page shows download progress
         for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
         createReadStream(ortDist(file)).pipe(res);
       });

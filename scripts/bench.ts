@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { fitExponent } from '../src/analysis/scaling';
 import { BLOCKS } from '../src/blocks/registry';
 import { compile } from '../src/compiler/compile';
@@ -59,7 +60,7 @@ interface Point {
 }
 
 async function main() {
-  const wasm = await Runtime.start({ numThreads: 1, preferWebGpu: false });
+  const wasm = await Runtime.start({ ort: ortWeb, numThreads: 1, preferWebGpu: false });
   const results: { kind: string; ops: string[]; wasm: Point[]; native: Point[]; exponent: { wasm: number | null; native: number | null } }[] = [];
   for (const kind of kinds) {
     const ops = new Set<string>();

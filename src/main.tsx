@@ -1,14 +1,14 @@
 /**
  * Entry point: the store, the work it starts from (a link in the address bar, else the work saved
- * in this browser, else the default), the inference worker behind comlink, the bridge between
+ * in this browser, else the default), the inference workers behind their host, the bridge between
  * them, and the UI.
  */
-import * as Comlink from 'comlink';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { InferenceApi } from '../workers/api';
 import { connectBridge } from './state/bridge';
-import { connectPersistence } from './state/persist';
+import { webGpuUnavailable, workerEndpoint } from './state/endpoint';
+import { WorkerHost } from './state/host';
+import { connectBackendChoice, connectPersistence } from './state/persist';
 import { connectUrl } from './state/share';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
@@ -28,11 +28,19 @@ function browserStorage(): Storage | null {
   }
 }
 
-const worker = new Worker(new URL('../workers/inference.worker.ts', import.meta.url), { type: 'module' });
-worker.addEventListener('error', (e) => {
-  store.setState({ runtime: { phase: 'failed', message: `The inference worker could not start: ${e.message || 'script error'}` } });
-});
-connectBridge(store, Comlink.wrap<InferenceApi>(worker));
+connectBackendChoice(store, browserStorage());
+
+// One worker per execution provider; Vite bundles each from its own static URL.
+const host = new WorkerHost(
+  (provider) =>
+    workerEndpoint(provider, (name) =>
+      provider === 'wasm'
+        ? new Worker(new URL('../workers/wasm.worker.ts', import.meta.url), { type: 'module', name })
+        : new Worker(new URL('../workers/webgpu.worker.ts', import.meta.url), { type: 'module', name }),
+    ),
+  { webGpuUnavailable, choice: store.getState().backendChoice },
+);
+connectBridge(store, host);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

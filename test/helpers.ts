@@ -1,14 +1,21 @@
 /** Test helpers: running compiled graphs in onnxruntime-web (Node, WASM) and comparing arrays. */
 import { expect } from 'vitest';
+import * as ort from 'onnxruntime-web';
 import { Runtime } from '../src/runtime/ort';
 import type { Graph } from '../src/graph/ir';
+import { Sessions } from '../workers/sessions';
 
 let runtime: Promise<Runtime> | null = null;
 
 /** One single-threaded WASM runtime shared by a test file. */
 export function nodeRuntime(): Promise<Runtime> {
-  runtime ??= Runtime.start({ numThreads: 1, preferWebGpu: false });
+  runtime ??= Runtime.start({ ort, numThreads: 1, preferWebGpu: false });
   return runtime;
+}
+
+/** A fresh session cache on the shared runtime, as a worker keeps one. */
+export async function nodeSessions(): Promise<Sessions> {
+  return new Sessions(await nodeRuntime());
 }
 
 /** The float64 values of a graph's initialiser, by weight name. */

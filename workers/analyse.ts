@@ -1,18 +1,16 @@
 /**
- * One analysis, independent of comlink so it can run in Node tests: compile the inspect graph and
- * run it once for the maps, then compile the fast graph and time warm runs of it for the latency.
+ * One analysis, independent of comlink so it can run in Node tests: compile the inspect graph,
+ * run it once, and summarise its outputs for the views. Nothing else waits in front of the map:
+ * the latency figures are asked for afterwards (workers/latency.ts), on sessions kept for them.
  */
 import { compile } from '../src/compiler/compile';
 import { BudgetError, graphStats } from '../src/compiler/stats';
 import { layerSchedule } from '../src/spec/schedule';
 import { toOnnxBytes } from '../src/graph/onnx';
 import type { Spec } from '../src/spec/types';
-import type { Runtime } from '../src/runtime/ort';
+import type { Sessions } from './sessions';
 import { downsample, rowSupport } from '../src/analysis/maps';
-import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisResult, type MapView, type ViewRef } from './api';
-
-/** Warm runs timed for the latency figure. */
-export const LATENCY_RUNS = 5;
+import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisStage, type AnalysisResult, type MapView, type ViewRef } from './api';
 
 /** Thrown when a newer request arrived while this one ran; the caller drops it. */
 export class Superseded extends Error {
@@ -23,16 +21,18 @@ export class Superseded extends Error {
 }
 
 /**
- * The inspect and fast graphs as ONNX bytes. Building a graph draws no weights, so a model over
- * the memory budget is refused here, with BudgetError, before anything large is made.
+ * The graph of `spec` at T in `mode` as ONNX bytes. Building a graph draws no weights, so a model
+ * over the memory budget (counted for both graphs, as the worker holds a session of each) is
+ * refused here, with BudgetError, before anything large is made.
  */
-function serialise(spec: Spec, T: number): [inspect: Uint8Array, fast: Uint8Array] {
+export function serialise(spec: Spec, T: number, mode: 'inspect' | 'fast'): Uint8Array {
   const inspect = compile(spec, { T, mode: 'inspect' });
   const fast = compile(spec, { T, mode: 'fast' });
   const stats = graphStats(spec, inspect, fast);
   if (stats.over) throw new BudgetError(stats);
-  return [toOnnxBytes(inspect), toOnnxBytes(fast)];
+  return toOnnxBytes(mode === 'inspect' ? inspect : fast);
 }
+
 
 /** Every layer run's full maps [H, T, T], kept in the worker for the views that ask for one. */
 export interface HeldMaps {
@@ -52,11 +52,17 @@ export function mapView(held: HeldMaps, view: ViewRef): MapView | null {
 }
 
 /**
- * Runs `req`; `isStale()` is checked between stages so an overtaken request stops early. Throws
- * BudgetError before serialising or loading anything when the analysis would not fit the budget.
- * Returns what the views are sent, and the full maps, which stay in the worker.
+ * Runs `req` on the inspect session of `sessions` (made if the spec or the length changed);
+ * `isStale()` is checked between stages so an overtaken request stops early, and `onStage` hears
+ * each stage. Throws BudgetError before serialising or loading anything when the analysis would
+ * not fit the budget. Returns what the views are sent, and the full maps, which stay in the worker.
  */
-export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: () => boolean = () => false): Promise<{ result: AnalysisResult; held: HeldMaps }> {
+export async function analyse(
+  sessions: Sessions,
+  req: AnalysisRequest,
+  isStale: () => boolean = () => false,
+  onStage: (stage: AnalysisStage) => void = () => undefined,
+): Promise<{ result: AnalysisResult; held: HeldMaps }> {
   const { spec, tokens } = req;
   const T = tokens.length;
   const check = () => {
@@ -65,31 +71,21 @@ export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: (
 
   // A newer edit is checked for before each costly step, so overtaken work stops early.
   check();
+  onStage('compiling');
+  const createdBefore = sessions.created;
   const t0 = performance.now();
-  const [inspectBytes, fastBytes] = serialise(spec, T);
-  const t1 = performance.now();
-  check();
-
-  const inspect = await runtime.load(inspectBytes);
+  let t1 = t0;
+  const inspect = await sessions.get(req.slot ?? 'a', 'inspect', spec, T, () => {
+    const bytes = serialise(spec, T, 'inspect');
+    t1 = performance.now();
+    return bytes;
+  });
+  if (t1 === t0) t1 = performance.now(); // the session was already there
   const t2 = performance.now();
-  let out;
-  try {
-    check();
-    out = await inspect.run(tokens);
-  } finally {
-    await inspect.release();
-  }
-  const t3 = performance.now();
   check();
-
-  const fast = await runtime.load(fastBytes);
-  let latency;
-  try {
-    check();
-    latency = await fast.time(tokens, LATENCY_RUNS);
-  } finally {
-    await fast.release();
-  }
+  onStage('running');
+  const out = await inspect.run(tokens);
+  const t3 = performance.now();
   check();
 
   const L = layerSchedule(spec).length; // layer runs, loops unrolled
@@ -124,9 +120,8 @@ export async function analyse(runtime: Runtime, req: AnalysisRequest, isStale: (
       const r = out[`router_probs.${i}`];
       return r ? { experts: r.dims[r.dims.length - 1]!, probs: r.data } : null;
     }),
-    latency: { medianMs: latency.medianMs, runs: LATENCY_RUNS, mode: 'fast' },
-    timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2 },
-    backend: runtime.backend,
+    timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2, reused: sessions.created === createdBefore },
+    backend: sessions.runtime.backend,
   };
   return { result, held };
 }

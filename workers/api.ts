@@ -71,9 +71,8 @@ export interface AnalysisResult {
   vocabSize: number;
   /** Per layer run: router probabilities [T, E] of a mixture-of-experts layer, or null. */
   router: ({ experts: number; probs: Float32Array } | null)[];
-  latency: { medianMs: number; runs: number; mode: 'fast' };
-  /** Where the time of this analysis went (ms). */
-  timings: { compileMs: number; loadMs: number; inspectRunMs: number };
+  /** Where the time of this analysis went (ms); `reused` when the inspect session was already there (same spec, same length). */
+  timings: { compileMs: number; loadMs: number; inspectRunMs: number; reused: boolean };
   backend: BackendInfo;
 }
 
@@ -84,9 +83,39 @@ export interface WorkerInfo {
   spawnedThreads: number;
 }
 
+/** What an analysis is doing, for the progress shown while it runs. */
+export type AnalysisStage = 'compiling' | 'running';
+
+/** What a worker tells the page without being asked: progress, and a lost GPU. */
+export type WorkerEvent =
+  /** The runtime's WebAssembly module is downloading (bytes; total null when the server does not say). */
+  | { kind: 'loading'; loaded: number; total: number | null }
+  /** Analysis `id` of `slot` reached `stage`. */
+  | { kind: 'stage'; slot: ModelSlot; id: number; stage: AnalysisStage }
+  /** The WebGPU device went away (driver reset, device destroyed): this worker can no longer run. */
+  | { kind: 'device-lost'; message: string };
+
+/** Memory of a worker after its last request, in bytes. */
+export interface WorkerMemory {
+  /** The WebAssembly heap of onnxruntime-web (it grows and never shrinks); null when not visible. */
+  wasmBytes: number | null;
+  /** The worker's JavaScript heap in use (Chromium's performance.memory); null elsewhere. */
+  jsHeapBytes: number | null;
+  /** Sessions the worker holds (at most an inspect and a fast one per model slot). */
+  sessions: number;
+}
+
+/** The requests a worker answers (the page reaches them through src/state/host.ts). */
 export interface InferenceApi {
-  /** Loads the runtime; resolves once the first session could be created. */
-  init(): Promise<WorkerInfo>;
+  /**
+   * Loads the runtime; resolves once the first session could be created. `onEvent` (a Comlink
+   * proxy, in a worker) hears download progress, analysis stages and a lost GPU device.
+   */
+  init(onEvent?: (e: WorkerEvent) => void): Promise<WorkerInfo>;
+  /** Memory in use now (for the statistics panel and the memory benchmark). */
+  memory(): Promise<WorkerMemory>;
+  /** Releases the sessions of `slot` (compare mode was turned off). */
+  releaseSlot(slot: ModelSlot): Promise<void>;
   /**
    * Runs the request. A model whose analysis would need more memory than the budget is refused
    * before anything is serialised or loaded: the promise rejects with an Error named

@@ -20,9 +20,12 @@ import { graphScopes, passThroughGraph, scopeSubgraph } from '../src/graph/subgr
 import { nextTask, type InputTensor, type Runtime, type Timing } from '../src/runtime/ort';
 import type { Spec } from '../src/spec/types';
 import { formatBytes } from '../src/spec/units';
-import { Superseded } from './analyse';
+import { serialise, Superseded } from './analyse';
+import type { Sessions } from './sessions';
 import type { AnalysisRequest, BreakdownResult, LatencyFigure, LatencyMode, SweepProgress, SweepRequest, SweepResult, SweepSeries } from './api';
 
+/** Warm runs of the fast graph for the latency figure of every result. */
+export const FAST_RUNS = 5;
 /** Warm runs of the inspect graph: few, since it runs after every edit and holds the queue meanwhile. */
 export const INSPECT_RUNS = 3;
 /** Warm runs per block of the breakdown (and of the whole graph and the pass-through graph). */
@@ -61,17 +64,22 @@ function fillInput(t: Tensor): InputTensor {
   return { name: t.name, dims: [...t.shape], data };
 }
 
-/** The median of INSPECT_RUNS (or `runs`) warm runs of `req` in `mode`; throws Superseded once `isStale()`. */
-export async function timeMode(runtime: Runtime, req: AnalysisRequest, mode: LatencyMode, isStale: () => boolean = () => false, runs = INSPECT_RUNS): Promise<LatencyFigure> {
+/**
+ * The median of warm runs of `req` in `mode` (FAST_RUNS of the fast graph, INSPECT_RUNS of the
+ * inspect graph), on the session `sessions` holds for the request's slot (made when the spec or
+ * the length changed); throws Superseded once `isStale()`.
+ */
+export async function timeMode(sessions: Sessions, req: AnalysisRequest, mode: LatencyMode, isStale: () => boolean = () => false, runs = mode === 'fast' ? FAST_RUNS : INSPECT_RUNS): Promise<LatencyFigure> {
   const check = () => {
     if (isStale()) throw new Superseded(req.id);
   };
   check();
-  const bytes = toOnnxBytes(compile(req.spec, { T: req.tokens.length, mode }));
+  const T = req.tokens.length;
+  const model = await sessions.get(req.slot ?? 'a', mode, req.spec, T, () => serialise(req.spec, T, mode));
   check();
-  const timing = await timeBytes(runtime, bytes, [tokenInput(req.tokens)], runs, isStale);
+  const timing = await model.time(req.tokens, runs, isStale);
   check();
-  return { id: req.id, mode, provider: runtime.backend.provider, T: req.tokens.length, medianMs: timing.medianMs, runs: timing.samplesMs.length };
+  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T, medianMs: timing.medianMs, runs: timing.samplesMs.length };
 }
 
 /**

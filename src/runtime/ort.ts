@@ -1,12 +1,19 @@
 /**
- * The only importer of onnxruntime-web: choosing the execution provider, creating sessions,
+ * onnxruntime-web behind one small interface: choosing the execution provider, creating sessions,
  * running them one at a time, and timing warm runs.
  *
- * WebGPU is used when an adapter exists and a session can be created on it; otherwise WASM, with
- * the reason kept so the UI can say why. All runs of one runtime are chained through a queue:
- * onnxruntime-web refuses a second run on a session that is still running.
+ * The onnxruntime-web module is passed in, never imported here: the WASM worker loads the
+ * WASM-only build (`onnxruntime-web/wasm`, a 14 MB module) and the WebGPU worker the WebGPU build
+ * (`onnxruntime-web`, 28 MB), so a page that never uses WebGPU never downloads it.
+ *
+ * WebGPU is used when asked for, an adapter exists and a session can be created on it; otherwise
+ * WASM, with the reason kept so the UI can say why. All runs of one runtime are chained through a
+ * queue: onnxruntime-web refuses a second run on a session that is still running.
  */
-import * as ort from 'onnxruntime-web';
+import type * as Ort from 'onnxruntime-web';
+
+/** An onnxruntime-web module: the default (WebGPU + WASM) build or the WASM-only one. */
+export type OrtModule = typeof Ort;
 
 export type Provider = 'wasm' | 'webgpu';
 
@@ -22,6 +29,8 @@ export interface BackendInfo {
 
 /** How to start the runtime. */
 export interface RuntimeOptions {
+  /** The onnxruntime-web module to run on. */
+  ort: OrtModule;
   /** URL prefix where the ort-wasm-*.{mjs,wasm} files are served (browser only). */
   wasmPaths?: string;
   /** WASM threads to ask for. */
@@ -47,6 +56,16 @@ export interface InputTensor {
 export interface Timing {
   medianMs: number;
   samplesMs: number[];
+}
+
+/** How to create a session. */
+export interface LoadOptions {
+  /**
+   * onnxruntime's graph optimisations. Worth it for a graph that is timed or run many times; a
+   * graph run once (the inspect graph after an edit) is ready sooner without them, and its
+   * outputs are the same.
+   */
+  optimize: boolean;
 }
 
 /** A model loaded into a session. */
@@ -85,7 +104,7 @@ const median = (xs: number[]): number => {
 };
 
 /** onnxruntime tensors of plain inputs. */
-function inputFeeds(inputs: readonly InputTensor[]): Record<string, ort.Tensor> {
+function inputFeeds(ort: OrtModule, inputs: readonly InputTensor[]): Record<string, Ort.Tensor> {
   const type = (d: InputTensor['data']) => (d instanceof Float32Array ? 'float32' : d instanceof BigInt64Array ? 'int64' : 'bool');
   return Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(type(t.data), t.data, t.dims)]));
 }
@@ -97,8 +116,8 @@ export const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout
  * One warm-up run, then up to `runs` timed runs, each output released at once. With `stop`, the
  * event loop turns once before each run (outside the timed part), so a message that sets it lands.
  */
-async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, runs: number, stop?: () => boolean): Promise<Timing> {
-  const dispose = (o: ort.InferenceSession.ReturnType) => Object.values(o).forEach((t) => t.dispose());
+async function timeRuns(session: Ort.InferenceSession, feeds: Record<string, Ort.Tensor>, runs: number, stop?: () => boolean): Promise<Timing> {
+  const dispose = (o: Ort.InferenceSession.ReturnType) => Object.values(o).forEach((t) => t.dispose());
   dispose(await session.run(feeds));
   const samplesMs: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -114,6 +133,7 @@ async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort
 /** A started runtime: one provider, one queue of runs. */
 export class Runtime {
   private constructor(
+    private readonly ort: OrtModule,
     public backend: BackendInfo,
     /** The queue of runs, shared with sibling runtimes: one onnxruntime-web module runs one session at a time, whatever its provider. */
     private readonly runs: { queue: Promise<unknown> } = { queue: Promise.resolve() },
@@ -125,16 +145,17 @@ export class Runtime {
    * the module is running ("Session already started").
    */
   wasmSibling(): Runtime {
-    return new Runtime({ ...this.backend, provider: 'wasm', fallbackReason: 'WebGPU was not requested' }, this.runs);
+    return new Runtime(this.ort, { ...this.backend, provider: 'wasm', fallbackReason: 'WebGPU was not requested' }, this.runs);
   }
 
   /** Configures onnxruntime-web and picks the provider (WebGPU is confirmed on the first load). */
   static async start(opts: RuntimeOptions): Promise<Runtime> {
+    const { ort } = opts;
     if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
     ort.env.wasm.numThreads = opts.numThreads;
     ort.env.logLevel = 'error';
     const reason = opts.preferWebGpu ? await webGpuAdapterReason() : 'WebGPU was not requested';
-    return new Runtime({
+    return new Runtime(ort, {
       provider: reason === null ? 'webgpu' : 'wasm',
       threads: opts.numThreads,
       crossOriginIsolated: Boolean((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated),
@@ -148,9 +169,10 @@ export class Runtime {
     return next;
   }
 
-  private async session(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  private async session(bytes: Uint8Array, { optimize }: LoadOptions): Promise<Ort.InferenceSession> {
+    const { ort } = this;
     const create = (ep: Provider) =>
-      ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: optimize ? 'all' : 'disabled', logSeverityLevel: 3 });
     if (this.backend.provider === 'webgpu') {
       try {
         return await create('webgpu');
@@ -165,10 +187,10 @@ export class Runtime {
   }
 
   /** Loads ONNX bytes into a session on the chosen provider. */
-  load(bytes: Uint8Array): Promise<LoadedModel> {
+  load(bytes: Uint8Array, opts: LoadOptions = { optimize: true }): Promise<LoadedModel> {
     return this.enqueue(async () => {
-      const session = await this.session(bytes);
-      const feeds = (tokens: readonly number[]) => inputFeeds([{ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) }]);
+      const session = await this.session(bytes, opts);
+      const feeds = (tokens: readonly number[]) => inputFeeds(this.ort, [{ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) }]);
       const runOnce = async (tokens: readonly number[]) => {
         const out = await session.run(feeds(tokens));
         const result: Record<string, OutputTensor> = {};
@@ -180,9 +202,28 @@ export class Runtime {
       return {
         run: (tokens) => this.enqueue(() => runOnce(tokens)),
         time: (tokens, runs, stop) => this.enqueue(() => timeRuns(session, feeds(tokens), runs, stop)),
-        timeInputs: (inputs, runs, stop) => this.enqueue(() => timeRuns(session, inputFeeds(inputs), runs, stop)),
+        timeInputs: (inputs, runs, stop) => this.enqueue(() => timeRuns(session, inputFeeds(this.ort, inputs), runs, stop)),
         release: () => this.enqueue(() => session.release()),
       };
     });
   }
+
+  /**
+   * The WebGPU device sessions run on, once a WebGPU session exists (null on WASM). Its `lost`
+   * promise says when the GPU went away (driver reset, device destroyed).
+   */
+  async webGpuDevice(): Promise<GpuDeviceLike | null> {
+    if (this.backend.provider !== 'webgpu') return null;
+    try {
+      return ((await this.ort.env.webgpu.device) as GpuDeviceLike | undefined) ?? null;
+    } catch {
+      return null; // onnxruntime-web throws when no WebGPU session has been created yet
+    }
+  }
+}
+
+/** The part of a GPUDevice the runtime watches. */
+export interface GpuDeviceLike {
+  lost: Promise<{ reason: string; message: string }>;
+  destroy(): void;
 }

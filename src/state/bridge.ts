@@ -1,19 +1,23 @@
 /**
- * The bridge from the store to the inference worker: debounced, latest wins.
+ * The bridge from the store to the inference workers: latest wins.
  *
- * Every edit of the spec or the text sends a request with a new id once edits pause for 25 ms (the
- * worker uses the newest id to abandon older work early); a result is stored only if its id is
- * still the newest, so a run overtaken by a newer edit is dropped, never drawn. The model's
- * statistics are asked for with the same request and stored by the same rule. In compare mode
- * the second model (B) runs through the same pipeline as a second slot, with its own latest-wins.
+ * Every edit of the spec or the text sends a request with a new id (the worker uses the newest id
+ * to abandon older work early): at once when nothing is running for that model, else once edits
+ * pause for 25 ms, so a burst of typing sends its first and its last state. A result is stored
+ * only if its id is still the newest, so a run overtaken by a newer edit is dropped, never drawn.
+ * The model's statistics are asked for with the same request and stored by the same rule. In
+ * compare mode the second model (B) runs through the same pipeline as a second slot, with its own
+ * latest-wins. What the host says about the runtime (progress, a restarted worker, a switch of
+ * backend) becomes state here; when it asks, the models on screen are sent again.
  */
-import type { AnalysisRequest, InferenceApi, MapView, ModelSlot } from '../../workers/api';
+import type { AnalysisRequest, MapView, ModelSlot } from '../../workers/api';
+import type { HostEvent, RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
 import { selectInput, type AppState, type AppStore, type RunStatus, type ShownResult } from './store';
 import { connectLatency } from './latency';
 
 export interface BridgeOptions {
-  /** Quiet time after an edit before a request is sent (ms). */
+  /** Quiet time after an edit before a request is sent while one is running (ms). */
   debounceMs?: number;
 }
 
@@ -42,16 +46,58 @@ const SLOT_B: SlotIo = {
 };
 
 /** Connects `store` to `api`; returns a function that disconnects it. */
-export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOptions = {}): () => void {
+export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOptions = {}): () => void {
   const debounceMs = opts.debounceMs ?? 25;
   let nextId = 0; // shared by both slots, so an id names one request
   const latest: Record<ModelSlot, number> = { a: -1, b: -1 };
+  /** Whether the newest request of each slot is still unanswered. */
+  const running: Record<ModelSlot, boolean> = { a: false, b: false };
   const timers: Record<ModelSlot, ReturnType<typeof setTimeout> | null> = { a: null, b: null };
+  let changeId = 0;
+  let connected = true;
 
-  api.init().then(
-    (info) => store.setState({ runtime: { phase: 'ready', info } }),
-    (e: unknown) => store.setState({ runtime: { phase: 'failed', message: errorText(e) } }),
+  const onEvent = (e: HostEvent) => {
+    if (!connected) return;
+    switch (e.kind) {
+      case 'loading':
+        if (store.getState().runtime.phase === 'loading') store.setState({ runtime: { phase: 'loading', loaded: e.loaded, total: e.total } });
+        return;
+      case 'stage':
+        store.setState((s) => {
+          const io = e.slot === 'a' ? SLOT_A : SLOT_B;
+          const run = e.slot === 'a' ? s.run : s.compare?.run;
+          return run?.phase === 'running' && run.id === e.id ? io.write(s, { run: { phase: 'running', id: e.id, stage: e.stage } }) : {};
+        });
+        return;
+      case 'ready':
+        store.setState({ runtime: { phase: 'ready', info: e.info } });
+        return;
+      case 'changed':
+        store.setState({ runtimeChange: { id: ++changeId, tone: e.tone, text: e.text } });
+        if (e.rerun) for (const io of [SLOT_A, SLOT_B]) schedule(io);
+        return;
+      case 'failed':
+        store.setState({ runtime: { phase: 'failed', message: e.message } });
+        return;
+      default:
+        return;
+    }
+  };
+  api.init(onEvent).then(
+    (info) => {
+      if (connected && store.getState().runtime.phase !== 'ready') store.setState({ runtime: { phase: 'ready', info } });
+    },
+    (e: unknown) => {
+      if (connected) store.setState({ runtime: { phase: 'failed', message: errorText(e) } });
+    },
   );
+
+  store.setState({
+    setBackend: (backendChoice) => {
+      store.setState({ backendChoice });
+      void api.choose?.(backendChoice);
+    },
+  });
 
   store.setState({
     exportOnnx: (mode) => {
@@ -78,6 +124,7 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
       return;
     }
     const req: AnalysisRequest = { id, slot: io.slot, spec, tokens: input.ids, view: s.view };
+    running[io.slot] = true;
     set(io, { run: { phase: 'running', id } });
     if (io.slot === 'a') {
       // Statistics come first and fast (no weights are drawn); an over-budget model is then refused by analyse.
@@ -88,8 +135,12 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
         () => undefined, // the analysis reports the same problem
       );
     }
+    const settled = () => {
+      if (id === latest[io.slot]) running[io.slot] = false;
+    };
     api.analyse(req).then(
       (data) => {
+        settled();
         if (data.id !== latest[io.slot]) {
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
@@ -101,6 +152,7 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
         fetchMap(io); // the view may have changed while the model ran
       },
       (e: unknown) => {
+        settled();
         if (id !== latest[io.slot]) {
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
@@ -126,13 +178,15 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
     );
   };
 
+  /** Sends at once (after the current task, so one action's several changes make one request) when idle, else after a pause. */
   const schedule = (io: SlotIo) => {
     const t = timers[io.slot];
     if (t !== null) clearTimeout(t);
-    timers[io.slot] = setTimeout(() => send(io), debounceMs);
+    timers[io.slot] = setTimeout(() => send(io), running[io.slot] || t !== null ? debounceMs : 0);
   };
 
   const unsubscribe = store.subscribe((s, prev) => {
+    if (prev.compare && !s.compare) void api.releaseSlot('b').catch(() => undefined);
     for (const io of [SLOT_A, SLOT_B]) {
       const spec = io.spec(s);
       if (!spec) continue;
@@ -145,6 +199,7 @@ export function connectBridge(store: AppStore, api: InferenceApi, opts: BridgeOp
   const disconnectLatency = connectLatency(store, api);
 
   return () => {
+    connected = false;
     unsubscribe();
     disconnectLatency();
     for (const t of Object.values(timers)) if (t !== null) clearTimeout(t);

@@ -1,10 +1,12 @@
 /**
- * The latency panel's state and its link to the worker: the inspect graph's latency after each
- * drawn result, the per-block breakdown and the sweep against T on demand. `connectLatency` (called
+ * The latency panel's state and its link to the worker: the fast and inspect graphs' latencies
+ * after each drawn result (asked for once the map is on screen, so they never delay it; model B's
+ * fast latency too in compare mode), the per-block breakdown and the sweep against T on demand. `connectLatency` (called
  * by the bridge) puts the actions into the store; until then they say the runtime is not connected.
  */
 import { proxy } from 'comlink';
-import type { BreakdownResult, InferenceApi, LatencyFigure, SweepProgress, SweepResult } from '../../workers/api';
+import type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult } from '../../workers/api';
+import type { RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
 import type { AppStore } from './store';
 
@@ -18,8 +20,12 @@ export type Measurement<R, P = never> =
   | { phase: 'failed'; spec: Spec | null; message: string };
 
 export interface LatencyState {
-  /** The inspect graph's latency for the result drawn (id says which). */
+  /** The fast graph's latency for the result drawn (id says which): what latency means. */
+  fast: LatencyFigure | null;
+  /** The inspect graph's latency for the result drawn. */
   inspect: LatencyFigure | null;
+  /** The fast graph's latency for compare model B's result drawn. */
+  fastB: LatencyFigure | null;
   breakdown: Measurement<BreakdownResult>;
   /** A cancelled sweep is 'done' with `data.cancelled`. */
   sweep: Measurement<SweepResult, SweepProgress>;
@@ -34,7 +40,7 @@ export interface LatencyActions {
   cancelSweep(): void;
 }
 
-export const initialLatency = (): LatencyState => ({ inspect: null, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' } });
+export const initialLatency = (): LatencyState => ({ fast: null, inspect: null, fastB: null, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' } });
 
 const notConnected = (): void => undefined;
 /** Actions before the worker is connected: they do nothing. */
@@ -43,22 +49,37 @@ export const disconnectedLatencyActions: LatencyActions = { runBreakdown: notCon
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Connects the latency panel of `store` to `api`; returns a function that disconnects it. */
-export function connectLatency(store: AppStore, api: InferenceApi): () => void {
+export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'>): () => void {
   let connected = true;
   const setLatency = (part: Partial<LatencyState>) => {
     if (connected) store.setState((s) => ({ latency: { ...s.latency, ...part } }));
   };
 
-  /** The inspect figure of each new result, once its map is drawn; an overtaken one is dropped. */
-  const timeInspect = () => {
+  /** The fast then the inspect figure of each new result, once its map is drawn; an overtaken one is dropped. */
+  const timeResult = () => {
     const result = store.getState().result;
     if (!result) return;
     const { id } = result.data;
-    api.latency({ id, spec: result.spec, tokens: result.input.ids }, 'inspect').then(
+    const req = { id, slot: 'a' as const, spec: result.spec, tokens: result.input.ids };
+    for (const mode of ['fast', 'inspect'] as const)
+      api.latency(req, mode).then(
+        (figure) => {
+          if (store.getState().result?.data.id === id) setLatency(mode === 'fast' ? { fast: figure } : { inspect: figure });
+        },
+        () => undefined, // overtaken by a newer edit, whose result asks again
+      );
+  };
+
+  /** Model B's fast figure in compare mode. */
+  const timeB = () => {
+    const result = store.getState().compare?.resultB;
+    if (!result) return;
+    const { id } = result.data;
+    api.latency({ id, slot: 'b', spec: result.spec, tokens: result.input.ids }, 'fast').then(
       (figure) => {
-        if (store.getState().result?.data.id === id) setLatency({ inspect: figure });
+        if (store.getState().compare?.resultB?.data.id === id) setLatency({ fastB: figure });
       },
-      () => undefined, // overtaken by a newer edit, whose result asks again
+      () => undefined,
     );
   };
 
@@ -97,9 +118,10 @@ export function connectLatency(store: AppStore, api: InferenceApi): () => void {
   store.setState({ latencyActions: actions });
 
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.result !== prev.result) timeInspect();
+    if (s.result !== prev.result) timeResult();
+    if (s.compare?.resultB !== prev.compare?.resultB) timeB();
   });
-  timeInspect();
+  timeResult();
   return () => {
     connected = false;
     unsubscribe();

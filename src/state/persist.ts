@@ -73,3 +73,24 @@ export function connectPersistence(store: AppStore, env: PersistEnv, { restore }
     },
   };
 }
+
+/** The localStorage key of the backend chosen (a property of this browser, never part of a link). */
+export const BACKEND_KEY = 'tp.backend';
+
+/** Restores the backend chosen in this browser, then saves it when it changes. */
+export function connectBackendChoice(store: AppStore, storage: PersistEnv['storage']): () => void {
+  try {
+    const saved = storage?.getItem(BACKEND_KEY);
+    if (saved === 'auto' || saved === 'wasm' || saved === 'webgpu') store.setState({ backendChoice: saved });
+  } catch {
+    // storage blocked: auto
+  }
+  return store.subscribe((s, prev) => {
+    if (s.backendChoice === prev.backendChoice) return;
+    try {
+      storage?.setItem(BACKEND_KEY, s.backendChoice);
+    } catch {
+      // not saved: it is chosen again next time
+    }
+  });
+}

@@ -11,10 +11,11 @@ import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, MapView, ModelStats, WorkerInfo } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, MapView, ModelStats, WorkerInfo } from '../../workers/api';
+import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, type LatencyActions, type LatencyState } from './latency';
 
-export type { AnalysisResult, MapView, ModelStats };
+export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
 export interface ShownResult {
@@ -38,16 +39,16 @@ export interface ViewSelection {
   head: number;
 }
 
-/** The state of the runtime in the worker. */
+/** The state of the runtime in the active worker (`loaded`/`total`: bytes of its WebAssembly module downloaded so far). */
 export type RuntimeStatus =
-  | { phase: 'loading' }
+  | { phase: 'loading'; loaded?: number; total?: number | null }
   | { phase: 'ready'; info: WorkerInfo }
   | { phase: 'failed'; message: string };
 
-/** The state of the latest analysis. */
+/** The state of the latest analysis (`stage`: what the worker is doing for it). */
 export type RunStatus =
   | { phase: 'idle' }
-  | { phase: 'running'; id: number }
+  | { phase: 'running'; id: number; stage?: AnalysisStage }
   | { phase: 'done'; id: number }
   | { phase: 'failed'; id: number; message: string };
 
@@ -64,6 +65,12 @@ export interface AppState {
   text: string;
   view: ViewSelection;
   runtime: RuntimeStatus;
+  /** What last happened to the runtime (a worker restarted, a switch of backend), until the next. */
+  runtimeChange: { id: number; tone: 'info' | 'warning'; text: string } | null;
+  /** The execution provider wanted: WebGPU where there is an adapter ("auto"), or one of them. */
+  backendChoice: BackendChoice;
+  /** Chooses the execution provider (connected to the workers by the bridge). */
+  setBackend(choice: BackendChoice): void;
   run: RunStatus;
   /** The newest result drawn, with the spec and tokens it was computed on. */
   result: ShownResult | null;
@@ -146,6 +153,9 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         text: initial?.text ?? DEFAULT_TEXT,
         view: { layer: 0, head: 0 },
         runtime: { phase: 'loading' },
+        runtimeChange: null,
+        backendChoice: 'auto',
+        setBackend: (backendChoice) => set({ backendChoice }),
         run: { phase: 'idle' },
         result: null,
         map: null,

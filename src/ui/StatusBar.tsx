@@ -1,25 +1,59 @@
-/** The one place status lives: runtime loading, running, errors, and the backend in use. */
+/**
+ * The one place status lives: runtime loading (with download progress), what the model's run is
+ * doing, errors, what last happened to the runtime (a worker restarted, a switch of backend), and
+ * the backend in use, with the choice of backend.
+ */
+import type { BackendChoice } from '../state/store';
+import { formatBytes } from '../spec/units';
 import { useApp } from './useApp';
+
+const CHOICES: { value: BackendChoice; label: string }[] = [
+  { value: 'auto', label: 'Auto (WebGPU if available)' },
+  { value: 'wasm', label: 'WASM' },
+  { value: 'webgpu', label: 'WebGPU' },
+];
 
 export function StatusBar() {
   const runtime = useApp((s) => s.runtime);
   const run = useApp((s) => s.run);
+  const change = useApp((s) => s.runtimeChange);
+  const choice = useApp((s) => s.backendChoice);
+  const setBackend = useApp((s) => s.setBackend);
 
   let status: string;
   let tone: 'busy' | 'ok' | 'error' = 'ok';
-  if (runtime.phase === 'loading') [status, tone] = ['loading the runtime…', 'busy'];
-  else if (runtime.phase === 'failed') [status, tone] = [runtime.message, 'error'];
-  else if (run.phase === 'running') [status, tone] = ['running…', 'busy'];
+  if (runtime.phase === 'loading') {
+    const { loaded, total } = runtime;
+    const progress = loaded === undefined ? '' : total ? ` ${formatBytes(loaded)} of ${formatBytes(total)}` : ` ${formatBytes(loaded)}`;
+    [status, tone] = [`loading the runtime…${progress}`, 'busy'];
+  } else if (runtime.phase === 'failed') [status, tone] = [runtime.message, 'error'];
+  else if (run.phase === 'running') [status, tone] = [run.stage === 'running' ? 'running the model…' : run.stage === 'compiling' ? 'compiling…' : 'running…', 'busy'];
   else if (run.phase === 'failed') [status, tone] = [`the model could not run: ${run.message}`, 'error'];
   else status = 'ready';
 
   const info = runtime.phase === 'ready' ? runtime.info : null;
   const b = info?.backend;
+  const loading = runtime.phase === 'loading' && runtime.total ? runtime : null;
   return (
     <div className="statusbar">
-      <span className={`status status-${tone}`} role="status" aria-live="polite" data-testid="status" data-phase={tone}>
+      <span className={`status status-${tone}`} role="status" aria-live="polite" data-testid="status" data-phase={tone} data-stage={run.phase === 'running' ? (run.stage ?? '') : ''}>
         {status}
       </span>
+      {loading && <progress className="runtime-progress" max={loading.total ?? 1} value={loading.loaded ?? 0} aria-label="Runtime download" data-testid="runtime-progress" />}
+      {change && (
+        <span className={`runtime-change runtime-change-${change.tone}`} role="status" data-testid="runtime-change" data-tone={change.tone} key={change.id}>
+          {change.text}
+        </span>
+      )}
+      <label className="backend-choice">
+        <select value={choice} onChange={(e) => setBackend(e.target.value as BackendChoice)} data-testid="backend-choice" aria-label="Backend" title="Which execution provider runs the model">
+          {CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      </label>
       <span
         className="backend"
         data-testid="backend"
@@ -27,12 +61,18 @@ export function StatusBar() {
         data-threads={b?.threads ?? ''}
         data-spawned-threads={info?.spawnedThreads ?? ''}
         data-cross-origin-isolated={b ? String(b.crossOriginIsolated) : ''}
+        data-fallback-reason={b?.fallbackReason ?? ''}
         title={b ? (b.fallbackReason ? `WebGPU not used: ${b.fallbackReason}` : 'running on the GPU through WebGPU') : ''}
       >
         backend:{' '}
         {b ? (b.provider === 'webgpu' ? 'WebGPU' : `WASM (${b.threads} thread${b.threads === 1 ? '' : 's'})`) : '…'}
         <span className={`dot dot-${b ? 'ok' : 'busy'}`} aria-hidden="true">●</span>
       </span>
+      {b?.provider === 'wasm' && b.fallbackReason && choice !== 'wasm' ? (
+        <span className="backend-why" data-testid="backend-why">
+          ({b.fallbackReason})
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { layerSchedule } from '../../src/spec/schedule';
 import { validateSpec } from '../../src/spec/schema';
 import type { LayerSpec, Spec } from '../../src/spec/types';
 import { tokenize } from '../../src/spec/vocab';
-import { nodeRuntime } from '../helpers';
+import { nodeSessions } from '../helpers';
 import { aloneSpec, expectMatchesReference, threeLayerSpec } from './harness';
 
 const TOPOLOGIES = ['sequential', 'parallel', 'ladder'];
@@ -67,7 +67,7 @@ describe('weight-shared loops', () => {
 
   it('reach the views as layer runs', async () => {
     const spec = { ...defaultSpec(), loops: [{ start: 0, end: 1, count: 2 }] };
-    const { result, held } = await analyse(await nodeRuntime(), { id: 1, spec, tokens: tokenize('loop', 128).ids });
+    const { result, held } = await analyse(await nodeSessions(), { id: 1, spec, tokens: tokenize('loop', 128).ids });
     expect(result.nLayers).toBe(4);
     expect(result.thumbs).toHaveLength(4);
     expect(held.maps).toHaveLength(4);

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { BudgetError, MEMORY_BUDGET_BYTES, modelStats } from '../../src/compiler/stats';
 import { normalValues } from '../../src/graph/init';
 import type { Runtime } from '../../src/runtime/ort';
+import { Sessions } from '../../workers/sessions';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
 import { analyse } from '../../workers/analyse';
@@ -127,7 +128,7 @@ describe('the budget in analyse', () => {
     const draws = vi.mocked(normalValues);
     draws.mockClear();
     const tokens = Array.from({ length: 8192 }, (_, i) => 2 + (i % 90));
-    const error = await analyse(runtime, { id: 1, spec: looped(), tokens }).catch((e: unknown) => e);
+    const error = await analyse(new Sessions(runtime), { id: 1, spec: looped(), tokens }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BudgetError);
     expect(calls).toEqual([]);
     expect(draws).not.toHaveBeenCalled();
@@ -138,14 +139,14 @@ describe('the budget in analyse', () => {
 
   it('goes on to load a model within the budget', async () => {
     const { runtime, calls } = recordingRuntime();
-    await expect(analyse(runtime, { id: 1, spec: defaultSpec(), tokens: [2, 3, 4] })).rejects.toThrow('stop after load');
+    await expect(analyse(new Sessions(runtime), { id: 1, spec: defaultSpec(), tokens: [2, 3, 4] })).rejects.toThrow('stop after load');
     expect(calls).toEqual(['load']);
   });
 
   it('keeps its name and message across comlink, as the page receives it', async () => {
     const { runtime } = recordingRuntime();
     const { port1, port2 } = new MessageChannel();
-    const worker: Pick<InferenceApi, 'analyse'> = { analyse: async (req) => (await analyse(runtime, req)).result };
+    const worker: Pick<InferenceApi, 'analyse'> = { analyse: async (req) => (await analyse(new Sessions(runtime), req)).result };
     Comlink.expose(worker, port1);
     const remote = Comlink.wrap<Pick<InferenceApi, 'analyse'>>(port2);
     try {

@@ -13,7 +13,7 @@ import { tokenize } from '../../src/spec/vocab';
 import { analyse } from '../../workers/analyse';
 import type { HeldMaps } from '../../workers/analyse';
 import type { AnalysisResult } from '../../workers/api';
-import { nodeRuntime } from '../helpers';
+import { nodeSessions } from '../helpers';
 
 const steps = LESSONS.flatMap((lesson) => lesson.steps.map((step, i) => [lesson.id, i, lesson, step] as const));
 
@@ -69,7 +69,7 @@ describe('the lessons', () => {
 async function runStep(lessonId: string, index: number, text?: string): Promise<{ result: AnalysisResult; held: HeldMaps; spec: Spec }> {
   const r = resolveStep(findLesson(lessonId)!, index);
   const tokens = tokenize(text ?? r.text, r.spec.maxLen).ids;
-  const out = await analyse(await nodeRuntime(), { id: 1, spec: r.spec, tokens });
+  const out = await analyse(await nodeSessions(), { id: 1, spec: r.spec, tokens });
   return { ...out, spec: r.spec };
 }
 

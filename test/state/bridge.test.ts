@@ -7,7 +7,14 @@ import { defaultSpec } from '../../src/spec/defaults';
 
 const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
 /** The latency methods, never answering (test/state/latency.test.ts covers them). */
-const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'> = { latency: () => new Promise(() => {}), breakdown: () => new Promise(() => {}), sweep: () => new Promise(() => {}), cancelSweep: async () => {} };
+const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep' | 'memory' | 'releaseSlot'> = {
+  latency: () => new Promise(() => {}),
+  breakdown: () => new Promise(() => {}),
+  sweep: () => new Promise(() => {}),
+  cancelSweep: async () => {},
+  memory: async () => ({ wasmBytes: null, jsHeapBytes: null, sessions: 0 }),
+  releaseSlot: async () => {},
+};
 
 /** A worker stand-in whose answers the test releases by hand, in any order. */
 function fakeApi() {
@@ -39,8 +46,7 @@ function fakeApi() {
     logits: new Float32Array(0),
     vocabSize: 97,
     router: [],
-    latency: { medianMs: 1, runs: 5, mode: 'fast' },
-    timings: { compileMs: 0, loadMs: 0, inspectRunMs: 0 },
+    timings: { compileMs: 0, loadMs: 0, inspectRunMs: 0, reused: false },
     backend: INFO.backend,
   });
   return { api, pending, answer, superseded, maps };

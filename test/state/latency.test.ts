@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { connectLatency } from '../../src/state/latency';
 import { createAppStore, type AppState } from '../../src/state/store';
 import { tokenize } from '../../src/spec/vocab';
-import type { AnalysisRequest, BreakdownResult, InferenceApi, LatencyFigure, SweepProgress, SweepRequest, SweepResult } from '../../workers/api';
+import type { AnalysisRequest, BreakdownResult, InferenceApi, LatencyFigure, LatencyMode, SweepProgress, SweepRequest, SweepResult } from '../../workers/api';
 
 /** A worker stand-in for the latency methods, answered by hand. */
 function fakeApi() {
-  const latency: { req: AnalysisRequest; resolve: (f: LatencyFigure) => void; reject: (e: Error) => void }[] = [];
+  const latency: { req: AnalysisRequest; mode: LatencyMode; resolve: (f: LatencyFigure) => void; reject: (e: Error) => void }[] = [];
   const sweeps: { req: SweepRequest; onProgress: (p: SweepProgress) => void; resolve: (r: SweepResult) => void }[] = [];
   const breakdowns: { req: AnalysisRequest; resolve: (r: BreakdownResult) => void; reject: (e: Error) => void }[] = [];
   let cancels = 0;
   const api = {
-    latency: (req, mode) => (expect(mode).toBe('inspect'), new Promise((resolve, reject) => latency.push({ req, resolve, reject }))),
+    latency: (req, mode) => new Promise((resolve, reject) => latency.push({ req, mode, resolve, reject })),
     breakdown: (req) => new Promise((resolve, reject) => breakdowns.push({ req, resolve, reject })),
     sweep: (req, onProgress) => new Promise((resolve) => sweeps.push({ req, onProgress, resolve })),
     cancelSweep: async () => void cancels++,
@@ -22,23 +22,39 @@ function fakeApi() {
 /** A drawn result of analysis `id` (only the fields the latency panel reads). */
 const resultOf = (s: AppState, id: number): AppState['result'] => ({ data: { id } as NonNullable<AppState['result']>['data'], spec: s.spec, input: tokenize(s.text, s.spec.maxLen) });
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const figure = (id: number): LatencyFigure => ({ id, mode: 'inspect', provider: 'wasm', T: 3, medianMs: 2, runs: 3 });
+const figure = (id: number, mode: LatencyMode = 'inspect'): LatencyFigure => ({ id, mode, provider: 'wasm', T: 3, medianMs: 2, runs: 3 });
 
 describe('latency panel state', () => {
-  it('asks for the inspect latency of each drawn result, and keeps it only while that result is on screen', async () => {
+  it('asks for the fast then the inspect latency of each drawn result, and keeps them only while that result is on screen', async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, latency } = fakeApi();
     connectLatency(store, api);
     expect(latency).toHaveLength(0); // nothing drawn yet
     store.setState({ result: resultOf(store.getState(), 1) });
-    expect(latency[0]!.req).toMatchObject({ id: 1, tokens: [...tokenize('abc', 128).ids] });
+    expect(latency.map((l) => l.mode)).toEqual(['fast', 'inspect']);
+    expect(latency[0]!.req).toMatchObject({ id: 1, slot: 'a', tokens: [...tokenize('abc', 128).ids] });
     store.setState({ result: resultOf(store.getState(), 2) });
-    latency[0]!.resolve(figure(1)); // overtaken: dropped
+    latency[0]!.resolve(figure(1, 'fast')); // overtaken: dropped
+    latency[1]!.resolve(figure(1));
     await tick();
-    expect(store.getState().latency.inspect).toBeNull();
-    latency[1]!.resolve(figure(2));
+    expect(store.getState().latency).toMatchObject({ fast: null, inspect: null });
+    latency[2]!.resolve(figure(2, 'fast'));
+    latency[3]!.resolve(figure(2));
     await tick();
+    expect(store.getState().latency.fast).toEqual(figure(2, 'fast'));
     expect(store.getState().latency.inspect).toEqual(figure(2));
+  });
+
+  it("asks for compare model B's fast latency for B's slot", async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, latency } = fakeApi();
+    connectLatency(store, api);
+    const s = store.getState();
+    store.setState({ compare: { specB: s.spec, label: 'B', run: { phase: 'idle' }, resultB: resultOf(s, 5), mapB: null } });
+    expect(latency.map((l) => [l.req.slot, l.mode, l.req.id])).toEqual([['b', 'fast', 5]]);
+    latency[0]!.resolve(figure(5, 'fast'));
+    await tick();
+    expect(store.getState().latency.fastB).toEqual(figure(5, 'fast'));
   });
 
   it('runs a sweep with progress, hands cancel to the worker, and stores the result', async () => {

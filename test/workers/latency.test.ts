@@ -6,8 +6,8 @@ import { graphScopes } from '../../src/graph/subgraph';
 import { defaultSpec } from '../../src/spec/defaults';
 import { Superseded } from '../../workers/analyse';
 import type { SweepProgress } from '../../workers/api';
-import { breakdown, INSPECT_RUNS, sweep, timeMode } from '../../workers/latency';
-import { nodeRuntime } from '../helpers';
+import { breakdown, FAST_RUNS, INSPECT_RUNS, sweep, timeMode } from '../../workers/latency';
+import { nodeRuntime, nodeSessions } from '../helpers';
 
 const spec = { ...defaultSpec(), maxLen: 4096 };
 
@@ -82,13 +82,23 @@ describe('a WASM runtime beside the main one', () => {
 
 describe('latency of a mode', () => {
   it('times the inspect graph with a few warm runs, labelled with mode and provider', async () => {
-    const f = await timeMode(await nodeRuntime(), { id: 3, spec: defaultSpec(), tokens: [2, 3, 4, 5, 6] }, 'inspect');
+    const f = await timeMode(await nodeSessions(), { id: 3, spec: defaultSpec(), tokens: [2, 3, 4, 5, 6] }, 'inspect');
     expect(f).toMatchObject({ id: 3, mode: 'inspect', provider: 'wasm', T: 5, runs: INSPECT_RUNS });
     expect(f.medianMs).toBeGreaterThan(0);
   });
 
+  it('times the fast graph with FAST_RUNS warm runs, on a session kept for the next figure', async () => {
+    const sessions = await nodeSessions();
+    const req = { id: 4, spec: defaultSpec(), tokens: [2, 3, 4, 5, 6] };
+    const f = await timeMode(sessions, req, 'fast');
+    expect(f).toMatchObject({ id: 4, mode: 'fast', provider: 'wasm', T: 5, runs: FAST_RUNS });
+    await timeMode(sessions, { ...req, id: 5, tokens: [9, 8, 7, 6, 5] }, 'fast');
+    expect(sessions.created).toBe(1);
+    sessions.releaseAll();
+  });
+
   it('stops when a newer request is announced', async () => {
-    await expect(timeMode(await nodeRuntime(), { id: 1, spec: defaultSpec(), tokens: [2, 3] }, 'inspect', () => true)).rejects.toBeInstanceOf(Superseded);
+    await expect(timeMode(await nodeSessions(), { id: 1, spec: defaultSpec(), tokens: [2, 3] }, 'inspect', () => true)).rejects.toBeInstanceOf(Superseded);
   });
 });
 

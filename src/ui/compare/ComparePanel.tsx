@@ -102,6 +102,8 @@ export function ComparePanel() {
   const compare = useApp((s) => s.compare);
   const view = useApp((s) => s.view);
   const result = useApp((s) => s.result);
+  const fastA = useApp((s) => s.latency.fast);
+  const fastB = useApp((s) => s.latency.fastB);
   const mapA = useApp((s) => current(s.result, s.map, s.view));
   const mapB = useApp((s) => (s.compare ? current(s.compare.resultB, s.compare.mapB, s.view) : null));
   const diff = useMemo(() => (mapA && mapB ? mapDifference(mapA, mapB) : null), [mapA, mapB]);
@@ -125,8 +127,8 @@ export function ComparePanel() {
     if (r.ok) s.setCompareModel(oldA, `the previous model A (“${oldA.name}”)`);
   };
 
-  const latA = result?.data.latency.medianMs;
-  const latB = compare?.resultB?.data.latency.medianMs;
+  const latA = fastA && fastA.id === result?.data.id ? fastA.medianMs : undefined;
+  const latB = fastB && fastB.id === compare?.resultB?.data.id ? fastB.medianMs : undefined;
   const ratio = latA && latB ? latB / latA : null;
   const bMissing = compare?.resultB && view.layer >= compare.resultB.data.nLayers ? `B has ${compare.resultB.data.nLayers} layer runs: there is no layer run ${view.layer} to compare.` : null;
   /** The three maps with their captions as one SVG document (the canvases embedded as PNG images). */

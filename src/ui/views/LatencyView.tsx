@@ -11,6 +11,7 @@ import { LatencySweep } from './LatencySweep';
 export function LatencyView() {
   const result = useApp((s) => s.result);
   const inspect = useApp((s) => s.latency.inspect);
+  const fast = useApp((s) => s.latency.fast);
   const threads = useApp((s) => (s.runtime.phase === 'ready' ? s.runtime.info.backend.threads : undefined));
   if (!result) {
     return (
@@ -20,23 +21,37 @@ export function LatencyView() {
       </section>
     );
   }
-  const { latency, backend, timings, T } = result.data;
+  const { backend, timings, T } = result.data;
   const inspectNow = inspect && inspect.id === result.data.id ? inspect : null;
+  const fastNow = fast && fast.id === result.data.id ? fast : null;
+  const threadsOf = (provider: typeof backend.provider) => (provider === backend.provider ? backend.threads : threads);
   return (
     <section className="panel latency-panel" aria-label="Latency">
       <h2>Latency</h2>
-      <p className="latency" data-testid="latency" data-ms={latency.medianMs} data-provider={backend.provider} data-mode={latency.mode}>
-        <strong>{formatMs(latency.medianMs)}</strong> <span>on {providerName(backend.provider, backend.threads)}</span>
-      </p>
+      {fastNow ? (
+        <p className="latency" data-testid="latency" data-ms={fastNow.medianMs} data-provider={fastNow.provider} data-mode="fast">
+          <strong>{formatMs(fastNow.medianMs)}</strong> <span>on {providerName(fastNow.provider, threadsOf(fastNow.provider))}</span>
+        </p>
+      ) : (
+        <p className="latency hint-inline" data-testid="latency">
+          measuring…
+        </p>
+      )}
       <dl className="latency-modes">
         <dt>fast</dt>
-        <dd data-testid="latency-fast" data-ms={latency.medianMs} data-provider={backend.provider} data-mode="fast">
-          {formatMs(latency.medianMs)} · {providerName(backend.provider, backend.threads)} · median of {latency.runs}
-        </dd>
+        {fastNow ? (
+          <dd data-testid="latency-fast" data-ms={fastNow.medianMs} data-provider={fastNow.provider} data-mode="fast">
+            {formatMs(fastNow.medianMs)} · {providerName(fastNow.provider, threadsOf(fastNow.provider))} · median of {fastNow.runs}
+          </dd>
+        ) : (
+          <dd data-testid="latency-fast" className="hint-inline">
+            measuring…
+          </dd>
+        )}
         <dt>inspect</dt>
         {inspectNow ? (
           <dd data-testid="latency-inspect" data-ms={inspectNow.medianMs} data-provider={inspectNow.provider} data-mode="inspect">
-            {formatMs(inspectNow.medianMs)} · {providerName(inspectNow.provider, inspectNow.provider === backend.provider ? backend.threads : threads)} · median of {inspectNow.runs}
+            {formatMs(inspectNow.medianMs)} · {providerName(inspectNow.provider, threadsOf(inspectNow.provider))} · median of {inspectNow.runs}
           </dd>
         ) : (
           <dd data-testid="latency-inspect" className="hint-inline">
@@ -45,10 +60,14 @@ export function LatencyView() {
         )}
       </dl>
       <p className="hint">
-        Forward pass at T = {T}, median of warm runs. <em>Fast</em> is the graph without probes, the one latency means; <em>inspect</em> also computes the maps and
-        probes the views draw.
+        Forward pass at T = {T}, median of warm runs, measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
+        <em>inspect</em> also computes the maps and probes the views draw.
         <br />
-        Compile {timings.compileMs.toFixed(1)} ms · session {timings.loadMs.toFixed(1)} ms · first inspect run {timings.inspectRunMs.toFixed(1)} ms
+        <span data-testid="latency-timings" data-reused={timings.reused}>
+          {timings.reused
+            ? `Same model and length as before: its session was reused · inspect run ${timings.inspectRunMs.toFixed(1)} ms`
+            : `Compile ${timings.compileMs.toFixed(1)} ms · session ${timings.loadMs.toFixed(1)} ms · first inspect run ${timings.inspectRunMs.toFixed(1)} ms`}
+        </span>
       </p>
       <LatencyBreakdown />
       <LatencySweep />

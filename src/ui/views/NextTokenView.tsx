@@ -11,7 +11,8 @@ import { CHAR_VOCAB } from '../../spec/vocab';
 import { useApp } from '../useApp';
 import { chartDocument, inner, joinValues, MARK_BLUE, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
-import { ExportButtons } from './ExportButtons';
+import { download, ExportButtons } from './ExportButtons';
+import type { ShownResult } from '../../state/store';
 import { showPiece } from './pieces';
 
 const K = 10;
@@ -64,6 +65,14 @@ function drawBars(svg: SVGSVGElement, next: NextToken) {
   });
 }
 
+/** The logits of a result as a JSON file: one row of vocabSize scores per position, with what computed them. */
+function logitsFile(result: ShownResult): Blob {
+  const { logits, vocabSize, T, backend } = result.data;
+  const rows = Array.from({ length: T }, (_, t) => Array.from(logits.subarray(t * vocabSize, (t + 1) * vocabSize)));
+  const doc = { model: result.spec.name, text: result.input.pieces.join(''), T, vocabSize, backend: backend.provider, logits: rows };
+  return new Blob([JSON.stringify(doc)], { type: 'application/json' });
+}
+
 export function NextTokenView() {
   const result = useApp((s) => s.result);
   const [picked, setPicked] = useState<number | null>(null); // null: follow the last token
@@ -104,6 +113,11 @@ export function NextTokenView() {
           </>
         ) : null}
         <ExportButtons name="next-token" svg={() => chartDocument(svgRef.current)} />
+        {result ? (
+          <button type="button" className="small-button" data-testid="export-logits" title="Every position's next-token scores as JSON, with the backend that computed them" onClick={() => download(logitsFile(result), 'logits.json')}>
+            Logits .json
+          </button>
+        ) : null}
       </div>
       {!next ? <p className="hint">Waiting for a result.</p> : null}
       {next ? (

@@ -1,0 +1,229 @@
+/**
+ * The body of an inference worker: compiler and runtime behind comlink. The WASM worker and the
+ * WebGPU worker (wasm.worker.ts, webgpu.worker.ts) are this file with another onnxruntime-web
+ * build. A worker never sees the store; it answers requests, drops a request as soon as a newer
+ * one for the same model slot has been announced, and keeps the sessions of the models on screen
+ * (workers/sessions.ts).
+ *
+ * The page learns that a worker died, however it died, from a Web Lock: the worker holds the lock
+ * named after itself for as long as it lives, and the page waits for the same lock.
+ */
+import * as Comlink from 'comlink';
+import { defaultSpec } from '../src/spec/defaults';
+import { Runtime, type OrtModule, type Provider } from '../src/runtime/ort';
+import { compile } from '../src/compiler/compile';
+import { BudgetError, modelStats } from '../src/compiler/stats';
+import { toOnnxBytes } from '../src/graph/onnx';
+import { analyse, mapView, transferables, type HeldMaps } from './analyse';
+import type { AnalysisRequest, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
+import { classifyFailure, RuntimeBroken } from './failure';
+import { breakdown, sweep, timeMode } from './latency';
+import { Sessions } from './sessions';
+
+interface WorkerScope {
+  name: string;
+  location: Location;
+  navigator: Navigator & { locks?: LockManager };
+  fetch: typeof fetch;
+  /** A handle for tests and devtools: the WebGPU device, once there is one. */
+  __tpDebug?: { gpuDevice: unknown };
+}
+
+/** Starts answering requests on `ort` (the worker's onnxruntime-web build), preferring `provider`. */
+export function serve(ort: OrtModule, provider: Provider): void {
+  const scope = self as unknown as WorkerScope;
+  const alive = holdLifeLock(scope);
+  const spawned = countThreads();
+  const memories = watchMemories();
+  let emit: (e: WorkerEvent) => void = () => undefined;
+
+  let started: Promise<{ rt: Runtime; sessions: Sessions }> | null = null;
+  const start = () =>
+    (started ??= (async () => {
+      const stopWatching = reportDownloads(scope, (loaded, total) => emit({ kind: 'loading', loaded, total }));
+      try {
+        const rt = await Runtime.start({
+          ort,
+          wasmPaths: new URL(`${import.meta.env.BASE_URL}ort/`, scope.location.origin).href,
+          numThreads: Math.max(1, Math.min(4, scope.navigator.hardwareConcurrency || 1)),
+          preferWebGpu: provider === 'webgpu',
+        });
+        // Load the module now (and confirm the provider) with the smallest graph there is.
+        const probe = await rt.load(toOnnxBytes(compile(defaultSpec(), { T: 1, mode: 'fast' })));
+        await probe.release();
+        const device = await rt.webGpuDevice();
+        if (device) {
+          scope.__tpDebug = { gpuDevice: device };
+          void device.lost.then((info) => emit({ kind: 'device-lost', message: info.message || info.reason || 'the device was lost' }));
+        }
+        return { rt, sessions: new Sessions(rt) };
+      } finally {
+        stopWatching();
+      }
+    })());
+
+  /** Newest request id per model slot: each slot's newer edit supersedes only its own work. */
+  const latest: Record<ModelSlot, number> = { a: -1, b: -1 };
+  /** Each slot's newest analysis's full maps: views ask for one (layer, head) at a time. */
+  const held: Record<ModelSlot, HeldMaps | null> = { a: null, b: null };
+  /** The running sweep's cancel flag (a new sweep cancels the one before). */
+  let activeSweep: { cancelled: boolean } | null = null;
+  /** A WASM runtime beside a WebGPU one, for the sweep's second series (one module, one queue of runs). */
+  let wasmRuntime: Runtime | null = null;
+
+  /** Runs `task`; a failure that leaves the module unsound becomes RuntimeBroken (the page restarts this worker). */
+  const guard = async <R>(task: () => Promise<R>): Promise<R> => {
+    try {
+      return await task();
+    } catch (e) {
+      throw classifyFailure(e) === 'broken' ? new RuntimeBroken(e) : e;
+    }
+  };
+
+  const api: InferenceApi = {
+    async init(onEvent) {
+      if (onEvent) emit = (e) => void Promise.resolve(onEvent(e)).catch(() => undefined); // never wait on the page
+      await alive;
+      const { rt } = await guard(start);
+      return { backend: rt.backend, spawnedThreads: spawned() } satisfies WorkerInfo;
+    },
+    async memory() {
+      const { sessions } = await start();
+      const perf = performance as Performance & { memory?: { usedJSHeapSize: number } };
+      const wasm = memories();
+      return { wasmBytes: wasm, jsHeapBytes: perf.memory?.usedJSHeapSize ?? null, sessions: sessions.size };
+    },
+    async releaseSlot(slot) {
+      (await start()).sessions.releaseSlot(slot);
+      held[slot] = null;
+    },
+    analyse: (req: AnalysisRequest) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        latest[slot] = Math.max(latest[slot], req.id);
+        const { sessions } = await start();
+        const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
+        const { result, held: maps } = await analyse(sessions, req, () => req.id < latest[slot], onStage);
+        const before = held[slot];
+        if (!before || maps.id >= before.id) held[slot] = maps;
+        return Comlink.transfer(result, transferables(result));
+      }),
+    async map(id: number, view: ViewRef) {
+      const source = [held.a, held.b].find((h) => h?.id === id);
+      const m = source ? mapView(source, view) : null;
+      return m ? Comlink.transfer(m, [m.values.buffer as ArrayBuffer]) : null;
+    },
+    async stats(req: AnalysisRequest) {
+      return modelStats(req.spec, req.tokens.length);
+    },
+    async exportOnnx(spec, T, mode) {
+      const stats = modelStats(spec, T);
+      if (stats.over) throw new BudgetError(stats);
+      const bytes = toOnnxBytes(compile(spec, { T, mode }));
+      return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+    },
+    async supersede(id: number, slot: ModelSlot = 'a') {
+      latest[slot] = Math.max(latest[slot], id);
+    },
+    latency: (req, mode) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        return timeMode((await start()).sessions, req, mode, () => req.id < latest[slot]);
+      }),
+    breakdown: (req) => guard(async () => breakdown((await start()).rt, req.spec, req.tokens)),
+    sweep: (req, onProgress) =>
+      guard(async () => {
+        if (activeSweep) activeSweep.cancelled = true;
+        const control = { cancelled: false };
+        activeSweep = control;
+        try {
+          const { rt } = await start();
+          const runtimes = rt.backend.provider === 'webgpu' ? [(wasmRuntime ??= rt.wasmSibling()), rt] : [rt];
+          // Progress is a message to the page: never wait for it, never fail on it.
+          const report = (p: Parameters<typeof onProgress>[0]) => void Promise.resolve(onProgress(p)).catch(() => undefined);
+          return await sweep(runtimes, req, { cancelled: () => control.cancelled, onProgress: report });
+        } finally {
+          if (activeSweep === control) activeSweep = null;
+          (onProgress as Partial<Comlink.ProxyMethods>)[Comlink.releaseProxy]?.();
+        }
+      }),
+    async cancelSweep() {
+      if (activeSweep) activeSweep.cancelled = true;
+    },
+  };
+
+  Comlink.expose(api);
+}
+
+/** Holds the Web Lock named after this worker until it dies (resolves once held; at once where there are no locks). */
+function holdLifeLock(scope: WorkerScope): Promise<void> {
+  const locks = scope.navigator.locks;
+  if (!locks || !scope.name) return Promise.resolve();
+  return new Promise((held) => {
+    void locks.request(scope.name, () => {
+      held();
+      return new Promise<never>(() => {}); // never released while the worker lives
+    });
+  });
+}
+
+/** Counts the threads onnxruntime-web's WASM module spawns: each Emscripten pthread is a Worker. */
+function countThreads(): () => number {
+  let spawned = 0;
+  const NativeWorker = globalThis.Worker;
+  if (NativeWorker) {
+    globalThis.Worker = class extends NativeWorker {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        spawned++;
+      }
+    };
+  }
+  return () => spawned;
+}
+
+/**
+ * Keeps the WebAssembly memories the module creates (a threaded build creates its heap in
+ * JavaScript, to share it with its threads), so their size can be read; null when none was seen.
+ */
+function watchMemories(): () => number | null {
+  const seen: WebAssembly.Memory[] = [];
+  const Native = WebAssembly.Memory;
+  WebAssembly.Memory = class extends Native {
+    constructor(descriptor: WebAssembly.MemoryDescriptor) {
+      super(descriptor);
+      seen.push(this);
+    }
+  } as typeof WebAssembly.Memory;
+  return () => (seen.length ? seen.reduce((s, m) => s + m.buffer.byteLength, 0) : null);
+}
+
+/**
+ * Reports the download of .wasm files while the runtime starts: wraps fetch so the response body
+ * is counted as it streams (streaming compilation still sees a streamed application/wasm response).
+ * Returns the function that puts fetch back.
+ */
+function reportDownloads(scope: WorkerScope, onProgress: (loaded: number, total: number | null) => void): () => void {
+  const native = scope.fetch;
+  scope.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const response = await native(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.split('?')[0]!.endsWith('.wasm') || !response.body) return response;
+    const total = Number(response.headers.get('content-length')) || null;
+    let loaded = 0;
+    onProgress(0, total);
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          loaded += chunk.byteLength;
+          onProgress(loaded, total);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return () => {
+    scope.fetch = native;
+  };
+}

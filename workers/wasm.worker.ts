@@ -1,0 +1,5 @@
+/** The WASM worker: always started, on onnxruntime-web's WASM-only build. */
+import { wasmBuild } from '../src/runtime/wasmBuild';
+import { serve } from './serve';
+
+serve(wasmBuild, 'wasm');

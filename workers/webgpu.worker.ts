@@ -1,0 +1,5 @@
+/** The WebGPU worker: started on demand, when the browser has a WebGPU adapter and WebGPU is wanted. */
+import { webgpuBuild } from '../src/runtime/webgpuBuild';
+import { serve } from './serve';
+
+serve(webgpuBuild, 'webgpu');
