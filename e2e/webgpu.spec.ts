@@ -28,3 +28,62 @@ test('every preset runs on WebGPU and draws causal maps', async ({ page }) => {
     await expect(page.getByTestId('latency'), preset.id).toHaveAttribute('data-provider', 'webgpu');
   }
 });
+
+/** The logits the page computed, from its "Logits .json" download. */
+async function downloadLogits(page: import('@playwright/test').Page): Promise<{ backend: string; logits: number[][] }> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-logits').click()]);
+  const { readFileSync } = await import('node:fs');
+  return JSON.parse(readFileSync((await file.path())!, 'utf8'));
+}
+
+test('the first map comes from WASM; WebGPU is loaded after it, on demand', async ({ page }) => {
+  test.setTimeout(120_000);
+  const order: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/ort/') && r.url().endsWith('.wasm')) order.push(r.url().includes('.jsep.') ? 'webgpu build' : 'wasm build');
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('attention-map')).not.toHaveAttribute('data-rows', '0');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'webgpu', { timeout: 60_000 });
+  expect(order).toEqual(['wasm build', 'webgpu build']);
+  await expect(page.getByTestId('runtime-change')).toHaveText('Running on WebGPU now.');
+});
+
+test('the same model gives the same logits on SwiftShader WebGPU as on WASM, to 1e-3', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'webgpu', { timeout: 60_000 });
+  const text = 'Same logits on every backend.';
+  await setText(page, text);
+  await waitForMap(page, text.length, text);
+  await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'webgpu');
+  const gpu = await downloadLogits(page);
+  await page.getByTestId('backend-choice').selectOption('wasm');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'wasm');
+  await expect(page.getByTestId('runtime-change')).toHaveText('Running on WASM, as chosen.');
+  await expect.poll(async () => (await downloadLogits(page)).backend).toBe('wasm');
+  const cpu = await downloadLogits(page);
+  expect(gpu.backend).toBe('webgpu');
+  expect(gpu.logits).toHaveLength(text.length);
+  let worst = 0;
+  gpu.logits.forEach((row, t) => row.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - cpu.logits[t]![i]!) / Math.max(1, Math.abs(cpu.logits[t]![i]!))))));
+  expect(worst).toBeLessThanOrEqual(1e-3);
+  expect(gpu.logits.flat().some((v) => v !== 0)).toBe(true);
+});
+
+test('a lost WebGPU device falls back to WASM with a message, and the map is drawn again', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'webgpu', { timeout: 60_000 });
+  const before = await waitForMap(page, 'The cat sat on the mat because it was warm.'.length);
+  const worker = page.workers().find((w) => w.url().includes('webgpu.worker'))!;
+  await worker.evaluate(() => (self as unknown as { __tpDebug: { gpuDevice: { destroy(): void } } }).__tpDebug.gpuDevice.destroy());
+  await expect(page.getByTestId('runtime-change')).toContainText('The WebGPU device was lost');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'wasm');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-fallback-reason', /The WebGPU device was lost/);
+  await expect.poll(async () => Number(await page.getByTestId('attention-map').getAttribute('data-result-id'))).toBeGreaterThan(before.resultId);
+  await expect(page.getByTestId('status')).toHaveText('ready');
+  await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'wasm');
+  await setText(page, 'after the loss');
+  await waitForMap(page, 'after the loss'.length, 'after the loss');
+});

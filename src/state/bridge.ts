@@ -145,9 +145,9 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
           store.setState((st) => ({ dropped: st.dropped + 1 }));
           return;
         }
-        // The backend can change under us (WebGPU falling back to WASM): the result says which ran.
+        // A WebGPU session can fall back to WASM inside its worker: the result says which ran.
         const runtime = store.getState().runtime;
-        if (runtime.phase === 'ready' && runtime.info.backend !== data.backend) store.setState({ runtime: { phase: 'ready', info: { ...runtime.info, backend: data.backend } } });
+        if (runtime.phase === 'ready' && runtime.info.backend.provider !== data.backend.provider) store.setState({ runtime: { phase: 'ready', info: { ...runtime.info, backend: data.backend } } });
         set(io, { run: { phase: 'done', id }, result: { data, spec: req.spec, input }, map: data.map });
         fetchMap(io); // the view may have changed while the model ran
       },
