@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -28,6 +28,8 @@ if (!browserPath) {
   process.exit(1);
 }
 const PORT = 4393;
+/** Chromium in a closed network, without its frame-rate limit (frames take as long as their work). */
+const BASE_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-frame-rate-limit', '--disable-gpu-vsync'];
 const HOVER_T = 512;
 const MOVES = 400;
 
@@ -93,12 +95,63 @@ async function firstMap(browser) {
   return { loads: times.length, medianMs: percentile(times, 0.5), maxMs: Math.max(...times) };
 }
 
+/** Sets the seed field as typing would, in the page. */
+async function setSeed(page, seed) {
+  await page.evaluate((v) => {
+    const field = document.querySelector('[data-testid=setting-seed]');
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(field, String(v));
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+  }, seed);
+}
+
+/**
+ * 500 recompiles of the default model (a new seed each, so a new graph and session each), one at
+ * a time: the worker's WebAssembly heap and JS heap (after a GC, as the statistics panel reports
+ * them) and the page's JS heap, after the 50th and the 500th. Target: the 500th within 10% of the
+ * 50th.
+ */
+async function recompiles(browser, total = 500, mark = 50) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=runtime-memory]');
+  const read = async () => {
+    const id = await page.getAttribute('[data-testid=attention-map]', 'data-result-id');
+    await page.waitForSelector(`[data-testid=runtime-memory][data-result-id="${id}"]`);
+    const m = await page.getByTestId('runtime-memory').evaluate((el) => ({ ...el.dataset }));
+    const pageJs = await page.evaluate(() => {
+      globalThis.gc?.();
+      return performance.memory?.usedJSHeapSize ?? null;
+    });
+    return { workerWasmBytes: Number(m.wasmBytes) || null, workerJsBytes: Number(m.jsHeapBytes) || null, pageJsBytes: pageJs, sessions: Number(m.sessions) };
+  };
+  const marks = {};
+  const t0 = Date.now();
+  for (let k = 1; k <= total; k++) {
+    const before = await page.getAttribute('[data-testid=attention-map]', 'data-result-id');
+    await setSeed(page, 1000 + k);
+    await page.waitForFunction((b) => document.querySelector('[data-testid=attention-map]').dataset.resultId !== b, before);
+    await page.waitForSelector('[data-testid=status]:text-is("ready")');
+    if (k === mark || k === total) marks[k] = await read();
+  }
+  await context.close();
+  const growth = (key) => (marks[mark][key] && marks[total][key] ? marks[total][key] / marks[mark][key] - 1 : null);
+  return {
+    recompiles: total,
+    seconds: (Date.now() - t0) / 1000,
+    at: marks,
+    growth: { workerWasm: growth('workerWasmBytes'), workerJs: growth('workerJsBytes'), pageJs: growth('pageJsBytes') },
+  };
+}
+
 /** From typing a new seed to the heatmap of the new weights, one edit at a time. */
 async function editToVisual(page) {
   await page.goto(`http://127.0.0.1:${PORT}/`);
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 60_000 });
   await page.waitForSelector('[data-testid=attention-map][data-rows]:not([data-rows="0"])');
   const times = [];
+  const parts = { compile: [], session: [], run: [] };
   for (let k = 0; k < 30; k++) {
     const ms = await page.evaluate(
       (seed) =>
@@ -122,8 +175,20 @@ async function editToVisual(page) {
     );
     times.push(ms);
     await page.waitForSelector('[data-testid=status]:text-is("ready")');
+    const t = await page.getByTestId('latency-timings').evaluate((el) => ({ ...el.dataset }));
+    parts.compile.push(Number(t.compileMs));
+    parts.session.push(Number(t.loadMs));
+    parts.run.push(Number(t.runMs));
   }
-  return { edits: times.length, medianMs: percentile(times, 0.5), p95Ms: percentile(times, 0.95), maxMs: Math.max(...times) };
+  const med = (xs) => Number(percentile(xs, 0.5).toFixed(1));
+  return {
+    edits: times.length,
+    medianMs: percentile(times, 0.5),
+    p95Ms: percentile(times, 0.95),
+    maxMs: Math.max(...times),
+    // Where the time goes, in the worker (medians, ms): compile and serialise, session creation, the inspect run.
+    workerMs: { compile: med(parts.compile), session: med(parts.session), run: med(parts.run) },
+  };
 }
 
 function writeDocs(r) {
@@ -151,24 +216,33 @@ const server = spawn(join(root, 'node_modules/.bin/vite'), ['preview', '--port',
 let code = 0;
 try {
   await new Promise((r) => setTimeout(r, 1500));
-  const browser = await chromium.launch({
-    executablePath: browserPath,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-frame-rate-limit', '--disable-gpu-vsync'],
-  });
+  const browser = await chromium.launch({ executablePath: browserPath, args: BASE_FLAGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const want = (name) => !only || only.includes(name);
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', browser: `Chromium ${browser.version()}` },
-    hover: await hover(page),
-    firstMap: await firstMap(browser),
-    editToVisual: await editToVisual(page),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), browser: `Chromium ${browser.version()}` },
   };
+  if (want('hover')) report.hover = await hover(page);
+  if (want('first')) report.firstMap = await firstMap(browser);
+  if (want('edit')) report.editToVisual = await editToVisual(page);
   await browser.close();
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/browser.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeDocs(report);
-  console.log(JSON.stringify({ hover: report.hover, firstMap: report.firstMap, editToVisual: report.editToVisual }, null, 2));
-  console.log('wrote bench/results/browser.json and docs/benchmarks.md');
+  if (want('memory')) {
+    // Its own browser: GC on demand and exact heap sizes (Chromium rounds performance.memory otherwise).
+    const measuring = await chromium.launch({ executablePath: browserPath, args: [...BASE_FLAGS, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+    report.memory = await recompiles(measuring);
+    await measuring.close();
+  }
+  console.log(JSON.stringify(report, null, 2));
+  if (only) {
+    console.log('--only: results printed, files left alone');
+  } else {
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(join(root, 'bench/results/browser.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeDocs(report);
+    console.log('wrote bench/results/browser.json and docs/benchmarks.md');
+  }
 } catch (e) {
   console.error(e);
   code = 1;

@@ -89,6 +89,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
     },
     async memory() {
       const { sessions } = await start();
+      (globalThis as { gc?: () => void }).gc?.(); // only where the browser exposes it (the memory benchmark does)
       const perf = performance as Performance & { memory?: { usedJSHeapSize: number } };
       const wasm = memories();
       return { wasmBytes: wasm, jsHeapBytes: perf.memory?.usedJSHeapSize ?? null, sessions: sessions.size };

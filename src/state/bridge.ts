@@ -149,6 +149,13 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
         const runtime = store.getState().runtime;
         if (runtime.phase === 'ready' && runtime.info.backend.provider !== data.backend.provider) store.setState({ runtime: { phase: 'ready', info: { ...runtime.info, backend: data.backend } } });
         set(io, { run: { phase: 'done', id }, result: { data, spec: req.spec, input }, map: data.map });
+        if (io.slot === 'a')
+          api.memory().then(
+            (m) => {
+              if (id === latest.a) store.setState({ memory: { ...m, resultId: id } });
+            },
+            () => undefined,
+          );
         fetchMap(io); // the view may have changed while the model ran
       },
       (e: unknown) => {

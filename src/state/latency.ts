@@ -49,8 +49,25 @@ export const disconnectedLatencyActions: LatencyActions = { runBreakdown: notCon
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Connects the latency panel of `store` to `api`; returns a function that disconnects it. */
-export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'>): () => void {
+/**
+ * Quiet time after a drawn result before its latency is measured (ms): timing holds the worker
+ * for a few warm runs, and an edit arriving meanwhile would wait for the run in progress. While
+ * someone is editing, the figures wait; they come once the edits pause.
+ */
+export const FIGURES_DELAY_MS = 300;
+
+export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'>, opts: { delayMs?: number } = {}): () => void {
+  const delayMs = opts.delayMs ?? FIGURES_DELAY_MS;
   let connected = true;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Measures the figures of the result on screen once results stop coming for `delayMs`. */
+  const later = (measure: () => void) => {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      if (connected) measure();
+    }, delayMs);
+  };
   const setLatency = (part: Partial<LatencyState>) => {
     if (connected) store.setState((s) => ({ latency: { ...s.latency, ...part } }));
   };
@@ -117,13 +134,17 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
   };
   store.setState({ latencyActions: actions });
 
+  const measureAll = () => {
+    timeResult();
+    timeB();
+  };
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.result !== prev.result) timeResult();
-    if (s.compare?.resultB !== prev.compare?.resultB) timeB();
+    if (s.result !== prev.result || s.compare?.resultB !== prev.compare?.resultB) later(measureAll);
   });
-  timeResult();
+  later(measureAll);
   return () => {
     connected = false;
+    if (timer !== null) clearTimeout(timer);
     unsubscribe();
     store.setState({ latencyActions: disconnectedLatencyActions });
   };

@@ -11,7 +11,7 @@ import { layerSchedule } from '../spec/schedule';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, MapView, ModelStats, WorkerInfo } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, type LatencyActions, type LatencyState } from './latency';
 
@@ -90,6 +90,8 @@ export interface AppState {
   /** A message above the page (a link that could not be opened, saved work that could not be restored), until dismissed. */
   banner: { tone: 'error' | 'info'; text: string } | null;
   dismissBanner(): void;
+  /** The active worker's memory after the newest result (`resultId` says which). */
+  memory: (WorkerMemory & { resultId: number }) | null;
   /** Statistics of the newest request's model, with the spec and T they were computed for. */
   stats: { data: ModelStats; spec: Spec; T: number } | null;
   /** What the edit that made this spec did, in words (for "Undid: …"). */
@@ -165,6 +167,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         banner: null,
         dismissBanner: () => set({ banner: null }),
         stats: null,
+        memory: null,
         lastEdit: '',
 
         exportOnnx: () => Promise.reject(new Error('the runtime is not connected yet')),

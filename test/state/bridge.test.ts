@@ -152,6 +152,7 @@ describe('bridge', () => {
     const { api, pending, answer } = fakeApi();
     connectBridge(store, api);
     await flush();
+    store.setState({ runtime: { phase: 'ready', info: { ...INFO, backend: { ...INFO.backend, provider: 'webgpu', fallbackReason: null } } } });
     const fellBack = { ...INFO.backend, provider: 'wasm' as const, fallbackReason: 'WebGPU session failed: x' };
     pending[0]!.resolve({ ...answer(pending[0]!.req), backend: fellBack });
     await flush();

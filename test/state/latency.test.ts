@@ -28,12 +28,14 @@ describe('latency panel state', () => {
   it('asks for the fast then the inspect latency of each drawn result, and keeps them only while that result is on screen', async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, latency } = fakeApi();
-    connectLatency(store, api);
+    connectLatency(store, api, { delayMs: 0 });
     expect(latency).toHaveLength(0); // nothing drawn yet
     store.setState({ result: resultOf(store.getState(), 1) });
+    await tick();
     expect(latency.map((l) => l.mode)).toEqual(['fast', 'inspect']);
     expect(latency[0]!.req).toMatchObject({ id: 1, slot: 'a', tokens: [...tokenize('abc', 128).ids] });
     store.setState({ result: resultOf(store.getState(), 2) });
+    await tick();
     latency[0]!.resolve(figure(1, 'fast')); // overtaken: dropped
     latency[1]!.resolve(figure(1));
     await tick();
@@ -45,12 +47,26 @@ describe('latency panel state', () => {
     expect(store.getState().latency.inspect).toEqual(figure(2));
   });
 
+  it('waits for results to stop coming before measuring', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, latency } = fakeApi();
+    connectLatency(store, api, { delayMs: 40 });
+    for (let id = 1; id <= 3; id++) {
+      store.setState({ result: resultOf(store.getState(), id) });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(latency).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(latency.map((l) => l.req.id)).toEqual([3, 3]);
+  });
+
   it("asks for compare model B's fast latency for B's slot", async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, latency } = fakeApi();
-    connectLatency(store, api);
+    connectLatency(store, api, { delayMs: 0 });
     const s = store.getState();
     store.setState({ compare: { specB: s.spec, label: 'B', run: { phase: 'idle' }, resultB: resultOf(s, 5), mapB: null } });
+    await tick();
     expect(latency.map((l) => [l.req.slot, l.mode, l.req.id])).toEqual([['b', 'fast', 5]]);
     latency[0]!.resolve(figure(5, 'fast'));
     await tick();
@@ -60,7 +76,7 @@ describe('latency panel state', () => {
   it('runs a sweep with progress, hands cancel to the worker, and stores the result', async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, sweeps, cancels } = fakeApi();
-    connectLatency(store, api);
+    connectLatency(store, api, { delayMs: 0 });
     store.getState().latencyActions.runSweep([16, 32]);
     expect(sweeps[0]!.req).toEqual({ spec: store.getState().spec, lengths: [16, 32] });
     expect(store.getState().latency.sweep).toMatchObject({ phase: 'running', progress: null });
@@ -81,7 +97,7 @@ describe('latency panel state', () => {
   it('lets a newer sweep replace an older one', async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, sweeps } = fakeApi();
-    connectLatency(store, api);
+    connectLatency(store, api, { delayMs: 0 });
     store.getState().latencyActions.runSweep([16]);
     store.getState().latencyActions.runSweep([16, 32]);
     sweeps[0]!.onProgress({ done: 1, total: 1, series: [] });
@@ -93,7 +109,7 @@ describe('latency panel state', () => {
   it('runs the breakdown on the drawn result and reports a failure', async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, breakdowns } = fakeApi();
-    const disconnect = connectLatency(store, api);
+    const disconnect = connectLatency(store, api, { delayMs: 0 });
     store.getState().latencyActions.runBreakdown(); // nothing drawn: nothing to time
     expect(breakdowns).toHaveLength(0);
     store.setState({ result: resultOf(store.getState(), 4) });

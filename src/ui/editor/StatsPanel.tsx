@@ -10,6 +10,7 @@ import { useApp } from '../useApp';
 export function StatsPanel() {
   const stats = useApp((s) => s.stats);
   const current = useApp((s) => !!s.stats && s.stats.spec === s.spec && s.stats.T === selectInput(s).ids.length);
+  const memory = useApp((s) => s.memory);
   if (!stats) {
     return (
       <section className="panel stats" aria-label="Model statistics" data-testid="stats" data-state="waiting">
@@ -36,6 +37,15 @@ export function StatsPanel() {
         <dd>
           {formatBytes(d.peakBytes)} of {formatBytes(d.budgetBytes)}
         </dd>
+        {memory ? (
+          <>
+            <dt title="Measured in the worker after the last run: onnxruntime-web's WebAssembly heap (it grows and never shrinks) and the worker's JavaScript heap">Runtime memory now</dt>
+            <dd data-testid="runtime-memory" data-wasm-bytes={memory.wasmBytes ?? ''} data-js-heap-bytes={memory.jsHeapBytes ?? ''} data-sessions={memory.sessions} data-result-id={memory.resultId}>
+              {memory.wasmBytes !== null ? `${formatBytes(memory.wasmBytes)} WASM heap` : 'WASM heap not visible'}
+              {memory.jsHeapBytes !== null ? ` · ${formatBytes(memory.jsHeapBytes)} JS` : ''}
+            </dd>
+          </>
+        ) : null}
       </dl>
       <div className="budget-bar" role="meter" aria-label="Estimated peak memory against the budget" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)}>
         <span style={{ width: `${share * 100}%` }} />

@@ -63,7 +63,7 @@ export function LatencyView() {
         Forward pass at T = {T}, median of warm runs, measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
         <em>inspect</em> also computes the maps and probes the views draw.
         <br />
-        <span data-testid="latency-timings" data-reused={timings.reused}>
+        <span data-testid="latency-timings" data-reused={timings.reused} data-compile-ms={timings.compileMs} data-load-ms={timings.loadMs} data-run-ms={timings.inspectRunMs}>
           {timings.reused
             ? `Same model and length as before: its session was reused · inspect run ${timings.inspectRunMs.toFixed(1)} ms`
             : `Compile ${timings.compileMs.toFixed(1)} ms · session ${timings.loadMs.toFixed(1)} ms · first inspect run ${timings.inspectRunMs.toFixed(1)} ms`}
