@@ -37,8 +37,8 @@ export function uniformStream(seed: number, key: string): () => number {
   return next;
 }
 
-/** `n` samples of N(0, std²) from the stream for `key`. */
-export function normalValues(seed: number, key: string, n: number, std: number): Float32Array {
+/** `n` samples of N(0, std²) from the stream for `key`, freshly drawn. */
+function drawNormal(seed: number, key: string, n: number, std: number): Float32Array {
   const uniform = uniformStream(seed, key);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
@@ -49,4 +49,45 @@ export function normalValues(seed: number, key: string, n: number, std: number):
     if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2) * std;
   }
   return out;
+}
+
+/**
+ * Weights drawn recently, newest last, up to WEIGHT_CACHE_BYTES in all. Drawing is most of the
+ * time it takes to compile a model (a 124M-parameter model draws for seconds), and most edits keep
+ * most weights: another text length, another layer's kind, the inspect and the fast graph of one
+ * model all read the same (seed, name, size) streams. The arrays are shared: nothing may write
+ * into a weight's values.
+ */
+export const WEIGHT_CACHE_BYTES = 512 * 2 ** 20;
+let limit = WEIGHT_CACHE_BYTES;
+const drawn = new Map<string, Float32Array>();
+let drawnBytes = 0;
+
+/** `n` samples of N(0, std²) from the stream for `key` (the same values every time; see above). */
+export function normalValues(seed: number, key: string, n: number, std: number): Float32Array {
+  const k = `${seed}\u0000${key}\u0000${n}\u0000${std}`;
+  const hit = drawn.get(k);
+  if (hit) {
+    drawn.delete(k); // most recently used goes last
+    drawn.set(k, hit);
+    return hit;
+  }
+  const out = drawNormal(seed, key, n, std);
+  if (out.byteLength <= limit) {
+    drawn.set(k, out);
+    drawnBytes += out.byteLength;
+    for (const [oldKey, old] of drawn) {
+      if (drawnBytes <= limit) break;
+      drawn.delete(oldKey);
+      drawnBytes -= old.byteLength;
+    }
+  }
+  return out;
+}
+
+/** Forgets every cached weight, and sets how many bytes the cache may hold from now on. */
+export function clearWeightCache(limitBytes = WEIGHT_CACHE_BYTES): void {
+  drawn.clear();
+  drawnBytes = 0;
+  limit = limitBytes;
 }

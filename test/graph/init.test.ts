@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a, normalValues } from '../../src/graph/init';
+import { clearWeightCache, fnv1a, normalValues } from '../../src/graph/init';
 
 describe('seeded initialisation', () => {
   it('FNV-1a matches its published test vectors', () => {
@@ -9,10 +9,28 @@ describe('seeded initialisation', () => {
   });
 
   it('is deterministic per (seed, name) and differs across names and seeds', () => {
-    const a = normalValues(1, 'layers.0.mixer.wq', 64, 1);
-    expect(Array.from(normalValues(1, 'layers.0.mixer.wq', 64, 1))).toEqual(Array.from(a));
+    const a = Array.from(normalValues(1, 'layers.0.mixer.wq', 64, 1));
+    clearWeightCache(); // drawn again, not remembered
+    expect(Array.from(normalValues(1, 'layers.0.mixer.wq', 64, 1))).toEqual(a);
     expect(Array.from(normalValues(1, 'layers.0.mixer.wk', 64, 1))).not.toEqual(Array.from(a));
     expect(Array.from(normalValues(2, 'layers.0.mixer.wq', 64, 1))).not.toEqual(Array.from(a));
+  });
+
+  it('remembers recent draws (the same array) and forgets the oldest beyond its byte limit', () => {
+    clearWeightCache(16_000);
+    const a = normalValues(3, 'a', 100, 1);
+    expect(normalValues(3, 'a', 100, 1)).toBe(a);
+    expect(normalValues(3, 'a', 100, 2)).not.toBe(a); // another std is another stream's use
+    // Draws of 3/8 of the limit each: a third pushes out the least recently used.
+    const n = 1500;
+    const first = normalValues(3, 'big1', n, 1);
+    const second = normalValues(3, 'big2', n, 1);
+    expect(normalValues(3, 'big1', n, 1) === first).toBe(true); // used again: now the newest
+    normalValues(3, 'big3', n, 1);
+    expect(normalValues(3, 'big1', n, 1) === first).toBe(true);
+    expect(normalValues(3, 'big2', n, 1) === second).toBe(false);
+    expect(normalValues(4, 'huge', 5000, 1)).not.toBe(normalValues(4, 'huge', 5000, 1)); // over the limit: never kept
+    clearWeightCache();
   });
 
   it('draws N(0, std²): sample mean and standard deviation within sampling error', () => {
