@@ -3,6 +3,7 @@
  * in this browser, else the default), the inference worker behind comlink, the bridge between
  * them, and the UI.
  */
+import './spec/noEval';
 import * as Comlink from 'comlink';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -2,6 +2,7 @@
  * The inference worker: compiler and runtime behind comlink. It never sees the store; it answers
  * requests, and drops a request as soon as a newer one has been announced.
  */
+import '../src/spec/noEval';
 import * as Comlink from 'comlink';
 import { defaultSpec } from '../src/spec/defaults';
 import { Runtime } from '../src/runtime/ort';
