@@ -7,6 +7,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY, cspMeta } from './csp.config.ts';
 
 /** Headers that make the page cross-origin isolated (SharedArrayBuffer → WASM threads). */
 export const ISOLATION_HEADERS = {
@@ -47,12 +48,12 @@ function ortAssets(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), ortAssets()],
+  plugins: [react(), ortAssets(), cspMeta()],
   // onnxruntime-web's "extern wasm" build loads its glue and wasm from env.wasm.wasmPaths (our
   // /ort/ files) instead of inlining them: one copy of the 28 MB wasm, a 4× smaller worker.
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   server: { headers: ISOLATION_HEADERS },
-  preview: { headers: ISOLATION_HEADERS },
+  preview: { headers: { ...ISOLATION_HEADERS, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   worker: { format: 'es' },
   optimizeDeps: {
     // onnxruntime-web finds its wasm files relative to itself: never pre-bundle it. The rest is

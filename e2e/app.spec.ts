@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { expectCausalRows, readMap, setText, waitForMap } from './helpers';
 
 const DEFAULT_TEXT_LENGTH = 'The cat sat on the mat because it was warm.'.length;

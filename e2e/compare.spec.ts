@@ -3,7 +3,8 @@
  * maps, each computed by the test itself from the model's exported ONNX file.
  */
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import * as ort from 'onnxruntime-node';
 import { tokenize } from '../src/spec/vocab';
 import { waitForMap } from './helpers';

@@ -5,7 +5,8 @@
  * worker compiled, so "assembled" and "compiled" are compared, not the cards with themselves.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { waitForMap } from './helpers';
 
 const DEFAULT_TEXT_LENGTH = 'The cat sat on the mat because it was warm.'.length;

@@ -4,7 +4,8 @@
  * an entropy value, the next-token argmax) with the file's outputs.
  */
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import * as ort from 'onnxruntime-node';
 import { parseSpecJson } from '../src/spec/schema';
 import { tokenize } from '../src/spec/vocab';

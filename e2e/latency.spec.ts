@@ -1,7 +1,8 @@
 // The latency panel: fast and inspect figures, the per-block breakdown, and the sweep against T
 // with its progress bar and cancel button. Numbers are read from data attributes; no timing is
 // asserted beyond "positive and finite" (docs/benchmarks.md is the record of the values).
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { waitForMap } from './helpers';
 
 const DEFAULT_TEXT_LENGTH = 'The cat sat on the mat because it was warm.'.length;

@@ -5,7 +5,8 @@
  * lesson.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { LESSONS, resolveStep, type Lesson } from '../src/presets/lessons';
 import { DEFAULT_TEXT, defaultSpec } from '../src/spec/defaults';
 import { validateSpec } from '../src/spec/schema';

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { PRESETS } from '../src/presets';
 import { expectViewsDrawn, watchErrors } from './drawn';
 import { choosePreset, expectCausalImplicitMap, expectCausalRows, readMap, setText, waitForMap } from './helpers';

@@ -1,6 +1,7 @@
 // The runtime under stress and failure (project wasm: no WebGPU adapter here). WebGPU's side of
 // it (device lost, WebGPU logits = WASM logits) is in webgpu.spec.ts.
-import { expect, test, type Page, type Worker } from '@playwright/test';
+import type { Page, Worker } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { readMap, setText, waitForMap } from './helpers';
 
 const DEFAULT_TEXT = 'The cat sat on the mat because it was warm.';

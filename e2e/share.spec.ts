@@ -5,7 +5,8 @@
  * malformed one is refused with its reason.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import LZString from 'lz-string';
 import { setText, waitForMap, type DrawnMap } from './helpers';
 

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { choosePreset, waitForMap } from './helpers';
 
 const TEXT = 'The cat sat on the mat because it was warm.';

@@ -1,5 +1,5 @@
 // Runs in the project with SwiftShader's WebGPU adapter (see playwright.config.ts): correctness only.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { PRESETS } from '../src/presets';
 import { choosePreset, expectCausalImplicitMap, expectCausalRows, setText, waitForMap } from './helpers';
 

@@ -3,6 +3,7 @@
  * in this browser, else the default), the inference workers behind their host, the bridge between
  * them, and the UI.
  */
+import './spec/noEval';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectBridge } from './state/bridge';

@@ -139,7 +139,7 @@ export function ComparePanel() {
     const gap = 16;
     const parts = canvases.map((c, i) => {
       const x = i * (SIDE + gap);
-      return `<text x="${x + SIDE / 2}" y="14" text-anchor="middle" font-family="sans-serif" font-size="12">${labels[i]}</text><image x="${x}" y="20" width="${SIDE}" height="${SIDE}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${c.toDataURL('image/png')}"/>`;
+      return `<text x="${x + SIDE / 2}" y="14" text-anchor="middle" font-family="sans-serif" font-size="12">${labels[i]}</text><image x="${x}" y="20" width="${SIDE}" height="${SIDE}" preserveAspectRatio="none" href="${c.toDataURL('image/png')}"/>`;
     });
     const width = 3 * SIDE + 2 * gap;
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${SIDE + 24}" viewBox="0 0 ${width} ${SIDE + 24}">${parts.join('')}</svg>`;

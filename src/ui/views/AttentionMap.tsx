@@ -139,7 +139,7 @@ export function AttentionMap() {
     const canvas = canvasRef.current;
     const svg = svgRef.current;
     if (!canvas || !svg || !canvas.dataset['rows'] || canvas.dataset['rows'] === '0') return null;
-    const image = `<image x="${MARGIN.left}" y="${MARGIN.top}" width="${SIZE}" height="${SIZE}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${canvas.toDataURL('image/png')}"/>`;
+    const image = `<image x="${MARGIN.left}" y="${MARGIN.top}" width="${SIZE}" height="${SIZE}" preserveAspectRatio="none" href="${canvas.toDataURL('image/png')}"/>`;
     return svgDocument(svg, image);
   };
 

@@ -12,7 +12,9 @@ export function svgDocument(svg: SVGSVGElement, extra = ''): string {
   if (!clone.getAttribute('width')) clone.setAttribute('width', String(Math.ceil(width)));
   if (!clone.getAttribute('height')) clone.setAttribute('height', String(Math.ceil(height)));
   const style = getComputedStyle(svg);
-  const css = `text{font-family:${style.fontFamily};font-size:10px;fill:${style.color}}line,path.domain,.tick line{stroke:${style.color}}`;
+  // Heatmaps go in as <image>s of their cells, drawn sharp. A rule here, not a style="" attribute on
+  // each image: parsing inline style attributes in the page breaks its Content-Security-Policy.
+  const css = `text{font-family:${style.fontFamily};font-size:10px;fill:${style.color}}line,path.domain,.tick line{stroke:${style.color}}image{image-rendering:pixelated}`;
   clone.insertAdjacentHTML('afterbegin', `<style>${css}</style>${extra}`);
   return new XMLSerializer().serializeToString(clone);
 }

@@ -53,7 +53,7 @@ function gridSvg(grid: HTMLElement, layers: number, heads: number): string | nul
     const y = top + r * cell;
     const url = b.querySelector('canvas')!.toDataURL('image/png');
     parts.push(`<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cell - 2}" fill="${entropyColour(Number(b.dataset['entropyFraction']))}"/>`);
-    parts.push(`<image x="${x + 1 + pad}" y="${y + 1 + pad}" width="${cell - 2 - 2 * pad}" height="${cell - 2 - 2 * pad}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${url}"/>`);
+    parts.push(`<image x="${x + 1 + pad}" y="${y + 1 + pad}" width="${cell - 2 - 2 * pad}" height="${cell - 2 - 2 * pad}" preserveAspectRatio="none" href="${url}"/>`);
   }
   // svgDocument takes the page's text colour from a live element, so the empty SVG is mounted for a moment.
   const svg = document.createElementNS(SVG_NS, 'svg');

@@ -76,7 +76,7 @@ export function RouterMap() {
   const exportSvg = () => {
     const canvas = canvasRef.current;
     if (!canvas) return null;
-    return chartDocument(svgRef.current, `<image x="${MARGIN.left}" y="${MARGIN.top}" width="${WIDTH}" height="${height}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${canvas.toDataURL('image/png')}"/>`);
+    return chartDocument(svgRef.current, `<image x="${MARGIN.left}" y="${MARGIN.top}" width="${WIDTH}" height="${height}" preserveAspectRatio="none" href="${canvas.toDataURL('image/png')}"/>`);
   };
   const others = flags.filter(Boolean).length;
   return (
