@@ -20,7 +20,8 @@ export async function expectViewsDrawn(page: Page, spec: Spec, what: string): Pr
   await expect(page.getByTestId('entropy').locator('li'), what).toHaveCount(spec.nHeads);
   await expect(page.getByTestId('residual'), what).toHaveAttribute('data-depths', String(runs + 1));
   await expect(page.getByTestId('next-token-context'), what).toBeVisible();
-  expect(Number(await page.getByTestId('latency').getAttribute('data-ms')), what).toBeGreaterThan(0);
+  // The latency is measured once the map is drawn and edits pause (src/state/latency.ts).
+  await expect.poll(async () => Number(await page.getByTestId('latency').getAttribute('data-ms')), { message: what }).toBeGreaterThan(0);
   const moe = spec.layers.some((l) => l.ffn.kind === 'moe');
   await expect(page.getByTestId('router-map'), what).toHaveCount(moe ? 1 : 0);
 }
