@@ -17,6 +17,7 @@ import { toOnnxBytes } from '../src/graph/onnx';
 import { analyse, mapView, transferables, type HeldMaps } from './analyse';
 import type { AnalysisRequest, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
 import { classifyFailure, RuntimeBroken } from './failure';
+import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { Sessions } from './sessions';
 
@@ -47,6 +48,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
           wasmPaths: new URL(`${import.meta.env.BASE_URL}ort/`, scope.location.origin).href,
           numThreads: Math.max(1, Math.min(4, scope.navigator.hardwareConcurrency || 1)),
           preferWebGpu: provider === 'webgpu',
+          webGpuUnavailable,
         });
         // Load the module now (and confirm the provider) with the smallest graph there is.
         const probe = await rt.load(toOnnxBytes(compile(defaultSpec(), { T: 1, mode: 'fast' })));

@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   numThreads: number;
   /** Try WebGPU first when an adapter exists. */
   preferWebGpu: boolean;
+  /** Why WebGPU cannot be used here, or null when there is an adapter (asked only when preferWebGpu). */
+  webGpuUnavailable?: () => Promise<string | null>;
 }
 
 /** An output tensor as plain data. */
@@ -80,20 +82,6 @@ export interface LoadedModel {
   /** The same as `time` for a graph whose inputs are not tokens (a block's sub-graph). */
   timeInputs(inputs: readonly InputTensor[], runs: number, stop?: () => boolean): Promise<Timing>;
   release(): Promise<void>;
-}
-
-interface GpuNavigator {
-  gpu?: { requestAdapter(): Promise<unknown> };
-}
-
-async function webGpuAdapterReason(): Promise<string | null> {
-  const gpu = (globalThis.navigator as GpuNavigator | undefined)?.gpu;
-  if (!gpu) return 'this browser has no WebGPU';
-  try {
-    return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter is available';
-  } catch (e) {
-    return `requesting a WebGPU adapter failed: ${String(e)}`;
-  }
 }
 
 const median = (xs: number[]): number => {
@@ -154,7 +142,7 @@ export class Runtime {
     if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
     ort.env.wasm.numThreads = opts.numThreads;
     ort.env.logLevel = 'error';
-    const reason = opts.preferWebGpu ? await webGpuAdapterReason() : 'WebGPU was not requested';
+    const reason = !opts.preferWebGpu ? 'WebGPU was not requested' : opts.webGpuUnavailable ? await opts.webGpuUnavailable() : 'no way to look for a WebGPU adapter was given';
     return new Runtime(ort, {
       provider: reason === null ? 'webgpu' : 'wasm',
       threads: opts.numThreads,

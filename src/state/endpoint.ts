@@ -39,18 +39,3 @@ export function workerEndpoint(provider: Provider, create: (name: string) => Wor
     },
   };
 }
-
-interface GpuNavigator {
-  gpu?: { requestAdapter(): Promise<unknown> };
-}
-
-/** Why WebGPU cannot be used in this browser, or null when it has an adapter. */
-export async function webGpuUnavailable(): Promise<string | null> {
-  const gpu = (globalThis.navigator as GpuNavigator | undefined)?.gpu;
-  if (!gpu) return 'this browser has no WebGPU';
-  try {
-    return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter is available';
-  } catch (e) {
-    return `requesting a WebGPU adapter failed: ${String(e)}`;
-  }
-}

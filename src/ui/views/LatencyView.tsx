@@ -3,10 +3,26 @@
  * and of the inspect graph (the one the views are drawn from), each labelled with its backend and
  * mode; then, on demand, the time per block and the sweep against sequence length.
  */
+import type { LatencyFigure } from '../../state/latency';
 import { useApp } from '../useApp';
 import { LatencyBreakdown } from './LatencyBreakdown';
 import { formatMs, providerName } from './LatencyLabels';
 import { LatencySweep } from './LatencySweep';
+
+/** One latency figure with its backend and runs, or "measuring…" until it comes. */
+function FigureRow({ mode, figure, threads }: { mode: 'fast' | 'inspect'; figure: LatencyFigure | null; threads: number | null | undefined }) {
+  if (!figure)
+    return (
+      <dd data-testid={`latency-${mode}`} className="hint-inline">
+        measuring…
+      </dd>
+    );
+  return (
+    <dd data-testid={`latency-${mode}`} data-ms={figure.medianMs} data-provider={figure.provider} data-mode={mode}>
+      {formatMs(figure.medianMs)} · {providerName(figure.provider, threads ?? undefined)} · median of {figure.runs}
+    </dd>
+  );
+}
 
 export function LatencyView() {
   const result = useApp((s) => s.result);
@@ -39,25 +55,9 @@ export function LatencyView() {
       )}
       <dl className="latency-modes">
         <dt>fast</dt>
-        {fastNow ? (
-          <dd data-testid="latency-fast" data-ms={fastNow.medianMs} data-provider={fastNow.provider} data-mode="fast">
-            {formatMs(fastNow.medianMs)} · {providerName(fastNow.provider, threadsOf(fastNow.provider))} · median of {fastNow.runs}
-          </dd>
-        ) : (
-          <dd data-testid="latency-fast" className="hint-inline">
-            measuring…
-          </dd>
-        )}
+        <FigureRow mode="fast" figure={fastNow} threads={fastNow && threadsOf(fastNow.provider)} />
         <dt>inspect</dt>
-        {inspectNow ? (
-          <dd data-testid="latency-inspect" data-ms={inspectNow.medianMs} data-provider={inspectNow.provider} data-mode="inspect">
-            {formatMs(inspectNow.medianMs)} · {providerName(inspectNow.provider, threadsOf(inspectNow.provider))} · median of {inspectNow.runs}
-          </dd>
-        ) : (
-          <dd data-testid="latency-inspect" className="hint-inline">
-            measuring…
-          </dd>
-        )}
+        <FigureRow mode="inspect" figure={inspectNow} threads={inspectNow && threadsOf(inspectNow.provider)} />
       </dl>
       <p className="hint">
         Forward pass at T = {T}, median of warm runs, measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
