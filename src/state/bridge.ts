@@ -126,15 +126,6 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
     const req: AnalysisRequest = { id, slot: io.slot, spec, tokens: input.ids, view: s.view };
     running[io.slot] = true;
     set(io, { run: { phase: 'running', id } });
-    if (io.slot === 'a') {
-      // Statistics come first and fast (no weights are drawn); an over-budget model is then refused by analyse.
-      api.stats(req).then(
-        (data) => {
-          if (id === latest.a) store.setState({ stats: { data, spec: req.spec, T: req.tokens.length } });
-        },
-        () => undefined, // the analysis reports the same problem
-      );
-    }
     const settled = () => {
       if (id === latest[io.slot]) running[io.slot] = false;
     };
@@ -167,6 +158,15 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
         set(io, { run: { phase: 'failed', id, message: errorText(e) } });
       },
     );
+    if (io.slot === 'a') {
+      // Statistics are asked for after the analysis, so they fill a gap in its work instead of delaying it (no weights are drawn).
+      api.stats(req).then(
+        (data) => {
+          if (id === latest.a) store.setState({ stats: { data, spec: req.spec, T: req.tokens.length } });
+        },
+        () => undefined, // the analysis reports the same problem
+      );
+    }
   };
 
   /** Asks the worker for the map of the selected view when the one on screen is another. */
@@ -185,11 +185,29 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
     );
   };
 
-  /** Sends at once (after the current task, so one action's several changes make one request) when idle, else after a pause. */
+  /** Whether a send is queued for the end of the current task. */
+  const queued: Record<ModelSlot, boolean> = { a: false, b: false };
+  /**
+   * When idle, sends at the end of the current task (a microtask: one action's several changes make
+   * one request, and it leaves before React re-renders the editor); while a request runs, after a
+   * pause in the edits.
+   */
   const schedule = (io: SlotIo) => {
     const t = timers[io.slot];
     if (t !== null) clearTimeout(t);
-    timers[io.slot] = setTimeout(() => send(io), running[io.slot] || t !== null ? debounceMs : 0);
+    timers[io.slot] = null;
+    if (!running[io.slot] && t === null) {
+      if (queued[io.slot]) return;
+      queued[io.slot] = true;
+      queueMicrotask(() => {
+        if (!queued[io.slot]) return;
+        queued[io.slot] = false;
+        if (connected) send(io);
+      });
+      return;
+    }
+    queued[io.slot] = false;
+    timers[io.slot] = setTimeout(() => send(io), debounceMs);
   };
 
   const unsubscribe = store.subscribe((s, prev) => {

@@ -74,7 +74,7 @@ describe('bridge', () => {
     expect(store.getState().result?.input.pieces).toEqual(['a', 'b', 'c']);
   });
 
-  it('debounces a burst of edits into one request', async () => {
+  it('sends the first edit of a burst at once, and then only the last, once edits pause', async () => {
     const store = createAppStore({ text: '' });
     const { api, pending } = fakeApi();
     connectBridge(store, api, { debounceMs: 25 });
@@ -83,7 +83,22 @@ describe('bridge', () => {
       await vi.advanceTimersByTimeAsync(10);
     }
     await flush();
-    expect(pending.map((p) => p.req.tokens.length)).toEqual([4]);
+    expect(pending.map((p) => p.req.tokens.length)).toEqual([1, 4]);
+  });
+
+  it('sends one request for several changes made in one task, before anything else runs', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, pending } = fakeApi();
+    connectBridge(store, api);
+    await flush();
+    pending[0]!.resolve({} as AnalysisResult); // idle again (the answer itself is dropped: it has no id)
+    await flush();
+    store.getState().setText('abcd');
+    store.getState().edit({ type: 'setGlobal', key: 'seed', value: 9 });
+    await Promise.resolve(); // one microtask: no timer has run
+    expect(pending).toHaveLength(2);
+    expect(pending[1]!.req).toMatchObject({ tokens: [...pending[1]!.req.tokens], spec: { seed: 9 } });
+    expect(pending[1]!.req.tokens).toHaveLength(4);
   });
 
   it('drops a result overtaken by a newer edit, even when it arrives last', async () => {

@@ -11,7 +11,7 @@ import { headEntropies, rowFractions } from '../../analysis/entropy';
 import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import type { AppState } from '../../state/store';
-import { useApp } from '../useApp';
+import { useApp, useDeferredResult } from '../useApp';
 import { chartDocument, everyKth, headColour, headDash, inner, joinRows, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { EntropyHeatmap } from './EntropyHeatmap';
@@ -106,7 +106,7 @@ function EntropyByPosition({ result, layer, head }: { result: Result; layer: num
 }
 
 export function EntropyView() {
-  const result = useApp((s) => s.result);
+  const result = useDeferredResult();
   const view = useApp((s) => s.view);
   const selectHead = useApp((s) => s.selectHead);
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;

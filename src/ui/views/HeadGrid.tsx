@@ -9,7 +9,7 @@ import { interpolateViridis } from 'd3-scale-chromatic';
 import { useEffect, useMemo, useRef } from 'react';
 import { headEntropyGrid } from '../../analysis/entropy';
 import type { AppState } from '../../state/store';
-import { useApp } from '../useApp';
+import { useApp, useDeferredResult } from '../useApp';
 import { ENTROPY_GRADIENT, entropyColour, legendMarkup, percent, SVG_NS } from './chart';
 import { BLUES_LUT, colourIndex } from './colour';
 import { ExportButtons, svgDocument } from './ExportButtons';
@@ -68,7 +68,7 @@ function gridSvg(grid: HTMLElement, layers: number, heads: number): string | nul
 }
 
 export function HeadGrid() {
-  const result = useApp((s) => s.result);
+  const result = useDeferredResult();
   const view = useApp((s) => s.view);
   const selectView = useApp((s) => s.selectView);
   const gridRef = useRef<HTMLDivElement>(null);

@@ -4,7 +4,7 @@
  * mode; then, on demand, the time per block and the sweep against sequence length.
  */
 import type { LatencyFigure } from '../../state/latency';
-import { useApp } from '../useApp';
+import { useApp, useDeferredResult } from '../useApp';
 import { LatencyBreakdown } from './LatencyBreakdown';
 import { formatMs, providerName } from './LatencyLabels';
 import { LatencySweep } from './LatencySweep';
@@ -25,7 +25,7 @@ function FigureRow({ mode, figure, threads }: { mode: 'fast' | 'inspect'; figure
 }
 
 export function LatencyView() {
-  const result = useApp((s) => s.result);
+  const result = useDeferredResult();
   const inspect = useApp((s) => s.latency.inspect);
   const fast = useApp((s) => s.latency.fast);
   const threads = useApp((s) => (s.runtime.phase === 'ready' ? s.runtime.info.backend.threads : undefined));

@@ -8,7 +8,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { nextToken, type NextToken } from '../../analysis/nextToken';
 import { CHAR_VOCAB } from '../../spec/vocab';
-import { useApp } from '../useApp';
+import { useDeferredResult } from '../useApp';
 import { chartDocument, inner, joinValues, MARK_BLUE, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { download, ExportButtons } from './ExportButtons';
@@ -74,7 +74,7 @@ function logitsFile(result: ShownResult): Blob {
 }
 
 export function NextTokenView() {
-  const result = useApp((s) => s.result);
+  const result = useDeferredResult();
   const [picked, setPicked] = useState<number | null>(null); // null: follow the last token
   const svgRef = useRef<SVGSVGElement>(null);
   const T = result?.data.T ?? 0;

@@ -8,7 +8,7 @@ import { area, line } from 'd3-shape';
 import { scaleLinear } from 'd3-scale';
 import { useEffect, useMemo, useRef } from 'react';
 import { residualSummary, type ResidualStat } from '../../analysis/residual';
-import { useApp } from '../useApp';
+import { useDeferredResult } from '../useApp';
 import { chartDocument, everyKth, inner, joinValues, MARK_BLUE, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { ExportButtons } from './ExportButtons';
@@ -54,7 +54,7 @@ function drawResidual(svg: SVGSVGElement, stats: ResidualStat[]) {
 }
 
 export function ResidualView() {
-  const result = useApp((s) => s.result);
+  const result = useDeferredResult();
   const svgRef = useRef<SVGSVGElement>(null);
   const stats = useMemo(() => (result ? residualSummary(result.data.residRms, result.data.T) : []), [result]);
   useEffect(() => {

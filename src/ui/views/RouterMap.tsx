@@ -12,7 +12,7 @@ import { select } from 'd3-selection';
 import { useEffect, useRef } from 'react';
 import { nearestFlagged } from '../../analysis/router';
 import type { AppState } from '../../state/store';
-import { useApp } from '../useApp';
+import { useApp, useDeferredResult } from '../useApp';
 import { chartDocument, everyKth, joinRows, legendMarkup } from './chart';
 import { colourTable, paintCells } from './colour';
 import { ExportButtons } from './ExportButtons';
@@ -51,7 +51,7 @@ function drawRouter(canvas: HTMLCanvasElement, svg: SVGSVGElement, result: Resul
 }
 
 export function RouterMap() {
-  const result = useApp((s) => s.result);
+  const result = useDeferredResult();
   const layer = useApp((s) => s.view.layer);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
