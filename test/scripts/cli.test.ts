@@ -101,7 +101,7 @@ describe('refusals', () => {
   };
 
   it.each([
-    ['an out-of-range field', () => ['stats', config({ dModel: 4096 })], 1, /dModel: must be a whole number from 8 to 512, got 4096/],
+    ['an out-of-range field', () => ['stats', config({ dModel: 4096 })], 1, /dModel: must be a whole number from 8 to 1024, got 4096/],
     ['a bad block parameter', () => ['stats', config({ layers: [{ ...defaultSpec().layers[0], ffn: { kind: 'mlp', params: { expansion: 0 } } }] })], 1, /layers\.0\.ffn: MLP: parameter "expansion" must be a whole number from 1 to 8, got 0/],
     ['a future format', () => ['stats', config({ version: 9 })], 1, /version: this configuration is format 9/],
     ['malformed JSON', () => { const f = join(dir, 'broken.json'); writeFileSync(f, '{"version": 2, '); return ['stats', f]; }, 1, /not valid JSON/],
