@@ -49,19 +49,18 @@ export function normalValues(seed: number, key: string, n: number, std: number):
   let b = fnv1a(`${seed}:${key}:b`) | 0;
   let c = fnv1a(`${seed}:${key}:c`) | 0;
   let d = 1;
-  let r = 0;
   for (let i = 0; i < 12; i++) {
     const t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (c << 21) | (c >>> 11);
     d = (d + 1) | 0;
-    r = (t + d) | 0;
-    c = (c + r) | 0;
+    c = (c + ((t + d) | 0)) | 0;
   }
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     let t = (a + b) | 0;
+    let r: number;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (c << 21) | (c >>> 11);
