@@ -112,6 +112,32 @@ test.describe('presets', () => {
     expectCausalRows(await readMap(page));
   });
 
+  test('gpt2-small shows d_model 768 and its 85 M parameters; the field takes up to 1024, and the memory budget, not the field, refuses 12 layers that wide', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto('/');
+    await waitForMap(page, 43);
+    await choosePreset(page, 'gpt2-small', SLOW['gpt2-small']);
+    const dModel = page.getByTestId('setting-dModel');
+    await expect(dModel).toHaveValue('768');
+    await expect(page.getByTestId('setting-nHeads')).toHaveValue('12');
+    await expect(page.getByTestId('layer-card')).toHaveCount(12);
+    const stats = page.getByTestId('stats');
+    await expect(stats).toHaveAttribute('data-params', '85327104');
+    await expect(stats).toHaveAttribute('data-over', 'false');
+    // 16 heads, then d_model 1024: a valid spec whose weights alone (152 M parameters, held 4 times) pass 2 GiB.
+    await page.getByTestId('setting-nHeads').fill('16');
+    await dModel.fill('1024');
+    await expect(dModel).not.toHaveAttribute('aria-invalid', 'true');
+    const refused = page.getByTestId('budget-refused');
+    await expect(refused).toContainText('Over the memory budget', { timeout: 60_000 });
+    await expect(refused).toContainText(/the weights \([\d,]+ parameters, [\d.]+ MiB\), held 4 times, take 2\.\d GiB/);
+    await expect(stats).toHaveAttribute('data-over', 'true');
+    // Past the range, the field says so.
+    await dModel.fill('1025');
+    await expect(dModel).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('edit-notice')).toContainText('dModel: must be a whole number from 8 to 1024, got 1025');
+  });
+
   test('editing a preset marks the model as edited', async ({ page }) => {
     await page.goto('/');
     await page.getByTestId('preset-select').selectOption('alibi');
