@@ -107,7 +107,7 @@ describe('refusals', () => {
     ['malformed JSON', () => { const f = join(dir, 'broken.json'); writeFileSync(f, '{"version": 2, '); return ['stats', f]; }, 1, /not valid JSON/],
     ['a missing file', () => ['stats', join(dir, 'nope.json')], 1, /no such file/],
     ['a damaged link', () => ['stats', 'http://localhost/#c=N4Ig'], 1, /link/],
-    ['an unknown preset', () => ['stats', '--preset', 'gpt5'], 2, /no preset "gpt5" \(known: default, post-ln, peri-ln, rmsnorm, llama-style, .*\)/],
+    ['an unknown preset', () => ['stats', '--preset', 'gpt5'], 2, /no preset "gpt5" \(known: default, gpt2-small, post-ln, peri-ln, rmsnorm, llama-style, .*\)/],
     ['a sequence too long', () => ['stats', '--seq-len', '999'], 2, /--seq-len must be a whole number from 1 to the model's maxLen \(128\), got "999"/],
     ['a bad mode', () => ['stats', '--mode', 'turbo'], 2, /--mode must be "inspect" or "fast"/],
     ['export without --out', () => ['export'], 2, /--out FILE is required/],
