@@ -48,12 +48,16 @@ export async function setText(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Text' }).fill(text);
 }
 
-/** Chooses a preset and waits until a result newer than the one on screen is drawn and settled. */
-export async function choosePreset(page: Page, id: string): Promise<DrawnMap> {
+/**
+ * Chooses a preset and waits until a result newer than the one on screen is drawn and settled.
+ * `timeout` is for the map and the status (the expect timeout when not given): a preset with a
+ * large model (gpt2-small: 85 M parameters) takes seconds to compile and load.
+ */
+export async function choosePreset(page: Page, id: string, timeout?: number): Promise<DrawnMap> {
   const before = Number((await page.getByTestId('attention-map').getAttribute('data-result-id')) ?? -1);
   await page.getByTestId('preset-select').selectOption(id);
-  await expect.poll(async () => Number(await page.getByTestId('attention-map').getAttribute('data-result-id')), { message: `a new map for ${id}` }).toBeGreaterThan(before);
-  await expect(page.getByTestId('status')).toHaveText('ready');
+  await expect.poll(async () => Number(await page.getByTestId('attention-map').getAttribute('data-result-id')), { message: `a new map for ${id}`, timeout }).toBeGreaterThan(before);
+  await expect(page.getByTestId('status')).toHaveText('ready', { timeout });
   return readMap(page);
 }
 

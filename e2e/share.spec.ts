@@ -145,7 +145,7 @@ test.describe('share links and persistence', () => {
     const tampered = LZString.compressToEncodedURIComponent(JSON.stringify({ ...doc, spec: { ...doc.spec, dModel: 100000 } }));
     const broken: [string, RegExp][] = [
       [`${base}#s=${data.slice(0, Math.floor(data.length / 2))}`, /This link could not be opened: it was cut short or damaged/],
-      [`${base}#s=${tampered}`, /This link could not be opened: it was altered or is not valid \(spec\.dModel: must be a whole number from 8 to 512, got 100000\)/],
+      [`${base}#s=${tampered}`, /This link could not be opened: it was altered or is not valid \(spec\.dModel: must be a whole number from 8 to 1024, got 100000\)/],
     ];
     for (const [url, reason] of broken) {
       await page.goto('about:blank');
@@ -200,7 +200,7 @@ test.describe('share links and persistence', () => {
 
     const refusals: [string, string, RegExp][] = [
       ['broken.json', '{"version": 2, "layers": [', /^broken\.json was not imported: spec: not valid JSON/],
-      ['wide.json', JSON.stringify({ ...spec, dModel: 100000 }), /^wide\.json was not imported: dModel: must be a whole number from 8 to 512, got 100000/],
+      ['wide.json', JSON.stringify({ ...spec, dModel: 100000 }), /^wide\.json was not imported: dModel: must be a whole number from 8 to 1024, got 100000/],
       ['huge.json', `{"name": "${'x'.repeat(1_100_000)}"}`, /^huge\.json was not imported: it is \d+ bytes, more than any configuration \(at most 1000000\)/],
     ];
     for (const [name, text, reason] of refusals) {

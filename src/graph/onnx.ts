@@ -40,12 +40,16 @@ function attribute(name: string, a: AttrValue): P.IAttributeProto {
   }
 }
 
-/** Whether this machine stores numbers little-endian (every browser's does): then bytes copy as they are. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Whether this machine stores numbers little-endian (every browser's does). */
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 
-/** Little-endian bytes of a typed array (copied, so the view's offset never matters). */
+/**
+ * Little-endian bytes of a typed array. On a little-endian machine that is the array's own
+ * memory: a view, not a copy (a model's weights are hundreds of MB; the encoder copies them once
+ * into the file anyway). Elsewhere, each value is written little-endian into a new array.
+ */
 function rawBytes(data: Float32Array | BigInt64Array | Uint8Array): Uint8Array {
-  if (LITTLE_ENDIAN || data instanceof Uint8Array) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  if (LITTLE_ENDIAN || data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
   if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));

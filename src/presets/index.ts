@@ -32,6 +32,14 @@ export const PRESETS: readonly Preset[] = [
     spec: defaultSpec,
   },
   {
+    id: 'gpt2-small',
+    title: 'GPT-2 small: 12 layers, d_model 768, 12 heads',
+    citation: 'Radford et al., 2019. Language Models are Unsupervised Multitask Learners.',
+    description:
+      'The default decoder at the full size of the smallest GPT-2: 12 Pre-LN layers of causal softmax attention with 12 heads of 64 dimensions, GELU MLPs 4 × 768 = 3,072 wide, learned absolute positions, a final LayerNorm and an unembedding tied to the token embedding. Its 85 million parameters outside the embeddings are exactly GPT-2 small’s; only the shape is GPT-2’s, though: the vocabulary is this app’s 97 characters, not GPT-2’s 50,257 byte-pair tokens, and the weights are random, as in every preset. Texts are cut to 256 tokens (GPT-2 reads 1,024): past about 310 an analysis of this model would no longer fit the page’s 2 GiB memory budget. Each edit recompiles about 340 MB of weights and loads them twice, so it redraws in seconds, not on every keystroke; use it to see what a real model’s size costs in the latency panel.',
+    spec: () => ({ ...defaultSpec(), name: 'GPT-2 small (shape)', dModel: 768, nHeads: 12, maxLen: 256, layers: layers(12) }),
+  },
+  {
     id: 'post-ln',
     title: 'Original Transformer decoder (Post-LN)',
     citation: 'Vaswani et al., 2017. Attention Is All You Need.',

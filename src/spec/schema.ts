@@ -12,7 +12,11 @@ import { SPEC_VERSION, type BlockRef, type Spec } from './types';
 /** Ranges of the numeric settings, shared by the schema, the docs and the UI controls. */
 export const LIMITS = {
   seed: { min: 0, max: 2 ** 31 - 1 },
-  dModel: { min: 8, max: 512 },
+  /**
+   * Up to GPT-2 medium's width (GPT-2 small's 768 fits within it). The range only keeps the number
+   * sane: the memory budget (src/compiler/budget.ts) refuses, with its numbers, what is too big.
+   */
+  dModel: { min: 8, max: 1024 },
   nHeads: { min: 1, max: 16 },
   maxLen: { min: 1, max: 8192 },
   layers: { min: 1, max: 12 },

@@ -20,7 +20,7 @@ vi.mock('../../src/graph/init', async (importOriginal) => {
 const V = 97;
 const GiB = 1024 ** 3;
 
-/** The largest shape the limits allow: d_model 512, 16 heads, 12 layers, maxLen 8192. */
+/** A wide, deep model: d_model 512, 16 heads, 12 layers, maxLen 8192 (the limits allowed no wider before d_model went to 1024). */
 const largest = (extra: Partial<Spec> = {}): Spec => ({
   ...defaultSpec(),
   dModel: 512,
@@ -29,7 +29,7 @@ const largest = (extra: Partial<Spec> = {}): Spec => ({
   layers: Array.from({ length: 12 }, defaultLayer),
   ...extra,
 });
-/** The largest shape with one loop over all 12 layers, 4 times: 48 layer runs. */
+/** That shape with one loop over all 12 layers, 4 times: 48 layer runs. */
 const looped = () => largest({ loops: [{ start: 0, end: 11, count: 4 }] });
 
 /** Parameters of a pre-LN GPT-2-style stack with learned positions, counted from the blocks. */
@@ -80,7 +80,7 @@ describe('modelStats', () => {
     expect(s.peakBytes).toBeLessThan(64 * 1024 ** 2);
   });
 
-  it('lets the largest model the limits allow through at T = 256, without drawing a weight', () => {
+  it('lets d_model 512 with 12 layers and 16 heads through at T = 256, without drawing a weight', () => {
     const draws = vi.mocked(normalValues);
     draws.mockClear();
     const s = modelStats(largest(), 256);
@@ -89,6 +89,18 @@ describe('modelStats', () => {
     expect(s.peakBytes).toBeLessThan(MEMORY_BUDGET_BYTES);
     // σReparam reads its weights for the spectral norm: that too waits until serialisation.
     expect(modelStats(largest({ sigmaReparam: { enabled: true, gamma: 1 } }), 256).over).toBe(false);
+    expect(draws).not.toHaveBeenCalled();
+  });
+
+  it('refuses the widest model the limits allow (d_model 1024, 12 layers) for its weights alone, even at T = 1, without drawing a weight', () => {
+    const draws = vi.mocked(normalValues);
+    draws.mockClear();
+    const s = modelStats(largest({ dModel: 1024, maxLen: 1024 }), 1);
+    expect(s.params).toBe(gptParams(1024, 12, 1024));
+    expect(s.params).toBe(152_304_640);
+    expect(s.over).toBe(true);
+    expect(s.peakBytes).toBe(4 * s.weightBytes);
+    expect(s.advice).toEqual(['the weights (152,304,640 parameters, 581 MiB), held 4 times, take 2.3 GiB: use a smaller d_model, fewer layers or a smaller feed-forward block']);
     expect(draws).not.toHaveBeenCalled();
   });
 

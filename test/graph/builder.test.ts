@@ -101,4 +101,19 @@ describe('GraphBuilder weights', () => {
     expect(Array.from(values)).toEqual(Array.from(draws.getMockImplementation()!(3, 'w', 32, 0.5)));
     expect(Array.from(b.valueOf(z) as Float32Array)).toEqual([2, 2, 2, 2]);
   });
+
+  it('shares a weight\'s values with another graph that holds the same one (the inspect and fast graphs of one analysis)', () => {
+    const build = (seed: number, std = 0.25) => {
+      const b = new GraphBuilder('g', seed);
+      b.output(b.matmul(b.input('x', 'float32', [1, 6]), b.param('shared.w', [6, 5], { kind: 'normal', std })), 'y');
+      return b.finish();
+    };
+    const read = (g: ReturnType<typeof build>) => g.initializers.find((i) => i.tensor.name === 'shared.w')!.data as Float32Array;
+    const first = build(17);
+    const values = read(first);
+    expect(read(build(17))).toBe(values); // drawn once: the same (read-only) array, from the weight cache
+    expect(read(build(18))).not.toEqual(values); // another seed, another stream
+    expect(read(build(17, 0.5))).not.toEqual(values); // another scale
+    expect(read(first)).toBe(values);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clearWeightCache, fnv1a, normalValues } from '../../src/graph/init';
+import { clearWeightCache, fnv1a, normalValues, uniformStream } from '../../src/graph/init';
 
 describe('seeded initialisation', () => {
   it('FNV-1a matches its published test vectors', () => {
@@ -48,4 +48,25 @@ describe('seeded initialisation', () => {
     const within = xs.filter((x) => Math.abs(x) < 0.5).length / n;
     expect(Math.abs(within - 0.6827)).toBeLessThan(0.005);
   });
+
+  it('is Box–Muller over uniformStream, bit for bit (the loop writes the generator out; the weights must not move)', () => {
+    const reference = (seed: number, key: string, n: number, std: number) => {
+      const uniform = uniformStream(seed, key);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i += 2) {
+        const u1 = 1 - uniform();
+        const u2 = uniform();
+        const r = Math.sqrt(-2 * Math.log(u1));
+        out[i] = r * Math.cos(2 * Math.PI * u2) * std;
+        if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2) * std;
+      }
+      return out;
+    };
+    for (const [seed, key, n, std] of [[1, 'embed.tokens', 97 * 64, 1], [2147483647, 'layers.11.ffn.w2', 3072 * 7 + 1, 0.018], [0, '', 1, 0.5]] as const) {
+      expect(Buffer.from(normalValues(seed, key, n, std).buffer).equals(Buffer.from(reference(seed, key, n, std).buffer)), `${seed} ${key}`).toBe(true);
+    }
+    // A pinned value, so a change to the stream itself shows too.
+    expect(normalValues(1, 'layers.0.mixer.wq', 2, 1)[0]).toMatchInlineSnapshot(`-3.232999324798584`);
+  });
 });
+

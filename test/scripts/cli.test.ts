@@ -101,13 +101,13 @@ describe('refusals', () => {
   };
 
   it.each([
-    ['an out-of-range field', () => ['stats', config({ dModel: 4096 })], 1, /dModel: must be a whole number from 8 to 512, got 4096/],
+    ['an out-of-range field', () => ['stats', config({ dModel: 4096 })], 1, /dModel: must be a whole number from 8 to 1024, got 4096/],
     ['a bad block parameter', () => ['stats', config({ layers: [{ ...defaultSpec().layers[0], ffn: { kind: 'mlp', params: { expansion: 0 } } }] })], 1, /layers\.0\.ffn: MLP: parameter "expansion" must be a whole number from 1 to 8, got 0/],
     ['a future format', () => ['stats', config({ version: 9 })], 1, /version: this configuration is format 9/],
     ['malformed JSON', () => { const f = join(dir, 'broken.json'); writeFileSync(f, '{"version": 2, '); return ['stats', f]; }, 1, /not valid JSON/],
     ['a missing file', () => ['stats', join(dir, 'nope.json')], 1, /no such file/],
     ['a damaged link', () => ['stats', 'http://localhost/#c=N4Ig'], 1, /link/],
-    ['an unknown preset', () => ['stats', '--preset', 'gpt5'], 2, /no preset "gpt5" \(known: default, post-ln, peri-ln, rmsnorm, llama-style, .*\)/],
+    ['an unknown preset', () => ['stats', '--preset', 'gpt5'], 2, /no preset "gpt5" \(known: default, gpt2-small, post-ln, peri-ln, rmsnorm, llama-style, .*\)/],
     ['a sequence too long', () => ['stats', '--seq-len', '999'], 2, /--seq-len must be a whole number from 1 to the model's maxLen \(128\), got "999"/],
     ['a bad mode', () => ['stats', '--mode', 'turbo'], 2, /--mode must be "inspect" or "fast"/],
     ['export without --out', () => ['export'], 2, /--out FILE is required/],

@@ -66,6 +66,6 @@ describe('migrate', () => {
 
   it('validates what migration produced: a bad old document is still refused with the field named', () => {
     const r = parseSpec({ ...V1, dModel: 7 });
-    expect(r).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 512, got 7'] });
+    expect(r).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 1024, got 7'] });
   });
 });

@@ -22,8 +22,8 @@ describe('validateSpec', () => {
   });
 
   it('names the field and the range of a value out of range', () => {
-    expect(errorsOf({ ...defaultSpec(), dModel: 4096 })).toEqual(['dModel: must be a whole number from 8 to 512, got 4096']);
-    expect(errorsOf({ ...defaultSpec(), dModel: 12.5 })).toEqual(['dModel: must be a whole number from 8 to 512, got 12.5']);
+    expect(errorsOf({ ...defaultSpec(), dModel: 4096 })).toEqual(['dModel: must be a whole number from 8 to 1024, got 4096']);
+    expect(errorsOf({ ...defaultSpec(), dModel: 12.5 })).toEqual(['dModel: must be a whole number from 8 to 1024, got 12.5']);
     expect(errorsOf({ ...defaultSpec(), nHeads: '4' })).toEqual(['nHeads: must be a whole number from 1 to 16, got "4"']);
     expect(errorsOf({ ...defaultSpec(), layers: [] })).toEqual(['layers: must hold from 1 to 12 layers']);
     const spec = defaultSpec();

@@ -79,7 +79,7 @@ describe('share links: what was wrong', () => {
 
   it('a tampered link names the first thing the validator refused', () => {
     const spec = { ...doc().spec, dModel: 100000 };
-    expect(shareFromLink(`#s=${pack({ ...doc(), spec })}`)).toMatchObject({ ok: false, problem: 'tampered', reason: 'it was altered or is not valid (spec.dModel: must be a whole number from 8 to 512, got 100000)' });
+    expect(shareFromLink(`#s=${pack({ ...doc(), spec })}`)).toMatchObject({ ok: false, problem: 'tampered', reason: 'it was altered or is not valid (spec.dModel: must be a whole number from 8 to 1024, got 100000)' });
     const bogus = { ...doc().spec, layers: [{ ...doc().spec.layers[0]!, mixer: { kind: 'bogus', params: {} } }] };
     expect((shareFromLink(`#s=${pack({ ...doc(), spec: bogus, view: { layer: 0, head: 0 } })}`) as { reason: string }).reason).toMatch(/^it was altered or is not valid \(spec\.layers\.0\.mixer: unknown mixer block "bogus"/);
     expect(shareFromLink(`#s=${pack({ ...doc(), extra: 1 })}`)).toMatchObject({ ok: false, problem: 'tampered' });

@@ -45,6 +45,6 @@ describe('share links', () => {
     expect(bomb.length).toBeLessThan(MAX_LINK_DATA);
     expect(specFromLink(`#c=${bomb}`)).toEqual({ ok: false, errors: [`link: it is too long (its data expands to ${expanded.length} characters; no model needs more than 200000)`] });
     const huge = { ...defaultSpec(), dModel: 100000 };
-    expect(specFromLink(`#c=${LZString.compressToEncodedURIComponent(JSON.stringify(huge))}`)).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 512, got 100000'] });
+    expect(specFromLink(`#c=${LZString.compressToEncodedURIComponent(JSON.stringify(huge))}`)).toEqual({ ok: false, errors: ['dModel: must be a whole number from 8 to 1024, got 100000'] });
   });
 });
