@@ -14,6 +14,7 @@ import { Runtime, type OrtModule, type Provider } from '../src/runtime/ort';
 import { compile } from '../src/compiler/compile';
 import { BudgetError, modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
+import { keepWeightsOfSeeds } from '../src/graph/init';
 import { analyse, mapView, transferables, type HeldMaps } from './analyse';
 import type { AnalysisRequest, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
 import { classifyFailure, RuntimeBroken } from './failure';
@@ -68,6 +69,8 @@ export function serve(ort: OrtModule, provider: Provider): void {
   const latest: Record<ModelSlot, number> = { a: -1, b: -1 };
   /** Each slot's newest analysis's full maps: views ask for one (layer, head) at a time. */
   const held: Record<ModelSlot, HeldMaps | null> = { a: null, b: null };
+  /** The seed of each slot's newest analysis: the weight cache keeps only these seeds' weights. */
+  const seeds: Record<ModelSlot, number | null> = { a: null, b: null };
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
   /** A WASM runtime beside a WebGPU one, for the sweep's second series (one module, one queue of runs). */
@@ -99,6 +102,8 @@ export function serve(ort: OrtModule, provider: Provider): void {
     async releaseSlot(slot) {
       (await start()).sessions.releaseSlot(slot);
       held[slot] = null;
+      seeds[slot] = null;
+      keepWeightsOfSeeds(Object.values(seeds).filter((s): s is number => s !== null));
     },
     analyse: (req: AnalysisRequest) =>
       guard(async () => {
@@ -108,7 +113,11 @@ export function serve(ort: OrtModule, provider: Provider): void {
         const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
         const { result, held: maps } = await analyse(sessions, req, () => req.id < latest[slot], onStage);
         const before = held[slot];
-        if (!before || maps.id >= before.id) held[slot] = maps;
+        if (!before || maps.id >= before.id) {
+          held[slot] = maps;
+          seeds[slot] = req.spec.seed;
+          keepWeightsOfSeeds(Object.values(seeds).filter((s): s is number => s !== null));
+        }
         return Comlink.transfer(result, transferables(result));
       }),
     async map(id: number, view: ViewRef) {

@@ -92,7 +92,7 @@ function drawNormal(seed: number, key: string, n: number, std: number): Float32A
  */
 export const WEIGHT_CACHE_BYTES = 512 * 2 ** 20;
 let limit = WEIGHT_CACHE_BYTES;
-const drawn = new Map<string, Float32Array>();
+const drawn = new Map<string, { seed: number; values: Float32Array }>();
 let drawnBytes = 0;
 
 /** `n` samples of N(0, std²) from the stream for `key` (the same values every time; see above). */
@@ -102,19 +102,37 @@ export function normalValues(seed: number, key: string, n: number, std: number):
   if (hit) {
     drawn.delete(k); // most recently used goes last
     drawn.set(k, hit);
-    return hit;
+    return hit.values;
   }
   const out = drawNormal(seed, key, n, std);
   if (out.byteLength <= limit) {
-    drawn.set(k, out);
+    drawn.set(k, { seed, values: out });
     drawnBytes += out.byteLength;
     for (const [oldKey, old] of drawn) {
       if (drawnBytes <= limit) break;
-      drawn.delete(oldKey);
-      drawnBytes -= old.byteLength;
+      forget(oldKey, old.values);
     }
   }
   return out;
+}
+
+function forget(key: string, values: Float32Array): void {
+  drawn.delete(key);
+  drawnBytes -= values.byteLength;
+}
+
+/**
+ * Forgets the weights of every seed but `seeds` (the models on screen): weights of another seed are
+ * never read again unless that seed comes back, and a page that tries seed after seed would
+ * otherwise fill the cache to its limit.
+ */
+export function keepWeightsOfSeeds(seeds: readonly number[]): void {
+  for (const [key, entry] of drawn) if (!seeds.includes(entry.seed)) forget(key, entry.values);
+}
+
+/** Bytes of weights the cache holds now. */
+export function cachedWeightBytes(): number {
+  return drawnBytes;
 }
 
 /** Forgets every cached weight, and sets how many bytes the cache may hold from now on. */

@@ -134,7 +134,20 @@ export function applyEdit(spec: Spec, edit: Edit): EditResult {
   if (!draft.ok) return draft;
   const checked = validateSpec(draft.spec);
   if (!checked.ok) return refused(checked.errors[0]!);
-  return { ok: true, spec: checked.spec, summary: draft.summary };
+  return { ok: true, spec: sharing(spec, checked.spec), summary: draft.summary };
+}
+
+/**
+ * `next` with every part that is deep-equal to the same part of `prev` replaced by `prev`'s own
+ * object. The validator returns a fresh copy of the whole spec; with this, an edit's spec shares
+ * what the edit left alone, so the undo history holds each unchanged layer once, not once per edit.
+ */
+function sharing<T>(prev: T, next: T): T {
+  if (prev === next || typeof prev !== 'object' || typeof next !== 'object' || prev === null || next === null) return next;
+  if (Array.isArray(prev) !== Array.isArray(next)) return next;
+  if (JSON.stringify(prev) === JSON.stringify(next)) return prev;
+  if (Array.isArray(next)) return next.map((v, i) => sharing((prev as unknown[])[i], v)) as T;
+  return Object.fromEntries(Object.entries(next).map(([k, v]) => [k, sharing((prev as Record<string, unknown>)[k], v)])) as T;
 }
 
 function layerExists(spec: Spec, i: number): string | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clearWeightCache, fnv1a, normalValues, uniformStream } from '../../src/graph/init';
+import { cachedWeightBytes, clearWeightCache, fnv1a, keepWeightsOfSeeds, normalValues, uniformStream } from '../../src/graph/init';
 
 describe('seeded initialisation', () => {
   it('FNV-1a matches its published test vectors', () => {
@@ -30,6 +30,18 @@ describe('seeded initialisation', () => {
     expect(normalValues(3, 'big1', n, 1) === first).toBe(true);
     expect(normalValues(3, 'big2', n, 1) === second).toBe(false);
     expect(normalValues(4, 'huge', 5000, 1)).not.toBe(normalValues(4, 'huge', 5000, 1)); // over the limit: never kept
+    clearWeightCache();
+  });
+
+  it('forgets the weights of seeds no model on screen uses', () => {
+    clearWeightCache();
+    const a = normalValues(1, 'w', 100, 1);
+    const b = normalValues(2, 'w', 100, 1);
+    expect(cachedWeightBytes()).toBe(800);
+    keepWeightsOfSeeds([2]);
+    expect(cachedWeightBytes()).toBe(400);
+    expect(normalValues(2, 'w', 100, 1)).toBe(b);
+    expect(normalValues(1, 'w', 100, 1)).not.toBe(a);
     clearWeightCache();
   });
 

@@ -137,3 +137,23 @@ describe('edits: schedule helper', () => {
     expect(reason(specOf(['mamba2']), { type: 'schedule', pattern: 'A', count: 13 })).toMatch(/from 1 to 12, got 13/);
   });
 });
+
+describe('edits: what an edit leaves alone is shared', () => {
+  it('keeps the unchanged parts of the spec as the same objects (the undo history holds them once)', () => {
+    const before = defaultSpec();
+    const seeded = applyEdit(before, { type: 'setGlobal', key: 'seed', value: 9 });
+    if (!seeded.ok) throw new Error(seeded.reason);
+    expect(seeded.spec).not.toBe(before);
+    expect(seeded.spec.seed).toBe(9);
+    expect(seeded.spec.layers).toBe(before.layers);
+    expect(seeded.spec.position).toBe(before.position);
+    const edited = applyEdit(before, { type: 'setBlock', target: { layer: 0, slot: 'mixer' }, kind: 'linear_attention' });
+    if (!edited.ok) throw new Error(edited.reason);
+    expect(edited.spec.layers).not.toBe(before.layers);
+    expect(edited.spec.layers[0]!.mixer.kind).toBe('linear_attention');
+    expect(edited.spec.layers[1]).toBe(before.layers[1]);
+    expect(edited.spec.layers[0]!.ffn).toBe(before.layers[0]!.ffn);
+    // Shared, and still exactly what validation gives.
+    expect(edited.spec).toEqual(validateSpec(edited.spec).ok && (validateSpec(edited.spec) as { spec: unknown }).spec);
+  });
+});
