@@ -67,6 +67,13 @@ interface Running {
   ready: Promise<WorkerInfo>;
   /** Rejects with WorkerLost once the worker is gone; never resolves. */
   lost: Promise<never>;
+  /**
+   * The requests in flight, to reject when the worker is gone. (Not Promise.race against `lost`:
+   * each race would leave a reaction on `lost`, which never settles while the worker lives.)
+   */
+  waiting: Set<(e: Error) => void>;
+  /** Set once the worker is gone: later requests fail at once. */
+  dead: WorkerLost | null;
   /** Set before the host stops the worker itself, so its end is not taken for a crash. */
   retired: boolean;
 }
@@ -120,9 +127,13 @@ export class WorkerHost implements RuntimeApi {
   /** Starts a worker and watches it. */
   private launch(provider: Provider): Running {
     const ep = this.spawn(provider);
-    const run: Running = { ep, retired: false, ready: null as unknown as Promise<WorkerInfo>, lost: null as unknown as Promise<never> };
+    const run: Running = { ep, retired: false, ready: null as unknown as Promise<WorkerInfo>, lost: null as unknown as Promise<never>, waiting: new Set(), dead: null };
     run.lost = ep.gone.then((why) => {
-      throw new WorkerLost(provider, why);
+      const error = new WorkerLost(provider, why);
+      run.dead = error;
+      for (const reject of run.waiting) reject(error);
+      run.waiting.clear();
+      throw error;
     });
     run.lost.catch(() => undefined);
     run.ready = Promise.race([ep.api.init((e) => this.fromWorker(run, e)), run.lost]).then((info) => {
@@ -256,7 +267,7 @@ export class WorkerHost implements RuntimeApi {
     const run = this.active;
     await run.ready;
     try {
-      return await Promise.race([task(run.ep.api), run.lost]);
+      return await this.on(run, task);
     } catch (e) {
       const { name, message } = errorParts(e);
       if (name === 'RuntimeBroken' && !run.retired) {
@@ -267,12 +278,23 @@ export class WorkerHost implements RuntimeApi {
       }
       if (run.ep.provider === 'webgpu' && !['Superseded', 'BudgetError', 'SpecError', 'WorkerLost'].includes(name)) {
         await this.wasm.ready;
-        const answer = await Promise.race([task(this.wasm.ep.api), this.wasm.lost]);
+        const answer = await this.on(this.wasm, task);
         this.fallBack(run, `WebGPU could not run this model (${message.slice(0, 160)}); WASM could. Running on WASM now.`);
         return answer;
       }
       throw e;
     }
+  }
+
+  /** `task` on the worker of `run`, rejected with WorkerLost if the worker goes first. */
+  private on<R>(run: Running, task: (api: InferenceApi) => Promise<R>): Promise<R> {
+    if (run.dead) return Promise.reject(run.dead);
+    return new Promise<R>((resolve, reject) => {
+      run.waiting.add(reject);
+      task(run.ep.api)
+        .then(resolve, reject)
+        .finally(() => run.waiting.delete(reject));
+    });
   }
 
   analyse(req: AnalysisRequest) {

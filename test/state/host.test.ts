@@ -105,6 +105,18 @@ describe('the worker host', () => {
     expect((await q).id).toBe(2);
   });
 
+  it('leaves nothing behind for answered requests (a worker that lives long serves many)', async () => {
+    const { host, workers } = setUp();
+    for (let id = 1; id <= 3; id++) {
+      const p = host.analyse(req(id));
+      await tick();
+      workers[0]!.analyses.at(-1)!.resolve(answer(id));
+      await p;
+    }
+    const running = (host as unknown as { active: { waiting: Set<unknown> } }).active;
+    expect(running.waiting.size).toBe(0);
+  });
+
   it('does not re-run a model that keeps killing its worker', async () => {
     const { host, workers, changes } = setUp();
     void host.analyse(req(1)).catch(() => undefined);
