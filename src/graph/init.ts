@@ -16,14 +16,16 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** A uniform [0, 1) generator (sfc32) for the given key. */
+/**
+ * A uniform [0, 1) generator (sfc32) for the given key. The state is kept as int32 (every step
+ * ends in `| 0`), which gives the same bits as unsigned arithmetic and keeps V8 on small integers.
+ */
 export function uniformStream(seed: number, key: string): () => number {
-  let a = fnv1a(`${seed}:${key}:a`);
-  let b = fnv1a(`${seed}:${key}:b`);
-  let c = fnv1a(`${seed}:${key}:c`);
+  let a = fnv1a(`${seed}:${key}:a`) | 0;
+  let b = fnv1a(`${seed}:${key}:b`) | 0;
+  let c = fnv1a(`${seed}:${key}:c`) | 0;
   let d = 1;
   const next = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
     const t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -38,44 +40,15 @@ export function uniformStream(seed: number, key: string): () => number {
 }
 
 /**
- * `n` samples of N(0, std²) from the stream for `key`: the values of `uniformStream` through
- * Box–Muller, with the generator's steps written out in the loop (the same numbers as calling the
- * stream, bit for bit, without a call per draw: this draws every weight of a model, 85 million
- * for the gpt2-small preset).
+ * `n` samples of N(0, std²) from the stream for `key`, freshly drawn: `uniformStream` through
+ * Box–Muller. This draws every weight of a model (85 million for the gpt2-small preset).
  */
 function drawNormal(seed: number, key: string, n: number, std: number): Float32Array {
-  // sfc32 as in uniformStream; int32 arithmetic gives the same bits as its unsigned form.
-  let a = fnv1a(`${seed}:${key}:a`) | 0;
-  let b = fnv1a(`${seed}:${key}:b`) | 0;
-  let c = fnv1a(`${seed}:${key}:c`) | 0;
-  let d = 1;
-  for (let i = 0; i < 12; i++) {
-    const t = (a + b) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    c = (c + ((t + d) | 0)) | 0;
-  }
+  const uniform = uniformStream(seed, key);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
-    let t = (a + b) | 0;
-    let r: number;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    r = (t + d) | 0;
-    c = (c + r) | 0;
-    const u1 = 1 - (r >>> 0) / 4294967296; // (0, 1]: log is finite
-    t = (a + b) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    r = (t + d) | 0;
-    c = (c + r) | 0;
-    const u2 = (r >>> 0) / 4294967296;
+    const u1 = 1 - uniform(); // (0, 1]: log is finite
+    const u2 = uniform();
     const radius = Math.sqrt(-2 * Math.log(u1));
     out[i] = radius * Math.cos(2 * Math.PI * u2) * std;
     if (i + 1 < n) out[i + 1] = radius * Math.sin(2 * Math.PI * u2) * std;
