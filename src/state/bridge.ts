@@ -193,6 +193,9 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
    * pause in the edits.
    */
   const schedule = (io: SlotIo) => {
+    // From the edit on, the model on screen is not the newest: never say "ready" while one waits to be sent.
+    const run = io.slot === 'a' ? store.getState().run : store.getState().compare?.run;
+    if (run && run.phase !== 'running') set(io, { run: { phase: 'running', id: latest[io.slot] } });
     const t = timers[io.slot];
     if (t !== null) clearTimeout(t);
     timers[io.slot] = null;
