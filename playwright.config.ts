@@ -7,6 +7,8 @@ import { defineConfig } from '@playwright/test';
 import { findBrowser } from './scripts/find-browser.mjs';
 
 const PORT = Number(process.env['E2E_PORT'] ?? 4179);
+/** Where the build goes: E2E_DIST lets two runs on one machine (another port) keep their builds apart. */
+const DIST = process.env['E2E_DIST'] ?? 'dist';
 const browser = findBrowser();
 
 /** Flags for Debian's chromium in a closed network (see TESTING.md). */
@@ -14,6 +16,7 @@ const QUIET = ['--no-sandbox', '--disable-background-networking', '--disable-com
 
 export default defineConfig({
   testDir: 'e2e',
+  outputDir: DIST === 'dist' ? 'test-results' : `${DIST}-results`,
   timeout: 60_000,
   expect: { timeout: 20_000 },
   fullyParallel: false,
@@ -34,7 +37,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx vite build --logLevel warn --outDir ${DIST} && npx vite preview --outDir ${DIST} --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: !process.env['CI'],
     timeout: 180_000,
