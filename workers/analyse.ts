@@ -8,6 +8,7 @@ import { BudgetError, graphStats } from '../src/compiler/stats';
 import { layerSchedule } from '../src/spec/schedule';
 import { toOnnxBytes } from '../src/graph/onnx';
 import type { Spec } from '../src/spec/types';
+import { ERROR } from '../src/spec/errors';
 import type { Sessions } from './sessions';
 import { downsample, rowSupport } from '../src/analysis/maps';
 import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisStage, type AnalysisResult, type MapView, type ViewRef } from './api';
@@ -16,7 +17,7 @@ import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisStage, typ
 export class Superseded extends Error {
   constructor(id: number) {
     super(`analysis ${id} was overtaken by a newer edit`);
-    this.name = 'Superseded';
+    this.name = ERROR.Superseded;
   }
 }
 

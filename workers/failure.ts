@@ -8,6 +8,7 @@
  * so the worker is replaced rather than reused. Other errors (a graph it refuses, a WebGPU kernel
  * that failed) leave the module sound.
  */
+import { ERROR, REQUEST_ERRORS, errorParts } from '../src/spec/errors';
 
 /** How a failed request leaves its worker. */
 export type FailureKind =
@@ -18,7 +19,6 @@ export type FailureKind =
   /** Any other error: shown as the run's failure; the worker goes on. */
   | 'error';
 
-const EXPECTED = new Set(['Superseded', 'BudgetError', 'SpecError']);
 const BROKEN = [
   /^\s*(Error:\s*)?\d+\s*$/, // a C++ exception pointer, thrown as a bare number
   /\babort(ed)?\b/i,
@@ -30,16 +30,10 @@ const BROKEN = [
   /maximum memory size|memory\.grow/i,
 ];
 
-/** The name and message of anything thrown. */
-export function errorParts(e: unknown): { name: string; message: string } {
-  if (e instanceof Error) return { name: e.name, message: e.message };
-  return { name: 'Error', message: String(e) };
-}
-
 /** What the failure `e` means for the worker it came from. */
 export function classifyFailure(e: unknown): FailureKind {
   const { name, message } = errorParts(e);
-  if (EXPECTED.has(name)) return 'expected';
+  if (REQUEST_ERRORS.has(name)) return 'expected';
   if (typeof e === 'number' || BROKEN.some((re) => re.test(message)) || (name === 'RangeError' && /memory|buffer/i.test(message))) return 'broken';
   return 'error';
 }
@@ -52,6 +46,6 @@ export class RuntimeBroken extends Error {
       `The runtime ran out of memory or stopped while running this model (onnxruntime-web said: ${message.slice(0, 200)}). ` +
         'Its worker was restarted; a shorter text or a smaller model needs less memory.',
     );
-    this.name = 'RuntimeBroken';
+    this.name = ERROR.RuntimeBroken;
   }
 }

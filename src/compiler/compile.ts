@@ -19,6 +19,7 @@ import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
+import { ERROR } from '../spec/errors';
 
 /** What to build: the sequence length and the mode. */
 export interface CompileOptions {
@@ -30,7 +31,7 @@ export interface CompileOptions {
 export class SpecError extends Error {
   constructor(readonly errors: string[]) {
     super(errors.join('\n'));
-    this.name = 'SpecError';
+    this.name = ERROR.SpecError;
   }
 }
 

@@ -20,6 +20,7 @@
  */
 import { graphCost, initializerBytes, outputBytes } from '../graph/cost';
 import type { Cost } from '../graph/cost';
+import { ERROR } from '../spec/errors';
 import type { Graph } from '../graph/ir';
 import { tensorBytes } from '../graph/ir';
 import { layerSchedule } from '../spec/schedule';
@@ -60,7 +61,7 @@ export class BudgetError extends Error {
     super(
       `This model needs about ${formatBytes(stats.peakBytes)} to analyse at T = ${stats.T}, over the ${formatBytes(stats.budgetBytes)} budget: ${stats.advice[0] ?? 'make it smaller'}.`,
     );
-    this.name = 'BudgetError';
+    this.name = ERROR.BudgetError;
   }
 }
 

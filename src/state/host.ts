@@ -16,7 +16,7 @@
  * touches the store: the bridge turns events into state.
  */
 import type { AnalysisRequest, BackendInfo, InferenceApi, LatencyMode, ModelSlot, SweepProgress, SweepRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
-import { errorParts } from '../../workers/failure';
+import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
 
 export type Provider = BackendInfo['provider'];
 
@@ -57,25 +57,55 @@ export type RuntimeApi = Omit<InferenceApi, 'init'> & {
 export class WorkerLost extends Error {
   constructor(provider: Provider, why: string) {
     super(`The ${label(provider)} worker stopped (${why}) before answering; it was restarted.`);
-    this.name = 'WorkerLost';
+    this.name = ERROR.WorkerLost;
   }
 }
 
-interface Running {
+/**
+ * One worker's life. The host moves it only through these transitions:
+ *
+ *   starting ──ready──▶ ready
+ *      │                  │
+ *      ├──────retire──────┴──▶ retired   the host stopped it: a switch, a fallback, a broken runtime
+ *      └──────lose────────┴──▶ lost      it ended by itself (crash, browser); requests in flight reject
+ */
+export type WorkerPhase = 'starting' | 'ready' | 'retired' | 'lost';
+
+/** A started worker and what the host knows of it. */
+interface Worker {
   ep: Endpoint;
-  /** Resolves once the worker's runtime is loaded. */
+  phase: WorkerPhase;
+  /** Resolves once the worker's runtime is loaded (phase ready); rejects if it is lost first. */
   ready: Promise<WorkerInfo>;
-  /** Rejects with WorkerLost once the worker is gone; never resolves. */
-  lost: Promise<never>;
+  /** The error requests get once it is lost (phase lost). */
+  lostWith: WorkerLost | null;
   /**
-   * The requests in flight, to reject when the worker is gone. (Not Promise.race against `lost`:
-   * each race would leave a reaction on `lost`, which never settles while the worker lives.)
+   * Requests in flight, each rejected when the worker is lost. Any kind of work (an analysis, a
+   * sweep, a long job) waits here alike. (Not Promise.race against the loss: each race would leave
+   * a reaction behind on a promise that never settles while the worker lives.)
    */
   waiting: Set<(e: Error) => void>;
-  /** Set once the worker is gone: later requests fail at once. */
-  dead: WorkerLost | null;
-  /** Set before the host stops the worker itself, so its end is not taken for a crash. */
-  retired: boolean;
+}
+
+/**
+ * The WebGPU worker's part. The WASM worker always exists (restarted when lost); requests go to
+ * the WebGPU worker only while it is `active`:
+ *
+ *   deferred ──first result, or WebGPU chosen──▶ starting ──it runs on WebGPU──▶ active
+ *                                                    │                              │
+ *        off (why) ◀────── no adapter, failed to start, fell back, WASM chosen ─────┘
+ *
+ * From `off`, choosing Auto or WebGPU starts it again.
+ */
+export type GpuState = { phase: 'deferred' } | { phase: 'starting'; worker: Worker } | { phase: 'active'; worker: Worker } | { phase: 'off'; why: string };
+
+/** Everything the host knows: the WASM worker, the WebGPU worker's state, the person's choice. */
+interface HostState {
+  wasm: Worker;
+  gpu: GpuState;
+  choice: BackendChoice;
+  /** WASM workers lost since the last answered analysis: a model that kills its worker is not run again in a loop. */
+  losses: number;
 }
 
 export interface HostOptions {
@@ -85,16 +115,11 @@ export interface HostOptions {
 }
 
 const label = (p: Provider) => (p === 'webgpu' ? 'WebGPU' : 'WASM');
+const gpuWorker = (g: GpuState): Worker | null => (g.phase === 'starting' || g.phase === 'active' ? g.worker : null);
 
 export class WorkerHost implements RuntimeApi {
-  private active: Running;
-  private wasm: Running;
-  private webgpu: Running | null = null;
-  private choice: BackendChoice;
+  private state: HostState;
   private listeners: ((e: HostEvent) => void)[] = [];
-  /** Worker losses since the last answered analysis: a model that kills its worker is not run again in a loop. */
-  private lossesSinceAnswer = 0;
-  private upgradeAsked = false;
   /** Why WebGPU cannot be used here (null: it can), asked once: requesting an adapter loads nothing big. */
   private readonly gpuMissing: Promise<string | null>;
 
@@ -102,15 +127,20 @@ export class WorkerHost implements RuntimeApi {
     private readonly spawn: Spawn,
     opts: HostOptions,
   ) {
-    this.choice = opts.choice ?? 'auto';
+    const choice = opts.choice ?? 'auto';
     this.gpuMissing = opts.webGpuUnavailable().catch((e: unknown) => `the WebGPU check failed: ${errorParts(e).message}`);
-    this.wasm = this.active = this.launch('wasm');
+    this.state = { wasm: this.start('wasm'), gpu: choice === 'wasm' ? { phase: 'off', why: 'WASM was chosen' } : { phase: 'deferred' }, choice, losses: 0 };
+  }
+
+  /** The worker requests go to now. */
+  private get active(): Worker {
+    return this.state.gpu.phase === 'active' ? this.state.gpu.worker : this.state.wasm;
   }
 
   /** A WASM worker's facts, with why WebGPU is not in use as the page should say it. */
   private async withReason(info: WorkerInfo): Promise<WorkerInfo> {
     const missing = await this.gpuMissing;
-    const reason = missing ?? (this.choice === 'wasm' ? 'WASM was chosen' : 'WebGPU starts after the first map');
+    const reason = missing ?? (this.state.choice === 'wasm' ? 'WASM was chosen' : 'WebGPU starts after the first map');
     return { ...info, backend: { ...info.backend, fallbackReason: reason } };
   }
 
@@ -124,49 +154,45 @@ export class WorkerHost implements RuntimeApi {
     for (const l of this.listeners) l(e);
   }
 
-  /** Starts a worker and watches it. */
-  private launch(provider: Provider): Running {
+  // ── transitions of one worker ──────────────────────────────────────────────────────────────
+
+  /** → starting: spawns a worker and watches it (→ ready once its runtime loaded, → lost when it ends by itself). */
+  private start(provider: Provider): Worker {
     const ep = this.spawn(provider);
-    const run: Running = { ep, retired: false, ready: null as unknown as Promise<WorkerInfo>, lost: null as unknown as Promise<never>, waiting: new Set(), dead: null };
-    run.lost = ep.gone.then((why) => {
-      const error = new WorkerLost(provider, why);
-      run.dead = error;
-      for (const reject of run.waiting) reject(error);
-      run.waiting.clear();
-      throw error;
+    const w: Worker = { ep, phase: 'starting', ready: null as unknown as Promise<WorkerInfo>, lostWith: null, waiting: new Set() };
+    const lost = ep.gone.then((why) => {
+      this.lose(w, why);
+      throw w.lostWith!;
     });
-    run.lost.catch(() => undefined);
-    run.ready = Promise.race([ep.api.init((e) => this.fromWorker(run, e)), run.lost]).then((info) => {
+    lost.catch(() => undefined);
+    w.ready = Promise.race([ep.api.init((e) => this.fromWorker(w, e)), lost]).then((info) => {
+      if (w.phase === 'starting') w.phase = 'ready';
       ep.watch();
       return provider === 'wasm' ? this.withReason(info) : info;
     });
-    run.ready.catch(() => undefined);
-    void ep.gone.then((why) => this.onGone(run, why));
-    return run;
+    w.ready.catch(() => undefined);
+    return w;
   }
 
-  private fromWorker(run: Running, e: WorkerEvent): void {
-    if (run.retired) return;
-    if (e.kind === 'device-lost') {
-      this.fallBack(run, `The WebGPU device was lost (${e.message}). Running on WASM now.`);
+  /** → lost: the worker ended without being asked to; its requests reject, and the host reacts. */
+  private lose(w: Worker, why: string): void {
+    if (w.phase === 'lost') return;
+    const error = new WorkerLost(w.ep.provider, why);
+    w.lostWith = error;
+    for (const reject of w.waiting) reject(error);
+    w.waiting.clear();
+    if (w.phase === 'retired') return; // the host stopped it: its end is no news
+    w.phase = 'lost';
+    w.ep.terminate();
+    if (w.ep.provider === 'webgpu') {
+      // While starting, startGpu() hears of it from `ready` and says why.
+      if (this.state.gpu.phase === 'active' && this.state.gpu.worker === w) this.fallBack(`The WebGPU worker stopped (${why}). Running on WASM now.`);
       return;
     }
-    if (run === this.active || e.kind === 'loading') this.emit(e);
-  }
-
-  /** A worker ended without being asked to. */
-  private onGone(run: Running, why: string): void {
-    if (run.retired) return;
-    run.retired = true;
-    run.ep.terminate();
-    this.lossesSinceAnswer++;
-    if (run.ep.provider === 'webgpu') {
-      this.webgpu = null;
-      if (this.active === run) this.switchTo(this.wasm, { tone: 'warning', text: `The WebGPU worker stopped (${why}). Running on WASM now.` });
-      return;
-    }
-    const again = this.lossesSinceAnswer <= 1;
-    this.replaceWasm(
+    if (w !== this.state.wasm) return;
+    this.state.losses++;
+    const again = this.state.losses <= 1;
+    this.restartWasm(
       again
         ? `The WASM worker stopped (${why}). It was restarted, and the model is being run again.`
         : `The WASM worker stopped again (${why}). It was restarted; the model was not run again, since it may be what stops it. Edit the model to run it.`,
@@ -174,136 +200,167 @@ export class WorkerHost implements RuntimeApi {
     );
   }
 
-  private replaceWasm(text: string, rerun: boolean): void {
-    const wasActive = this.active === this.wasm;
-    this.wasm = this.launch('wasm');
-    if (wasActive) this.active = this.wasm;
-    this.wasm.ready.then(
+  /** → retired: the host stops the worker itself. */
+  private retire(w: Worker): void {
+    if (w.phase === 'retired' || w.phase === 'lost') return;
+    w.phase = 'retired';
+    w.ep.terminate();
+  }
+
+  private fromWorker(w: Worker, e: WorkerEvent): void {
+    if (w.phase === 'retired' || w.phase === 'lost') return;
+    if (e.kind === 'device-lost') {
+      if (gpuWorker(this.state.gpu) === w) this.fallBack(`The WebGPU device was lost (${e.message}). Running on WASM now.`);
+      return;
+    }
+    if (w === this.active || e.kind === 'loading') this.emit(e);
+  }
+
+  // ── transitions of the host ────────────────────────────────────────────────────────────────
+
+  /** A new WASM worker in place of the old one; `rerun` asks for the models on screen once it is ready. */
+  private restartWasm(text: string, rerun: boolean): void {
+    this.retire(this.state.wasm);
+    const w = (this.state.wasm = this.start('wasm'));
+    w.ready.then(
       (info) => {
-        if (this.active === this.wasm) this.emit({ kind: 'ready', info });
-        this.emit({ kind: 'changed', tone: 'warning', text, rerun: rerun && this.active === this.wasm });
+        if (this.active === w) this.emit({ kind: 'ready', info });
+        this.emit({ kind: 'changed', tone: 'warning', text, rerun: rerun && this.active === w });
       },
       (e: unknown) => this.emit({ kind: 'failed', message: `The WASM worker could not be restarted: ${errorParts(e).message}` }),
     );
   }
 
-  private switchTo(run: Running, change: { tone: 'info' | 'warning'; text: string }): void {
-    this.active = run;
-    run.ready.then(
+  /** gpu → active: requests go to WebGPU; the page is told and the models on screen run again. */
+  private activateGpu(w: Worker, info: WorkerInfo): void {
+    this.state.gpu = { phase: 'active', worker: w };
+    this.emit({ kind: 'ready', info });
+    this.emit({ kind: 'changed', tone: 'info', text: 'Running on WebGPU now.', rerun: true });
+  }
+
+  /** gpu → off: the WebGPU worker is stopped and requests go to WASM; `why` is said as a warning (or as info when chosen). */
+  private toWasm(why: string, tone: 'info' | 'warning'): void {
+    const w = gpuWorker(this.state.gpu);
+    const wasActive = this.state.gpu.phase === 'active';
+    this.state.gpu = { phase: 'off', why };
+    if (w) this.retire(w);
+    if (!wasActive) return;
+    const wasm = this.state.wasm;
+    wasm.ready.then(
       (ready) => {
-        if (this.active !== run) return;
+        if (this.active !== wasm) return;
         // Back on WASM after a failure: the failure is why WebGPU is not in use.
-        const info = run.ep.provider === 'wasm' && change.tone === 'warning' ? { ...ready, backend: { ...ready.backend, fallbackReason: change.text } } : ready;
+        const info = tone === 'warning' ? { ...ready, backend: { ...ready.backend, fallbackReason: why } } : ready;
         this.emit({ kind: 'ready', info });
-        this.emit({ kind: 'changed', ...change, rerun: true });
+        this.emit({ kind: 'changed', tone, text: why, rerun: true });
       },
-      () => undefined, // its own loss is reported by onGone
+      () => undefined, // its own loss is reported by lose()
     );
   }
 
-  /** Leaves WebGPU for WASM (a lost device, a failed run), stopping the WebGPU worker. */
-  private fallBack(run: Running, text: string): void {
-    if (run.retired) return;
-    this.retire(run);
-    if (this.webgpu === run) this.webgpu = null;
-    if (this.active === run) this.switchTo(this.wasm, { tone: 'warning', text });
-  }
-
-  private retire(run: Running): void {
-    run.retired = true;
-    run.ep.terminate();
+  /** Leaves WebGPU for WASM after a failure (a lost device, a dead worker, a failed run). */
+  private fallBack(text: string): void {
+    this.toWasm(text, 'warning');
   }
 
   /** The provider wanted from now on; switching re-runs the model on screen. */
   async choose(choice: BackendChoice): Promise<void> {
-    this.choice = choice;
+    this.state.choice = choice;
     if (choice === 'wasm') {
-      if (this.webgpu) {
-        const gpu = this.webgpu;
-        this.webgpu = null;
-        this.retire(gpu);
-        this.switchTo(this.wasm, { tone: 'info', text: 'Running on WASM, as chosen.' });
-      }
+      if (gpuWorker(this.state.gpu)) this.toWasm('Running on WASM, as chosen.', 'info');
+      else this.state.gpu = { phase: 'off', why: 'WASM was chosen' };
       return;
     }
-    await this.upgrade(choice === 'webgpu');
+    await this.startGpu(choice === 'webgpu');
   }
 
-  /** Starts the WebGPU worker when wanted and possible, and makes it active once it runs on WebGPU. */
-  private async upgrade(asked: boolean): Promise<void> {
-    if (this.webgpu) return;
+  /** gpu deferred/off → starting → active (or off, with why): when WebGPU is wanted and possible. */
+  private async startGpu(asked: boolean): Promise<void> {
+    if (gpuWorker(this.state.gpu)) return;
     const unavailable = await this.gpuMissing;
     if (unavailable) {
+      this.state.gpu = { phase: 'off', why: unavailable };
       if (asked) this.emit({ kind: 'changed', tone: 'warning', text: `WebGPU is not available here (${unavailable}). Running on WASM.`, rerun: false });
       return;
     }
-    if (this.wantsWasm() || this.webgpu) return;
-    const gpu = (this.webgpu = this.launch('webgpu'));
+    if (this.wasmChosen() || gpuWorker(this.state.gpu)) return;
+    const w = this.start('webgpu');
+    this.state.gpu = { phase: 'starting', worker: w };
+    const stillStarting = () => this.state.gpu.phase === 'starting' && this.state.gpu.worker === w;
+    const giveUp = (text: string) => {
+      this.state.gpu = { phase: 'off', why: text };
+      this.retire(w);
+      this.emit({ kind: 'changed', tone: 'warning', text, rerun: false });
+    };
     let info: WorkerInfo;
     try {
-      info = await gpu.ready;
+      info = await w.ready;
     } catch (e) {
-      if (this.webgpu === gpu) this.webgpu = null;
-      this.retire(gpu);
-      this.emit({ kind: 'changed', tone: 'warning', text: `WebGPU could not start (${errorParts(e).message}). Running on WASM.`, rerun: false });
+      if (stillStarting()) giveUp(`WebGPU could not start (${errorParts(e).message}). Running on WASM.`);
+      else this.retire(w);
       return;
     }
-    if (gpu.retired || this.wantsWasm()) return;
-    if (info.backend.provider !== 'webgpu') {
-      this.webgpu = null;
-      this.retire(gpu);
-      this.emit({ kind: 'changed', tone: 'warning', text: `WebGPU could not be used (${info.backend.fallbackReason ?? 'no reason given'}). Running on WASM.`, rerun: false });
-      return;
-    }
-    this.switchTo(gpu, { tone: 'info', text: 'Running on WebGPU now.' });
+    if (!stillStarting() || this.wasmChosen()) return this.retire(w);
+    if (info.backend.provider !== 'webgpu') return giveUp(`WebGPU could not be used (${info.backend.fallbackReason ?? 'no reason given'}). Running on WASM.`);
+    this.activateGpu(w, info);
   }
 
+  // ── requests ───────────────────────────────────────────────────────────────────────────────
+
   /**
-   * Runs `task` on the active worker; a worker that dies meanwhile rejects it with WorkerLost. On
-   * WebGPU, a failure that is not the model's (budget, validation) is tried again on WASM, which
-   * becomes active when it succeeds.
+   * Runs `task` on the active worker; a worker lost meanwhile rejects it with WorkerLost. A broken
+   * runtime gets its worker replaced. On WebGPU, a failure that is not the request's own (budget,
+   * validation, superseded) is tried again on WASM, which becomes active when it succeeds.
    */
   private async call<R>(task: (api: InferenceApi) => Promise<R>): Promise<R> {
-    const run = this.active;
-    await run.ready;
+    const w = this.active;
+    await w.ready;
     try {
-      return await this.on(run, task);
+      return await this.on(w, task);
     } catch (e) {
       const { name, message } = errorParts(e);
-      if (name === 'RuntimeBroken' && !run.retired) {
-        this.retire(run);
-        if (run.ep.provider === 'wasm') this.replaceWasm('The WASM worker was restarted after its runtime failed.', false);
-        else this.fallBack(run, 'The WebGPU runtime failed and was stopped. Running on WASM now.');
+      if (name === ERROR.RuntimeBroken && w.phase !== 'retired' && w.phase !== 'lost') {
+        if (w.ep.provider === 'wasm') this.restartWasm('The WASM worker was restarted after its runtime failed.', false);
+        else this.fallBack('The WebGPU runtime failed and was stopped. Running on WASM now.');
         throw e;
       }
-      if (run.ep.provider === 'webgpu' && !['Superseded', 'BudgetError', 'SpecError', 'WorkerLost'].includes(name)) {
-        await this.wasm.ready;
-        const answer = await this.on(this.wasm, task);
-        this.fallBack(run, `WebGPU could not run this model (${message.slice(0, 160)}); WASM could. Running on WASM now.`);
+      if (w.ep.provider === 'webgpu' && !REQUEST_ERRORS.has(name) && name !== ERROR.WorkerLost) {
+        const wasm = this.state.wasm;
+        await wasm.ready;
+        const answer = await this.on(wasm, task);
+        if (gpuWorker(this.state.gpu) === w) this.fallBack(`WebGPU could not run this model (${message.slice(0, 160)}); WASM could. Running on WASM now.`);
         return answer;
       }
       throw e;
     }
   }
 
-  /** `task` on the worker of `run`, rejected with WorkerLost if the worker goes first. */
-  private on<R>(run: Running, task: (api: InferenceApi) => Promise<R>): Promise<R> {
-    if (run.dead) return Promise.reject(run.dead);
+  /** `task` on worker `w`, rejected with WorkerLost if the worker goes first. */
+  private on<R>(w: Worker, task: (api: InferenceApi) => Promise<R>): Promise<R> {
+    if (w.lostWith) return Promise.reject(w.lostWith);
     return new Promise<R>((resolve, reject) => {
-      run.waiting.add(reject);
-      task(run.ep.api)
+      w.waiting.add(reject);
+      task(w.ep.api)
         .then(resolve, reject)
-        .finally(() => run.waiting.delete(reject));
+        .finally(() => w.waiting.delete(reject));
     });
+  }
+
+  /** Where the WebGPU worker is in its life (see GpuState). */
+  get gpuPhase(): GpuState['phase'] {
+    return this.state.gpu.phase;
+  }
+
+  /** How many requests the active worker has not answered yet (tests: nothing is left behind). */
+  get inFlight(): number {
+    return this.active.waiting.size;
   }
 
   analyse(req: AnalysisRequest) {
     return this.call((api) => api.analyse(req)).then((r) => {
-      this.lossesSinceAnswer = 0;
-      if (!this.upgradeAsked && this.choice !== 'wasm') {
-        this.upgradeAsked = true; // on demand: the first result is drawn before WebGPU is loaded
-        void this.upgrade(this.choice === 'webgpu');
-      }
+      this.state.losses = 0;
+      // On demand: the first result is drawn before WebGPU is loaded.
+      if (this.state.gpu.phase === 'deferred') void this.startGpu(this.state.choice === 'webgpu');
       return r;
     });
   }
@@ -338,8 +395,9 @@ export class WorkerHost implements RuntimeApi {
     return this.call((api) => api.cancelSweep());
   }
 
-  private wantsWasm(): boolean {
-    return this.choice === 'wasm';
+  /** Read anew after each await: the person may have chosen meanwhile. */
+  private wasmChosen(): boolean {
+    return this.state.choice === 'wasm';
   }
 
   /** The provider requests go to now. */
@@ -347,7 +405,7 @@ export class WorkerHost implements RuntimeApi {
     return this.active.ep.provider;
   }
 
-  private live(): Running[] {
-    return [this.wasm, this.webgpu].filter((r): r is Running => r !== null && !r.retired);
+  private live(): Worker[] {
+    return [this.state.wasm, gpuWorker(this.state.gpu)].filter((w): w is Worker => w !== null && (w.phase === 'starting' || w.phase === 'ready'));
   }
 }

@@ -11,7 +11,7 @@ const tick = async (n = 5) => {
 };
 
 /** A worker stand-in: its analyses are answered by hand; it can die or send events. */
-function fakeWorker(provider: Provider, opts: { backend?: Provider } = {}) {
+function fakeWorker(provider: Provider, opts: { backend?: Provider; hangInit?: boolean } = {}) {
   let end: (why: string) => void = () => undefined;
   const gone = new Promise<string>((r) => (end = r));
   let listener: ((e: WorkerEvent) => void) | undefined;
@@ -20,6 +20,7 @@ function fakeWorker(provider: Provider, opts: { backend?: Provider } = {}) {
   const api = {
     init: async (onEvent?: (e: WorkerEvent) => void) => {
       listener = onEvent;
+      if (opts.hangInit) await new Promise<never>(() => {});
       return info(opts.backend ?? provider);
     },
     analyse: (r: AnalysisRequest) => new Promise<AnalysisResult>((resolve, reject) => analyses.push({ req: r, resolve, reject })),
@@ -42,12 +43,12 @@ function fakeWorker(provider: Provider, opts: { backend?: Provider } = {}) {
 type Fake = ReturnType<typeof fakeWorker>;
 const answer = (id: number, provider: Provider = 'wasm') => ({ id, backend: info(provider).backend }) as AnalysisResult;
 
-function setUp(opts: { adapter?: boolean; choice?: 'auto' | 'wasm' | 'webgpu'; gpuBackend?: Provider } = {}) {
+function setUp(opts: { adapter?: boolean; choice?: 'auto' | 'wasm' | 'webgpu'; gpuBackend?: Provider; gpuHangs?: boolean } = {}) {
   const workers: Fake[] = [];
   const events: HostEvent[] = [];
   const host = new WorkerHost(
     (provider) => {
-      const f = fakeWorker(provider, provider === 'webgpu' ? { backend: opts.gpuBackend ?? 'webgpu' } : {});
+      const f = fakeWorker(provider, provider === 'webgpu' ? { backend: opts.gpuBackend ?? 'webgpu', hangInit: opts.gpuHangs ?? false } : {});
       workers.push(f);
       return f.ep;
     },
@@ -113,8 +114,7 @@ describe('the worker host', () => {
       workers[0]!.analyses.at(-1)!.resolve(answer(id));
       await p;
     }
-    const running = (host as unknown as { active: { waiting: Set<unknown> } }).active;
-    expect(running.waiting.size).toBe(0);
+    expect(host.inFlight).toBe(0);
   });
 
   it('does not re-run a model that keeps killing its worker', async () => {
@@ -212,5 +212,37 @@ describe('the worker host', () => {
     expect(host.provider).toBe('wasm');
     expect(workers[1]!.terminated()).toBe(true);
     expect(changes().at(-1)).toEqual({ kind: 'changed', tone: 'info', text: 'Running on WASM, as chosen.', rerun: true });
+  });
+
+  it('says why when the WebGPU worker dies while it starts, and stays on WASM', async () => {
+    const { host, workers, changes } = setUp({ adapter: true, gpuHangs: true });
+    const p = host.analyse(req(1));
+    await tick();
+    workers[0]!.analyses[0]!.resolve(answer(1));
+    await p;
+    await tick();
+    expect(host.gpuPhase).toBe('starting');
+    workers[1]!.die('crashed');
+    await tick();
+    expect(host.gpuPhase).toBe('off');
+    expect(host.provider).toBe('wasm');
+    expect(changes()).toEqual([{ kind: 'changed', tone: 'warning', text: expect.stringContaining('WebGPU could not start (The WebGPU worker stopped (crashed)'), rerun: false }]);
+  });
+
+  it('falls back to WASM and runs the model again when the active WebGPU worker dies', async () => {
+    const { host, workers, changes } = setUp({ adapter: true });
+    const p = host.analyse(req(1));
+    await tick();
+    workers[0]!.analyses[0]!.resolve(answer(1));
+    await p;
+    await tick();
+    expect(host.gpuPhase).toBe('active');
+    const q = host.analyse(req(2));
+    await tick();
+    workers[1]!.die('crashed');
+    await expect(q).rejects.toMatchObject({ name: 'WorkerLost' });
+    await tick();
+    expect([host.gpuPhase, host.provider]).toEqual(['off', 'wasm']);
+    expect(changes().at(-1)).toEqual({ kind: 'changed', tone: 'warning', text: 'The WebGPU worker stopped (crashed). Running on WASM now.', rerun: true });
   });
 });
