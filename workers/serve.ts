@@ -15,12 +15,13 @@ import { compile } from '../src/compiler/compile';
 import { BudgetError, modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { keepWeightsOfSeeds } from '../src/graph/init';
-import { analyse, mapView, transferables, type HeldMaps } from './analyse';
+import { analyse, mapView, transferables } from './analyse';
 import type { AnalysisRequest, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
 import { classifyFailure, RuntimeBroken } from './failure';
 import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { Sessions } from './sessions';
+import { Slots } from './slots';
 
 interface WorkerScope {
   name: string;
@@ -65,12 +66,8 @@ export function serve(ort: OrtModule, provider: Provider): void {
       }
     })());
 
-  /** Newest request id per model slot: each slot's newer edit supersedes only its own work. */
-  const latest: Record<ModelSlot, number> = { a: -1, b: -1 };
-  /** Each slot's newest analysis's full maps: views ask for one (layer, head) at a time. */
-  const held: Record<ModelSlot, HeldMaps | null> = { a: null, b: null };
-  /** The seed of each slot's newest analysis: the weight cache keeps only these seeds' weights. */
-  const seeds: Record<ModelSlot, number | null> = { a: null, b: null };
+  /** Per model slot: the newest request id, the newest analysis's full maps and its seed. */
+  const slots = new Slots();
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
   /** A WASM runtime beside a WebGPU one, for the sweep's second series (one module, one queue of runs). */
@@ -101,27 +98,21 @@ export function serve(ort: OrtModule, provider: Provider): void {
     },
     async releaseSlot(slot) {
       (await start()).sessions.releaseSlot(slot);
-      held[slot] = null;
-      seeds[slot] = null;
-      keepWeightsOfSeeds(Object.values(seeds).filter((s): s is number => s !== null));
+      slots.release(slot);
+      keepWeightsOfSeeds(slots.seeds());
     },
     analyse: (req: AnalysisRequest) =>
       guard(async () => {
         const slot = req.slot ?? 'a';
-        latest[slot] = Math.max(latest[slot], req.id);
+        slots.announce(slot, req.id);
         const { sessions } = await start();
         const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
-        const { result, held: maps } = await analyse(sessions, req, () => req.id < latest[slot], onStage);
-        const before = held[slot];
-        if (!before || maps.id >= before.id) {
-          held[slot] = maps;
-          seeds[slot] = req.spec.seed;
-          keepWeightsOfSeeds(Object.values(seeds).filter((s): s is number => s !== null));
-        }
+        const { result, held: maps } = await analyse(sessions, req, () => slots.isStale(slot, req.id), onStage);
+        if (slots.keep(slot, maps, req.spec.seed)) keepWeightsOfSeeds(slots.seeds());
         return Comlink.transfer(result, transferables(result));
       }),
     async map(id: number, view: ViewRef) {
-      const source = [held.a, held.b].find((h) => h?.id === id);
+      const source = slots.mapsOf(id);
       const m = source ? mapView(source, view) : null;
       return m ? Comlink.transfer(m, [m.values.buffer as ArrayBuffer]) : null;
     },
@@ -135,12 +126,12 @@ export function serve(ort: OrtModule, provider: Provider): void {
       return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
     },
     async supersede(id: number, slot: ModelSlot = 'a') {
-      latest[slot] = Math.max(latest[slot], id);
+      slots.announce(slot, id);
     },
     latency: (req, mode) =>
       guard(async () => {
         const slot = req.slot ?? 'a';
-        return timeMode((await start()).sessions, req, mode, () => req.id < latest[slot]);
+        return timeMode((await start()).sessions, req, mode, () => slots.isStale(slot, req.id));
       }),
     breakdown: (req) => guard(async () => breakdown((await start()).rt, req.spec, req.tokens)),
     sweep: (req, onProgress) =>
