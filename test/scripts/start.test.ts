@@ -6,16 +6,16 @@ const PORT = 5391;
 const HOST = '127.0.0.1';
 let child: ChildProcess | null = null;
 
-async function waitFor(url: string, ms: number): Promise<Response> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fetch(url);
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+/** Resolves once the server says it listens (Vite prints its "Local:" address): a state, not a clock. */
+function listening(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/Local:\s+http/.test(out.replace(/\x1b\[[0-9;]*m/g, ''))) resolve();
+    });
+    proc.on('exit', (code) => reject(new Error(`npm start exited (${code}) before serving:\n${out}`)));
+  });
 }
 
 describe('npm start', () => {
@@ -23,9 +23,11 @@ describe('npm start', () => {
     if (child?.pid) process.kill(-child.pid, 'SIGTERM');
   });
 
-  it('honours --port and --host and sends the isolation headers', async () => {
-    child = spawn('npm', ['start', '--', '--port', String(PORT), '--host', HOST], { detached: true, stdio: 'ignore' });
-    const page = await waitFor(`http://${HOST}:${PORT}/`, 30_000);
+  // No clock of our own: the wait ends when the server says it listens (or the runner's generous limit).
+  it('honours --port and --host and sends the isolation headers', { timeout: 300_000 }, async () => {
+    child = spawn('npm', ['start', '--', '--port', String(PORT), '--host', HOST], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    await listening(child);
+    const page = await fetch(`http://${HOST}:${PORT}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
