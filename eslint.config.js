@@ -54,7 +54,7 @@ export default tseslint.config(
   boundary('graph', []),
   boundary('compiler', ['spec', 'blocks', 'graph']),
   boundary('analysis', []),
-  boundary('presets', ['spec']),
+  boundary('presets', ['spec', 'analysis']),
   boundary('runtime', ['graph'], { ort: true }),
   boundary('state', ['spec', 'presets', 'workers'], { core: false }),
   boundary('ui', ['state', 'spec', 'presets', 'analysis'], { core: false }),

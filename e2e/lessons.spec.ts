@@ -13,6 +13,7 @@ import { validateSpec } from '../src/spec/schema';
 import type { Spec } from '../src/spec/types';
 import { tokenize } from '../src/spec/vocab';
 import { expectViewsDrawn, watchErrors } from './drawn';
+import { expectedStepBody } from './figures';
 import { waitForMap } from './helpers';
 
 const resultId = async (page: Page) => Number((await page.getByTestId('attention-map').getAttribute('data-result-id')) ?? -1);
@@ -30,7 +31,8 @@ async function expectStep(page: Page, lesson: Lesson, i: number) {
   const panel = page.getByTestId('lesson-panel');
   await expect(panel.getByTestId('lesson-progress')).toHaveText(`Step ${i + 1} of ${lesson.steps.length}`);
   await expect(panel.getByTestId('lesson-step-title')).toHaveText(step.title);
-  await expect(panel.getByTestId('lesson-step-body')).toHaveText(step.body);
+  // Figures in the text come from this step's result; a run in Node must give the same.
+  await expect(panel.getByTestId('lesson-step-body')).toHaveText(await expectedStepBody(lesson, i));
   // The model, text and view of the step.
   await expect(page.getByTestId('model-name'), what).toHaveText(r.spec.name);
   await expect(page.getByTestId('layer-card'), what).toHaveCount(r.spec.layers.length);

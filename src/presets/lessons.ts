@@ -11,6 +11,7 @@ import { defaultLayer, defaultSpec, DEFAULT_TEXT } from '../spec/defaults';
 import { CLASSROOM_PARTS, type ClassroomPart } from '../spec/share';
 import type { BlockRef, LayerSpec, NormPlacement, Spec } from '../spec/types';
 import { findPreset } from './index';
+import { headCount, headsBelow, meanEntropyFraction, residualRms, type Figure } from '../analysis/figures';
 
 /** Parts of the page a classroom link may hide (the share document validates against the same list). */
 export const HIDE_KEYS = CLASSROOM_PARTS;
@@ -37,8 +38,10 @@ export const FOCUS_KEYS = Object.keys(FOCUS_PANELS) as FocusKey[];
 
 export interface LessonStep {
   title: string;
-  /** A few sentences a student can follow: what changed, where to look, what it means. */
+  /** A few sentences a student can follow: what changed, where to look, what it means. `{name}` stands for figure `name`. */
   body: string;
+  /** The figures the body quotes, computed from the result of this step's model and text (src/analysis/figures.ts). */
+  figures?: Readonly<Record<string, Figure>>;
   /** The model of this step: a preset id, or a function building the spec. Left out: the previous step's model. */
   spec?: string | (() => Spec);
   /** The text of this step. Left out: the previous step's text. */
@@ -90,6 +93,13 @@ const deep = (placement: NormPlacement, gamma?: number) => (): Spec => {
 const longContext = (name: string, mixer: BlockRef) => (): Spec => decoder(name, 2, (l) => ({ ...l, mixer }), { maxLen: 2048 });
 
 const PERIODIC_TEXT = 'abc abc abc abc abc abc abc abc';
+
+/** Figures the steps quote. */
+const ENTROPY: Record<string, Figure> = { entropy: { of: meanEntropyFraction, show: 'percent' } };
+const STREAM: Record<string, Figure> = {
+  embedding: { of: (r) => residualRms(r, 0), show: 'decimal' },
+  last: { of: (r) => residualRms(r, -1), show: 'decimal' },
+};
 
 export const LESSONS: readonly Lesson[] = [
   {
@@ -182,7 +192,8 @@ export const LESSONS: readonly Lesson[] = [
     steps: [
       {
         title: 'Entropy of attention',
-        body: 'The entropy of an attention row measures how spread out it is: 100% of the maximum means uniform over the visible keys, 0% means all weight on one key. The entropy view gives every head’s mean. In the default decoder at random initialisation the heads sit around 85%: fairly spread out, with some preference.',
+        body: 'The entropy of an attention row measures how spread out it is: 100% of the maximum means uniform over the visible keys, 0% means all weight on one key. The entropy view gives every head’s mean. In the default decoder at random initialisation the heads sit at {entropy} on average: fairly spread out, with some preference.',
+        figures: ENTROPY,
         spec: 'default',
         text: DEFAULT_TEXT,
         view: { layer: 0, head: 0 },
@@ -190,25 +201,29 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'σReparam sets the scale',
-        body: 'In the model settings σReparam is now on with γ = 1: every linear weight W is used as (γ / ‖W‖₂)·W, where ‖W‖₂ is its largest singular value, so no layer stretches any input by more than γ. The random 64 × 64 weights of the default have ‖W‖₂ ≈ 2, so queries and keys both shrink by about half and the logits by about 4. The entropy rises to about 99%: attention is nearly uniform.',
+        body: 'In the model settings σReparam is now on with γ = 1: every linear weight W is used as (γ / ‖W‖₂)·W, where ‖W‖₂ is its largest singular value, so no layer stretches any input by more than γ. The random 64 × 64 weights of the default have ‖W‖₂ ≈ 2, so queries and keys both shrink by about half and the logits by about 4. The entropy rises to {entropy}: attention is nearly uniform.',
+        figures: ENTROPY,
         spec: () => withSigma(defaultSpec(), 1, 'σReparam γ = 1'),
         focus: 'settings',
       },
       {
         title: 'Raise the logit scale: γ = 4',
-        body: 'With γ = 4 the queries and the keys are each 4 times larger than at γ = 1, so every attention logit is 16 times larger (exactly so in layer 0, whose input is normalised). The softmax of larger logits is sharper: the entropy drops to about 30%. The model’s weights point in the same directions as before; only their scale changed.',
+        body: 'With γ = 4 the queries and the keys are each 4 times larger than at γ = 1, so every attention logit is 16 times larger (exactly so in layer 0, whose input is normalised). The softmax of larger logits is sharper: the entropy drops to {entropy}. The model’s weights point in the same directions as before; only their scale changed.',
+        figures: ENTROPY,
         spec: () => withSigma(defaultSpec(), 4, 'σReparam γ = 4'),
         focus: 'entropy',
       },
       {
         title: 'Entropy collapse: γ = 8',
-        body: 'At γ = 8 the logits are 64 times those at γ = 1 and the entropy falls below 10%. In the map nearly every row is a single bright cell: each token attends to one other token and ignores the rest. Zhai et al. found that this “entropy collapse” goes together with unstable training (loss spikes, divergence), and that the lowest entropy attention can reach falls as the spectral norm of the query–key weights grows.',
+        body: 'At γ = 8 the logits are 64 times those at γ = 1 and the entropy falls to {entropy}. In the map nearly every row is a single bright cell: each token attends to one other token and ignores the rest. Zhai et al. found that this “entropy collapse” goes together with unstable training (loss spikes, divergence), and that the lowest entropy attention can reach falls as the spectral norm of the query–key weights grows.',
+        figures: ENTROPY,
         spec: () => withSigma(defaultSpec(), 8, 'σReparam γ = 8'),
         focus: 'attention-map',
       },
       {
         title: 'σReparam instead of LayerNorm',
-        body: 'σReparam’s γ is learned but starts at 1, and ‖W‖₂ is divided out at every step, so the logit scale grows only as fast as γ does rather than with every weight. Zhai et al. show that this keeps entropy from collapsing well enough to train transformers with no LayerNorm at all, as in this model: no norms, γ = 1, and the heads sit around 95%. Try γ = 4 in the model settings: with no norm to rescale the stream, the residual stream grows layer by layer and layer 1’s heads collapse completely.',
+        body: 'σReparam’s γ is learned but starts at 1, and ‖W‖₂ is divided out at every step, so the logit scale grows only as fast as γ does rather than with every weight. Zhai et al. show that this keeps entropy from collapsing well enough to train transformers with no LayerNorm at all, as in this model: no norms, γ = 1, and the heads sit at {entropy}. Try γ = 4 in the model settings: with no norm to rescale the stream, the residual stream grows layer by layer and layer 1’s heads collapse completely.',
+        figures: ENTROPY,
         spec: 'sigma-reparam',
         focus: 'entropy',
       },
@@ -229,25 +244,29 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'Pre-LN: the stream grows',
-        body: 'Pre-LN normalises only what enters each sub-block and adds the output to the stream unnormalised: x ← x + F(LN(x)). The stream is never rescaled, so it grows with depth, here from about 1.4 after the embedding to about 2.3 after six layers; a final norm before the output handles the size. This is the placement of GPT-2, LLaMA and most large models, because the stream gives every layer a direct path to the output.',
+        body: 'Pre-LN normalises only what enters each sub-block and adds the output to the stream unnormalised: x ← x + F(LN(x)). The stream is never rescaled, so it grows with depth, here from {embedding} after the embedding to {last} after six layers; a final norm before the output handles the size. This is the placement of GPT-2, LLaMA and most large models, because the stream gives every layer a direct path to the output.',
+        figures: STREAM,
         spec: deep('pre'),
         focus: 'residual',
       },
       {
         title: 'Pre-LN with larger weights',
-        body: 'The same Pre-LN model with every linear layer rescaled to spectral norm γ = 3 (the random initial weights have spectral norms between 1.5 and 3), standing in for the larger weights training can produce. Nothing normalises what a sub-block adds, so larger weights mean larger additions: the stream now reaches about 4.7 after six layers, twice as much. In trained Pre-LN models this growth goes much further: Kim et al. report “massive activations”, hidden states whose size runs away with depth.',
+        body: 'The same Pre-LN model with every linear layer rescaled to spectral norm γ = 3 (the random initial weights have spectral norms between 1.5 and 3), standing in for the larger weights training can produce. Nothing normalises what a sub-block adds, so larger weights mean larger additions: the stream now reaches {last} after six layers, about twice as much. In trained Pre-LN models this growth goes much further: Kim et al. report “massive activations”, hidden states whose size runs away with depth.',
+        figures: { last: STREAM.last! },
         spec: deep('pre', 3),
         focus: 'residual',
       },
       {
         title: 'Peri-LN: fixed-size additions',
-        body: 'Peri-LN adds a second norm on the output of each sub-block: x ← x + LN_out(F(LN_in(x))). Every addition now has a root mean square of about 1, whatever the sub-block computed, so the stream grows steadily, like a sum of unit steps: here to about 3.3 after six layers. At initialisation that is a bit more than Pre-LN; the point is what happens when the weights change.',
+        body: 'Peri-LN adds a second norm on the output of each sub-block: x ← x + LN_out(F(LN_in(x))). Every addition now has a root mean square of about 1, whatever the sub-block computed, so the stream grows steadily, like a sum of unit steps: here to {last} after six layers. At initialisation that is a bit more than Pre-LN; the point is what happens when the weights change.',
+        figures: { last: STREAM.last! },
         spec: deep('peri'),
         focus: 'residual',
       },
       {
         title: 'Peri-LN with larger weights',
-        body: 'The same larger weights (γ = 3) as in Pre-LN two steps ago. The Peri-LN stream is almost unchanged, about 3.4 after six layers, because the output norm divides the larger outputs back to unit size. This is why Kim et al. find that Peri-LN keeps hidden states in check and trains more stably than Pre-LN.',
+        body: 'The same larger weights (γ = 3) as in Pre-LN two steps ago. The Peri-LN stream is almost unchanged, {last} after six layers, because the output norm divides the larger outputs back to unit size. This is why Kim et al. find that Peri-LN keeps hidden states in check and trains more stably than Pre-LN.',
+        figures: { last: STREAM.last! },
         spec: deep('peri', 3),
         focus: 'residual',
       },
@@ -273,7 +292,8 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'Linear attention',
-        body: 'Linear attention computes φ(q)ᵀ Σ φ(k) vᵀ as a running sum and never builds a T × T matrix. Written out, though, the output is y = A·v with A_ij = φ(q_i)·φ(k_j) divided by the row total: an exact implicit map (badge “implicit”). Its rows still sum to 1, but they are much flatter than softmax rows: the entropy view shows about 99% of the maximum against about 85% for softmax, because the feature map cannot sharpen scores the way an exponential does.',
+        body: 'Linear attention computes φ(q)ᵀ Σ φ(k) vᵀ as a running sum and never builds a T × T matrix. Written out, though, the output is y = A·v with A_ij = φ(q_i)·φ(k_j) divided by the row total: an exact implicit map (badge “implicit”). Its rows still sum to 1, but they are much flatter than softmax rows: the entropy view shows {entropy} of the maximum, well above the softmax decoder of the first step, because the feature map cannot sharpen scores the way an exponential does.',
+        figures: ENTROPY,
         spec: 'linear-attention',
         focus: 'attention-map',
       },
@@ -285,7 +305,8 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'Mamba: the input decides what to keep',
-        body: 'In a Mamba-2 layer, token s writes into a small state with a strength Δ_s computed from the token itself, and the state decays at every step by a factor that also depends on the input. The implicit map entry (t, s) is how much of token s’s write is still there when token t reads it. Unlike retention’s fixed decay, the fading here changes with the text: some tokens are written strongly and kept, others barely written, so the map is uneven and its entropy lower (below 60% in several heads).',
+        body: 'In a Mamba-2 layer, token s writes into a small state with a strength Δ_s computed from the token itself, and the state decays at every step by a factor that also depends on the input. The implicit map entry (t, s) is how much of token s’s write is still there when token t reads it. Unlike retention’s fixed decay, the fading here changes with the text: some tokens are written strongly and kept, others barely written, so the map is uneven and its entropy lower ({below} of its {heads} heads stay below 60% of the maximum).',
+        figures: { below: { of: (r) => headsBelow(r, 0.6), show: 'count' }, heads: { of: headCount, show: 'count' } },
         spec: 'mamba',
         focus: 'attention-map',
       },

@@ -119,30 +119,53 @@ describe('what the step texts say', () => {
     for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) expect(Math.abs(cell(alibi, 0, 3, i, j) - cell(nope, 0, 3, i, j))).toBeLessThan(0.01);
   });
 
-  it('entropy collapse: about 85%, 99%, a third, under 10%, and 95% without norms', async () => {
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const at = async (i: number) => mean(entropyFraction((await runStep('entropy-collapse', i)).result));
-    expect(await at(0)).toBeCloseTo(0.86, 1);
-    expect(await at(1)).toBeGreaterThan(0.97);
-    const g4 = await at(2);
-    expect(g4).toBeGreaterThan(0.2);
-    expect(g4).toBeLessThan(0.45);
-    expect(await at(3)).toBeLessThan(0.1);
-    expect(await at(4)).toBeCloseTo(0.95, 1);
+  it('entropy collapse: spread out, nearly uniform with γ = 1, sharper with γ = 4, collapsed at γ = 8, spread again without norms', async () => {
+    // The figure the text quotes, by the function the page fills it with; checked against the pooled mean of every row's fraction.
+    const at = async (i: number) => {
+      const { result } = await runStep('entropy-collapse', i);
+      const figure = findLesson('entropy-collapse')!.steps[i]!.figures!['entropy']!.of(result);
+      const pooled = entropyFraction(result).reduce((a, b) => a + b, 0) / result.nLayers;
+      expect(Math.abs(figure - pooled), `step ${i}: per-head mean against pooled rows`).toBeLessThan(0.02);
+      return figure;
+    };
+    const [spread, sigma1, sigma4, sigma8, noNorm] = [await at(0), await at(1), await at(2), await at(3), await at(4)];
+    expect(sigma1).toBeGreaterThan(spread); // "rises"
+    expect(sigma1).toBeGreaterThan(0.95); // "nearly uniform"
+    expect(sigma4).toBeLessThan(sigma1); // "drops"
+    expect(sigma8).toBeLessThan(sigma4); // "falls"
+    expect(sigma8).toBeLessThan(0.15); // "nearly every row is a single bright cell"
+    expect(noNorm).toBeGreaterThan(spread); // σReparam keeps it from collapsing without any norm
   });
 
-  it('norm placement: Post-LN stays at 1, Pre-LN grows more with larger weights, Peri-LN does not care', async () => {
-    const last = async (i: number) => residual((await runStep('norm-placement', i)).result);
-    const post = await last(0);
-    for (const v of post.slice(1)) expect(v).toBeCloseTo(1, 2);
-    const pre = (await last(1)).at(-1)!;
-    const preBig = (await last(2)).at(-1)!;
-    const peri = (await last(3)).at(-1)!;
-    const periBig = (await last(4)).at(-1)!;
-    expect(pre).toBeCloseTo(2.3, 0);
-    expect(preBig / pre).toBeGreaterThan(1.8);
-    expect(peri).toBeCloseTo(3.3, 0);
-    expect(Math.abs(periBig / peri - 1)).toBeLessThan(0.1);
+  it('norm placement: Post-LN stays at 1, Pre-LN grows, about twice with larger weights, Peri-LN does not care', async () => {
+    const stream = async (i: number) => {
+      const { result } = await runStep('norm-placement', i);
+      const figures = findLesson('norm-placement')!.steps[i]!.figures;
+      const rms = residual(result);
+      if (figures) {
+        if (figures['embedding']) expect(figures['embedding'].of(result)).toBeCloseTo(rms[0]!, 5);
+        expect(figures['last']!.of(result)).toBeCloseTo(rms.at(-1)!, 5);
+      }
+      return rms;
+    };
+    for (const v of (await stream(0)).slice(1)) expect(v).toBeCloseTo(1, 2);
+    const pre = await stream(1);
+    expect(pre.at(-1)!).toBeGreaterThan(pre[0]! * 1.3); // "grows with depth"
+    const preBig = (await stream(2)).at(-1)!;
+    const peri = (await stream(3)).at(-1)!;
+    const periBig = (await stream(4)).at(-1)!;
+    expect(preBig / pre.at(-1)!).toBeGreaterThan(1.7); // "about twice as much"
+    expect(preBig / pre.at(-1)!).toBeLessThan(2.3);
+    expect(peri).toBeGreaterThan(pre.at(-1)!); // "a bit more than Pre-LN"
+    expect(Math.abs(periBig / peri - 1)).toBeLessThan(0.1); // "almost unchanged"
+  });
+
+  it('every {figure} in a step text has a figure, and every figure is quoted', () => {
+    for (const lesson of LESSONS)
+      lesson.steps.forEach((step, i) => {
+        const quoted = [...step.body.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
+        expect(quoted, `${lesson.id} step ${i + 1}`).toEqual(Object.keys(step.figures ?? {}).sort());
+      });
   });
 
   it('implicit attention: linear attention is flatter than softmax, Mamba sharper, pooling the same for every text', async () => {
@@ -156,7 +179,10 @@ describe('what the step texts say', () => {
       for (let i = 1; i < T; i++) s += e[h * T + i]! / Math.log(mamba.support[layer]![h * T + i]!);
       return s / (T - 1);
     }));
-    expect(perHead.filter((f) => f < 0.6).length).toBeGreaterThanOrEqual(3);
+    const below = findLesson('implicit-attention')!.steps[3]!.figures!['below']!.of(mamba);
+    expect(below).toBe(perHead.filter((f) => f < 0.6).length); // the count the text quotes
+    expect(below).toBeGreaterThanOrEqual(1);
+    expect(findLesson('implicit-attention')!.steps[3]!.figures!['heads']!.of(mamba)).toBe(perHead.length);
     const a = (await runStep('implicit-attention', 4)).held;
     const b = (await runStep('implicit-attention', 4, [...DEFAULT_TEXT].reverse().join(''))).held;
     expect(b.T).toBe(a.T);

@@ -5,9 +5,11 @@
  * text and the view; a step that leaves one out keeps the latest set before it. A lesson restored
  * with the page (from a link or the saved work) keeps the model it was restored with.
  */
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useMemo, useRef, type RefObject } from 'react';
+import { fillFigures } from '../../analysis/figures';
 import { findLesson, FOCUS_PANELS, resolveStep, type Lesson } from '../../presets/lessons';
 import { validateSpec } from '../../spec/schema';
+import { tokenize } from '../../spec/vocab';
 import type { AppStore } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
 import { STEP_BODY_ID, useCurrentStep, useLocked } from './classroom';
@@ -27,6 +29,26 @@ function applyStep(store: AppStore, lesson: Lesson, index: number) {
   store.setState({ presetId: r.presetId });
   if (s.text !== r.text) s.setText(r.text);
   store.getState().selectView(r.view.layer, r.view.head);
+}
+
+/**
+ * The step's text with its figures filled in from the result on screen, once that result is this
+ * step's model on this step's text (until then, and after an edit, the figures read "…").
+ */
+function useStepBody(lesson: Lesson, index: number): string {
+  const step = lesson.steps[index]!;
+  const result = useApp((s) => s.result);
+  const want = useMemo(() => {
+    if (!step.figures) return null;
+    const r = resolveStep(lesson, index);
+    const checked = validateSpec(r.spec);
+    return checked.ok ? { spec: JSON.stringify(checked.spec), ids: tokenize(r.text, checked.spec.maxLen).ids.join(',') } : null;
+  }, [lesson, index, step.figures]);
+  const summaries = useMemo(() => {
+    if (!want || !result) return null;
+    return JSON.stringify(result.spec) === want.spec && result.input.ids.join(',') === want.ids ? result.data : null;
+  }, [want, result]);
+  return fillFigures(step.body, step.figures, summaries);
 }
 
 /** Clears a lesson the page does not know and keeps the step inside the lesson (links are hand-edited). */
@@ -78,7 +100,14 @@ export function LessonPanel() {
   usePanelHeight(ref, current !== null);
 
   if (!current) return null;
-  const { lesson, step } = current;
+  return <LessonStepPanel panelRef={ref} lesson={current.lesson} index={current.index} locked={locked} />;
+}
+
+function LessonStepPanel({ panelRef: ref, lesson, index, locked }: { panelRef: RefObject<HTMLElement | null>; lesson: Lesson; index: number; locked: boolean }) {
+  const store = useAppStore();
+  const step = lesson.steps[index]!;
+  const current = { index };
+  const body = useStepBody(lesson, index);
   const count = lesson.steps.length;
   const first = current.index === 0;
   const last = current.index === count - 1;
@@ -103,7 +132,7 @@ export function LessonPanel() {
           {step.title}
         </h2>
         <p id={STEP_BODY_ID} data-testid="lesson-step-body">
-          {step.body}
+          {body}
         </p>
       </div>
       <div className="lesson-nav" role="group" aria-label="Lesson steps">
