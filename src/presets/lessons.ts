@@ -135,7 +135,7 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'ALiBi: a distance penalty per head',
-        body: 'ALiBi subtracts slope × distance from every score, with a different slope for each head: 1/4, 1/16, 1/64 and 1/256 here. The head grid shows the effect: head 0 puts about two thirds of each row’s weight on the last 4 tokens, a recency bias, while head 3 spreads its weight over the whole text. Like RoPE, the scores depend only on distance, so the pattern also repeats along the diagonals.',
+        body: 'ALiBi subtracts slope × distance from every score, with a different slope for each head: 1/4, 1/16, 1/64 and 1/256 here. The head grid shows the effect: head 0 puts most of each row’s weight on the last 4 tokens, a recency bias, while head 3 spreads its weight over the whole text. Like RoPE, the scores depend only on distance, so the pattern also repeats along the diagonals.',
         spec: 'alibi',
         view: { layer: 0, head: 0 },
         focus: 'head-grid',
@@ -299,7 +299,7 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'Retention: decay by distance',
-        body: 'RetNet’s retention multiplies q·k by γ^(n−m), so older tokens fade geometrically, each head at its own rate: γ ≈ 0.97 for head 0 up to 0.996 for head 3. The head grid shows every head’s thumbnail: the faster a head decays, the more of its weight stays near the diagonal (on this text, about half of head 0’s weight lies within 8 tokens of the diagonal, against 40% for head 3). The map is signed (q·k can be negative) and rows do not sum to 1, so the views draw magnitudes.',
+        body: 'RetNet’s retention multiplies q·k by γ^(n−m), so older tokens fade geometrically, each head at its own rate: γ ≈ 0.97 for head 0 up to 0.996 for head 3. The head grid shows every head’s thumbnail: the faster a head decays, the more of its weight stays near the diagonal (on this text, head 0 keeps more of its weight within 8 tokens of the diagonal than head 3 does). The map is signed (q·k can be negative) and rows do not sum to 1, so the views draw magnitudes.',
         spec: 'retnet',
         focus: 'head-grid',
       },

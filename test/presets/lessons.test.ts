@@ -172,6 +172,20 @@ describe('what the step texts say', () => {
     const soft = entropyFraction((await runStep('implicit-attention', 0)).result);
     const linear = entropyFraction((await runStep('implicit-attention', 1)).result);
     expect(Math.min(...linear)).toBeGreaterThan(Math.max(...soft));
+    // Retention: the faster a head decays, the more of its |weight| stays within 8 tokens of the diagonal.
+    const retention = (await runStep('implicit-attention', 2)).held;
+    const near = (h: number) => {
+      let inside = 0;
+      let all = 0;
+      for (let i = 0; i < retention.T; i++)
+        for (let j = 0; j <= i; j++) {
+          const w = Math.abs(cell(retention, 0, h, i, j));
+          all += w;
+          if (i - j < 8) inside += w;
+        }
+      return inside / all;
+    };
+    expect(near(0)).toBeGreaterThan(near(3));
     const mamba = (await runStep('implicit-attention', 3)).result;
     const { T, nHeads: H } = mamba;
     const perHead = mamba.entropy.flatMap((e, layer) => Array.from({ length: H }, (_, h) => {
