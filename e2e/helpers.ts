@@ -18,11 +18,41 @@ export async function readMap(page: Page): Promise<DrawnMap> {
   return { layer: Number(d['layer']), head: Number(d['head']), T, rows, resultId: Number(d['resultId']) };
 }
 
+/** How long a wait lets the page sit with nothing in progress before it fails (never while the page works). */
+const STALL_MS = 30_000;
+
+/**
+ * Waits until `done()` holds, for as long as the page shows work in progress: the runtime loading,
+ * a model compiling or running (the status line's busy phase), or a worker answering any request,
+ * latency figures included (its data-worker-busy). It fails at once when the status shows an error
+ * (unless `errorExpected`), and after STALL_MS in which nothing was in progress and `done()` stayed
+ * false. So a wait follows the page's progress, not a budget sized for a quiet machine: a
+ * SwiftShader compile that takes 15 s on a busy machine is waited for, a hung page is not.
+ */
+export async function waitWhileBusy(page: Page, done: () => Promise<boolean>, what: string, opts: { errorExpected?: boolean } = {}): Promise<void> {
+  const status = page.getByTestId('status');
+  let idleSince = Date.now();
+  for (;;) {
+    if (await done()) return;
+    const [phase, worker] = [await status.getAttribute('data-phase'), await status.getAttribute('data-worker-busy')];
+    if (phase === 'error' && !opts.errorExpected) throw new Error(`${what}: the page says "${await status.textContent()}"`);
+    if (phase === 'busy' || worker === 'true') idleSince = Date.now();
+    else if (Date.now() - idleSince > STALL_MS) throw new Error(`${what}: nothing in progress for ${STALL_MS / 1000} s (status "${await status.textContent()}")`);
+    await new Promise((r) => setTimeout(r, 100)); // the polling interval, not a wait for time to pass
+  }
+}
+
+/** Whether the status line says the page is settled. */
+const isReady = async (page: Page) => (await page.getByTestId('status').textContent()) === 'ready';
+
 /** Waits until the drawn map has `T` rows (and is the map of `text`, when given) and the status is settled. */
 export async function waitForMap(page: Page, T: number, text?: string): Promise<DrawnMap> {
-  await expect(page.getByTestId('attention-map')).toHaveAttribute('data-rows', String(T));
-  if (text !== undefined) await expect(page.getByTestId('attention-map')).toHaveAttribute('data-text', text);
-  await expect(page.getByTestId('status')).toHaveText('ready');
+  const map = page.getByTestId('attention-map');
+  await waitWhileBusy(
+    page,
+    async () => (await map.getAttribute('data-rows')) === String(T) && (text === undefined || (await map.getAttribute('data-text')) === text) && (await isReady(page)),
+    `a map of ${T} tokens`,
+  );
   return readMap(page);
 }
 
@@ -49,15 +79,14 @@ export async function setText(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Chooses a preset and waits until a result newer than the one on screen is drawn and settled.
- * `timeout` is for the map and the status (the expect timeout when not given): a preset with a
- * large model (gpt2-small: 85 M parameters) takes seconds to compile and load.
+ * Chooses a preset and waits, for as long as the page works on it (gpt2-small: 85 M parameters,
+ * seconds to compile and load), until a result newer than the one on screen is drawn and settled.
  */
-export async function choosePreset(page: Page, id: string, timeout?: number): Promise<DrawnMap> {
-  const before = Number((await page.getByTestId('attention-map').getAttribute('data-result-id')) ?? -1);
+export async function choosePreset(page: Page, id: string): Promise<DrawnMap> {
+  const resultId = async () => Number((await page.getByTestId('attention-map').getAttribute('data-result-id')) ?? -1);
+  const before = await resultId();
   await page.getByTestId('preset-select').selectOption(id);
-  await expect.poll(async () => Number(await page.getByTestId('attention-map').getAttribute('data-result-id')), { message: `a new map for ${id}`, timeout }).toBeGreaterThan(before);
-  await expect(page.getByTestId('status')).toHaveText('ready', { timeout });
+  await waitWhileBusy(page, async () => (await resultId()) > before && (await isReady(page)), `a new map for ${id}`);
   return readMap(page);
 }
 

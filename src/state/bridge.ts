@@ -79,6 +79,9 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
       case 'failed':
         store.setState({ runtime: { phase: 'failed', message: e.message } });
         return;
+      case 'busy':
+        store.setState({ workerBusy: e.busy });
+        return;
       default:
         return;
     }

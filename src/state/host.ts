@@ -44,7 +44,9 @@ export type HostEvent =
   /** Something happened to the runtime: `text` says what in a sentence; `rerun` asks for the model on screen again. */
   | { kind: 'changed'; tone: 'info' | 'warning'; text: string; rerun: boolean }
   /** No worker could start: nothing can run. */
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+  /** Whether any request (an analysis, a latency figure, a sweep) is in flight in any worker: sent when that changes. */
+  | { kind: 'busy'; busy: boolean };
 
 /** The workers' API as the page uses it: init hears the host's events too. */
 export type RuntimeApi = Omit<InferenceApi, 'init'> & {
@@ -181,6 +183,7 @@ export class WorkerHost implements RuntimeApi {
     w.lostWith = error;
     for (const reject of w.waiting) reject(error);
     w.waiting.clear();
+    this.tellBusy();
     if (w.phase === 'retired') return; // the host stopped it: its end is no news
     w.phase = 'lost';
     w.ep.terminate();
@@ -233,7 +236,7 @@ export class WorkerHost implements RuntimeApi {
 
   /** gpu → active: requests go to WebGPU; the page is told and the models on screen run again. */
   private activateGpu(w: Worker, info: WorkerInfo): void {
-    this.state.gpu = { phase: 'active', worker: w };
+    this.setGpu({ phase: 'active', worker: w });
     this.emit({ kind: 'ready', info });
     this.emit({ kind: 'changed', tone: 'info', text: 'Running on WebGPU now.', rerun: true });
   }
@@ -242,7 +245,7 @@ export class WorkerHost implements RuntimeApi {
   private toWasm(why: string, tone: 'info' | 'warning'): void {
     const w = gpuWorker(this.state.gpu);
     const wasActive = this.state.gpu.phase === 'active';
-    this.state.gpu = { phase: 'off', why };
+    this.setGpu({ phase: 'off', why });
     if (w) this.retire(w);
     if (!wasActive) return;
     const wasm = this.state.wasm;
@@ -268,7 +271,7 @@ export class WorkerHost implements RuntimeApi {
     this.state.choice = choice;
     if (choice === 'wasm') {
       if (gpuWorker(this.state.gpu)) this.toWasm('Running on WASM, as chosen.', 'info');
-      else this.state.gpu = { phase: 'off', why: 'WASM was chosen' };
+      else this.setGpu({ phase: 'off', why: 'WASM was chosen' });
       return;
     }
     await this.startGpu(choice === 'webgpu');
@@ -279,16 +282,16 @@ export class WorkerHost implements RuntimeApi {
     if (gpuWorker(this.state.gpu)) return;
     const unavailable = await this.gpuMissing;
     if (unavailable) {
-      this.state.gpu = { phase: 'off', why: unavailable };
+      this.setGpu({ phase: 'off', why: unavailable });
       if (asked) this.emit({ kind: 'changed', tone: 'warning', text: `WebGPU is not available here (${unavailable}). Running on WASM.`, rerun: false });
       return;
     }
     if (this.wasmChosen() || gpuWorker(this.state.gpu)) return;
     const w = this.start('webgpu');
-    this.state.gpu = { phase: 'starting', worker: w };
+    this.setGpu({ phase: 'starting', worker: w });
     const stillStarting = () => this.state.gpu.phase === 'starting' && this.state.gpu.worker === w;
     const giveUp = (text: string) => {
-      this.state.gpu = { phase: 'off', why: text };
+      this.setGpu({ phase: 'off', why: text });
       this.retire(w);
       this.emit({ kind: 'changed', tone: 'warning', text, rerun: false });
     };
@@ -340,10 +343,33 @@ export class WorkerHost implements RuntimeApi {
     if (w.lostWith) return Promise.reject(w.lostWith);
     return new Promise<R>((resolve, reject) => {
       w.waiting.add(reject);
+      this.tellBusy();
       task(w.ep.api)
         .then(resolve, reject)
-        .finally(() => w.waiting.delete(reject));
+        .finally(() => {
+          w.waiting.delete(reject);
+          this.tellBusy();
+        });
     });
+  }
+
+  /** Every change of the WebGPU worker's state goes through here (a starting worker counts as work in progress). */
+  private setGpu(gpu: GpuState): void {
+    this.state.gpu = gpu;
+    this.tellBusy();
+  }
+
+  private wasBusy = false;
+  /** Says when the workers go from idle to busy and back (tests wait on the page's progress, not a clock). */
+  private tellBusy(): void {
+    const busy = this.inFlightEverywhere() > 0 || this.state.gpu.phase === 'starting';
+    if (busy === this.wasBusy) return;
+    this.wasBusy = busy;
+    this.emit({ kind: 'busy', busy });
+  }
+
+  private inFlightEverywhere(): number {
+    return [this.state.wasm, gpuWorker(this.state.gpu)].reduce((n, w) => n + (w ? w.waiting.size : 0), 0);
   }
 
   /** Where the WebGPU worker is in its life (see GpuState). */

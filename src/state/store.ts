@@ -67,6 +67,8 @@ export interface AppState {
   runtime: RuntimeStatus;
   /** What last happened to the runtime (a worker restarted, a switch of backend), until the next. */
   runtimeChange: { id: number; tone: 'info' | 'warning'; text: string } | null;
+  /** Whether a worker is working on any request (an analysis, latency figures, a sweep). */
+  workerBusy: boolean;
   /** The execution provider wanted: WebGPU where there is an adapter ("auto"), or one of them. */
   backendChoice: BackendChoice;
   /** Chooses the execution provider (connected to the workers by the bridge). */
@@ -156,6 +158,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         view: { layer: 0, head: 0 },
         runtime: { phase: 'loading' },
         runtimeChange: null,
+        workerBusy: false,
         backendChoice: 'auto',
         setBackend: (backendChoice) => set({ backendChoice }),
         run: { phase: 'idle' },

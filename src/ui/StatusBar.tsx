@@ -17,6 +17,7 @@ export function StatusBar() {
   const runtime = useApp((s) => s.runtime);
   const run = useApp((s) => s.run);
   const change = useApp((s) => s.runtimeChange);
+  const workerBusy = useApp((s) => s.workerBusy);
   const choice = useApp((s) => s.backendChoice);
   const setBackend = useApp((s) => s.setBackend);
 
@@ -36,7 +37,7 @@ export function StatusBar() {
   const loading = runtime.phase === 'loading' && runtime.total ? runtime : null;
   return (
     <div className="statusbar">
-      <span className={`status status-${tone}`} role="status" aria-live="polite" data-testid="status" data-phase={tone} data-stage={run.phase === 'running' ? (run.stage ?? '') : ''}>
+      <span className={`status status-${tone}`} role="status" aria-live="polite" data-testid="status" data-phase={tone} data-stage={run.phase === 'running' ? (run.stage ?? '') : ''} data-worker-busy={workerBusy}>
         {status}
       </span>
       {loading && <progress className="runtime-progress" max={loading.total ?? 1} value={loading.loaded ?? 0} aria-label="Runtime download" data-testid="runtime-progress" />}

@@ -245,4 +245,20 @@ describe('the worker host', () => {
     expect([host.gpuPhase, host.provider]).toEqual(['off', 'wasm']);
     expect(changes().at(-1)).toEqual({ kind: 'changed', tone: 'warning', text: 'The WebGPU worker stopped (crashed). Running on WASM now.', rerun: true });
   });
+
+  it('says when the workers go busy and idle again, counting a WebGPU worker that is starting', async () => {
+    const { host, workers, events } = setUp({ adapter: true, gpuHangs: true });
+    const busy = () => events.filter((e) => e.kind === 'busy').map((e) => e.kind === 'busy' && e.busy);
+    const p = host.analyse(req(1));
+    await tick();
+    expect(busy()).toEqual([true]);
+    workers[0]!.analyses[0]!.resolve(answer(1));
+    await p;
+    await tick();
+    // Idle for a moment, then the WebGPU worker starts after the first result (and hangs here).
+    expect(busy()).toEqual([true, false, true]);
+    workers[1]!.die('crashed');
+    await tick();
+    expect(busy()).toEqual([true, false, true, false]);
+  });
 });
