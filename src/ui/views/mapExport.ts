@@ -4,7 +4,7 @@
  * (else every k-th, and the picture says which), and the colour legend with its range and scale.
  */
 import type { MapView } from '../../state/store';
-import { everyKth, legendMarkup, SVG_NS } from './chart';
+import { legendMarkup, SVG_NS } from './chart';
 import { cellsDataUrl } from './colour';
 import { svgDocument } from './ExportButtons';
 import { showPiece } from './pieces';
@@ -36,8 +36,8 @@ const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.cha
 /** The tick layout of an exported map with `side` cells: the plot size, and which cells are labelled. */
 export function exportTicks(side: number): { plot: number; ticks: number[]; step: number } {
   const plot = side <= LABEL_ALL_UP_TO ? Math.max(PLOT_MIN, side * LABEL_PX) : PLOT_LONG;
-  const ticks = everyKth(side, Math.floor(plot / LABEL_PX));
-  return { plot, ticks, step: ticks.length > 1 ? ticks[1]! - ticks[0]! : 1 };
+  const step = Math.max(1, Math.ceil((LABEL_PX * side) / plot - 1e-9)); // cells between labels, at least LABEL_PX apart
+  return { plot, ticks: Array.from({ length: Math.ceil(side / step) }, (_, i) => i * step), step };
 }
 
 /** The standalone SVG document of `d`; `live` is a mounted SVG element whose page colours it takes. */
