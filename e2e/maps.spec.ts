@@ -94,7 +94,6 @@ test('texts longer than 512 tokens draw as block means of the exported model\'s 
         worst = Math.max(worst, Math.abs(drawn.rows[I]![J]! - mean));
       }
     expect(worst, `T = ${n}: largest difference from the block means`).toBeLessThan(1e-6);
-    console.log(`T = ${n}: block ${block}, side ${side}, worst |drawn − block mean| ${worst.toExponential(2)} (largest cell ${largest.toFixed(4)})`);
 
     if (n === 1000) {
       // The exported picture of a downsampled map labels the first token of every labelled cell, and says which cells are labelled.
