@@ -1,7 +1,8 @@
 /**
  * The one place status lives: runtime loading (with download progress), what the model's run is
- * doing, errors (the model's, the runtime's, or a part of the page that failed to draw), what last happened to the runtime (a worker restarted, a switch of backend), and
- * the backend in use, with the choice of backend.
+ * doing, errors (the model's, the runtime's, or a part of the page that failed to draw), what
+ * last happened to the runtime (a worker restarted, a switch of backend), and the backend in use,
+ * with the choice of backend.
  */
 import type { AppState, BackendChoice } from '../state/store';
 import { formatBytes } from '../spec/units';
