@@ -92,6 +92,10 @@ export interface AppState {
   /** A message above the page (a link that could not be opened, saved work that could not be restored), until dismissed. */
   banner: { tone: 'error' | 'info'; text: string } | null;
   dismissBanner(): void;
+  /** Parts of the page that failed to draw (their error boundary caught an error), for the status line. */
+  viewFailures: { what: string; message: string }[];
+  /** Records that the part `what` failed with `message`, or (null) that it draws again. */
+  setViewFailure(what: string, message: string | null): void;
   /** The active worker's memory after the newest result (`resultId` says which). */
   memory: (WorkerMemory & { resultId: number }) | null;
   /** Statistics of the newest request's model, with the spec and T they were computed for. */
@@ -169,6 +173,13 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         notice: null,
         banner: null,
         dismissBanner: () => set({ banner: null }),
+        viewFailures: [],
+        setViewFailure: (what, message) =>
+          set((s) => {
+            const others = s.viewFailures.filter((f) => f.what !== what);
+            if (message === null && others.length === s.viewFailures.length) return {};
+            return { viewFailures: message === null ? others : [...others, { what, message }] };
+          }),
         stats: null,
         memory: null,
         lastEdit: '',

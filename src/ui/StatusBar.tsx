@@ -1,9 +1,10 @@
 /**
  * The one place status lives: runtime loading (with download progress), what the model's run is
- * doing, errors, what last happened to the runtime (a worker restarted, a switch of backend), and
- * the backend in use, with the choice of backend.
+ * doing, errors (the model's, the runtime's, or a part of the page that failed to draw), what
+ * last happened to the runtime (a worker restarted, a switch of backend), and the backend in use,
+ * with the choice of backend.
  */
-import type { BackendChoice } from '../state/store';
+import type { AppState, BackendChoice } from '../state/store';
 import { formatBytes } from '../spec/units';
 import { useApp } from './useApp';
 
@@ -13,24 +14,38 @@ const CHOICES: { value: BackendChoice; label: string }[] = [
   { value: 'webgpu', label: 'WebGPU' },
 ];
 
+/**
+ * What the status line says, and its tone: the runtime loading or failed, the run's stage or
+ * failure, a part of the page that failed to draw, or "ready".
+ */
+export function statusLine(s: Pick<AppState, 'runtime' | 'run' | 'viewFailures'>): { text: string; tone: 'busy' | 'ok' | 'error' } {
+  const { runtime, run } = s;
+  if (runtime.phase === 'loading') {
+    const { loaded, total } = runtime;
+    const progress = loaded === undefined ? '' : total ? ` ${formatBytes(loaded)} of ${formatBytes(total)}` : ` ${formatBytes(loaded)}`;
+    return { text: `loading the runtime…${progress}`, tone: 'busy' };
+  }
+  if (runtime.phase === 'failed') return { text: runtime.message, tone: 'error' };
+  if (run.phase === 'running') return { text: run.stage === 'running' ? 'running the model…' : run.stage === 'compiling' ? 'compiling…' : 'running…', tone: 'busy' };
+  if (run.phase === 'failed') return { text: `the model could not run: ${run.message}`, tone: 'error' };
+  const failed = s.viewFailures[0];
+  if (failed) {
+    const more = s.viewFailures.length > 1 ? ` (and ${s.viewFailures.length - 1} more part${s.viewFailures.length > 2 ? 's' : ''})` : '';
+    return { text: `the ${failed.what} could not be drawn: ${failed.message}${more}`, tone: 'error' };
+  }
+  return { text: 'ready', tone: 'ok' };
+}
+
 export function StatusBar() {
   const runtime = useApp((s) => s.runtime);
   const run = useApp((s) => s.run);
+  const viewFailures = useApp((s) => s.viewFailures);
   const change = useApp((s) => s.runtimeChange);
   const workerBusy = useApp((s) => s.workerBusy);
   const choice = useApp((s) => s.backendChoice);
   const setBackend = useApp((s) => s.setBackend);
 
-  let status: string;
-  let tone: 'busy' | 'ok' | 'error' = 'ok';
-  if (runtime.phase === 'loading') {
-    const { loaded, total } = runtime;
-    const progress = loaded === undefined ? '' : total ? ` ${formatBytes(loaded)} of ${formatBytes(total)}` : ` ${formatBytes(loaded)}`;
-    [status, tone] = [`loading the runtime…${progress}`, 'busy'];
-  } else if (runtime.phase === 'failed') [status, tone] = [runtime.message, 'error'];
-  else if (run.phase === 'running') [status, tone] = [run.stage === 'running' ? 'running the model…' : run.stage === 'compiling' ? 'compiling…' : 'running…', 'busy'];
-  else if (run.phase === 'failed') [status, tone] = [`the model could not run: ${run.message}`, 'error'];
-  else status = 'ready';
+  const { text: status, tone } = statusLine({ runtime, run, viewFailures });
 
   const info = runtime.phase === 'ready' ? runtime.info : null;
   const b = info?.backend;

@@ -11,21 +11,26 @@ import { headEntropies } from '../../analysis/entropy';
 import { PRESETS, findPreset } from '../../presets';
 import type { AppState, MapView, ShownResult } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
-import { BLUES_LUT, colourIndex, colourTable, paintCells } from '../views/colour';
+import { BLUES_LUT, colourIndex, colourRows, colourTable, gradientOf, paintCells } from '../views/colour';
 import { joinRows } from '../views/chart';
 import { ExportButtons } from '../views/ExportButtons';
 
 const SIDE = 220; // CSS pixels per map
 
-/** A diverging, colour-blind-safe lookup over [−1, 1]: purple for negative, orange for positive. */
-const PUOR_LUT = colourTable((t) => interpolatePuOr(1 - t));
+/**
+ * A diverging, colour-blind-safe lookup over [−1, 1]: d3's PuOr runs from purple (t = 0) to orange
+ * (t = 1), so B − A < 0 (B puts less weight) is purple and B − A > 0 (more) is orange.
+ */
+const PUOR_LUT = colourTable(interpolatePuOr);
+const PUOR_GRADIENT = gradientOf(interpolatePuOr);
 
-/** Draws `map` on `canvas` and writes its values to data attributes. */
+/** Draws `map` on `canvas` and writes its values and their colours ("rrggbb") to data attributes. */
 function paint(canvas: HTMLCanvasElement, map: CellMap, lut: Uint8ClampedArray, colour: (v: number) => number) {
   const { side, values } = map;
-  paintCells(canvas, { cols: side, rows: side, width: SIDE, height: SIDE }, lut, (k) => colour(values[k]!));
+  const indices = paintCells(canvas, { cols: side, rows: side, width: SIDE, height: SIDE }, lut, (k) => colour(values[k]!));
   canvas.dataset['rows'] = String(side);
   canvas.dataset['values'] = joinRows(Array.from({ length: side }, (_, i) => values.subarray(i * side, (i + 1) * side)));
+  canvas.dataset['colours'] = colourRows(side, side, lut, indices);
 }
 
 /** The map of a slot when it is the selected view of that slot's newest result. */
@@ -183,8 +188,9 @@ export function ComparePanel() {
             <MapCanvas map={diffMap} kind="difference" label="B − A" testId="compare-diff" />
           </div>
           {diff && 'error' in diff ? <p className="notice">{diff.error}</p> : null}
-          <p className="hint">
-            Difference: orange where B puts more weight than A, purple where it puts less (PuOr, colour-blind safe), scaled to the largest |difference|.
+          <p className="hint" data-testid="compare-diff-legend">
+            <span className="legend-bar" style={{ background: PUOR_GRADIENT }} aria-hidden="true" /> Difference: orange where B puts more weight than A, purple where it puts less,
+            white where they agree (PuOr, colour-blind safe), scaled to the largest |difference|.
           </p>
           <EntropyCompare a={result} b={compare.resultB} layer={view.layer} />
           <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio ?? ''}>

@@ -2,8 +2,10 @@
  * The attention map of one layer run and head: cells drawn on canvas from a precomputed colour
  * lookup table, token axes drawn in SVG with D3 scales, a crosshair and readout on hover. The map
  * comes from the worker at most MAP_MAX_SIDE cells a side (block means for longer texts, and the
- * legend says so). It is drawn from the store outside React renders; the values drawn are also
- * written to data attributes, so tests read what is on screen, not pixels.
+ * legend says so). Maps with negative weights (implicit maps of attention-free mixers) are drawn
+ * on a diverging scale centred on 0 by default, or as magnitudes on request. It is drawn from the
+ * store outside React renders; the values drawn and their colours are also written to data
+ * attributes, so tests read what is on screen, not pixels.
  */
 import { axisLeft, axisTop } from 'd3-axis';
 import { scaleBand } from 'd3-scale';
@@ -14,15 +16,19 @@ import { layerSchedule } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
 import { everyKth } from './chart';
-import { BLUES_GRADIENT, BLUES_LUT, colourIndex, paintCells, type MapScale } from './colour';
-import { ExportButtons, svgDocument } from './ExportButtons';
+import { BLUES_GRADIENT, BLUES_LUT, colourIndex, colourRows, divergingIndex, hasNegative, paintCells, RDBU_GRADIENT, RDBU_LUT, type MapScale } from './colour';
+import { ExportButtons } from './ExportButtons';
 import { IndexPicker } from './IndexPicker';
+import { mapSvg, type DrawnMap } from './mapExport';
 import { showPiece } from './pieces';
 
 const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
 
 const SCALE_NAMES: Record<MapScale, string> = { sqrt: '√ scale', linear: 'linear scale', log: 'log scale (4 decades)' };
+
+/** How a signed map is coloured: diverging around 0 (the default), or by |weight| alone. */
+export type SignMode = 'diverging' | 'magnitude';
 
 /** The map to draw: the store's map when it is the one selected and from the newest result. */
 function shownMap(s: AppState): MapView | null {
@@ -33,23 +39,31 @@ function shownMap(s: AppState): MapView | null {
 /** Tokens [first, last] covered by cell `c` of a map with `block`-sized cells. */
 const span = (m: MapView, c: number): [number, number] => [c * m.block, Math.min(m.T, (c + 1) * m.block) - 1];
 
-function draw(s: AppState, scale: MapScale, canvas: HTMLCanvasElement, svg: SVGSVGElement, legendMax: HTMLElement) {
+/**
+ * Draws the shown map on `canvas` with its axes in `svg` and its range in the legend; returns what
+ * was drawn (for export), null when nothing is (or undefined when the old picture stays).
+ */
+function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasElement, svg: SVGSVGElement, legend: { lo: HTMLElement; hi: HTMLElement }): DrawnMap | null | undefined {
   const m = shownMap(s);
   const g = canvas.getContext('2d');
-  if (!g) return;
+  if (!g) return null;
   if (!m || !s.result) {
     if (!s.result) {
       g.clearRect(0, 0, canvas.width, canvas.height);
       select(svg).selectAll('*').remove();
-      Object.assign(canvas.dataset, { rows: '0', values: '', text: '' });
+      Object.assign(canvas.dataset, { rows: '0', values: '', colours: '', text: '' });
+      return null;
     }
-    return; // a new view's map is on its way: keep the old picture until it lands
+    return undefined; // a new view's map is on its way: keep the old picture until it lands
   }
   const { side, values } = m;
   let max = 0; // largest |weight|: implicit maps of attention-free mixers can be signed
   for (const v of values) if (Math.abs(v) > max) max = Math.abs(v);
-
-  paintCells(canvas, { cols: side, rows: side, width: SIZE, height: SIZE }, BLUES_LUT, (k) => colourIndex(Math.abs(values[k]!) / (max || 1), scale));
+  const diverging = sign === 'diverging' && hasNegative(values);
+  const lut = diverging ? RDBU_LUT : BLUES_LUT;
+  const indices = diverging
+    ? paintCells(canvas, { cols: side, rows: side, width: SIZE, height: SIZE }, lut, (k) => divergingIndex(values[k]! / (max || 1), scale))
+    : paintCells(canvas, { cols: side, rows: side, width: SIZE, height: SIZE }, lut, (k) => colourIndex(Math.abs(values[k]!) / (max || 1), scale));
 
   // Axes: keys along the top, queries down the left; a block cell is labelled by its first token.
   const pieces = s.result.input.pieces;
@@ -62,29 +76,47 @@ function draw(s: AppState, scale: MapScale, canvas: HTMLCanvasElement, svg: SVGS
 
   const rows: string[] = [];
   for (let i = 0; i < side; i++) rows.push(Array.from(values.subarray(i * side, (i + 1) * side), (v) => v.toPrecision(7)).join(','));
-  Object.assign(canvas.dataset, { layer: String(m.layer), head: String(m.head), rows: String(side), t: String(m.T), block: String(m.block), values: rows.join(';'), resultId: String(m.id), text: pieces.join('') });
+  const colourScale = diverging ? 'diverging' : hasNegative(values) ? 'magnitude' : 'sequential';
+  Object.assign(canvas.dataset, {
+    layer: String(m.layer),
+    head: String(m.head),
+    rows: String(side),
+    t: String(m.T),
+    block: String(m.block),
+    values: rows.join(';'),
+    colours: colourRows(side, side, lut, indices),
+    colourScale,
+    max: String(max),
+    resultId: String(m.id),
+    text: pieces.join(''),
+  });
   const what = m.block === 1 ? `${m.T} queries by ${m.T} keys` : `${m.T} queries by ${m.T} keys in ${side} × ${side} cells, each the mean of a ${m.block} × ${m.block} block`;
-  canvas.setAttribute('aria-label', `Attention map of layer ${m.layer}, head ${m.head}: ${what}, largest weight ${max.toFixed(3)}`);
-  legendMax.textContent = max.toFixed(3);
+  canvas.setAttribute('aria-label', `Attention map of layer ${m.layer}, head ${m.head}: ${what}, largest ${diverging ? '|weight|' : 'weight'} ${max.toFixed(3)}`);
+  legend.lo.textContent = diverging ? (-max).toFixed(3) : '0';
+  legend.hi.textContent = max.toFixed(3);
+  return { map: m, pieces, model: s.result.spec.name, indices, lut, max, colourScale, scaleName: SCALE_NAMES[scale] };
 }
 
 export function AttentionMap() {
   const store = useAppStore();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
-  const legendRef = useRef<HTMLSpanElement>(null);
+  const loRef = useRef<HTMLSpanElement>(null);
+  const hiRef = useRef<HTMLSpanElement>(null);
+  const drawnRef = useRef<DrawnMap | null>(null);
   const readoutRef = useRef<HTMLParagraphElement>(null);
   const crossRef = useRef<HTMLDivElement>(null);
   const [scale, setScale] = useState<MapScale>('sqrt');
-  const scaleRef = useRef(scale);
+  const [sign, setSign] = useState<SignMode>('diverging');
   const nLayers = useApp((s) => layerSchedule(s.spec).length); // layer runs, loops unrolled
   const nHeads = useApp((s) => s.spec.nHeads);
   const view = useApp((s) => s.view);
   const hasResult = useApp((s) => s.result !== null);
-  const downsampled = useApp((s) => {
-    const m = s.map;
-    return m && m.block > 1 ? { T: m.T, side: m.side, block: m.block } : null;
-  });
+  // Primitives only: a selector that builds a new object on every call never settles (React #185).
+  const mapT = useApp((s) => s.map?.T ?? 0);
+  const mapSide = useApp((s) => s.map?.side ?? 0);
+  const mapBlock = useApp((s) => s.map?.block ?? 1);
+  const signed = useApp((s) => (s.map ? hasNegative(s.map.values) : false));
   const selectLayer = useApp((s) => s.selectLayer);
   const selectHead = useApp((s) => s.selectHead);
   // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
@@ -96,13 +128,15 @@ export function AttentionMap() {
   });
 
   useEffect(() => {
-    scaleRef.current = scale;
-    const redraw = (s: AppState) => draw(s, scaleRef.current, canvasRef.current!, svgRef.current!, legendRef.current!);
+    const redraw = (s: AppState) => {
+      const drawn = draw(s, scale, sign, canvasRef.current!, svgRef.current!, { lo: loRef.current!, hi: hiRef.current! });
+      if (drawn !== undefined) drawnRef.current = drawn;
+    };
     redraw(store.getState());
     return store.subscribe((s, prev) => {
       if (s.result !== prev.result || s.view !== prev.view || s.map !== prev.map) redraw(s);
     });
-  }, [store, scale]);
+  }, [store, scale, sign]);
 
   // Hover: move the crosshair and write the readout, without React renders (cheap per frame).
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
@@ -135,15 +169,11 @@ export function AttentionMap() {
     crossRef.current!.style.display = 'none';
   };
 
-  const exportSvg = () => {
-    const canvas = canvasRef.current;
-    const svg = svgRef.current;
-    if (!canvas || !svg || !canvas.dataset['rows'] || canvas.dataset['rows'] === '0') return null;
-    const image = `<image x="${MARGIN.left}" y="${MARGIN.top}" width="${SIZE}" height="${SIZE}" preserveAspectRatio="none" href="${canvas.toDataURL('image/png')}"/>`;
-    return svgDocument(svg, image);
-  };
+  const exportSvg = () => (drawnRef.current && svgRef.current ? mapSvg(drawnRef.current, svgRef.current) : null);
 
   const scaleName = SCALE_NAMES[scale];
+  const diverging = signed && sign === 'diverging';
+  const implicitNote = 'implicit map: output = A · values; weights can be negative and rows need not sum to 1';
   return (
     <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
@@ -171,9 +201,9 @@ export function AttentionMap() {
         {!hasResult ? <div className="map-empty" style={{ left: MARGIN.left, top: MARGIN.top, width: SIZE, height: SIZE }}>no map yet</div> : null}
       </div>
       <div className="legend">
-        <span>0</span>
-        <span className="legend-bar" style={{ background: BLUES_GRADIENT }} />
-        <span ref={legendRef}>1</span>
+        <span ref={loRef}>0</span>
+        <span className="legend-bar" data-testid="map-legend-bar" data-scale={diverging ? 'diverging' : 'sequential'} style={{ background: diverging ? RDBU_GRADIENT : BLUES_GRADIENT }} />
+        <span ref={hiRef}>1</span>
         <label className="scale-pick">
           colour
           <select value={scale} onChange={(e) => setScale(e.target.value as MapScale)} data-testid="map-scale" aria-label="Colour scale">
@@ -182,15 +212,28 @@ export function AttentionMap() {
             <option value="log">log</option>
           </select>
         </label>
+        {signed ? (
+          <label className="scale-pick">
+            sign
+            <select value={sign} onChange={(e) => setSign(e.target.value as SignMode)} data-testid="map-sign" aria-label="Colour of signed weights">
+              <option value="diverging">diverging around 0 (default)</option>
+              <option value="magnitude">magnitudes |weight|</option>
+            </select>
+          </label>
+        ) : null}
         <ExportButtons name="attention-map" svg={exportSvg} />
         <span className="hint" data-testid="map-legend">
-          {mapKind === 'implicit'
-            ? `${scaleName} of |weight| · rows: queries · columns: keys · implicit map: output = A · values; weights can be negative and rows need not sum to 1`
-            : `${scaleName} · rows: queries · columns: keys · each row sums to 1`}
+          {diverging
+            ? `diverging ${scaleName} centred on 0: red below 0, white at 0, blue above · rows: queries · columns: keys · ${implicitNote}`
+            : signed
+              ? `${scaleName} of magnitudes |weight| (the sign is not shown) · rows: queries · columns: keys · ${implicitNote}`
+              : mapKind === 'implicit'
+                ? `${scaleName} · rows: queries · columns: keys · ${implicitNote}`
+                : `${scaleName} · rows: queries · columns: keys · each row sums to 1`}
         </span>
-        {downsampled ? (
+        {mapBlock > 1 ? (
           <span className="hint" data-testid="map-downsampled">
-            {downsampled.T} tokens shown as {downsampled.side} × {downsampled.side} cells: each cell is the mean weight of a {downsampled.block} × {downsampled.block} block of queries and keys.
+            {mapT} tokens shown as {mapSide} × {mapSide} cells: each cell is the mean weight of a {mapBlock} × {mapBlock} block of queries and keys.
           </span>
         ) : null}
       </div>

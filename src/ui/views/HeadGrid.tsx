@@ -3,7 +3,9 @@
  * mean |weight|), framed in the colour of that head's mean entropy as a fraction of uniform.
  * Each thumbnail is a button that focuses its layer run and head. Thumbnails are drawn on canvas
  * after each render from the store's arrays; the entropy behind each frame colour is written to
- * data-entropy-fraction.
+ * data-entropy-fraction. Thumbnails show magnitudes on the sequential scale even for signed
+ * (implicit) maps: at 24 × 24 a block's mean |weight| says where a head looks, while signed means
+ * would cancel; the attention map shows the sign.
  */
 import { interpolateViridis } from 'd3-scale-chromatic';
 import { useEffect, useMemo, useRef } from 'react';
@@ -139,8 +141,8 @@ export function HeadGrid() {
         <span className="legend-bar" style={{ background: ENTROPY_GRADIENT }} />
         <span>100%</span>
         <span className="hint">
-          Frame colour: the head's mean entropy as a fraction of uniform (dark: each query looks at few keys; yellow: spread evenly). Each thumbnail is
-          scaled to its own largest weight. Click one to show it in the attention map.
+          Frame colour: the head's mean entropy as a fraction of uniform (dark: each query looks at few keys; yellow: spread evenly). Each thumbnail shows
+          magnitudes |weight| (the sign of an implicit map is not shown here), scaled to its own largest one. Click one to show it, with its sign, in the attention map.
         </span>
       </div>
     </section>

@@ -1,10 +1,12 @@
 /**
  * The colour scales of maps, precomputed as lookup tables so drawing a map is a copy. Blues is a
- * sequential, colour-blind-safe ColorBrewer scale; what changes between scales is how a weight
- * (as a fraction of the map's largest |weight|) is spread over it.
+ * sequential, colour-blind-safe ColorBrewer scale for maps of non-negative weights; RdBu is the
+ * diverging one for signed maps (red below 0, white at 0, blue above, so positive weights keep
+ * Blues' hue). What changes between scales is how a weight (as a fraction of the map's largest
+ * |weight|) is spread over the ramp: √, linear or log.
  */
 import { rgb } from 'd3-color';
-import { interpolateBlues } from 'd3-scale-chromatic';
+import { interpolateBlues, interpolateRdBu } from 'd3-scale-chromatic';
 
 /** √ shows small weights (a causal map's first row is always 1); log spreads four decades; linear is proportional. */
 export type MapScale = 'sqrt' | 'linear' | 'log';
@@ -33,18 +35,24 @@ export const BLUES_LUT: Uint8ClampedArray = colourTable(interpolateBlues);
 /** CSS gradient matching the LUT, for legends (every scale uses the same ramp; its positions differ). */
 export const BLUES_GRADIENT = gradientOf(interpolateBlues);
 
+/** 256 RGB triples from dark red (−1) through white (0) to dark blue (+1): ColorBrewer RdBu. */
+export const RDBU_LUT: Uint8ClampedArray = colourTable(interpolateRdBu);
+/** CSS gradient matching RDBU_LUT, for legends. */
+export const RDBU_GRADIENT = gradientOf(interpolateRdBu);
+
 /**
  * Draws a grid of `cols` × `rows` cells on `canvas` at `width` × `height` CSS pixels: one pixel
  * per cell in an offscreen image, scaled up without smoothing. `index(k)` gives the LUT entry
- * (0–255) of cell k in row-major order.
+ * (0–255) of cell k in row-major order. Returns those indices (for data attributes and export).
  */
-export function paintCells(canvas: HTMLCanvasElement, grid: { cols: number; rows: number; width: number; height: number }, lut: Uint8ClampedArray, index: (k: number) => number): void {
+export function paintCells(canvas: HTMLCanvasElement, grid: { cols: number; rows: number; width: number; height: number }, lut: Uint8ClampedArray, index: (k: number) => number): Uint8Array {
   const { cols, rows, width, height } = grid;
+  const indices = Uint8Array.from({ length: cols * rows }, (_, k) => index(k));
   const g = canvas.getContext('2d');
-  if (!g) return;
+  if (!g) return indices;
   const img = new ImageData(cols, rows);
   for (let k = 0; k < cols * rows; k++) {
-    const c = index(k) * 3;
+    const c = indices[k]! * 3;
     img.data[k * 4] = lut[c]!;
     img.data[k * 4 + 1] = lut[c + 1]!;
     img.data[k * 4 + 2] = lut[c + 2]!;
@@ -57,6 +65,29 @@ export function paintCells(canvas: HTMLCanvasElement, grid: { cols: number; rows
   canvas.height = Math.round(height * dpr);
   g.imageSmoothingEnabled = false;
   g.drawImage(off, 0, 0, canvas.width, canvas.height);
+  return indices;
+}
+
+/** Cells at one pixel each as a PNG data URL (for exported pictures, drawn sharp with image-rendering: pixelated). */
+export function cellsDataUrl(cols: number, rows: number, lut: Uint8ClampedArray, indices: Uint8Array): string {
+  const canvas = document.createElement('canvas');
+  canvas.width = cols;
+  canvas.height = rows;
+  const img = new ImageData(cols, rows);
+  for (let k = 0; k < cols * rows; k++) img.data.set([lut[indices[k]! * 3]!, lut[indices[k]! * 3 + 1]!, lut[indices[k]! * 3 + 2]!, 255], k * 4);
+  canvas.getContext('2d')?.putImageData(img, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
+/**
+ * The colour of each cell as hex RGB ("rrggbb"), cells separated by commas and rows by
+ * semicolons: the data attribute that tells tests which colour a value was given.
+ */
+export function colourRows(cols: number, rows: number, lut: Uint8ClampedArray, indices: Uint8Array): string {
+  const hex = Array.from({ length: LUT_STEPS }, (_, i) => Array.from(lut.subarray(i * 3, i * 3 + 3), (v) => v.toString(16).padStart(2, '0')).join(''));
+  const out: string[] = [];
+  for (let i = 0; i < rows; i++) out.push(Array.from(indices.subarray(i * cols, (i + 1) * cols), (c) => hex[c]!).join(','));
+  return out.join(';');
 }
 
 /** Position 0 … 1 on the colour ramp of a fraction f ∈ [0, 1] of the largest weight. */
@@ -69,3 +100,20 @@ export function rampPosition(f: number, scale: MapScale): number {
 
 /** LUT index of a fraction f of the largest weight. */
 export const colourIndex = (f: number, scale: MapScale): number => Math.round(rampPosition(f, scale) * (LUT_STEPS - 1));
+
+/**
+ * LUT index of a signed fraction f ∈ [−1, 1] of the largest |weight| on a diverging ramp centred
+ * on 0: |f| is spread by `scale` as on the sequential ramp, and the sign picks the side.
+ */
+export const divergingIndex = (f: number, scale: MapScale): number => Math.round((0.5 + 0.5 * Math.sign(f) * rampPosition(Math.abs(f), scale)) * (LUT_STEPS - 1));
+
+/** True when any value is negative (a signed map), remembered per array: the maps are large and do not change. */
+const signedCache = new WeakMap<Float32Array, boolean>();
+export function hasNegative(values: Float32Array): boolean {
+  let known = signedCache.get(values);
+  if (known === undefined) {
+    known = values.some((v) => v < 0);
+    signedCache.set(values, known);
+  }
+  return known;
+}
