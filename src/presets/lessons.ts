@@ -299,7 +299,7 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'Retention: decay by distance',
-        body: 'RetNet’s retention multiplies q·k by γ^(n−m), so older tokens fade geometrically, each head at its own rate: γ ≈ 0.97 for head 0 up to 0.996 for head 3. The head grid shows every head’s thumbnail: the faster a head decays, the more of its weight stays near the diagonal (on this text, head 0 keeps more of its weight within 8 tokens of the diagonal than head 3 does). The map is signed (q·k can be negative) and rows do not sum to 1, so the views draw magnitudes.',
+        body: 'RetNet’s retention multiplies q·k by γ^(n−m), so older tokens fade geometrically, each head at its own rate: γ ≈ 0.97 for head 0 up to 0.996 for head 3. The head grid shows every head’s thumbnail: the faster a head decays, the more of its weight stays near the diagonal (on this text, head 0 keeps more of its weight within 8 tokens of the diagonal than head 3 does). The map is signed (q·k can be negative) and rows do not sum to 1, so the map is drawn on a diverging scale centred on 0 (red below, blue above), while the thumbnails show magnitudes.',
         spec: 'retnet',
         focus: 'head-grid',
       },
