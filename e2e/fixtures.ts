@@ -7,7 +7,8 @@
  * the requests of the page's dedicated workers: the inference worker's script, the onnxruntime-web
  * glue (/ort/*.mjs) it imports, the .wasm it fetches and the glue its pthread workers load
  * (e2e/network.spec.ts checks that they are all in the log). Contexts a test opens itself with
- * browser.newContext() are heard too, and WebSockets per page.
+ * browser.newContext() are heard too, and WebSockets per page. Every context is also asked, before
+ * its pages load, to write what the views draw into data attributes (src/ui/views/drawnData.ts).
  */
 import { test as base, type BrowserContext, type Page, type Request } from '@playwright/test';
 
@@ -52,6 +53,8 @@ export const test = base.extend<{ requestLog: LoggedRequest[] }>({
       const watched: BrowserContext[] = [];
       const watch = (c: BrowserContext) => {
         watched.push(c);
+        // Tests read maps from data attributes, which the page writes only when asked (src/ui/views/drawnData.ts).
+        void c.addInitScript(() => Object.assign(globalThis, { __tpDrawnData: true }));
         c.on('request', record);
         c.pages().forEach(watchSockets);
         c.on('page', watchSockets);

@@ -205,3 +205,16 @@ test('the exported map picture has a title, a colour legend and every token labe
   expect(labels('tick-key')).toEqual(shown);
   expect(labels('tick-query')).toEqual(shown);
 });
+
+test('the page writes every drawn value into the DOM only when asked (tests ask; a 512-token map is megabytes of text)', async ({ page }) => {
+  await page.goto('/');
+  const map = page.getByTestId('attention-map');
+  await waitForMap(page, 43);
+  expect(((await map.getAttribute('data-values')) ?? '').split(';')).toHaveLength(43); // asked for by the fixture
+  await page.evaluate(() => delete (globalThis as { __tpDrawnData?: unknown }).__tpDrawnData);
+  await page.getByTestId('head-select').selectOption('1');
+  await expect(map).toHaveAttribute('data-head', '1');
+  await expect(map).toHaveAttribute('data-rows', '43');
+  await expect(map).toHaveAttribute('data-values', '');
+  await expect(map).toHaveAttribute('data-colours', '');
+});

@@ -15,7 +15,8 @@ import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
-import { everyKth } from './chart';
+import { everyKth, joinRows } from './chart';
+import { drawnDataWanted } from './drawnData';
 import { BLUES_GRADIENT, BLUES_LUT, colourIndex, colourRows, divergingIndex, hasNegative, paintCells, RDBU_GRADIENT, RDBU_LUT, type MapScale } from './colour';
 import { ExportButtons } from './ExportButtons';
 import { IndexPicker } from './IndexPicker';
@@ -74,8 +75,8 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
   root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisTop(x).tickValues(everyKth(side, 32)).tickFormat(label).tickSizeOuter(0));
   root.append('g').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`).call(axisLeft(x).tickValues(everyKth(side, 32)).tickFormat(label).tickSizeOuter(0));
 
-  const rows: string[] = [];
-  for (let i = 0; i < side; i++) rows.push(Array.from(values.subarray(i * side, (i + 1) * side), (v) => v.toPrecision(7)).join(','));
+  // Every value and colour drawn, only when asked (tests; views/drawnData.ts): megabytes at 512 tokens.
+  const drawn = drawnDataWanted() ? { values: joinRows(Array.from({ length: side }, (_, i) => values.subarray(i * side, (i + 1) * side))), colours: colourRows(side, side, lut, indices) } : { values: '', colours: '' };
   const colourScale = diverging ? 'diverging' : hasNegative(values) ? 'magnitude' : 'sequential';
   Object.assign(canvas.dataset, {
     layer: String(m.layer),
@@ -83,8 +84,7 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
     rows: String(side),
     t: String(m.T),
     block: String(m.block),
-    values: rows.join(';'),
-    colours: colourRows(side, side, lut, indices),
+    ...drawn,
     colourScale,
     max: String(max),
     resultId: String(m.id),
