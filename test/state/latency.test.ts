@@ -22,7 +22,7 @@ function fakeApi() {
 /** A drawn result of analysis `id` (only the fields the latency panel reads). */
 const resultOf = (s: AppState, id: number): AppState['result'] => ({ data: { id } as NonNullable<AppState['result']>['data'], spec: s.spec, input: tokenize(s.text, s.spec.maxLen) });
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const figure = (id: number, mode: LatencyMode = 'inspect'): LatencyFigure => ({ id, mode, provider: 'wasm', T: 3, medianMs: 2, runs: 3 });
+const figure = (id: number, mode: LatencyMode = 'inspect'): LatencyFigure => ({ id, mode, provider: 'wasm', T: 3, medianMs: 2, runs: 3, samplesMs: [1.5, 2, 2.5] });
 
 describe('latency panel state', () => {
   it('asks for the fast then the inspect latency of each drawn result, and keeps them only while that result is on screen', async () => {
