@@ -110,7 +110,7 @@ function drawSweep(svg: SVGSVGElement, rows: SeriesRow[], colourOf: (key: string
   });
   const current = drawn.filter((r) => r.sweepKey === 'current');
   Object.assign(svg.dataset, {
-    values: JSON.stringify(current.map((r) => ({ provider: r.provider, label: r.label, points: r.points.map((p) => ({ T: p.T, ms: p.median, q1: p.q1, q3: p.q3, min: p.min, max: p.max, samplesMs: p.samplesMs })), exponent: r.fit?.exponent ?? null, lo: r.fit?.lo ?? null, hi: r.fit?.hi ?? null }))),
+    values: JSON.stringify(current.map((r) => ({ provider: r.provider, label: r.label, points: r.points.map((p) => ({ T: p.T, ms: p.median, medianMs: p.median, minMs: p.min, q1: p.q1, q3: p.q3, min: p.min, max: p.max, samplesMs: p.samplesMs })), exponent: r.fit?.exponent ?? null, lo: r.fit?.lo ?? null, hi: r.fit?.hi ?? null }))),
     exponent: current[0]?.fit ? String(current[0].fit.exponent) : '',
     sweeps: String(new Set(drawn.map((r) => r.sweepKey)).size),
   });
