@@ -133,7 +133,7 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
     for (const mode of ['fast', 'inspect'] as const)
       api.latency(req, mode).then(
         (figure) => {
-          if (store.getState().result?.data.id === id) setLatency(mode === 'fast' ? { fast: poolFigure(store.getState().latency.fast, figure) } : { inspect: figure });
+          if (store.getState().result?.data.id === id) setLatency(mode === 'fast' ? { fast: figure } : { inspect: figure });
         },
         () => undefined, // overtaken by a newer edit, whose result asks again
       );
@@ -152,8 +152,8 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
     );
   };
 
-  /** One fast figure of `slot`'s result on screen, pooled with the runs already there; resolves when answered either way. */
-  const timeFast = async (slot: 'a' | 'b') => {
+  /** One fast figure of `slot`'s result on screen, pooled (when `pool`) with the runs already there; resolves when answered either way. */
+  const timeFast = async (slot: 'a' | 'b', pool: boolean) => {
     const shown = () => (slot === 'a' ? store.getState().result : store.getState().compare?.resultB ?? null);
     const result = shown();
     if (!result) return;
@@ -162,7 +162,7 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
       const figure = await api.latency({ id, slot, spec: result.spec, tokens: result.input.ids }, 'fast');
       if (shown()?.data.id !== id) return;
       const key = slot === 'a' ? 'fast' : 'fastB';
-      setLatency({ [key]: poolFigure(store.getState().latency[key], figure) });
+      setLatency({ [key]: pool ? poolFigure(store.getState().latency[key], figure) : figure });
     } catch {
       // overtaken by a newer edit, whose result asks again
     }
@@ -173,9 +173,9 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
     const gen = ++generation;
     for (let round = 0; round < COMPARE_ROUNDS; round++) {
       if (!connected || gen !== generation) return;
-      await timeFast('a');
+      await timeFast('a', round > 0); // the first round starts afresh: the figures pool one set of rounds
       if (!connected || gen !== generation) return;
-      await timeFast('b');
+      await timeFast('b', round > 0);
     }
     if (!connected || gen !== generation) return;
     const result = store.getState().result;

@@ -84,6 +84,15 @@ describe('latency panel state', () => {
     expect([fast!.runs, fast!.medianMs]).toEqual([6, 3.5]);
     expect(fastB!.samplesMs).toEqual([10, 20, 30, 40, 50, 60]);
     expect(fastB!.medianMs).toBe(35);
+    // A new B result starts a new set of rounds, which starts afresh rather than piling onto the last.
+    store.setState({ compare: { ...store.getState().compare!, resultB: resultOf(s, 9) } });
+    await tick();
+    await tick();
+    const next = latency.at(-1)!;
+    expect([next.req.slot, next.req.id]).toEqual(['a', 7]);
+    next.resolve({ ...figure(7, 'fast'), samplesMs: [7], runs: 1, medianMs: 7 });
+    await tick();
+    expect(store.getState().latency.fast!.samplesMs).toEqual([7]);
   });
 
   it('pins finished sweeps under a name, renames them (refusing an empty name) and removes them', async () => {

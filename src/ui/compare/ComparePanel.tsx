@@ -119,7 +119,12 @@ function SideLatency({ name, figure }: { name: string; figure: LatencyFigure | n
 function LatencyRatio({ a, b, ratio }: { a: LatencyFigure | null; b: LatencyFigure | null; ratio: RatioInterval | null }) {
   return (
     <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio?.ratio ?? ''} data-lo={ratio?.lo ?? ''} data-hi={ratio?.hi ?? ''} data-within-noise={ratio ? String(ratio.withinNoise) : ''}>
-      Latency (fast path, median): <SideLatency name="A" figure={a} /> · <SideLatency name="B" figure={b} /> ·{' '}
+      Latency (fast path, median of runs timed in alternate rounds):
+      <br />
+      <SideLatency name="A" figure={a} />
+      <br />
+      <SideLatency name="B" figure={b} />
+      <br />
       <strong>B / A = {ratio ? ratio.ratio.toFixed(2) : '…'}</strong>
       {ratio ? (
         <>

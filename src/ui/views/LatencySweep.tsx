@@ -31,13 +31,18 @@ const GUIDES = [
 const sweepColour = (i: number) => headColour(i);
 const providerDash = (provider: string) => (provider === 'webgpu' ? '5 2' : null);
 
+/** `text` cut to `n` characters with an ellipsis. */
+const shorten = (text: string, n: number) => (text.length <= n ? text : `${text.slice(0, n - 1)}…`);
+
 /** The test id of a series: the current sweep's as before ("sweep-series-wasm"), a pinned one's with its key. */
 const seriesId = (r: SeriesRow) => (r.sweepKey === 'current' ? `sweep-series-${r.provider}` : `sweep-series-${r.sweepKey}-${r.provider}`);
 
 function drawSweep(svg: SVGSVGElement, rows: SeriesRow[], colourOf: (key: string) => string, lengths: number[]) {
   const drawn = rows.filter((r) => r.points.length > 0);
+  // One backend on the chart: no need to name it in every row. Long names are cut so a row fits the chart.
+  const oneBackend = new Set(drawn.map((r) => r.label)).size <= 1;
   const legendRows = [
-    ...drawn.map((r) => ({ colour: colourOf(r.sweepKey), dash: providerDash(r.provider), width: 2, text: `${r.sweep} · ${r.label}: k = ${exponentText(r.fit)}${r.fit ? ` (T ≥ ${r.fit.used[0]})` : ''}` })),
+    ...drawn.map((r) => ({ colour: colourOf(r.sweepKey), dash: providerDash(r.provider), width: 2, text: `${shorten(r.sweep, oneBackend ? 34 : 22)}${oneBackend ? '' : ` · ${r.label}`}: k = ${exponentText(r.fit)}${r.fit ? `, T ≥ ${r.fit.used[0]}` : ''}` })),
     ...GUIDES.map((guide) => ({ colour: 'currentColor', dash: guide.dash as string | null, width: 1.2, text: `${guide.name} through the first series' first point` })),
   ];
   const frame = frameFor(legendRows.length);
@@ -102,7 +107,7 @@ function drawSweep(svg: SVGSVGElement, rows: SeriesRow[], colourOf: (key: string
       .text((p) => `${r.sweep} · ${r.label}, T = ${p.T}: ${formatMs(p.median)} (IQR ${formatMsBare(p.q1)}–${formatMs(p.q3)}, ${p.n} runs)`);
   }
   // The legend is part of the chart, so an exported picture carries it.
-  const legend = g.append('g').attr('class', 'legend').attr('transform', `translate(0,${h + 42})`);
+  const legend = g.append('g').attr('class', 'legend').attr('transform', `translate(${8 - frame.margin.left},${h + 42})`);
   legendRows.forEach((r, i) => {
     const row = legend.append('g').attr('transform', `translate(0,${i * LEGEND_ROW})`);
     row.append('line').attr('x1', 0).attr('x2', 18).attr('y1', 5).attr('y2', 5).attr('stroke', r.colour).attr('stroke-width', r.width).attr('stroke-dasharray', r.dash);
@@ -137,7 +142,7 @@ function PinnedName({ pin }: { pin: PinnedSweep }) {
         maxLength={SWEEP_NAME_MAX + 20}
         data-testid={`pinned-name-${pin.id}`}
       />{' '}
-      <span className="hint">{pin.model}</span>{' '}
+      {pin.model !== pin.name ? <span className="hint">{pin.model} </span> : null}
       <button type="button" onClick={() => removeSweep(pin.id)} data-testid={`pinned-remove-${pin.id}`} aria-label={`Remove pinned sweep ${pin.name}`}>
         Remove
       </button>
@@ -165,7 +170,7 @@ export function LatencySweep() {
   const progress: SweepProgress | null = sweep.phase === 'running' ? sweep.progress : sweep.phase === 'done' ? sweep.data : null;
   const result: SweepResult | null = sweep.phase === 'done' ? sweep.data : null;
   const named: NamedSweep[] = useMemo(
-    () => [...pinned.map((p) => ({ key: `pin-${p.id}`, name: p.name, series: p.data.series })), ...(progress ? [{ key: 'current', name: sweep.phase === 'idle' ? '' : `${sweep.spec?.name ?? 'current'} (not pinned)`, series: progress.series }] : [])],
+    () => [...pinned.map((p) => ({ key: `pin-${p.id}`, name: p.name, series: p.data.series })), ...(progress ? [{ key: 'current', name: sweep.phase === 'idle' ? '' : `${sweep.spec?.name ?? 'current'} (unpinned)`, series: progress.series }] : [])],
     [pinned, progress, sweep],
   );
   const rows = useMemo(() => seriesRows(named), [named]);
