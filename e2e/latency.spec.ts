@@ -226,7 +226,7 @@ test('sweeps can be pinned, named, overlaid, saved as CSV and removed', async ({
   await runTo('64');
   const chart = page.getByTestId('sweep-chart');
   await expect(chart).toHaveAttribute('data-sweeps', '3');
-  await expect(chart.locator('.legend')).toContainText('softmax, 2 layers · WASM');
+  await expect(chart.locator('.legend')).toContainText('softmax, 2 layers: k = ');
   await expect(chart.locator('.legend')).toContainText('k = ');
 
   // The CSV holds every point of every sweep, as the chart has them.

@@ -101,7 +101,13 @@ export function sweepLimit(spec: Spec): SweepLimit {
       .sort()
       .join(' ');
   const other = spec.maxLen === SWEEP_MAX_T ? spec.maxLen - 1 : spec.maxLen + 1;
-  if (shapes(spec.maxLen) === shapes(other)) return { maxT: SWEEP_MAX_T, reason: null };
+  let same: boolean;
+  try {
+    same = shapes(spec.maxLen) === shapes(other);
+  } catch {
+    same = false; // a block that refuses another maxLen depends on it
+  }
+  if (same) return { maxT: SWEEP_MAX_T, reason: null };
   const holder = compile(spec, { T: 1, mode: 'fast' }).initializers.find((i) => i.trainable && i.tensor.shape.includes(spec.maxLen))?.tensor.name;
   return { maxT: spec.maxLen, reason: `its weights${holder ? ` (${holder})` : ''} hold one row per position up to maxLen (${spec.maxLen})` };
 }
