@@ -4,7 +4,7 @@ import type { BackendInfo } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
 
 export type { BackendInfo, ModelStats };
-export { MEMORY_BUDGET_BYTES } from '../src/compiler/budget';
+export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
 
 /** The map a view shows: one layer run and head. */
 export interface ViewRef {
@@ -155,7 +155,7 @@ export interface InferenceApi {
 /** Which graph a latency is of: fast (no probes, what latency means) or inspect (the one the views run). */
 export type LatencyMode = 'fast' | 'inspect';
 
-/** A median latency, labelled with what was timed and where. */
+/** A median latency, labelled with what was timed and where, with the wall time of every run. */
 export interface LatencyFigure {
   /** The request it was measured for. */
   id: number;
@@ -164,6 +164,8 @@ export interface LatencyFigure {
   T: number;
   medianMs: number;
   runs: number;
+  /** Each warm run's wall time in ms, in the order taken (runs of them; more were taken when the spread was wide). */
+  samplesMs: number[];
 }
 
 /**
@@ -195,14 +197,16 @@ export interface SweepRequest {
 }
 
 /**
- * One length of a sweep: the fastest of the warm runs in ms (the run least disturbed by other work
- * on the machine, the steadiest estimate of the cost itself) and their median; or null and why
- * (longer than maxLen, over the budget, failed).
+ * One length of a sweep: the median of the warm runs in ms, the fastest, and every run's wall time
+ * (the spread the page shows and the exponent's interval comes from); or null and why (longer than
+ * the model takes, over the budget, failed).
  */
 export interface SweepPoint {
   T: number;
   ms: number | null;
   medianMs?: number;
+  minMs?: number;
+  samplesMs?: number[];
   note?: string;
 }
 
@@ -225,6 +229,6 @@ export interface SweepResult extends SweepProgress {
   cancelled: boolean;
   /** Why there is no WebGPU series (null when there is one). */
   webgpuMissing: string | null;
-  /** Warm runs per point. */
+  /** Warm runs per point at least (a point whose runs spread widely takes more: see samplesMs). */
   runs: number;
 }

@@ -1,11 +1,13 @@
 /**
  * Latency measurements beyond the one analyse makes, independent of comlink so Node tests run
  * exactly what the worker runs:
- *   - `timeMode`: the median of warm runs of the fast or the inspect graph (the inspect figure is
- *     asked for after the map is drawn, so it never delays one);
+ *   - `timeMode`: the median of warm runs of the fast or the inspect graph, with every run's time
+ *     (the inspect figure is asked for after the map is drawn, so it never delays one);
  *   - `breakdown`: each block timed alone as a sub-graph of the fast graph (src/graph/subgraph.ts),
  *     less the fixed cost of a run, against the whole graph;
- *   - `sweep`: the fast graph's latency against T on one or more runtimes, with progress and cancel.
+ *   - `sweep`: the fast graph's latency against T on one or more runtimes, with progress and cancel,
+ *     budgeted on the fast graph alone and, when no weight depends on maxLen, past maxLen.
+ * Where the runs spread widely (src/analysis/spread.ts: moreRuns), more are taken, within limits.
  *
  * Why sub-graphs and not onnxruntime's profiler: onnxruntime-web's WASM build prints its profile
  * to the console (it has no file system to write it to) and `endProfiling()` returns nothing, so
@@ -13,7 +15,8 @@
  * work the same on both (docs/benchmarks.md#per-block-breakdown).
  */
 import { compile } from '../src/compiler/compile';
-import { BudgetError, graphStats, modelStats } from '../src/compiler/stats';
+import { BudgetError, modelStats, sweepLimit, sweepSpec, sweepStats } from '../src/compiler/stats';
+import { moreRuns, type RunLimits } from '../src/analysis/spread';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { numel, type Tensor } from '../src/graph/ir';
 import { graphScopes, passThroughGraph, scopeSubgraph } from '../src/graph/subgraph';
@@ -32,14 +35,45 @@ export const INSPECT_RUNS = 3;
 export const BREAKDOWN_RUNS = 5;
 /** Rounds over all of the breakdown's graphs; each keeps its fastest median. */
 export const BREAKDOWN_ROUNDS = 2;
-/** Warm runs per point of a sweep; the fastest is the point (as in `npm run bench`). */
+/** Warm runs per point of a sweep at least; the median is the point. */
 export const SWEEP_RUNS = 7;
+/** How far a figure may go in runs when they spread widely (src/analysis/spread.ts: moreRuns). */
+export const FAST_LIMITS: RunLimits = { maxRuns: 20, maxTotalMs: 1500 };
+export const INSPECT_LIMITS: RunLimits = { maxRuns: 9, maxTotalMs: 800 };
+export const SWEEP_LIMITS: RunLimits = { maxRuns: 21, maxTotalMs: 3000 };
+
+/**
+ * `runs` warm runs by `time`, then more while their spread is wide (moreRuns), each batch after
+ * its own warm-up run; stops early once `stop()` says so. Returns every run's time and their median.
+ */
+export async function timeSpread(time: (runs: number) => Promise<Timing>, runs: number, limits: RunLimits, stop: () => boolean = () => false): Promise<Timing> {
+  const samplesMs = [...(await time(runs)).samplesMs];
+  for (let more = moreRuns(samplesMs, limits); more > 0 && !stop(); more = moreRuns(samplesMs, limits)) {
+    const batch = (await time(more)).samplesMs;
+    if (batch.length === 0) break;
+    samplesMs.push(...batch);
+  }
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  const medianMs = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+  return { medianMs, samplesMs };
+}
 
 /** Loads `bytes`, times warm runs on `inputs`, and releases the session whatever happens. */
 async function timeBytes(runtime: Runtime, bytes: Uint8Array, inputs: InputTensor[], runs: number, stop?: () => boolean): Promise<Timing> {
   const model = await runtime.load(bytes);
   try {
     return await model.timeInputs(inputs, runs, stop);
+  } finally {
+    await model.release();
+  }
+}
+
+/** Loads `bytes` and times warm runs as timeSpread does (SWEEP_LIMITS), releasing the session whatever happens. */
+async function timeModel(runtime: Runtime, bytes: Uint8Array, inputs: InputTensor[], runs: number, stop: () => boolean): Promise<Timing> {
+  const model = await runtime.load(bytes);
+  try {
+    return await timeSpread((n) => model.timeInputs(inputs, n, stop), runs, SWEEP_LIMITS, stop);
   } finally {
     await model.release();
   }
@@ -66,7 +100,7 @@ function fillInput(t: Tensor): InputTensor {
 
 /**
  * The median of warm runs of `req` in `mode` (FAST_RUNS of the fast graph, INSPECT_RUNS of the
- * inspect graph), on the session `sessions` holds for the request's slot (made when the spec or
+ * inspect graph, more while they spread widely), with every run's time, on the session `sessions` holds for the request's slot (made when the spec or
  * the length changed); throws Superseded once `isStale()`.
  */
 export async function timeMode(sessions: Sessions, req: AnalysisRequest, mode: LatencyMode, isStale: () => boolean = () => false, runs = mode === 'fast' ? FAST_RUNS : INSPECT_RUNS): Promise<LatencyFigure> {
@@ -77,9 +111,9 @@ export async function timeMode(sessions: Sessions, req: AnalysisRequest, mode: L
   const T = req.tokens.length;
   const model = await sessions.get(req.slot ?? 'a', mode, req.spec, T, () => serialise(req.spec, T, mode));
   check();
-  const timing = await model.time(req.tokens, runs, isStale);
+  const timing = await timeSpread((n) => model.time(req.tokens, n, isStale), runs, mode === 'fast' ? FAST_LIMITS : INSPECT_LIMITS, isStale);
   check();
-  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T, medianMs: timing.medianMs, runs: timing.samplesMs.length };
+  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T, medianMs: timing.medianMs, runs: timing.samplesMs.length, samplesMs: timing.samplesMs };
 }
 
 /**
@@ -126,9 +160,11 @@ export interface SweepControl {
 }
 
 /**
- * The fast graph's latency at each length (the fastest of `runs` warm runs, and their median), on
- * each runtime in turn. A length longer than maxLen or over the memory budget is skipped with the
- * reason; a failure is kept as a point with its message. Once `cancelled()` says true the sweep
+ * The fast graph's latency at each length (the median of at least `runs` warm runs, more while they
+ * spread widely, with every run's time), on each runtime in turn. A length is skipped with the
+ * reason when it is longer than the model takes (maxLen, when a weight depends on it: sweepLimit)
+ * or when the fast graph alone is over the memory budget (sweepStats; the inspect graph is never
+ * built here); a failure is kept as a point with its message. Once `cancelled()` says true the sweep
  * stops within one step (a point cut short is dropped) and returns what it measured.
  */
 export async function sweep(runtimes: readonly Runtime[], req: SweepRequest, control: SweepControl): Promise<SweepResult> {
@@ -143,18 +179,19 @@ export async function sweep(runtimes: readonly Runtime[], req: SweepRequest, con
     progress();
   };
   let cancelled = false;
+  let limit: ReturnType<typeof sweepLimit> | null = null;
   for (const T of req.lengths) {
     await nextTask(); // let a cancel message in
     if ((cancelled = control.cancelled())) break;
-    if (T > req.spec.maxLen) {
-      skip(T, `longer than maxLen (${req.spec.maxLen})`);
-      continue;
-    }
     let bytes: Uint8Array;
     try {
-      const inspect = compile(req.spec, { T, mode: 'inspect' });
-      const fast = compile(req.spec, { T, mode: 'fast' });
-      const stats = graphStats(req.spec, inspect, fast);
+      limit ??= sweepLimit(req.spec);
+      if (T > limit.maxT) {
+        skip(T, `longer than maxLen (${req.spec.maxLen}): ${limit.reason ?? 'the longest length a model takes'}`);
+        continue;
+      }
+      const fast = compile(sweepSpec(req.spec, T, limit), { T, mode: 'fast' });
+      const stats = sweepStats(fast);
       if (stats.over) {
         skip(T, `over the memory budget (needs about ${formatBytes(stats.peakBytes)} of ${formatBytes(stats.budgetBytes)})`);
         continue;
@@ -167,9 +204,9 @@ export async function sweep(runtimes: readonly Runtime[], req: SweepRequest, con
     for (const [i, rt] of runtimes.entries()) {
       if ((cancelled = control.cancelled())) break;
       try {
-        const timing = await timeBytes(rt, bytes, [tokenInput(fillerTokens(T))], runs, () => control.cancelled());
+        const timing = await timeModel(rt, bytes, [tokenInput(fillerTokens(T))], runs, () => control.cancelled());
         if ((cancelled = control.cancelled())) break;
-        series[i]!.points.push({ T, ms: Math.min(...timing.samplesMs), medianMs: timing.medianMs });
+        series[i]!.points.push({ T, ms: timing.medianMs, medianMs: timing.medianMs, minMs: Math.min(...timing.samplesMs), samplesMs: timing.samplesMs });
       } catch (e) {
         series[i]!.points.push({ T, ms: null, note: errorText(e) });
       }

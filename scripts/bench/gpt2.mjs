@@ -245,9 +245,9 @@ export async function gpt2Ratio(browser, port, options = {}) {
       const wasm = series.find((x) => x.provider === 'wasm');
       const point = wasm?.points.find((p) => p.T === T);
       if (!point) throw new Error(`the sweep has no WASM point at T = ${T}: ${JSON.stringify(series)}`);
-      const sweep = { label: wasm.label, minMs: point.ms, medianMs: point.medianMs, wallMs: Date.now() - t0, points: wasm.points, quietBefore: quietSweep, busyAfter: await cpuBusy() };
+      const sweep = { label: wasm.label, minMs: point.minMs ?? point.ms, medianMs: point.medianMs, wallMs: Date.now() - t0, points: wasm.points, quietBefore: quietSweep, busyAfter: await cpuBusy() };
       pagePasses.push(sweep);
-      log(`pass ${k + 1}, page sweep: ${wasm.points.map((p) => `${p.T}:${p.ms.toFixed(1)}`).join(' ')}; T = ${T} median ${point.medianMs.toFixed(1)} (busy before ${quietSweep.busy}, after ${sweep.busyAfter?.toFixed(2)})`);
+      log(`pass ${k + 1}, page sweep (medians): ${wasm.points.map((p) => `${p.T}:${p.ms.toFixed(1)}`).join(' ')}; T = ${T} median ${point.medianMs.toFixed(1)} (busy before ${quietSweep.busy}, after ${sweep.busyAfter?.toFixed(2)})`);
     }
 
     pageResult = {

@@ -14,3 +14,9 @@
  * 12 layers) is refused at any length for its weights alone (2.3 GiB).
  */
 export const MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
+
+/**
+ * The longest length a latency sweep offers (the largest maxLen a spec may have). A model whose
+ * weights do not depend on maxLen sweeps up to it whatever its maxLen (compiler/stats.ts: sweepLimit).
+ */
+export const SWEEP_MAX_T = 8192;

@@ -17,6 +17,14 @@
  * while it creates a session. While the inspect graph runs, its activations (an upper bound:
  * runtimes reuse buffers) and the outputs copied out to JavaScript come on top. The fast graph
  * runs later on fewer activations, so it does not set the peak.
+ *
+ * A latency sweep (workers/latency.ts) builds and runs only the fast graph, so its budget counts
+ * that graph alone (sweepStats): with A_f and O_f the fast graph's activations and outputs,
+ *
+ *   peak = 2·W + max(W, A_f + O_f)
+ *
+ * (its ONNX file and the session's copy, plus a moment's extra copy or the run). The inspect
+ * graph's T × T maps do not count there, so a linear-time mixer sweeps as far as its fast graph fits.
  */
 import { graphCost, initializerBytes, outputBytes } from '../graph/cost';
 import type { Cost } from '../graph/cost';
@@ -26,10 +34,10 @@ import { tensorBytes } from '../graph/ir';
 import { layerSchedule } from '../spec/schedule';
 import type { Spec } from '../spec/types';
 import { formatBytes } from '../spec/units';
-import { MEMORY_BUDGET_BYTES } from './budget';
+import { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from './budget';
 import { compile } from './compile';
 
-export { MEMORY_BUDGET_BYTES };
+export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T };
 
 /** What a model costs at one sequence length, and whether an analysis of it fits the budget. */
 export interface ModelStats {
@@ -51,6 +59,8 @@ export interface ModelStats {
   over: boolean;
   /** When over: what to reduce, biggest contributor first, with numbers. Empty otherwise. */
   advice: string[];
+  /** How far a latency sweep of this model may go (set by modelStats, the statistics the page asks for). */
+  sweep?: SweepLimit;
   /** Parameters and FLOPs of the fast graph per block (scope), in the order blocks are built; they add up to the totals. */
   blocks: { scope: string; params: number; flops: number }[];
 }
@@ -67,7 +77,59 @@ export class BudgetError extends Error {
 
 /** The statistics of `spec` at sequence length T. Throws SpecError for a spec that does not compile. */
 export function modelStats(spec: Spec, T: number): ModelStats {
-  return graphStats(spec, compile(spec, { T, mode: 'inspect' }), compile(spec, { T, mode: 'fast' }));
+  return { ...graphStats(spec, compile(spec, { T, mode: 'inspect' }), compile(spec, { T, mode: 'fast' })), sweep: sweepLimit(spec) };
+}
+
+
+/** How far a sweep may go: maxT, and why not further when maxLen is the limit. */
+export interface SweepLimit {
+  maxT: number;
+  /** Null when the model takes any length up to SWEEP_MAX_T. */
+  reason: string | null;
+}
+
+/**
+ * Whether a model's lengths stop at maxLen, found from the graph itself: built at T = 1 with two
+ * different maxLen, does a learned weight change shape? (Constant tables are computed for the T built.) Learned absolute positions keep a table of maxLen
+ * rows, so they do; RoPE, ALiBi, NoPE, sinusoidal and T5 positions compute theirs for any T. A model
+ * whose weights do not depend on maxLen is swept as if maxLen were the length (`sweepSpec`).
+ */
+export function sweepLimit(spec: Spec): SweepLimit {
+  const shapes = (maxLen: number) =>
+    compile({ ...spec, maxLen }, { T: 1, mode: 'fast' })
+      .initializers.filter((i) => i.trainable)
+      .map((i) => `${i.tensor.name}:${i.tensor.shape.join('x')}`)
+      .sort()
+      .join(' ');
+  const other = spec.maxLen === SWEEP_MAX_T ? spec.maxLen - 1 : spec.maxLen + 1;
+  let same: boolean;
+  try {
+    same = shapes(spec.maxLen) === shapes(other);
+  } catch {
+    same = false; // a block that refuses another maxLen depends on it
+  }
+  if (same) return { maxT: SWEEP_MAX_T, reason: null };
+  const holder = compile(spec, { T: 1, mode: 'fast' }).initializers.find((i) => i.trainable && i.tensor.shape.includes(spec.maxLen))?.tensor.name;
+  return { maxT: spec.maxLen, reason: `its weights${holder ? ` (${holder})` : ''} hold one row per position up to maxLen (${spec.maxLen})` };
+}
+
+/** The spec a sweep compiles at T: maxLen raised to T when the weights do not depend on it (see sweepLimit). */
+export const sweepSpec = (spec: Spec, T: number, limit: SweepLimit): Spec => (T > spec.maxLen && limit.reason === null ? { ...spec, maxLen: T } : spec);
+
+/** What a sweep needs at one length: the fast graph's budget (see the top of this file). */
+export interface SweepStats {
+  T: number;
+  peakBytes: number;
+  budgetBytes: number;
+  over: boolean;
+}
+
+/** The memory a sweep needs to time the fast graph `fast` (built at T): 2·W + max(W, A_f + O_f). */
+export function sweepStats(fast: Graph): SweepStats {
+  const T = fast.inputs[0]!.shape[1]!;
+  const W = initializerBytes(fast);
+  const peakBytes = 2 * W + Math.max(W, graphCost(fast).total.activationBytes + outputBytes(fast));
+  return { T, peakBytes, budgetBytes: MEMORY_BUDGET_BYTES, over: peakBytes > MEMORY_BUDGET_BYTES };
 }
 
 /** The statistics of `spec` from its inspect and fast graphs, already built at one T. */

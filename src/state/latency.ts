@@ -1,16 +1,19 @@
 /**
  * The latency panel's state and its link to the worker: the fast and inspect graphs' latencies
  * after each drawn result (asked for once the map is on screen, so they never delay it; model B's
- * fast latency too in compare mode), the per-block breakdown and the sweep against T on demand. `connectLatency` (called
- * by the bridge) puts the actions into the store; until then they say the runtime is not connected.
+ * fast latency too in compare mode, in rounds that alternate with A's so that both see the same
+ * moments of the machine), the per-block breakdown and the sweep against T on demand, and the
+ * sweeps kept to compare (pinned, named, removed). `connectLatency` (called by the bridge) puts the
+ * actions into the store; until then they say the runtime is not connected.
  */
 import { proxy } from 'comlink';
-import type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult } from '../../workers/api';
+import type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries } from '../../workers/api';
 import type { RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
 import type { AppStore } from './store';
 
-export type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult };
+export type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries };
+export { SWEEP_MAX_T } from '../../workers/api';
 
 /** An on-demand measurement: what it was run on, and where it stands. */
 export type Measurement<R, P = never> =
@@ -29,7 +32,21 @@ export interface LatencyState {
   breakdown: Measurement<BreakdownResult>;
   /** A cancelled sweep is 'done' with `data.cancelled`. */
   sweep: Measurement<SweepResult, SweepProgress>;
+  /** Sweeps kept to compare with the next ones, oldest first. */
+  pinned: PinnedSweep[];
 }
+
+/** A sweep kept under a name. */
+export interface PinnedSweep {
+  id: number;
+  name: string;
+  /** The name of the model it measured. */
+  model: string;
+  data: SweepResult;
+}
+
+/** Longest name of a pinned sweep. */
+export const SWEEP_NAME_MAX = 60;
 
 export interface LatencyActions {
   /** Times every block of the model drawn, at the length of its text. */
@@ -38,13 +55,48 @@ export interface LatencyActions {
   runSweep(lengths: number[]): void;
   /** Stops the running sweep within one step. */
   cancelSweep(): void;
+  /** Keeps the finished sweep under a name (the model's unless given), beside the next ones. */
+  pinSweep(name?: string): void;
+  /** Renames a pinned sweep; returns why a name was refused (empty, too long), or null. */
+  renameSweep(id: number, name: string): string | null;
+  removeSweep(id: number): void;
 }
 
-export const initialLatency = (): LatencyState => ({ fast: null, inspect: null, fastB: null, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' } });
+export const initialLatency = (): LatencyState => ({ fast: null, inspect: null, fastB: null, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' }, pinned: [] });
 
 const notConnected = (): void => undefined;
 /** Actions before the worker is connected: they do nothing. */
-export const disconnectedLatencyActions: LatencyActions = { runBreakdown: notConnected, runSweep: notConnected, cancelSweep: notConnected };
+export const disconnectedLatencyActions: LatencyActions = {
+  runBreakdown: notConnected,
+  runSweep: notConnected,
+  cancelSweep: notConnected,
+  pinSweep: notConnected,
+  renameSweep: () => 'the runtime is not connected',
+  removeSweep: notConnected,
+};
+
+/** Why `name` cannot name a sweep, or null. */
+export function sweepNameProblem(name: string): string | null {
+  const n = name.trim();
+  if (!n) return 'a sweep needs a name';
+  if (n.length > SWEEP_NAME_MAX) return `a name has at most ${SWEEP_NAME_MAX} characters (this one has ${n.length})`;
+  return null;
+}
+
+/**
+ * The figure `f` with the runs of `prev` added when both measure the same thing (same result,
+ * mode and backend); else `f`. Compare mode measures in rounds, and every round's runs count.
+ */
+export function poolFigure(prev: LatencyFigure | null, f: LatencyFigure): LatencyFigure {
+  if (!prev || prev.id !== f.id || prev.mode !== f.mode || prev.provider !== f.provider || prev.T !== f.T) return f;
+  const samplesMs = [...prev.samplesMs, ...f.samplesMs];
+  const sorted = [...samplesMs].sort((x, y) => x - y);
+  const m = sorted.length >> 1;
+  return { ...f, samplesMs, runs: samplesMs.length, medianMs: sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2 };
+}
+
+/** Rounds of (A fast, B fast) in compare mode. */
+export const COMPARE_ROUNDS = 3;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -100,7 +152,45 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
     );
   };
 
+  /** One fast figure of `slot`'s result on screen, pooled (when `pool`) with the runs already there; resolves when answered either way. */
+  const timeFast = async (slot: 'a' | 'b', pool: boolean) => {
+    const shown = () => (slot === 'a' ? store.getState().result : store.getState().compare?.resultB ?? null);
+    const result = shown();
+    if (!result) return;
+    const { id } = result.data;
+    try {
+      const figure = await api.latency({ id, slot, spec: result.spec, tokens: result.input.ids }, 'fast');
+      if (shown()?.data.id !== id) return;
+      const key = slot === 'a' ? 'fast' : 'fastB';
+      setLatency({ [key]: pool ? poolFigure(store.getState().latency[key], figure) : figure });
+    } catch {
+      // overtaken by a newer edit, whose result asks again
+    }
+  };
+  let generation = 0;
+  /** Compare mode: A's and B's fast figures in alternate rounds (drift on the machine then reaches both), then A's inspect figure. */
+  const timePair = async () => {
+    const gen = ++generation;
+    for (let round = 0; round < COMPARE_ROUNDS; round++) {
+      if (!connected || gen !== generation) return;
+      await timeFast('a', round > 0); // the first round starts afresh: the figures pool one set of rounds
+      if (!connected || gen !== generation) return;
+      await timeFast('b', round > 0);
+    }
+    if (!connected || gen !== generation) return;
+    const result = store.getState().result;
+    if (!result) return;
+    const { id } = result.data;
+    api.latency({ id, slot: 'a', spec: result.spec, tokens: result.input.ids }, 'inspect').then(
+      (figure) => {
+        if (store.getState().result?.data.id === id) setLatency({ inspect: figure });
+      },
+      () => undefined,
+    );
+  };
+
   let sweepRun = 0;
+  let pinId = 0;
   const actions: LatencyActions = {
     runBreakdown: () => {
       const result = store.getState().result;
@@ -131,10 +221,28 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
       );
     },
     cancelSweep: () => void api.cancelSweep().catch(() => undefined),
+    pinSweep: (name) => {
+      const { sweep, pinned } = store.getState().latency;
+      if (sweep.phase !== 'done') return;
+      const base = (name ?? '').trim() || sweep.spec.name;
+      const taken = new Set(pinned.map((p) => p.name));
+      let unique = base.slice(0, SWEEP_NAME_MAX);
+      for (let k = 2; taken.has(unique); k++) unique = `${base.slice(0, SWEEP_NAME_MAX - 4)} #${k}`;
+      setLatency({ pinned: [...pinned, { id: ++pinId, name: unique, model: sweep.spec.name, data: sweep.data }], sweep: { phase: 'idle' } });
+    },
+    renameSweep: (id, name) => {
+      const problem = sweepNameProblem(name);
+      if (problem) return problem;
+      setLatency({ pinned: store.getState().latency.pinned.map((p) => (p.id === id ? { ...p, name: name.trim() } : p)) });
+      return null;
+    },
+    removeSweep: (id) => setLatency({ pinned: store.getState().latency.pinned.filter((p) => p.id !== id) }),
   };
   store.setState({ latencyActions: actions });
 
   const measureAll = () => {
+    if (store.getState().result && store.getState().compare?.resultB) return void timePair();
+    generation++; // a pair of rounds still going stops
     timeResult();
     timeB();
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectLatency } from '../../src/state/latency';
+import { COMPARE_ROUNDS, connectLatency } from '../../src/state/latency';
 import { createAppStore, type AppState } from '../../src/state/store';
 import { tokenize } from '../../src/spec/vocab';
 import type { AnalysisRequest, BreakdownResult, InferenceApi, LatencyFigure, LatencyMode, SweepProgress, SweepRequest, SweepResult } from '../../workers/api';
@@ -22,7 +22,7 @@ function fakeApi() {
 /** A drawn result of analysis `id` (only the fields the latency panel reads). */
 const resultOf = (s: AppState, id: number): AppState['result'] => ({ data: { id } as NonNullable<AppState['result']>['data'], spec: s.spec, input: tokenize(s.text, s.spec.maxLen) });
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const figure = (id: number, mode: LatencyMode = 'inspect'): LatencyFigure => ({ id, mode, provider: 'wasm', T: 3, medianMs: 2, runs: 3 });
+const figure = (id: number, mode: LatencyMode = 'inspect'): LatencyFigure => ({ id, mode, provider: 'wasm', T: 3, medianMs: 2, runs: 3, samplesMs: [1.5, 2, 2.5] });
 
 describe('latency panel state', () => {
   it('asks for the fast then the inspect latency of each drawn result, and keeps them only while that result is on screen', async () => {
@@ -58,6 +58,69 @@ describe('latency panel state', () => {
     expect(latency).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 60));
     expect(latency.map((l) => l.req.id)).toEqual([3, 3]);
+  });
+
+  it('in compare mode times A and B in alternate rounds and pools the runs of each', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, latency } = fakeApi();
+    connectLatency(store, api, { delayMs: 0 });
+    const s = store.getState();
+    store.setState({ result: resultOf(s, 7), compare: { specB: s.spec, label: 'B', run: { phase: 'idle' }, resultB: resultOf(s, 8), mapB: null } });
+    const runsA = [[1, 2, 3], [4, 5], [6]];
+    const runsB = [[10, 20], [30], [40, 50, 60]];
+    for (let round = 0; round < COMPARE_ROUNDS; round++) {
+      for (const [slot, id, runs] of [['a', 7, runsA], ['b', 8, runsB]] as const) {
+        await tick();
+        const last = latency.at(-1)!;
+        expect([last.req.slot, last.mode, last.req.id]).toEqual([slot, 'fast', id]);
+        const samplesMs = runs[round]!;
+        last.resolve({ ...figure(id, 'fast'), samplesMs, runs: samplesMs.length, medianMs: samplesMs[0]! });
+      }
+    }
+    await tick();
+    expect(latency.map((l) => `${l.req.slot}:${l.mode}`)).toEqual(['a:fast', 'b:fast', 'a:fast', 'b:fast', 'a:fast', 'b:fast', 'a:inspect']);
+    const { fast, fastB } = store.getState().latency;
+    expect(fast!.samplesMs).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([fast!.runs, fast!.medianMs]).toEqual([6, 3.5]);
+    expect(fastB!.samplesMs).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(fastB!.medianMs).toBe(35);
+    // A new B result starts a new set of rounds, which starts afresh rather than piling onto the last.
+    store.setState({ compare: { ...store.getState().compare!, resultB: resultOf(s, 9) } });
+    await tick();
+    await tick();
+    const next = latency.at(-1)!;
+    expect([next.req.slot, next.req.id]).toEqual(['a', 7]);
+    next.resolve({ ...figure(7, 'fast'), samplesMs: [7], runs: 1, medianMs: 7 });
+    await tick();
+    expect(store.getState().latency.fast!.samplesMs).toEqual([7]);
+  });
+
+  it('pins finished sweeps under a name, renames them (refusing an empty name) and removes them', async () => {
+    const store = createAppStore({ text: 'abc' });
+    const { api, sweeps } = fakeApi();
+    connectLatency(store, api, { delayMs: 0 });
+    const actions = () => store.getState().latencyActions;
+    const done = (k: number) => ({ done: 1, total: 1, series: [{ provider: 'wasm' as const, label: 'WASM', points: [{ T: 16, ms: k }] }], cancelled: false, webgpuMissing: null, runs: 7 });
+    actions().pinSweep(); // nothing finished: nothing pinned
+    expect(store.getState().latency.pinned).toEqual([]);
+    for (const k of [1, 2]) {
+      actions().runSweep([16]);
+      sweeps.at(-1)!.resolve(done(k));
+      await tick();
+      actions().pinSweep();
+    }
+    const pinned = () => store.getState().latency.pinned;
+    const name = store.getState().spec.name;
+    expect(pinned().map((p) => [p.name, p.data.series[0]!.points[0]!.ms])).toEqual([[name, 1], [`${name} #2`, 2]]);
+    expect(store.getState().latency.sweep.phase).toBe('idle'); // the pinned copy is the one shown
+    const [first, second] = pinned();
+    expect(actions().renameSweep(first!.id, '   ')).toMatch(/needs a name/);
+    expect(actions().renameSweep(first!.id, 'x'.repeat(61))).toMatch(/at most 60/);
+    expect(pinned()[0]!.name).toBe(name);
+    expect(actions().renameSweep(first!.id, '  before the edit ')).toBeNull();
+    expect(pinned()[0]!.name).toBe('before the edit');
+    actions().removeSweep(second!.id);
+    expect(pinned().map((p) => p.name)).toEqual(['before the edit']);
   });
 
   it("asks for compare model B's fast latency for B's slot", async () => {

@@ -8,13 +8,17 @@ import { interpolatePuOr } from 'd3-scale-chromatic';
 import { useEffect, useMemo, useRef } from 'react';
 import { mapDifference, type CellMap } from '../../analysis/diff';
 import { headEntropies } from '../../analysis/entropy';
+import { ratioInterval, spreadOf } from '../../analysis/spread';
 import { PRESETS, findPreset } from '../../presets';
 import type { AppState, MapView, ShownResult } from '../../state/store';
+import type { LatencyFigure } from '../../state/latency';
+import type { RatioInterval } from '../../analysis/spread';
 import { useApp, useAppStore } from '../useApp';
 import { BLUES_LUT, colourIndex, colourRows, colourTable, gradientOf, paintCells } from '../views/colour';
 import { joinRows } from '../views/chart';
 import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
+import { formatMs, spreadData, spreadText } from '../views/LatencyLabels';
 
 const SIDE = 220; // CSS pixels per map
 
@@ -103,6 +107,43 @@ function EntropyCompare({ a, b, layer }: { a: ShownResult | null; b: ShownResult
   );
 }
 
+/** One side's fast latency: its median and the spread of its runs. */
+function SideLatency({ name, figure }: { name: string; figure: LatencyFigure | null }) {
+  const s = figure ? spreadOf(figure.samplesMs) : null;
+  return (
+    <span data-testid={`compare-latency-${name.toLowerCase()}`} {...spreadData(figure?.samplesMs)}>
+      {name} {figure ? formatMs(figure.medianMs) : '… ms'}
+      {s ? <span className="hint"> ({spreadText(s)})</span> : null}
+    </span>
+  );
+}
+
+/**
+ * B / A of the fast latencies with its interval: the ratio when each side moves within the middle
+ * half of its runs (src/analysis/spread.ts). "Within noise" when that interval holds 1. A and B are
+ * timed in alternate rounds, so a slow moment of the machine reaches both.
+ */
+function LatencyRatio({ a, b, ratio }: { a: LatencyFigure | null; b: LatencyFigure | null; ratio: RatioInterval | null }) {
+  return (
+    <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio?.ratio ?? ''} data-lo={ratio?.lo ?? ''} data-hi={ratio?.hi ?? ''} data-within-noise={ratio ? String(ratio.withinNoise) : ''}>
+      Latency (fast path, median of runs timed in alternate rounds):
+      <br />
+      <SideLatency name="A" figure={a} />
+      <br />
+      <SideLatency name="B" figure={b} />
+      <br />
+      <strong>B / A = {ratio ? ratio.ratio.toFixed(2) : '…'}</strong>
+      {ratio ? (
+        <>
+          {' '}
+          (interval {ratio.lo.toFixed(2)}–{ratio.hi.toFixed(2)}){' '}
+          <span data-testid="compare-latency-verdict">{ratio.withinNoise ? '· within noise: the runs do not tell A and B apart' : `· B is ${ratio.ratio > 1 ? 'slower' : 'faster'} beyond the spread of the runs`}</span>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
 /** The compare-mode panel: choose B, and see A, B and B − A. */
 export function ComparePanel() {
   const store = useAppStore();
@@ -134,9 +175,9 @@ export function ComparePanel() {
     if (r.ok) s.setCompareModel(oldA, `the previous model A (“${oldA.name}”)`);
   };
 
-  const latA = fastA && fastA.id === result?.data.id ? fastA.medianMs : undefined;
-  const latB = fastB && fastB.id === compare?.resultB?.data.id ? fastB.medianMs : undefined;
-  const ratio = latA && latB ? latB / latA : null;
+  const figA = fastA && fastA.id === result?.data.id ? fastA : null;
+  const figB = fastB && fastB.id === compare?.resultB?.data.id ? fastB : null;
+  const ratio = figA && figB ? ratioInterval(figA.samplesMs, figB.samplesMs) : null;
   const bMissing = compare?.resultB && view.layer >= compare.resultB.data.nLayers ? `B has ${compare.resultB.data.nLayers} layer runs: there is no layer run ${view.layer} to compare.` : null;
   /** The three maps with their captions as one SVG document (the canvases embedded as PNG images). */
   const exportSvg = (): string | null => {
@@ -195,9 +236,7 @@ export function ComparePanel() {
             white where they agree (PuOr, colour-blind safe), scaled to the largest |difference|.
           </p>
           <EntropyCompare a={result} b={compare.resultB} layer={view.layer} />
-          <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio ?? ''}>
-            Latency (fast path, median): A {latA?.toFixed(2) ?? '…'} ms · B {latB?.toFixed(2) ?? '…'} ms · <strong>B / A = {ratio ? ratio.toFixed(2) : '…'}</strong>
-          </p>
+          <LatencyRatio a={figA} b={figB} ratio={ratio} />
           <ExportButtons name="compare" svg={exportSvg} />
         </>
       )}

@@ -1,12 +1,14 @@
 /**
  * The forward latency: the median of warm runs of the fast graph (what latency means: no probes)
- * and of the inspect graph (the one the views are drawn from), each labelled with its backend and
- * mode; then, on demand, the time per block and the sweep against sequence length.
+ * and of the inspect graph (the one the views are drawn from), each with the spread of its runs
+ * (interquartile range and min–max) and labelled with its backend and mode; then, on demand, the
+ * time per block and the sweep against sequence length.
  */
+import { spreadOf } from '../../analysis/spread';
 import type { LatencyFigure } from '../../state/latency';
 import { useApp, useDeferredResult } from '../useApp';
 import { LatencyBreakdown } from './LatencyBreakdown';
-import { formatMs, providerName } from './LatencyLabels';
+import { formatMs, providerName, spreadData, spreadText } from './LatencyLabels';
 import { LatencySweep } from './LatencySweep';
 
 /** One latency figure with its backend and runs, or "measuring…" until it comes. */
@@ -17,9 +19,11 @@ function FigureRow({ mode, figure, threads }: { mode: 'fast' | 'inspect'; figure
         measuring…
       </dd>
     );
+  const spread = spreadOf(figure.samplesMs);
   return (
-    <dd data-testid={`latency-${mode}`} data-ms={figure.medianMs} data-provider={figure.provider} data-mode={mode}>
+    <dd data-testid={`latency-${mode}`} data-ms={figure.medianMs} data-provider={figure.provider} data-mode={mode} {...spreadData(figure.samplesMs)}>
       {formatMs(figure.medianMs)} · {providerName(figure.provider, threads ?? undefined)} · median of {figure.runs}
+      {spread ? <span className="latency-spread"> ({spreadText(spread)})</span> : null}
     </dd>
   );
 }
@@ -40,13 +44,15 @@ export function LatencyView() {
   const { backend, timings, T } = result.data;
   const inspectNow = inspect && inspect.id === result.data.id ? inspect : null;
   const fastNow = fast && fast.id === result.data.id ? fast : null;
+  const fastSpread = fastNow ? spreadOf(fastNow.samplesMs) : null;
   const threadsOf = (provider: typeof backend.provider) => (provider === backend.provider ? backend.threads : threads);
   return (
     <section className="panel latency-panel" aria-label="Latency">
       <h2>Latency</h2>
       {fastNow ? (
-        <p className="latency" data-testid="latency" data-ms={fastNow.medianMs} data-provider={fastNow.provider} data-mode="fast">
+        <p className="latency" data-testid="latency" data-ms={fastNow.medianMs} data-provider={fastNow.provider} data-mode="fast" {...spreadData(fastNow.samplesMs)}>
           <strong>{formatMs(fastNow.medianMs)}</strong> <span>on {providerName(fastNow.provider, threadsOf(fastNow.provider))}</span>
+          {fastSpread ? <span className="latency-spread"> · middle half of runs {formatMs(fastSpread.q1)} to {formatMs(fastSpread.q3)}</span> : null}
         </p>
       ) : (
         <p className="latency hint-inline" data-testid="latency">
@@ -60,7 +66,7 @@ export function LatencyView() {
         <FigureRow mode="inspect" figure={inspectNow} threads={inspectNow && threadsOf(inspectNow.provider)} />
       </dl>
       <p className="hint">
-        Forward pass at T = {T}, median of warm runs, measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
+        Forward pass at T = {T}, median of warm runs with their spread (IQR: the middle half of the runs; more runs are taken while it is wider than 10% of the median), measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
         <em>inspect</em> also computes the maps and probes the views draw.
         <br />
         <span data-testid="latency-timings" data-reused={timings.reused} data-compile-ms={timings.compileMs} data-load-ms={timings.loadMs} data-run-ms={timings.inspectRunMs}>
