@@ -85,7 +85,8 @@ test('a sweep up to T = 128 reaches the end and fits an exponent; a second one i
   expect(stopped.now).toBeLessThan(stopped.max);
   const points = (await readSweep(page))[0]!.points;
   expect(points.length).toBe(stopped.now);
-  await page.waitForTimeout(1500); // nothing more arrives after the cancel
+  // Nothing more arrives after the cancel: once the workers have answered everything, the progress is still where it stopped.
+  await expect(page.getByTestId('status')).toHaveAttribute('data-worker-busy', 'false', { timeout: 60_000 });
   expect(await progressOf(page)).toEqual(stopped);
   await expect(page.getByTestId('sweep-cancel')).toBeDisabled();
   await expect(page.getByTestId('sweep-run')).toBeEnabled();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { COMPARE_ROUNDS, connectLatency } from '../../src/state/latency';
 import { createAppStore, type AppState } from '../../src/state/store';
 import { tokenize } from '../../src/spec/vocab';
@@ -50,14 +50,22 @@ describe('latency panel state', () => {
   it('waits for results to stop coming before measuring', async () => {
     const store = createAppStore({ text: 'abc' });
     const { api, latency } = fakeApi();
-    connectLatency(store, api, { delayMs: 40 });
-    for (let id = 1; id <= 3; id++) {
-      store.setState({ result: resultOf(store.getState(), id) });
-      await new Promise((r) => setTimeout(r, 10));
+    vi.useFakeTimers();
+    try {
+      connectLatency(store, api, { delayMs: 40 });
+      for (let id = 1; id <= 3; id++) {
+        store.setState({ result: resultOf(store.getState(), id) });
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      expect(latency).toHaveLength(0);
+      // The last result came at 20 ms; it is now 30 ms. Measuring starts 40 ms after the last result, not before.
+      await vi.advanceTimersByTimeAsync(29);
+      expect(latency).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(latency.map((l) => l.req.id)).toEqual([3, 3]);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(latency).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(latency.map((l) => l.req.id)).toEqual([3, 3]);
   });
 
   it('in compare mode times A and B in alternate rounds and pools the runs of each', async () => {
