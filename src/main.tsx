@@ -1,7 +1,7 @@
 /**
- * Entry point: the store, the work it starts from (a link in the address bar, else the work saved
- * in this browser, else the default), the inference workers behind their host, the bridge between
- * them, and the UI.
+ * Entry point: the inference workers behind their host, the store made on that runtime, the work
+ * it starts from (a link in the address bar, else the work saved in this browser, else the
+ * default), the bridge between them, and the UI.
  */
 import './spec/noEval';
 import { StrictMode } from 'react';
@@ -10,16 +10,12 @@ import { connectBridge } from './state/bridge';
 import { webGpuUnavailable } from '../workers/gpu';
 import { workerEndpoint } from './state/endpoint';
 import { WorkerHost } from './state/host';
-import { connectBackendChoice, connectPersistence } from './state/persist';
+import { connectBackendChoice, connectPersistence, savedBackendChoice } from './state/persist';
 import { connectUrl } from './state/share';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
 import { StoreProvider } from './ui/useApp';
 import './ui/app.css';
-
-const store = createAppStore();
-const link = connectUrl(store, { location: window.location, history: window.history, events: window });
-connectPersistence(store, { storage: browserStorage(), events: window }, { restore: !link.opened });
 
 /** localStorage, or null where the browser blocks it (some privacy settings throw on access). */
 function browserStorage(): Storage | null {
@@ -29,8 +25,8 @@ function browserStorage(): Storage | null {
     return null;
   }
 }
-
-connectBackendChoice(store, browserStorage());
+const storage = browserStorage();
+const backendChoice = savedBackendChoice(storage);
 
 // One worker per execution provider; Vite bundles each from its own static URL.
 const host = new WorkerHost(
@@ -40,8 +36,14 @@ const host = new WorkerHost(
         ? new Worker(new URL('../workers/wasm.worker.ts', import.meta.url), { type: 'module', name })
         : new Worker(new URL('../workers/webgpu.worker.ts', import.meta.url), { type: 'module', name }),
     ),
-  { webGpuUnavailable, choice: store.getState().backendChoice },
+  { webGpuUnavailable, choice: backendChoice },
 );
+
+// The store gets the runtime when it is made: its actions (export, backend, latency) call it directly.
+const store = createAppStore({ runtime: host, backendChoice });
+const link = connectUrl(store, { location: window.location, history: window.history, events: window });
+connectPersistence(store, { storage, events: window }, { restore: !link.opened });
+connectBackendChoice(store, storage);
 connectBridge(store, host);
 
 createRoot(document.getElementById('root')!).render(

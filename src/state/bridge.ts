@@ -95,22 +95,6 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
     },
   );
 
-  store.setState({
-    setBackend: (backendChoice) => {
-      store.setState({ backendChoice });
-      void api.choose?.(backendChoice);
-    },
-  });
-
-  store.setState({
-    exportOnnx: (mode) => {
-      const s = store.getState();
-      const T = selectInput(s).ids.length;
-      if (!T) return Promise.reject(new Error('type some text first: the model is built for the length of the text'));
-      return api.exportOnnx(s.spec, T, mode);
-    },
-  });
-
   const set = (io: SlotIo, patch: Parameters<SlotIo['write']>[1]) => store.setState((s) => io.write(s, patch));
 
   const send = (io: SlotIo) => {

@@ -3,14 +3,15 @@
  * after each drawn result (asked for once the map is on screen, so they never delay it; model B's
  * fast latency too in compare mode, in rounds that alternate with A's so that both see the same
  * moments of the machine), the per-block breakdown and the sweep against T on demand, and the
- * sweeps kept to compare (pinned, named, removed). `connectLatency` (called by the bridge) puts the
- * actions into the store; until then they say the runtime is not connected.
+ * sweeps kept to compare (pinned, named, removed). The store makes the actions (`latencyActions`)
+ * with the runtime it is given; `connectLatency` (called by the bridge) measures the figures of
+ * each drawn result.
  */
 import { proxy } from 'comlink';
 import type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries } from '../../workers/api';
 import type { RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
-import type { AppStore } from './store';
+import type { AppState, AppStore } from './store';
 
 export type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries };
 export { SWEEP_MAX_T } from '../../workers/api';
@@ -65,7 +66,7 @@ export interface LatencyActions {
 export const initialLatency = (): LatencyState => ({ fast: null, inspect: null, fastB: null, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' }, pinned: [] });
 
 const notConnected = (): void => undefined;
-/** Actions before the worker is connected: they do nothing. */
+/** Actions of a store made without a runtime (tests of state alone): they do nothing. */
 export const disconnectedLatencyActions: LatencyActions = {
   runBreakdown: notConnected,
   runSweep: notConnected,
@@ -95,12 +96,70 @@ export function poolFigure(prev: LatencyFigure | null, f: LatencyFigure): Latenc
   return { ...f, samplesMs, runs: samplesMs.length, medianMs: sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2 };
 }
 
+/** What the latency panel asks of the runtime. */
+export type LatencyRuntime = Pick<RuntimeApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'>;
+
+/**
+ * The latency panel's actions on `runtime`: the store makes them once, when it is made, reading
+ * the state with `get` and writing the panel's part of it with `setLatency`.
+ */
+export function latencyActions(get: () => AppState, setLatency: (part: Partial<LatencyState>) => void, runtime: LatencyRuntime): LatencyActions {
+  let sweepRun = 0;
+  let pinId = 0;
+  return {
+    runBreakdown: () => {
+      const result = get().result;
+      if (!result || get().latency.breakdown.phase === 'running') return;
+      const spec = result.spec;
+      setLatency({ breakdown: { phase: 'running', spec, progress: null } });
+      runtime.breakdown({ id: result.data.id, spec, tokens: result.input.ids }).then(
+        (data) => setLatency({ breakdown: { phase: 'done', spec, data } }),
+        (e: unknown) => setLatency({ breakdown: { phase: 'failed', spec, message: errorText(e) } }),
+      );
+    },
+    runSweep: (lengths) => {
+      const spec = get().spec;
+      const run = ++sweepRun; // a newer sweep replaces this one's reports
+      let finished = false; // progress comes through its own port and may land after the answer
+      const current = () => run === sweepRun && !finished;
+      setLatency({ sweep: { phase: 'running', spec, progress: null } });
+      const onProgress = (progress: SweepProgress) => {
+        if (current()) setLatency({ sweep: { phase: 'running', spec, progress } });
+      };
+      const finish = (sweep: LatencyState['sweep']) => {
+        if (current()) setLatency({ sweep });
+        finished = true;
+      };
+      runtime.sweep({ spec, lengths }, proxy(onProgress)).then(
+        (data) => finish({ phase: 'done', spec, data }),
+        (e: unknown) => finish({ phase: 'failed', spec, message: errorText(e) }),
+      );
+    },
+    cancelSweep: () => void runtime.cancelSweep().catch(() => undefined),
+    pinSweep: (name) => {
+      const { sweep, pinned } = get().latency;
+      if (sweep.phase !== 'done') return;
+      const base = (name ?? '').trim() || sweep.spec.name;
+      const taken = new Set(pinned.map((p) => p.name));
+      let unique = base.slice(0, SWEEP_NAME_MAX);
+      for (let k = 2; taken.has(unique); k++) unique = `${base.slice(0, SWEEP_NAME_MAX - 4)} #${k}`;
+      setLatency({ pinned: [...pinned, { id: ++pinId, name: unique, model: sweep.spec.name, data: sweep.data }], sweep: { phase: 'idle' } });
+    },
+    renameSweep: (id, name) => {
+      const problem = sweepNameProblem(name);
+      if (problem) return problem;
+      setLatency({ pinned: get().latency.pinned.map((p) => (p.id === id ? { ...p, name: name.trim() } : p)) });
+      return null;
+    },
+    removeSweep: (id) => setLatency({ pinned: get().latency.pinned.filter((p) => p.id !== id) }),
+  };
+}
+
 /** Rounds of (A fast, B fast) in compare mode. */
 export const COMPARE_ROUNDS = 3;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Connects the latency panel of `store` to `api`; returns a function that disconnects it. */
 /**
  * Quiet time after a drawn result before its latency is measured (ms): timing holds the worker
  * for a few warm runs, and an edit arriving meanwhile would wait for the run in progress. While
@@ -108,7 +167,8 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
  */
 export const FIGURES_DELAY_MS = 300;
 
-export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep'>, opts: { delayMs?: number } = {}): () => void {
+/** Measures the latency figures of each result `store` draws, on `api`; returns a function that disconnects it. */
+export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { delayMs?: number } = {}): () => void {
   const delayMs = opts.delayMs ?? FIGURES_DELAY_MS;
   let connected = true;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -189,56 +249,6 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
     );
   };
 
-  let sweepRun = 0;
-  let pinId = 0;
-  const actions: LatencyActions = {
-    runBreakdown: () => {
-      const result = store.getState().result;
-      if (!result || store.getState().latency.breakdown.phase === 'running') return;
-      const spec = result.spec;
-      setLatency({ breakdown: { phase: 'running', spec, progress: null } });
-      api.breakdown({ id: result.data.id, spec, tokens: result.input.ids }).then(
-        (data) => setLatency({ breakdown: { phase: 'done', spec, data } }),
-        (e: unknown) => setLatency({ breakdown: { phase: 'failed', spec, message: errorText(e) } }),
-      );
-    },
-    runSweep: (lengths) => {
-      const spec = store.getState().spec;
-      const run = ++sweepRun; // a newer sweep replaces this one's reports
-      let finished = false; // progress comes through its own port and may land after the answer
-      const current = () => run === sweepRun && !finished;
-      setLatency({ sweep: { phase: 'running', spec, progress: null } });
-      const onProgress = (progress: SweepProgress) => {
-        if (current()) setLatency({ sweep: { phase: 'running', spec, progress } });
-      };
-      const finish = (sweep: LatencyState['sweep']) => {
-        if (current()) setLatency({ sweep });
-        finished = true;
-      };
-      api.sweep({ spec, lengths }, proxy(onProgress)).then(
-        (data) => finish({ phase: 'done', spec, data }),
-        (e: unknown) => finish({ phase: 'failed', spec, message: errorText(e) }),
-      );
-    },
-    cancelSweep: () => void api.cancelSweep().catch(() => undefined),
-    pinSweep: (name) => {
-      const { sweep, pinned } = store.getState().latency;
-      if (sweep.phase !== 'done') return;
-      const base = (name ?? '').trim() || sweep.spec.name;
-      const taken = new Set(pinned.map((p) => p.name));
-      let unique = base.slice(0, SWEEP_NAME_MAX);
-      for (let k = 2; taken.has(unique); k++) unique = `${base.slice(0, SWEEP_NAME_MAX - 4)} #${k}`;
-      setLatency({ pinned: [...pinned, { id: ++pinId, name: unique, model: sweep.spec.name, data: sweep.data }], sweep: { phase: 'idle' } });
-    },
-    renameSweep: (id, name) => {
-      const problem = sweepNameProblem(name);
-      if (problem) return problem;
-      setLatency({ pinned: store.getState().latency.pinned.map((p) => (p.id === id ? { ...p, name: name.trim() } : p)) });
-      return null;
-    },
-    removeSweep: (id) => setLatency({ pinned: store.getState().latency.pinned.filter((p) => p.id !== id) }),
-  };
-  store.setState({ latencyActions: actions });
 
   const measureAll = () => {
     if (store.getState().result && store.getState().compare?.resultB) return void timePair();
@@ -254,6 +264,5 @@ export function connectLatency(store: AppStore, api: Pick<RuntimeApi, 'latency' 
     connected = false;
     if (timer !== null) clearTimeout(timer);
     unsubscribe();
-    store.setState({ latencyActions: disconnectedLatencyActions });
   };
 }

@@ -7,7 +7,7 @@
 import { findPreset } from '../presets';
 import { MAX_LINK_JSON, readShareJson } from '../spec/share';
 import { followWork, workDoc, type Follower } from './share';
-import type { AppStore } from './store';
+import type { AppStore, BackendChoice } from './store';
 
 /** The localStorage key of the saved work (the version is the share-document format's). */
 export const WORK_KEY = 'tp.work.v1';
@@ -77,14 +77,8 @@ export function connectPersistence(store: AppStore, env: PersistEnv, { restore }
 /** The localStorage key of the backend chosen (a property of this browser, never part of a link). */
 export const BACKEND_KEY = 'tp.backend';
 
-/** Restores the backend chosen in this browser, then saves it when it changes. */
+/** Saves the backend chosen in this browser when it changes (`savedBackendChoice` reads it back at start). */
 export function connectBackendChoice(store: AppStore, storage: PersistEnv['storage']): () => void {
-  try {
-    const saved = storage?.getItem(BACKEND_KEY);
-    if (saved === 'auto' || saved === 'wasm' || saved === 'webgpu') store.setState({ backendChoice: saved });
-  } catch {
-    // storage blocked: auto
-  }
   return store.subscribe((s, prev) => {
     if (s.backendChoice === prev.backendChoice) return;
     try {
@@ -93,4 +87,15 @@ export function connectBackendChoice(store: AppStore, storage: PersistEnv['stora
       // not saved: it is chosen again next time
     }
   });
+}
+
+/** The backend chosen earlier in this browser, or "auto". */
+export function savedBackendChoice(storage: PersistEnv['storage']): BackendChoice {
+  try {
+    const saved = storage?.getItem(BACKEND_KEY);
+    if (saved === 'auto' || saved === 'wasm' || saved === 'webgpu') return saved;
+  } catch {
+    // storage blocked: auto
+  }
+  return 'auto';
 }

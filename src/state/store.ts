@@ -13,7 +13,8 @@ import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
 import type { AnalysisResult, AnalysisStage, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
 import type { BackendChoice } from './host';
-import { disconnectedLatencyActions, initialLatency, type LatencyActions, type LatencyState } from './latency';
+import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
+import type { RuntimeApi } from './host';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 
@@ -151,8 +152,16 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
   head: clamp(view.head, 0, spec.nHeads - 1),
 });
 
-/** A new store holding the default model and text. */
-export function createAppStore(initial?: { spec?: Spec; text?: string }): AppStore {
+/** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime;
+
+/**
+ * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
+ * on the `runtime` it is given; nothing replaces them later. Without a runtime (tests of state
+ * alone), the actions that need one refuse or do nothing.
+ */
+export function createAppStore(initial?: { spec?: Spec; text?: string; backendChoice?: BackendChoice; runtime?: StoreRuntime }): AppStore {
+  const runtime = initial?.runtime ?? null;
   let noticeId = 0;
   const store = createStore<AppState>()(
     temporal(
@@ -163,8 +172,11 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         runtime: { phase: 'loading' },
         runtimeChange: null,
         workerBusy: false,
-        backendChoice: 'auto',
-        setBackend: (backendChoice) => set({ backendChoice }),
+        backendChoice: initial?.backendChoice ?? 'auto',
+        setBackend: (backendChoice) => {
+          set({ backendChoice });
+          void runtime?.choose?.(backendChoice);
+        },
         run: { phase: 'idle' },
         result: null,
         map: null,
@@ -184,7 +196,13 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         memory: null,
         lastEdit: '',
 
-        exportOnnx: () => Promise.reject(new Error('the runtime is not connected yet')),
+        exportOnnx: (mode) => {
+          if (!runtime) return Promise.reject(new Error('there is no runtime to build the model with'));
+          const s = get();
+          const T = selectInput(s).ids.length;
+          if (!T) return Promise.reject(new Error('type some text first: the model is built for the length of the text'));
+          return runtime.exportOnnx(s.spec, T, mode);
+        },
         compare: null,
         setCompareModel: (specB, label) => set({ compare: { specB, label, run: { phase: 'idle' }, resultB: null, mapB: null } }),
         stopCompare: () => set({ compare: null }),
@@ -221,7 +239,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string }): AppSto
         selectHead: (head) => set((s) => ({ view: viewWithin({ ...s.view, head }, s.spec) })),
         selectView: (layer, head) => set((s) => ({ view: viewWithin({ layer, head }, s.spec) })),
         latency: initialLatency(),
-        latencyActions: disconnectedLatencyActions,
+        latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
       }),
       {
         partialize: (s): History => ({ spec: s.spec, presetId: s.presetId, lastEdit: s.lastEdit }),

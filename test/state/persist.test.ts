@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findPreset } from '../../src/presets';
 import { defaultSpec } from '../../src/spec/defaults';
 import { shareToHash } from '../../src/spec/share';
-import { connectPersistence, SAVE_DEBOUNCE_MS, WORK_KEY } from '../../src/state/persist';
+import { BACKEND_KEY, connectBackendChoice, connectPersistence, savedBackendChoice, SAVE_DEBOUNCE_MS, WORK_KEY } from '../../src/state/persist';
 import { connectUrl } from '../../src/state/share';
 import { createAppStore, type AppStore } from '../../src/state/store';
 import { fakeBrowser, fakeStorage } from './urlEnv';
@@ -139,5 +139,20 @@ describe('what the page starts from: link, then saved work, then the default', (
     expect(page.store.getState().spec).toEqual(defaultSpec());
     expect(page.store.getState().banner).toBeNull();
     page.close();
+  });
+});
+
+describe('the backend chosen in this browser', () => {
+  it('is read back at start (auto when unset, unknown or unreadable) and saved when it changes', () => {
+    const { storage } = fakeStorage();
+    expect(savedBackendChoice(storage)).toBe('auto');
+    const store = createAppStore({ backendChoice: savedBackendChoice(storage) });
+    connectBackendChoice(store, storage);
+    store.getState().setBackend('wasm');
+    expect(savedBackendChoice(storage)).toBe('wasm');
+    storage.setItem(BACKEND_KEY, 'quantum');
+    expect(savedBackendChoice(storage)).toBe('auto');
+    const throwing = { getItem: () => { throw new Error('blocked'); } } as unknown as Storage;
+    expect(savedBackendChoice(throwing)).toBe('auto');
   });
 });

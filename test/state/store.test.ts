@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../src/spec/defaults';
-import { createAppStore, selectInput } from '../../src/state/store';
+import { createAppStore, selectInput, type StoreRuntime } from '../../src/state/store';
 
 describe('store actions', () => {
   it('adding layers copies the last layer; removing keeps the first ones', () => {
@@ -107,5 +107,24 @@ describe('store: edits and undo', () => {
     store.getState().selectLayer(4);
     store.getState().undo();
     expect(store.getState().view.layer).toBe(1);
+  });
+
+  it('is made on the runtime it is given: choosing a backend and exporting call it, and nothing replaces the actions later', async () => {
+    const calls: unknown[][] = [];
+    const runtime = {
+      choose: async (c: string) => void calls.push(['choose', c]),
+      exportOnnx: async (_spec: unknown, T: number, mode: string) => (calls.push(['export', T, mode]), new Uint8Array([7])),
+    } as unknown as StoreRuntime;
+    const store = createAppStore({ text: 'abcd', backendChoice: 'wasm', runtime });
+    const actions = [store.getState().setBackend, store.getState().exportOnnx, store.getState().latencyActions];
+    expect(store.getState().backendChoice).toBe('wasm');
+    store.getState().setBackend('webgpu');
+    expect(await store.getState().exportOnnx('fast')).toEqual(new Uint8Array([7]));
+    expect(calls).toEqual([['choose', 'webgpu'], ['export', 4, 'fast']]);
+    expect(store.getState().backendChoice).toBe('webgpu');
+    store.getState().setText('');
+    await expect(store.getState().exportOnnx('fast')).rejects.toThrow('type some text first');
+    expect([store.getState().setBackend, store.getState().exportOnnx, store.getState().latencyActions]).toEqual(actions);
+    await expect(createAppStore().getState().exportOnnx('fast')).rejects.toThrow('no runtime');
   });
 });
