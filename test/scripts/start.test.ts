@@ -12,7 +12,7 @@ function listening(proc: ChildProcess): Promise<void> {
     let out = '';
     proc.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (/Local:\s+http/.test(out.replace(/\x1b\[[0-9;]*m/g, ''))) resolve();
+      if (/Local:.*http/.test(out)) resolve(); // colour codes may stand between the two words
     });
     proc.on('exit', (code) => reject(new Error(`npm start exited (${code}) before serving:\n${out}`)));
   });
