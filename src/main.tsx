@@ -10,7 +10,7 @@ import { connectBridge } from './state/bridge';
 import { webGpuUnavailable } from '../workers/gpu';
 import { workerEndpoint } from './state/endpoint';
 import { WorkerHost } from './state/host';
-import { connectBackendChoice, connectPersistence } from './state/persist';
+import { connectBackendChoice, connectFollowEdits, connectPersistence } from './state/persist';
 import { connectUrl } from './state/share';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
@@ -31,6 +31,7 @@ function browserStorage(): Storage | null {
 }
 
 connectBackendChoice(store, browserStorage());
+connectFollowEdits(store, browserStorage());
 
 // One worker per execution provider; Vite bundles each from its own static URL.
 const host = new WorkerHost(
