@@ -61,7 +61,7 @@ export function App() {
             <ViewPart name="text" what="text panel">
               <TextInput />
             </ViewPart>
-            <div className="view-grid">
+            <div className="view-grid map-row">
               <ViewPart name="attention-map" what="attention map">
                 <AttentionMap />
               </ViewPart>
@@ -70,10 +70,12 @@ export function App() {
                   <HeadGrid />
                 </ViewPart>
               </div>
+              <div className="compare-row">
+                <ErrorBoundary what="compare panel">
+                  <ComparePanel />
+                </ErrorBoundary>
+              </div>
             </div>
-            <ErrorBoundary what="compare panel">
-              <ComparePanel />
-            </ErrorBoundary>
             <ViewPart name="latency" what="latency view">
               <LatencyView />
             </ViewPart>
