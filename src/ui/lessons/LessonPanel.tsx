@@ -5,7 +5,7 @@
  * text and the view; a step that leaves one out keeps the latest set before it. A lesson restored
  * with the page (from a link or the saved work) keeps the model it was restored with.
  */
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef } from 'react';
 import { findLesson, FOCUS_PANELS, resolveStep, type Lesson } from '../../presets/lessons';
 import { validateSpec } from '../../spec/schema';
 import type { AppStore } from '../../state/store';
@@ -41,24 +41,8 @@ function useValidLesson(store: AppStore) {
   }, [raw, store]);
 }
 
-/** Publishes the panel's height as --lesson-panel-height, so a panel scrolled to stops below the sticky lesson panel. */
-function usePanelHeight(ref: RefObject<HTMLElement | null>, shown: boolean) {
-  useEffect(() => {
-    const el = ref.current;
-    const root = document.documentElement.style;
-    if (!el) return;
-    const observer = new ResizeObserver(() => root.setProperty('--lesson-panel-height', `${el.offsetHeight}px`));
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-      root.removeProperty('--lesson-panel-height');
-    };
-  }, [ref, shown]);
-}
-
 export function LessonPanel() {
   const store = useAppStore();
-  const ref = useRef<HTMLElement>(null);
   const current = useCurrentStep();
   const locked = useLocked();
   useValidLesson(store);
@@ -75,7 +59,6 @@ export function LessonPanel() {
     const lesson = id === undefined ? undefined : findLesson(id);
     if (lesson && index !== undefined) applyStep(store, lesson, index);
   }, [id, index, store]);
-  usePanelHeight(ref, current !== null);
 
   if (!current) return null;
   const { lesson, step } = current;
@@ -86,7 +69,7 @@ export function LessonPanel() {
     if (to >= 0 && to < count) store.getState().setLesson({ id: lesson.id, step: to });
   };
   return (
-    <section ref={ref} className="lesson-panel" aria-labelledby="lesson-title" data-testid="lesson-panel" data-lesson={lesson.id} data-step={current.index} data-locked={locked}>
+    <section className="lesson-panel" aria-labelledby="lesson-title" data-testid="lesson-panel" data-lesson={lesson.id} data-step={current.index} data-locked={locked}>
       <p className="lesson-kicker">
         <span id="lesson-title">Lesson: {lesson.title}</span>
         <span data-testid="lesson-progress">
