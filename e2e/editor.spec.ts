@@ -125,6 +125,42 @@ test.describe('graphical editor', () => {
     expect(map.rows).toHaveLength(DEFAULT_TEXT_LENGTH);
   });
 
+  test('starting a drag moves no slot (the drop gaps open without pushing the cards)', async ({ page }) => {
+    const workbench = page.locator('.workbench');
+    const slot = page.getByTestId('slot:1:mixer');
+    const before = (await slot.boundingBox())!;
+    const chip = page.getByTestId('palette-mixer-mamba2');
+    const a = (await chip.boundingBox())!;
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a.x + a.width / 2 + 8, a.y + a.height / 2 + 8, { steps: 4 });
+    await expect(workbench).not.toHaveAttribute('data-dragging', '');
+    await expect(page.getByTestId('gap:1')).toContainText('drop here');
+    const during = (await slot.boundingBox())!;
+    expect(Math.abs(during.y - before.y), 'the slot stays where it was when the gaps open').toBeLessThanOrEqual(0.5);
+    expect(Math.abs(during.height - before.height)).toBeLessThanOrEqual(0.5);
+    await page.mouse.move(before.x + before.width / 2, before.y + before.height / 2, { steps: 12 });
+    await expect(workbench).toHaveAttribute('data-over', 'slot:1:mixer');
+    await page.mouse.up();
+    await expect(workbench).toHaveAttribute('data-dragging', '');
+    await expect(slot).toHaveAttribute('data-kind', 'mamba2');
+  });
+
+  test('the dragged block\'s tooltip is gone after the drop; keyboard focus still shows it', async ({ page }) => {
+    const chip = page.getByTestId('palette-mixer-mamba2');
+    const tip = chip.locator('xpath=..').getByRole('tooltip');
+    await chip.hover();
+    await expect(tip).toBeVisible(); // hovering explains the block
+    await drag(page, chip, page.getByTestId('slot:1:mixer'), 'slot:1:mixer');
+    await expect(page.getByTestId('slot:1:mixer')).toHaveAttribute('data-kind', 'mamba2');
+    await expect(tip).toBeHidden();
+    // From the keyboard, focus still shows it.
+    await page.getByRole('searchbox', { name: 'Search blocks' }).focus();
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('palette-mixer-softmax_attention')).toBeFocused();
+    await expect(page.getByTestId('palette-mixer-softmax_attention').locator('xpath=..').getByRole('tooltip')).toBeVisible();
+  });
+
   test('the same hybrid by keyboard alone, with announcements of what moved where', async ({ page }) => {
     const search = page.getByRole('searchbox', { name: 'Search blocks' });
     await search.fill('mamba');

@@ -10,7 +10,7 @@ import { connectBridge } from './state/bridge';
 import { webGpuUnavailable } from '../workers/gpu';
 import { workerEndpoint } from './state/endpoint';
 import { WorkerHost } from './state/host';
-import { connectBackendChoice, connectPersistence, savedBackendChoice } from './state/persist';
+import { connectBackendChoice, connectFollowEdits, connectPersistence, savedBackendChoice } from './state/persist';
 import { connectUrl } from './state/share';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
@@ -44,6 +44,7 @@ const store = createAppStore({ runtime: host, backendChoice });
 const link = connectUrl(store, { location: window.location, history: window.history, events: window });
 connectPersistence(store, { storage, events: window }, { restore: !link.opened });
 connectBackendChoice(store, storage);
+connectFollowEdits(store, storage);
 connectBridge(store, host);
 
 createRoot(document.getElementById('root')!).render(

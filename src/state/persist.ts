@@ -99,3 +99,24 @@ export function savedBackendChoice(storage: PersistEnv['storage']): BackendChoic
   }
   return 'auto';
 }
+
+/** The localStorage key of "the view follows edits" (a preference of this browser, never part of a link). */
+export const FOLLOW_KEY = 'tp.followEdits';
+
+/** Restores whether the view follows edits in this browser, then saves it when it changes. */
+export function connectFollowEdits(store: AppStore, storage: PersistEnv['storage']): () => void {
+  try {
+    const saved = storage?.getItem(FOLLOW_KEY);
+    if (saved === 'on' || saved === 'off') store.setState({ followEdits: saved === 'on' });
+  } catch {
+    // storage blocked: on
+  }
+  return store.subscribe((s, prev) => {
+    if (s.followEdits === prev.followEdits) return;
+    try {
+      storage?.setItem(FOLLOW_KEY, s.followEdits ? 'on' : 'off');
+    } catch {
+      // not saved: on again next time
+    }
+  });
+}

@@ -8,6 +8,7 @@ import { findPreset } from '../presets';
 import { DEFAULT_TEXT, defaultSpec } from '../spec/defaults';
 import { applyEdit, type Edit, type EditResult } from '../spec/edits';
 import { layerSchedule } from '../spec/schedule';
+import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
@@ -74,6 +75,9 @@ export interface AppState {
   backendChoice: BackendChoice;
   /** Chooses the execution provider (connected to the workers by the bridge). */
   setBackend(choice: BackendChoice): void;
+  /** Whether an edit of one layer moves the views to that layer's first run (a preference of this browser, never in links). */
+  followEdits: boolean;
+  setFollowEdits(on: boolean): void;
   run: RunStatus;
   /** The newest result drawn, with the spec and tokens it was computed on. */
   result: ShownResult | null;
@@ -177,6 +181,8 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           set({ backendChoice });
           void runtime?.choose?.(backendChoice);
         },
+        followEdits: true,
+        setFollowEdits: (followEdits) => set({ followEdits }),
         run: { phase: 'idle' },
         result: null,
         map: null,
@@ -219,7 +225,10 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
             return r;
           }
           const presetId = e.type === 'replace' ? s.presetId : null;
-          set({ spec: r.spec, presetId, lastEdit: r.summary, view: viewWithin(s.view, r.spec), notice: { id: ++noticeId, tone: 'done', text: r.summary } });
+          const layer = s.followEdits ? editedLayer(e) : null;
+          const run = layer === null ? null : firstRunOf(r.spec, layer);
+          const view = viewWithin(run === null ? s.view : { ...s.view, layer: run }, r.spec);
+          set({ spec: r.spec, presetId, lastEdit: r.summary, view, notice: { id: ++noticeId, tone: 'done', text: r.summary } });
           return r;
         },
         setLayerCount: (n) => {

@@ -1,9 +1,10 @@
 /**
- * The app shell: top bar with the share link, backend, status and theme, and the banner under it;
- * blocks and settings, the model, and the views in three columns. The views column: text;
- * attention map beside the head grid and latency; entropy; residual stream and next token; router
- * (MoE models only); compare mode.
- */
+ * The app shell: the top bar (title, model name, presets, lessons, share link, theme) on one line,
+ * the status line under it (status, backend and what last happened to the runtime, wrapping
+ * there rather than squeezing the top bar), and the banner; blocks and settings, the model, and
+ * the views in three columns. The views column: text; attention map beside the head grid; compare
+ * mode right under them (it follows their layer and head pickers); latency at the column's full
+ * width (its charts need it); entropy; residual stream and next token; router (MoE models only). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -46,10 +47,12 @@ export function App() {
         </div>
         <div className="topbar-end">
           <ShareBar />
-          <StatusBar />
           <ThemeToggle />
         </div>
       </header>
+      <div className="statusline" data-testid="statusline">
+        <StatusBar />
+      </div>
       <Banner />
       <LessonPanel />
       <ErrorBoundary what="editor">
@@ -58,7 +61,7 @@ export function App() {
             <ViewPart name="text" what="text panel">
               <TextInput />
             </ViewPart>
-            <div className="view-grid">
+            <div className="view-grid map-row">
               <ViewPart name="attention-map" what="attention map">
                 <AttentionMap />
               </ViewPart>
@@ -66,11 +69,16 @@ export function App() {
                 <ViewPart name="head-grid" what="head grid">
                   <HeadGrid />
                 </ViewPart>
-                <ViewPart name="latency" what="latency view">
-                  <LatencyView />
-                </ViewPart>
+              </div>
+              <div className="compare-row">
+                <ErrorBoundary what="compare panel">
+                  <ComparePanel />
+                </ErrorBoundary>
               </div>
             </div>
+            <ViewPart name="latency" what="latency view">
+              <LatencyView />
+            </ViewPart>
             <ViewPart name="entropy" what="entropy view">
               <EntropyView />
             </ViewPart>
@@ -85,9 +93,6 @@ export function App() {
             <ViewPart name="router-map" what="router map">
               <RouterMap />
             </ViewPart>
-            <ErrorBoundary what="compare panel">
-              <ComparePanel />
-            </ErrorBoundary>
           </section>
         </Editor>
       </ErrorBoundary>

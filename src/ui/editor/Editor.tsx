@@ -12,6 +12,7 @@ import { Part } from '../lessons/Part';
 import { useApp, useAppStore } from '../useApp';
 import { announcements, detectCollisions, itemOf, screenReaderInstructions, stepCoordinates, targetOf, type DragItem } from './dnd';
 import { ExportModel } from './ExportModel';
+import { FirstHint, FollowEdits } from './FirstSteps';
 import { GlobalSettings } from './GlobalSettings';
 import { Inspector } from './Inspector';
 import { LayerStack, SlotButton } from './LayerStack';
@@ -197,7 +198,9 @@ export function Editor({ children }: { children: ReactNode }) {
                   <ExportModel />
                 </Part>
                 <LayerCount />
+                <FirstHint />
                 <Notice />
+                <FollowEdits />
                 <div className="position-row">
                   <SlotButton target={{ slot: 'position' }} block={position} selected={selected} onSelect={setSelected} />
                 </div>

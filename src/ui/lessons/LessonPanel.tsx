@@ -5,7 +5,7 @@
  * text and the view; a step that leaves one out keeps the latest set before it. A lesson restored
  * with the page (from a link or the saved work) keeps the model it was restored with.
  */
-import { useEffect, useMemo, useRef, type RefObject } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { fillFigures } from '../../analysis/figures';
 import { findLesson, FOCUS_PANELS, resolveStep, type Lesson } from '../../presets/lessons';
 import { validateSpec } from '../../spec/schema';
@@ -63,24 +63,8 @@ function useValidLesson(store: AppStore) {
   }, [raw, store]);
 }
 
-/** Publishes the panel's height as --lesson-panel-height, so a panel scrolled to stops below the sticky lesson panel. */
-function usePanelHeight(ref: RefObject<HTMLElement | null>, shown: boolean) {
-  useEffect(() => {
-    const el = ref.current;
-    const root = document.documentElement.style;
-    if (!el) return;
-    const observer = new ResizeObserver(() => root.setProperty('--lesson-panel-height', `${el.offsetHeight}px`));
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-      root.removeProperty('--lesson-panel-height');
-    };
-  }, [ref, shown]);
-}
-
 export function LessonPanel() {
   const store = useAppStore();
-  const ref = useRef<HTMLElement>(null);
   const current = useCurrentStep();
   const locked = useLocked();
   useValidLesson(store);
@@ -97,13 +81,12 @@ export function LessonPanel() {
     const lesson = id === undefined ? undefined : findLesson(id);
     if (lesson && index !== undefined) applyStep(store, lesson, index);
   }, [id, index, store]);
-  usePanelHeight(ref, current !== null);
 
   if (!current) return null;
-  return <LessonStepPanel panelRef={ref} lesson={current.lesson} index={current.index} locked={locked} />;
+  return <LessonStepPanel lesson={current.lesson} index={current.index} locked={locked} />;
 }
 
-function LessonStepPanel({ panelRef: ref, lesson, index, locked }: { panelRef: RefObject<HTMLElement | null>; lesson: Lesson; index: number; locked: boolean }) {
+function LessonStepPanel({ lesson, index, locked }: { lesson: Lesson; index: number; locked: boolean }) {
   const store = useAppStore();
   const step = lesson.steps[index]!;
   const current = { index };
@@ -115,7 +98,7 @@ function LessonStepPanel({ panelRef: ref, lesson, index, locked }: { panelRef: R
     if (to >= 0 && to < count) store.getState().setLesson({ id: lesson.id, step: to });
   };
   return (
-    <section ref={ref} className="lesson-panel" aria-labelledby="lesson-title" data-testid="lesson-panel" data-lesson={lesson.id} data-step={current.index} data-locked={locked}>
+    <section className="lesson-panel" aria-labelledby="lesson-title" data-testid="lesson-panel" data-lesson={lesson.id} data-step={current.index} data-locked={locked}>
       <p className="lesson-kicker">
         <span id="lesson-title">Lesson: {lesson.title}</span>
         <span data-testid="lesson-progress">

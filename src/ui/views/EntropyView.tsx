@@ -16,6 +16,7 @@ import { chartDocument, everyKth, headColour, headDash, inner, joinRows, plotFra
 import { ChartSvg } from './ChartSvg';
 import { EntropyHeatmap } from './EntropyHeatmap';
 import { ExportButtons } from './ExportButtons';
+import { WaitingHint } from './Waiting';
 
 type Result = NonNullable<AppState['result']>;
 /** Fraction: entropy / log(keys), uniform at 100%. Nats: entropy itself, uniform on the log(keys) curve. */
@@ -125,7 +126,7 @@ export function EntropyView() {
   return (
     <section className="panel" aria-label="Entropy">
       <h2>Entropy <span className="unit">layer {layer}</span></h2>
-      {rows.length === 0 ? <p className="hint">Waiting for a result.</p> : null}
+      {rows.length === 0 ? <WaitingHint /> : null}
       <ul className="entropy-list" data-testid="entropy">
         {rows.map((r) => {
           const frac = Number.isNaN(r.meanFraction) ? 0 : r.meanFraction;

@@ -15,6 +15,7 @@ import { useApp, useDeferredResult } from '../useApp';
 import { ENTROPY_GRADIENT, entropyColour, legendMarkup, percent, SVG_NS } from './chart';
 import { BLUES_LUT, colourIndex } from './colour';
 import { ExportButtons, svgDocument } from './ExportButtons';
+import { WaitingHint } from './Waiting';
 
 type Result = NonNullable<AppState['result']>;
 
@@ -99,7 +100,7 @@ export function HeadGrid() {
         </h2>
         <ExportButtons name="head-grid" svg={() => (gridRef.current ? gridSvg(gridRef.current, layers, heads) : null)} />
       </div>
-      {!result ? <p className="hint">Waiting for a result.</p> : null}
+      {!result ? <WaitingHint /> : null}
       <div className="head-grid" ref={gridRef} data-testid="head-grid" style={{ '--heads': heads } as React.CSSProperties}>
         {result ? (
           <div className="head-grid-row" aria-hidden="true">

@@ -10,6 +10,7 @@ import { useApp, useDeferredResult } from '../useApp';
 import { LatencyBreakdown } from './LatencyBreakdown';
 import { formatMs, providerName, spreadData, spreadText } from './LatencyLabels';
 import { LatencySweep } from './LatencySweep';
+import { WaitingHint } from './Waiting';
 
 /** One latency figure with its backend and runs, or "measuring…" until it comes. */
 function FigureRow({ mode, figure, threads }: { mode: 'fast' | 'inspect'; figure: LatencyFigure | null; threads: number | null | undefined }) {
@@ -37,7 +38,7 @@ export function LatencyView() {
     return (
       <section className="panel" aria-label="Latency">
         <h2>Latency</h2>
-        <p className="hint">Waiting for a result.</p>
+        <WaitingHint />
       </section>
     );
   }

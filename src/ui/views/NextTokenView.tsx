@@ -14,6 +14,7 @@ import { ChartSvg } from './ChartSvg';
 import { download, ExportButtons } from './ExportButtons';
 import type { ShownResult } from '../../state/store';
 import { showPiece } from './pieces';
+import { WaitingHint } from './Waiting';
 
 const K = 10;
 const FRAME: Frame = { width: 400, height: 250, margin: { top: 8, right: 52, bottom: 34, left: 54 } };
@@ -119,7 +120,7 @@ export function NextTokenView() {
           </button>
         ) : null}
       </div>
-      {!next ? <p className="hint">Waiting for a result.</p> : null}
+      {!next ? <WaitingHint /> : null}
       {next ? (
         <p className="readout next-context" data-testid="next-token-context">
           After “<span className="mono">{context}</span>” (token {position} of {T}):

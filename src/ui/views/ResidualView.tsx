@@ -12,6 +12,7 @@ import { useDeferredResult } from '../useApp';
 import { chartDocument, everyKth, inner, joinValues, MARK_BLUE, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { ExportButtons } from './ExportButtons';
+import { WaitingHint } from './Waiting';
 
 const FRAME: Frame = { width: 400, height: 200, margin: { top: 12, right: 14, bottom: 34, left: 50 } };
 const PLACEMENT: Record<string, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
@@ -74,7 +75,7 @@ export function ResidualView() {
         ) : null}
         <ExportButtons name="residual" svg={() => chartDocument(svgRef.current)} />
       </div>
-      {!result ? <p className="hint">Waiting for a result.</p> : null}
+      {!result ? <WaitingHint /> : null}
       <ChartSvg
         svgRef={svgRef}
         frame={FRAME}
