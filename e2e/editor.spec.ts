@@ -68,8 +68,10 @@ async function keyboardDrag(page: Page, item: Locator, target: string, key: 'Arr
   const workbench = page.locator('.workbench');
   await expect(workbench).not.toHaveAttribute('data-dragging', '');
   for (let i = 0; i < 60 && (await workbench.getAttribute('data-over')) !== target; i++) {
+    const before = await workbench.getAttribute('data-over');
     await page.keyboard.press(key);
-    await page.waitForTimeout(40); // let the move land before reading where it is
+    // Each press moves to the next target in reading order: read where it is once the move landed.
+    await expect.poll(() => workbench.getAttribute('data-over'), { message: `a move from ${before}` }).not.toBe(before);
   }
   await expect(workbench).toHaveAttribute('data-over', target);
   await page.keyboard.press('Space');
