@@ -3,7 +3,9 @@
  * Vite config: React, cross-origin isolation headers (so onnxruntime-web's WASM can use threads),
  * and onnxruntime-web's own wasm files served and bundled from node_modules under /ort/ (no CDN).
  */
+import { execFile } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
@@ -47,8 +49,28 @@ function ortAssets(): Plugin {
   };
 }
 
+/**
+ * `virtual:first-look`: the default model's analysis of the default text, run at build time (and
+ * once per dev server) by the worker's own code in Node (scripts/firstlook.ts), so the page draws
+ * it before the runtime has loaded (src/state/firstLook.ts).
+ */
+function firstLook(): Plugin {
+  const ID = 'virtual:first-look';
+  let source: Promise<string> | null = null;
+  return {
+    name: 'first-look',
+    resolveId: (id) => (id === ID ? `\0${ID}` : null),
+    load(id) {
+      if (id !== `\0${ID}`) return null;
+      // In a child process (tsx): the config bundle stays free of the compiler and onnxruntime-web.
+      const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('scripts/firstlook.ts', import.meta.url))], { maxBuffer: 64 << 20 });
+      return (source ??= run().then((r) => r.stdout));
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), ortAssets(), cspMeta()],
+  plugins: [react(), ortAssets(), firstLook(), cspMeta()],
   // onnxruntime-web's "extern wasm" build loads its glue and wasm from env.wasm.wasmPaths (our
   // /ort/ files) instead of inlining them: one copy of the 28 MB wasm, a 4× smaller worker.
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },

@@ -7,6 +7,7 @@ import './spec/noEval';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectBridge } from './state/bridge';
+import { showFirstLook } from './state/firstLook';
 import { webGpuUnavailable } from '../workers/gpu';
 import { workerEndpoint } from './state/endpoint';
 import { WorkerHost } from './state/host';
@@ -42,6 +43,7 @@ const host = new WorkerHost(
     ),
   { webGpuUnavailable, choice: store.getState().backendChoice },
 );
+showFirstLook(store); // the build's maps of the default model, until the live run replaces them
 connectBridge(store, host);
 
 createRoot(document.getElementById('root')!).render(

@@ -19,6 +19,7 @@ export function StatusBar() {
   const change = useApp((s) => s.runtimeChange);
   const choice = useApp((s) => s.backendChoice);
   const setBackend = useApp((s) => s.setBackend);
+  const precomputed = useApp((s) => Boolean(s.result?.precomputed));
 
   let status: string;
   let tone: 'busy' | 'ok' | 'error' = 'ok';
@@ -40,6 +41,11 @@ export function StatusBar() {
         {status}
       </span>
       {loading && <progress className="runtime-progress" max={loading.total ?? 1} value={loading.loaded ?? 0} aria-label="Runtime download" data-testid="runtime-progress" />}
+      {precomputed && (
+        <span className="precomputed" data-testid="precomputed" title="The default model's maps of the default text, computed when the app was built by the same compiler; the live run in this browser replaces them.">
+          maps precomputed at build time, until the live run replaces them
+        </span>
+      )}
       {change && (
         <span className={`runtime-change runtime-change-${change.tone}`} role="status" data-testid="runtime-change" data-tone={change.tone} key={change.id}>
           {change.text}
