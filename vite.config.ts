@@ -37,9 +37,20 @@ function ortAssets(): Plugin {
         const path = (req.url ?? '').split('?')[0]!;
         const file = ORT_FILES.find((f) => path === `${base}ort/${f}`);
         if (!file) return next();
-        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
-        res.setHeader('Content-Length', String(statSync(ortDist(file)).size)); // the page shows download progress
+        const stat = statSync(ortDist(file));
+        // Cached, revalidated by ETag (as `vite preview` does): a second visit reads the 14 MB module
+        // from the HTTP cache, and Chromium's cache of its compiled code is keyed on that entry.
+        const etag = `W/"${stat.size}-${stat.mtimeMs}"`;
         for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+        res.setHeader('Cache-Control', 'no-cache');
+        res.setHeader('ETag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
+        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.setHeader('Content-Length', String(stat.size)); // the page shows download progress
         createReadStream(ortDist(file)).pipe(res);
       });
     },
