@@ -9,6 +9,8 @@ import { DEFAULT_TEXT, defaultSpec } from '../../src/spec/defaults';
 import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
 import { precomputedFor, showFirstLook } from '../../src/state/firstLook';
 import { createAppStore } from '../../src/state/store';
+import { connectBridge } from '../../src/state/bridge';
+import type { AnalysisRequest, AnalysisResult, InferenceApi } from '../../workers/api';
 import { analyse } from '../../workers/analyse';
 import { referenceForward } from '../reference/forward64';
 import { expectClose, nodeSessions, weightsOf } from '../helpers';
@@ -64,5 +66,43 @@ describe('the first look (computed at build time)', () => {
     const other = createAppStore({ spec: { ...spec, seed: 9 } });
     showFirstLook(other);
     expect(other.getState().result).toBeNull();
+  });
+
+  it('serves views from the build’s maps until the bridge’s first live result replaces it', async () => {
+    const store = createAppStore();
+    showFirstLook(store);
+    const asked: AnalysisRequest[] = [];
+    let answer: (r: AnalysisResult) => void = () => undefined;
+    const mapCalls: number[] = [];
+    const never = () => new Promise<never>(() => {});
+    const api: InferenceApi = {
+      init: never,
+      analyse: (req) => (asked.push(req), new Promise((r) => (answer = r))),
+      stats: never,
+      map: (id) => (mapCalls.push(id), never()),
+      exportOnnx: never,
+      supersede: async () => undefined,
+      latency: never,
+      breakdown: never,
+      sweep: never,
+      cancelSweep: async () => undefined,
+      memory: never,
+      releaseSlot: async () => undefined,
+    };
+    const disconnect = connectBridge(store, api);
+    await Promise.resolve();
+    store.getState().selectView(1, 2);
+    expect(mapCalls).toEqual([]); // no worker needed for the precomputed result's other views
+    const expected = precomputedFor(spec, DEFAULT_TEXT)!.precomputed!.mapOf({ layer: 1, head: 2 })!;
+    expect(store.getState().map).toBe(expected);
+    expect(asked).toHaveLength(1);
+    const live = { ...precomputedFor(spec, DEFAULT_TEXT)!.data, id: asked[0]!.id, map: { ...expected, id: asked[0]!.id } };
+    answer(live);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(store.getState().result?.precomputed).toBeUndefined();
+    expect(store.getState().result?.data.id).toBe(asked[0]!.id);
+    expect(store.getState().map?.id).toBe(asked[0]!.id);
+    disconnect();
   });
 });
