@@ -50,6 +50,7 @@ test('the precomputed map is drawn before the runtime loads, labelled, then repl
   await expect(page.getByTestId('precomputed')).toHaveText(/precomputed at build time/);
   await expect(page.getByTestId('status')).toHaveText(/^loading the runtime/);
   await expect(page.getByTestId('head-grid').locator('button[data-layer]')).toHaveCount(2 * 4);
+  await page.screenshot({ path: test.info().outputPath('precomputed.png') }); // what a person sees before the runtime
   const early = await readMap(page);
   expect([early.layer, early.head]).toEqual([0, 0]);
   // Another head of the precomputed result is drawn from the build's maps too, without the runtime.

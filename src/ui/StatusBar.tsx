@@ -43,7 +43,7 @@ export function StatusBar() {
       {loading && <progress className="runtime-progress" max={loading.total ?? 1} value={loading.loaded ?? 0} aria-label="Runtime download" data-testid="runtime-progress" />}
       {precomputed && (
         <span className="precomputed" data-testid="precomputed" title="The default model's maps of the default text, computed when the app was built by the same compiler; the live run in this browser replaces them.">
-          maps precomputed at build time, until the live run replaces them
+          precomputed at build time
         </span>
       )}
       {change && (
