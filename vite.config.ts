@@ -3,7 +3,9 @@
  * Vite config: React, cross-origin isolation headers (so onnxruntime-web's WASM can use threads),
  * and onnxruntime-web's own wasm files served and bundled from node_modules under /ort/ (no CDN).
  */
+import { execFile } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
@@ -35,9 +37,20 @@ function ortAssets(): Plugin {
         const path = (req.url ?? '').split('?')[0]!;
         const file = ORT_FILES.find((f) => path === `${base}ort/${f}`);
         if (!file) return next();
-        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
-        res.setHeader('Content-Length', String(statSync(ortDist(file)).size)); // the page shows download progress
+        const stat = statSync(ortDist(file));
+        // Cached, revalidated by ETag (as `vite preview` does): a second visit reads the 14 MB module
+        // from the HTTP cache, and Chromium's cache of its compiled code is keyed on that entry.
+        const etag = `W/"${stat.size}-${stat.mtimeMs}"`;
         for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+        res.setHeader('Cache-Control', 'no-cache');
+        res.setHeader('ETag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
+        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.setHeader('Content-Length', String(stat.size)); // the page shows download progress
         createReadStream(ortDist(file)).pipe(res);
       });
     },
@@ -47,8 +60,28 @@ function ortAssets(): Plugin {
   };
 }
 
+/**
+ * `virtual:first-look`: the default model's analysis of the default text, run at build time (and
+ * once per dev server) by the worker's own code in Node (scripts/firstlook.ts), so the page draws
+ * it before the runtime has loaded (src/state/firstLook.ts).
+ */
+function firstLook(): Plugin {
+  const ID = 'virtual:first-look';
+  let source: Promise<string> | null = null;
+  return {
+    name: 'first-look',
+    resolveId: (id) => (id === ID ? `\0${ID}` : null),
+    load(id) {
+      if (id !== `\0${ID}`) return null;
+      // In a child process (tsx): the config bundle stays free of the compiler and onnxruntime-web.
+      const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('scripts/firstlook.ts', import.meta.url))], { maxBuffer: 64 << 20 });
+      return (source ??= run().then((r) => r.stdout));
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), ortAssets(), cspMeta()],
+  plugins: [react(), ortAssets(), firstLook(), cspMeta()],
   // onnxruntime-web's "extern wasm" build loads its glue and wasm from env.wasm.wasmPaths (our
   // /ort/ files) instead of inlining them: one copy of the 28 MB wasm, a 4× smaller worker.
   resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },

@@ -7,6 +7,7 @@ import './spec/noEval';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectBridge } from './state/bridge';
+import { showFirstLook } from './state/firstLook';
 import { webGpuUnavailable } from '../workers/gpu';
 import { workerEndpoint } from './state/endpoint';
 import { WorkerHost } from './state/host';
@@ -45,6 +46,7 @@ const link = connectUrl(store, { location: window.location, history: window.hist
 connectPersistence(store, { storage, events: window }, { restore: !link.opened });
 connectBackendChoice(store, storage);
 connectFollowEdits(store, storage);
+showFirstLook(store); // the build's maps of the default model, until the live run replaces them
 connectBridge(store, host);
 
 createRoot(document.getElementById('root')!).render(

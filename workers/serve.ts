@@ -202,8 +202,11 @@ function watchMemories(): () => number | null {
 }
 
 /**
- * Reports the download of .wasm files while the runtime starts: wraps fetch so the response body
- * is counted as it streams (streaming compilation still sees a streamed application/wasm response).
+ * Reports the download of .wasm files while the runtime starts: wraps fetch and counts the bytes
+ * of a clone of each .wasm response as they arrive. The response itself goes to onnxruntime-web
+ * untouched, so `WebAssembly.instantiateStreaming` sees the browser's own Response (its URL, from
+ * the HTTP cache on a later visit): Chromium then caches the compiled module and a later visit
+ * skips compiling it. A Response rebuilt from a counted stream has no URL and gets neither.
  * Returns the function that puts fetch back.
  */
 function reportDownloads(scope: WorkerScope, onProgress: (loaded: number, total: number | null) => void): () => void {
@@ -211,22 +214,29 @@ function reportDownloads(scope: WorkerScope, onProgress: (loaded: number, total:
   scope.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const response = await native(input, init);
     const url = input instanceof Request ? input.url : String(input);
-    if (!url.split('?')[0]!.endsWith('.wasm') || !response.body) return response;
+    if (!url.split('?')[0]!.endsWith('.wasm') || !response.ok || !response.body) return response;
     const total = Number(response.headers.get('content-length')) || null;
-    let loaded = 0;
     onProgress(0, total);
-    const counted = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          loaded += chunk.byteLength;
-          onProgress(loaded, total);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
+    void countBytes(response.clone().body!, (loaded) => onProgress(loaded, total));
+    return response;
   };
   return () => {
     scope.fetch = native;
   };
+}
+
+/** Reads `body` to its end, telling `onBytes` the bytes so far after each chunk (a failed read just stops counting). */
+async function countBytes(body: ReadableStream<Uint8Array>, onBytes: (loaded: number) => void): Promise<void> {
+  const reader = body.getReader();
+  let loaded = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      loaded += value.byteLength;
+      onBytes(loaded);
+    }
+  } catch {
+    // the original response reports its own failure to onnxruntime-web
+  }
 }

@@ -162,6 +162,10 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
     const { result, map } = io.shown(s);
     const { view } = s;
     if (!result || (map && map.id === result.data.id && map.layer === view.layer && map.head === view.head)) return;
+    if (result.precomputed) {
+      set(io, { map: result.precomputed.mapOf(view) }); // the build computed every (layer, head): no worker needed
+      return;
+    }
     const id = result.data.id;
     api.map(id, view).then(
       (m) => {

@@ -24,6 +24,8 @@ export interface ShownResult {
   data: AnalysisResult;
   spec: Spec;
   input: Tokenized;
+  /** Set on the result computed at build time (src/state/firstLook.ts), shown until the first live one: its maps by view. */
+  precomputed?: { mapOf(view: ViewSelection): MapView | null };
 }
 
 /** Compare mode's model B and its own result and map (the same text and view as A). */

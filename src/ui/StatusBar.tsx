@@ -44,6 +44,7 @@ export function StatusBar() {
   const workerBusy = useApp((s) => s.workerBusy);
   const choice = useApp((s) => s.backendChoice);
   const setBackend = useApp((s) => s.setBackend);
+  const precomputed = useApp((s) => Boolean(s.result?.precomputed));
 
   const { text: status, tone } = statusLine({ runtime, run, viewFailures });
 
@@ -56,6 +57,11 @@ export function StatusBar() {
         {status}
       </span>
       {loading && <progress className="runtime-progress" max={loading.total ?? 1} value={loading.loaded ?? 0} aria-label="Runtime download" data-testid="runtime-progress" />}
+      {precomputed && (
+        <span className="precomputed" data-testid="precomputed" title="The default model's maps of the default text, computed when the app was built by the same compiler; the live run in this browser replaces them.">
+          precomputed at build time
+        </span>
+      )}
       {change && (
         <span className={`runtime-change runtime-change-${change.tone}`} role="status" data-testid="runtime-change" data-tone={change.tone} key={change.id}>
           {change.text}
