@@ -13,8 +13,19 @@ import type { InitScheme, Tensor } from '../graph/ir';
 /** The slots a layer card has. */
 export type Slot = 'mixer' | 'position' | 'norm' | 'ffn' | 'topology';
 
-/** Where the norms of a layer sit (Peri-LN paper's names). */
-export type Placement = 'pre' | 'post' | 'peri';
+/**
+ * Where the norms of a layer sit, with the Peri-LN paper's names and what one module computes
+ * (N the norm, F the sub-block). The one table of placements: the spec's schema, the editor and
+ * the docs read it.
+ */
+export const PLACEMENTS = {
+  pre: { name: 'Pre-LN', formula: 'x + F(N(x))' },
+  post: { name: 'Post-LN', formula: 'N(x + F(x))' },
+  peri: { name: 'Peri-LN', formula: 'x + N(F(N(x)))' },
+} as const;
+
+/** A placement's key: 'pre', 'post' or 'peri'. */
+export type Placement = keyof typeof PLACEMENTS;
 
 /** The residual stream between modules: its current value, and its value one module earlier. */
 export interface ResidualState {

@@ -9,7 +9,7 @@
  * loop keeps the layers it covered unless the moved layer leaves or joins it.
  */
 import type { Slot } from '../blocks/define';
-import { blockInfo, fitsSlot, slotLabel } from './catalog';
+import { blockInfo, fitsSlot, PLACEMENT_NAMES, slotLabel } from './catalog';
 import { defaultLayer } from './defaults';
 import { LIMITS, validateSpec } from './schema';
 import type { BlockRef, LayerSpec, LoopSpec, NormPlacement, Spec } from './types';
@@ -43,7 +43,6 @@ export type Edit =
 /** The new spec and what changed in words, or why the edit was refused (the spec stays as it was). */
 export type EditResult = { ok: true; spec: Spec; summary: string } | { ok: false; reason: string };
 
-const PLACEMENT_NAMES: Record<NormPlacement, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 
 /** Mixer letters the schedule helper understands besides full kind names. */
 export const SCHEDULE_LETTERS: Readonly<Record<string, string>> = {

@@ -16,7 +16,7 @@
  * gets no norm nodes at all: its norms are identities, so every placement draws the same.
  * Norm nodes are named like the compiler's norm weights ("norm_mixer", "norm_ffn_out", …).
  */
-import { blockInfo } from './catalog';
+import { blockInfo, PLACEMENT_NAMES } from './catalog';
 import type { LayerSpec, NormPlacement } from './types';
 
 export type WiringNodeKind = 'stream-in' | 'stream-out' | 'norm' | 'mixer' | 'ffn' | 'add';
@@ -62,7 +62,6 @@ export interface Wiring {
   formula: string;
 }
 
-const PLACEMENT_NAME: Record<NormPlacement, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 const MODULE_LABEL = { mixer: 'Mixer', ffn: 'FFN' } as const;
 const MODULE_WORDS = { mixer: 'the mixer', ffn: 'the feed-forward block' } as const;
 type Module = keyof typeof MODULE_LABEL;
@@ -186,7 +185,7 @@ export function layerWiring(layer: LayerSpec): Wiring {
       : ladder
         ? 'each branch reads the stream from one module earlier: the mixer reads x₋, the feed-forward block reads x, not the mixer\'s result'
         : 'the feed-forward block reads the stream after the mixer\'s add';
-  const name = norm ? `${PLACEMENT_NAME[placement]}${norm.name === 'LN' ? '' : ` (${norm.name})`}` : 'No norm';
+  const name = norm ? `${PLACEMENT_NAMES[placement]}${norm.name === 'LN' ? '' : ` (${norm.name})`}` : 'No norm';
   const summary = `${name}, ${topology}: ${where}; ${how}.`;
 
   const rows = 1 + Math.max(...nodes.map((n) => n.row));
