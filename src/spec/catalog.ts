@@ -2,11 +2,11 @@
  * What the UI may know about blocks: names, papers, explanations and parameter ranges, by slot
  * and kind. The UI reads blocks through the spec, never the emitters.
  */
-import type { ParamInfo, Placement, Slot } from '../blocks/define';
+import type { Layout, ParamInfo, Placement, Slot } from '../blocks/define';
 import { describeAllowed, PLACEMENTS } from '../blocks/define';
 import { BLOCKS, findBlock } from '../blocks/registry';
 
-export type { ParamInfo, Slot };
+export type { Layout, ParamInfo, Slot };
 export { describeAllowed, PLACEMENTS };
 
 /** Each norm placement's name ("Pre-LN"), by key. */
@@ -32,6 +32,12 @@ export interface BlockInfo {
   paper: string;
   explanation: string;
   map?: 'explicit' | 'implicit';
+  /** Mixers: the schedule helper's letter for it, if any. */
+  letter?: string;
+  /** Norms: the wiring diagram's box label and formula name; null when the norm is the identity. */
+  diagram?: { label: string; name: string } | null;
+  /** Topologies: how the modules meet the stream. */
+  layout?: Layout;
   /** True for the block that stands for an empty slot ("none"). */
   absent: boolean;
   /** Each parameter's type, range and default. */
@@ -46,6 +52,9 @@ const info = (b: (typeof BLOCKS)[number]): BlockInfo => ({
   paper: b.paper,
   explanation: b.explanation,
   map: b.map,
+  letter: b.letter,
+  diagram: b.diagram,
+  layout: b.layout,
   absent: Boolean(b.absent),
   params: b.paramInfo,
   defaults: b.defaults,

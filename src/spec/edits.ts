@@ -9,7 +9,7 @@
  * loop keeps the layers it covered unless the moved layer leaves or joins it.
  */
 import type { Slot } from '../blocks/define';
-import { blockInfo, fitsSlot, PLACEMENT_NAMES, slotLabel } from './catalog';
+import { blockInfo, blocksFor, fitsSlot, PLACEMENT_NAMES, slotLabel } from './catalog';
 import { defaultLayer } from './defaults';
 import { LIMITS, validateSpec } from './schema';
 import type { BlockRef, LayerSpec, LoopSpec, NormPlacement, Spec } from './types';
@@ -44,18 +44,10 @@ export type Edit =
 export type EditResult = { ok: true; spec: Spec; summary: string } | { ok: false; reason: string };
 
 
-/** Mixer letters the schedule helper understands besides full kind names. */
-export const SCHEDULE_LETTERS: Readonly<Record<string, string>> = {
-  A: 'softmax_attention',
-  W: 'sliding_window',
-  L: 'linear_attention',
-  R: 'retention',
-  M: 'mamba2',
-  D: 'deltanet',
-  P: 'pooling',
-  S: 'spectral',
-  U: 'lmu',
-};
+/** Mixer letters the schedule helper understands besides full kind names (each mixer declares its own). */
+export const SCHEDULE_LETTERS: Readonly<Record<string, string>> = Object.fromEntries(
+  blocksFor('mixer').flatMap((b) => (b.letter ? [[b.letter, b.kind]] : [])),
+);
 
 const title = (slot: Slot, kind: string) => blockInfo(slot, kind)?.title ?? kind;
 const refused = (reason: string): EditResult => ({ ok: false, reason });
