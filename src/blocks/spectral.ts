@@ -40,7 +40,7 @@
  * mixer with learned weights on the low- and high-frequency parts of a (wavelet) transform. The
  * DCT-II normalisation, the product-to-sum expansion above and the symmetric-extension
  * convolution are standard DCT identities, checked numerically against the dense product in
- * test/blocks/spectral.test.ts and the float64 reference (test/reference/blocks/spectral.ts).
+ * test/blocks/spectral.test.ts and the float64 reference (test/blocks/spectral.ref.ts).
  *
  * Decisions:
  * - Static band weights, one learned weight per head and band. DSM's dynamic (content-dependent)

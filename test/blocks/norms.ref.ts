@@ -1,6 +1,7 @@
 /** References: LayerNorm (Ba et al., 2016) and RMSNorm (Zhang & Sennrich, 2019), per row. */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
+import type { References } from '../reference/context';
 
 export function layerNorm(ctx: RefContext, x: Mat, p: Record<string, unknown>): Mat {
   const eps = p['epsilon'] as number;
@@ -28,3 +29,6 @@ export function rmsNorm(ctx: RefContext, x: Mat, p: Record<string, unknown>): Ma
   }
   return y;
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { norm: { layer_norm: layerNorm, rms_norm: rmsNorm, none: (_ctx, x) => x } };

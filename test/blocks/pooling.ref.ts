@@ -3,8 +3,9 @@
  * window that exist (count_include_pad=False), minus the token. Causal: the k tokens ending at i;
  * otherwise the k tokens centred on i. The map is P − I, the same for every head.
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
+import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 
@@ -27,3 +28,6 @@ export function pooling(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64
   }
   return { y, probs };
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { pooling } };
