@@ -4,8 +4,7 @@
  * below H: m_h = 2^(−8h/n) for h = 1 … n, then the odd-numbered slopes of the 2n-head sequence,
  * 2^(−8(2k − 1)/(2n)) for k = 1 … H − n.
  */
-import type { RefContext } from '../reference/context';
-import type { References } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 
 export function slopes(H: number): number[] {
   const n = Math.pow(2, Math.floor(Math.log2(H)));

@@ -3,9 +3,8 @@
  * which keys a query sees is a plain predicate written from each paper; grouped-query heads read
  * key/value head ⌊h / (H / kvHeads)⌋ (Ainslie et al., 2023).
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { columns, erf, mat, setColumns, softmax, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

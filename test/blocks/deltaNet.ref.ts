@@ -8,9 +8,8 @@
  * head h's map is the response to a unit value at s: one row g of the state (a d_k vector) that is
  * written β_s k_sᵀ at s and then edited by every later step, read out as A_ts = g_t · q_t.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { columns, mat, setColumns, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

@@ -2,9 +2,8 @@
  * Reference: GLU variants (Shazeer, 2020), y = (act(x W) ⊙ (x V)) W₂ without biases, with
  * act = Swish (u·σ(u)), exact GELU (u·Φ(u)) or ReLU.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { erf, map, mul, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 const ACTIVATIONS: Record<string, (u: number) => number> = {
   swiglu: (u) => u / (1 + Math.exp(-u)),

@@ -1,7 +1,6 @@
 /** Reference: learned absolute positions, one vector per position added to the embedding. */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { map, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 export const learnedAbsolute = {
   embed(ctx: RefContext, x: Mat): Mat {

@@ -7,9 +7,8 @@
  * SLAB adds a depthwise convolution of the values with one kernel per head (weight "dwc" [H, kernel]),
  * centred when bidirectional and looking back when causal, and its band to the map.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { columns, mat, setColumns, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

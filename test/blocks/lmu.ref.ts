@@ -8,9 +8,8 @@
  * The map is read off the same recurrence: column s of head h's map is the response y_t (t ≥ s) to a
  * unit input at s.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

@@ -5,9 +5,8 @@
  * The map is read off the same recurrence: y is linear in X once Δ, B, C are fixed, so column s of
  * head h's map is the response of the scalar recurrence to a unit input at s (D_h on the diagonal).
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

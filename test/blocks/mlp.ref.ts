@@ -2,9 +2,8 @@
  * Reference: the position-wise MLP (Vaswani et al., 2017) with ReLU, GELU (Hendrycks & Gimpel,
  * 2016), SiLU (x·σ(x)) or ReLU² (So et al., 2021): y = act(x W₁ + b₁) W₂ + b₂.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { erf, map, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 const ACTIVATIONS: Record<string, (u: number) => number> = {
   relu: (u) => Math.max(0, u),

@@ -5,9 +5,8 @@
  * Only the kept experts are evaluated (sparse dispatch, as the papers define it). Writes the router
  * probabilities [T, E] into ctx.probes as "router_probs.<layer>".
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { affine, erf, map, mat, softmax, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 const gelu = (u: number): number => 0.5 * u * (1 + erf(u / Math.SQRT2));
 

@@ -1,7 +1,6 @@
 /** References: LayerNorm (Ba et al., 2016) and RMSNorm (Zhang & Sennrich, 2019), per row. */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 export function layerNorm(ctx: RefContext, x: Mat, p: Record<string, unknown>): Mat {
   const eps = p['epsilon'] as number;

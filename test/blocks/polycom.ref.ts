@@ -5,9 +5,8 @@
  *             over the hidden units (the authors' code: an RMS normalisation of each power).
  * Coefficients are the weights `a` (a₁ … a_r) and `a0`.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 const EPS = 1e-6;
 

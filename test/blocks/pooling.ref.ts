@@ -3,9 +3,8 @@
  * window that exist (count_include_pad=False), minus the token. Causal: the k tokens ending at i;
  * otherwise the k tokens centred on i. The map is P − I, the same for every head.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

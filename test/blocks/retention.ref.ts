@@ -5,9 +5,8 @@
  * with γ_h = 1 − 2^(−5−h), k scaled by 1/√headDim, q and k rotated by the model's position block,
  * no biases. The implicit map from the same quantities: A_nm = γ^(n−m) (q_n·k_m) / √s_n for m ≤ n.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { columns, mat, setColumns, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

@@ -4,9 +4,8 @@
  * [[cos a, −sin a], [sin a, cos a]] with a = t · base^(−2i/d_rot). Other dimensions are unchanged.
  * d_rot = 2 · min(⌊hd/2⌋, round(fraction · hd / 2)).
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 /** Rotates row t of one head's [T, hd] queries or keys as position t. */
 export function ropeRotate(m: Mat, base: number, fraction: number): Mat {

@@ -2,9 +2,8 @@
  * Reference: sinusoidal positions (Vaswani et al., 2017, section 3.5), added to the embeddings:
  * PE(t, 2i) = sin(t / 10000^(2i/d)), PE(t, 2i + 1) = cos(t / 10000^(2i/d)).
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { map, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 /** PE(t, c) for column c of a d-wide model. */
 export function sinusoid(t: number, c: number, d: number): number {

@@ -3,9 +3,8 @@
  * orthonormal DCT-II along tokens, B_fj = c_f cos(π f (2j + 1) / 2T) (c_0 = √(1/T), c_f = √(2/T)),
  * and λ_h,f = w_h,⌊f·bands/T⌋. The map A_h = Bᵀ diag(λ_h) B is formed as a dense product.
  */
-import type { RefContext } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 import { mat, type Mat } from '../reference/math';
-import type { References } from '../reference/context';
 
 type P = Record<string, unknown>;
 

@@ -7,8 +7,7 @@
  *   With N buckets per side and E = ⌊N/2⌋: n if n < E, else
  *   min(N − 1, E + ⌊log(n/E) / log(maxDistance/E) · (N − E)⌋) (floor taken with a 1e-9 guard).
  */
-import type { RefContext } from '../reference/context';
-import type { References } from '../reference/context';
+import type { RefContext, References } from '../reference/context';
 
 export function bucket(relative: number, buckets: number, maxDistance: number, bidirectional: boolean): number {
   const back = -relative;
