@@ -1,10 +1,11 @@
 import { expect, test } from './fixtures';
 import { PRESETS } from '../src/presets';
+import { blockInfo } from '../src/spec/catalog';
 import { expectViewsDrawn, watchErrors } from './drawn';
 import { choosePreset, expectCausalImplicitMap, expectCausalRows, readMap, setText, waitForMap, waitWhileBusy } from './helpers';
 
-/** Presets whose first layer is attention-free: their maps are implicit. */
-const IMPLICIT = new Set(['linear-attention', 'retnet', 'mamba', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer']);
+/** Presets whose first layer is attention-free: their maps are implicit (as the mixer's block declares). */
+const IMPLICIT = new Set(PRESETS.filter((p) => blockInfo('mixer', p.spec().layers[0]!.mixer.kind)?.map === 'implicit').map((p) => p.id));
 /** Of those, the ones whose implicit rows are still distributions (linear attention normalises). */
 const STOCHASTIC = new Set(['linear-attention']);
 

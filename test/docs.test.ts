@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BLOCKS } from '../src/blocks/registry';
 import { LIMITS } from '../src/spec/schema';
 import { SPEC_VERSION } from '../src/spec/types';
+import { GENERATED_DOCS, regenerate } from '../scripts/docs';
 
 const config = readFileSync('docs/config.md', 'utf8');
 
@@ -36,5 +37,13 @@ describe('docs/blocks.md', () => {
     // Sections sit under their slot's heading, which names the slot as (slot `x`).
     const part = blocks.split(/^## /m).find((sec) => sec.includes(`(slot \`${slot}\`)`)) ?? '';
     expect(part).toMatch(new RegExp(`^### .*\\(\`${kind}\`\\)`, 'm'));
+  });
+});
+
+describe('the generated parts of the docs (npm run docs)', () => {
+  it.each(GENERATED_DOCS)('%s is what the block declarations give', (file) => {
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/<!-- generated:\w+/);
+    expect(regenerate(text, file) === text, `${file} is stale: run npm run docs`).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../src/compiler/compile';
 import { PRESETS } from '../src/presets';
 import { validateSpec } from '../src/spec/schema';
-import { specFromLink, specToHash } from '../src/spec/url';
+import { specFromLink, specToHash } from '../src/spec/share';
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (_id, preset) => {
   it('is a valid spec that compiles in both modes', () => {

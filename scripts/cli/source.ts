@@ -9,7 +9,7 @@ import { findPreset, PRESETS } from '../../src/presets';
 import { defaultSpec } from '../../src/spec/defaults';
 import { parseSpecJson, type SpecResult } from '../../src/spec/schema';
 import type { Spec } from '../../src/spec/types';
-import { specFromLink } from '../../src/spec/url';
+import { specFromLink } from '../../src/spec/share';
 
 /** A refusal to print (without a stack) before exiting with `code`. */
 export class CliError extends Error {

@@ -46,6 +46,24 @@ export default defineBlock({
     'each head (1/2, 1/4, … 1/256 for eight heads). Steep heads look only at their neighbours, gentle ' +
     'heads look far back. Since the penalty is a simple line, it continues naturally past the ' +
     'longest text seen in training, which is why ALiBi extrapolates to longer inputs.',
+  doc: `
+**Paper:** *Train Short, Test Long: Attention with Linear Biases Enables Input Length
+Extrapolation* (Press et al., 2022).
+
+**Math:** logits_h[i, j] = q_i · k_j / √hd − m_h · |i − j|. For H a power of two,
+m_h = 2^(−8h/H), h = 1 … H (1/2, 1/4, …, 1/256 for 8 heads). For other H, the authors' code
+(get_slopes in ofirpress/attention_with_linear_biases; the paper only trains power-of-two head
+counts) takes the n = 2^⌊log₂ H⌋ slopes 2^(−8h/n), then the first H − n of every other slope of the
+2n-head sequence (H = 6: 1/4, 1/16, 1/64, 1/256, 1/2, 1/8). The paper writes the causal form
+−m_h · (i − j); |i − j| is the same on every visible entry of a causal map and the symmetric choice
+for bidirectional attention. The bias is built in the graph from position indices; no weights.
+
+ALiBi adds no position to the tokens. Instead every attention score is lowered in proportion to
+the distance between the two tokens, with a different slope for each head: steep heads look only
+at their neighbours, gentle heads look far back. Since the penalty is a straight line, it simply
+continues past the longest text seen in training, which is why ALiBi models keep working on
+longer inputs than they were trained on.
+`,
   params: z.object({}),
   emit: {
     bias(ctx) {

@@ -34,7 +34,7 @@ export function checkKvHeads(kvHeads: number, nHeads: number): string | null {
 /** The parameters every attention-family block takes: causality and the number of key/value heads. */
 export const ATTENTION_PARAMS = {
   causal: z.boolean().default(true),
-  kvHeads: z.number().int().min(0).max(16).default(0),
+  kvHeads: z.number().int().min(0).max(16).describe('dividing nHeads; 0 = one per head, 1 = multi-query').default(0),
 };
 
 export interface AttentionOptions {

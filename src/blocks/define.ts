@@ -13,8 +13,26 @@ import type { InitScheme, Tensor } from '../graph/ir';
 /** The slots a layer card has. */
 export type Slot = 'mixer' | 'position' | 'norm' | 'ffn' | 'topology';
 
-/** Where the norms of a layer sit (Peri-LN paper's names). */
-export type Placement = 'pre' | 'post' | 'peri';
+/**
+ * Where the norms of a layer sit, with the Peri-LN paper's names and what one module computes
+ * (N the norm, F the sub-block). The one table of placements: the spec's schema, the editor and
+ * the docs read it.
+ */
+export const PLACEMENTS = {
+  pre: { name: 'Pre-LN', formula: 'x + F(N(x))' },
+  post: { name: 'Post-LN', formula: 'N(x + F(x))' },
+  peri: { name: 'Peri-LN', formula: 'x + N(F(N(x)))' },
+} as const;
+
+/** A placement's key: 'pre', 'post' or 'peri'. */
+export type Placement = keyof typeof PLACEMENTS;
+
+/**
+ * How a topology's modules (mixer, then feed-forward) meet the residual stream:
+ * sequential: each reads the latest stream and adds to it; parallel: all read the layer's input,
+ * one add; ladder: each reads the stream one module earlier and adds to the latest.
+ */
+export type Layout = 'sequential' | 'parallel' | 'ladder';
 
 /** The residual stream between modules: its current value, and its value one module earlier. */
 export interface ResidualState {
@@ -110,6 +128,15 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   explanation: string;
   /** Mixers: 'explicit' when the map is computed directly, 'implicit' when derived exactly. */
   map?: 'explicit' | 'implicit';
+  /** Mixers: the letter the schedule helper takes for it ("A,M,M,M"), if it has one. */
+  letter?: string;
+  /** Norms: the wiring diagram's box label and the name in its formulas ("LN", "RMSNorm"); both
+   *  default to the title. null for a norm that is the identity: the diagram draws no norm. */
+  diagram?: { label: string; name: string } | null;
+  /** Topologies: how the layer's modules read and meet the stream, for the wiring diagram. */
+  layout?: Layout;
+  /** The block's section of docs/blocks.md, in markdown, under its generated heading (npm run docs). */
+  doc: string;
   params: Schema;
   /** True for a block that stands for an empty slot ("none"): the compiler leaves out the whole
    *  sub-block, its norms and its residual addition. Its emitter is never called. */
@@ -130,6 +157,10 @@ export interface Block<S extends Slot = Slot> {
   readonly paper: string;
   readonly explanation: string;
   readonly map?: 'explicit' | 'implicit';
+  readonly letter?: string;
+  readonly diagram?: { label: string; name: string } | null;
+  readonly layout?: Layout;
+  readonly doc: string;
   readonly absent?: boolean;
   /** Each parameter's type, range and default, by name. */
   readonly paramInfo: Readonly<Record<string, ParamInfo>>;
@@ -141,11 +172,13 @@ export interface Block<S extends Slot = Slot> {
   readonly emit: SlotEmitters<Record<string, unknown>>[S];
 }
 
-/** One parameter's type, range and default, read from its schema (for messages, the UI and tests). */
-export type ParamInfo =
+/** One parameter's type, range and default, read from its schema (for messages, the UI and tests),
+ *  and what it means when the schema says (zod's `.describe()`; the docs' parameter table shows it). */
+export type ParamInfo = (
   | { type: 'int' | 'number'; min: number; max: number; default: number }
   | { type: 'enum'; options: readonly string[]; default: string }
-  | { type: 'boolean'; default: boolean };
+  | { type: 'boolean'; default: boolean }
+) & { note?: string };
 
 /** The ParamInfo of one parameter schema (a zod number with min and max, enum or boolean, with a default). */
 export function paramInfo(schema: z.ZodType): ParamInfo {
@@ -153,13 +186,15 @@ export function paramInfo(schema: z.ZodType): ParamInfo {
   const inner = (def?.innerType ?? schema) as z.ZodType & { minValue?: number | null; maxValue?: number | null; isInt?: boolean; options?: readonly string[] };
   const dflt = def?.defaultValue;
   const type = (inner as { def?: { type?: string } }).def?.type;
+  const description = schema.description ?? inner.description;
+  const note = description ? { note: description } : {};
   if (type === 'number') {
     const { minValue: min, maxValue: max } = inner;
     if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) throw new Error('a numeric block parameter needs a min and a max');
-    return { type: inner.isInt ? 'int' : 'number', min, max, default: dflt as number };
+    return { type: inner.isInt ? 'int' : 'number', min, max, default: dflt as number, ...note };
   }
-  if (type === 'enum' && inner.options) return { type: 'enum', options: inner.options, default: dflt as string };
-  if (type === 'boolean') return { type: 'boolean', default: dflt as boolean };
+  if (type === 'enum' && inner.options) return { type: 'enum', options: inner.options, default: dflt as string, ...note };
+  if (type === 'boolean') return { type: 'boolean', default: dflt as boolean, ...note };
   throw new Error(`unsupported block parameter type ${type}`);
 }
 

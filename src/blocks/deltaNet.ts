@@ -188,6 +188,43 @@ export default defineBlock({
     'edit made in between) · (t\'s query), which is the map shown; it is exact and can be negative. ' +
     'It runs in time linear in length, chunk by chunk.',
   map: 'implicit',
+  letter: 'D',
+  doc: `
+**Paper:** "Parallelizing Linear Transformers with the Delta Rule over Sequence Length" (Yang et al.,
+NeurIPS 2024). The delta-rule update comes from "Linear Transformers Are Secretly Fast Weight
+Programmers" (Schlag et al., 2021). Checked against the official code
+(fla-org/flash-linear-attention: \`fla/ops/delta_rule/naive.py\`, \`chunk.py\`, the folder's README on the
+chunkwise form, \`fla/layers/delta_net.py\`).
+**Math:** each head has q_t, k_t (L2-normalised, x / √(Σx² + 10⁻⁶)), v_t and
+β_t = sigmoid(x_t W_β)_h ∈ (0, 1). The recurrence is S_t = S_{t−1}(I − β_t k_t k_tᵀ) + β_t v_t k_tᵀ
+= S_{t−1} + β_t (v_t − S_{t−1} k_t) k_tᵀ, with o_t = S_t q_t and S_0 = 0. The heads are then
+concatenated and go through the output projection. No projection has a bias.
+The map is A_ts = β_s k_sᵀ ∏_{r=s+1..t}(I − β_r k_r k_rᵀ) q_t for s ≤ t, and 0 above the diagonal.
+In the paper's UT form this is A = (Q Kᵀ ⊙ M) T with T = (I + tril(diag(β) K Kᵀ, −1))⁻¹ diag(β)
+(M is causal, diagonal included), so y = A V exactly in every head. The pseudo-values are U = T V.
+The triangular inverse is computed exactly by recursive block doubling:
+[[L₁₁, 0], [L₂₁, L₂₂]]⁻¹ = [[L₁₁⁻¹, 0], [−L₂₂⁻¹ L₂₁ L₁₁⁻¹, L₂₂⁻¹]], log₂ levels on a length padded to a power
+of two. The nilpotent product (I − N)(I + N²)(I + N⁴)… is also exact on paper, but in float32 it
+loses everything once T is in the hundreds, because its powers of N grow like binomial
+coefficients before they cancel.
+Each token first reads what its head's memory returns for its key, then moves that answer a
+fraction β of the way to its own value, so a new value stored under an old key replaces the old
+value instead of adding to it. Entry (t, s) of the map is how much of token s's value is still
+stored under s's key after all the edits in between, as read by t's query. Entries can be
+negative, rows do not sum to 1, and a later write under a similar key can erase an earlier column.
+Left out from the paper's experimental architecture: the SiLU before the q/k L2 norm, the short
+convolutions, the output RMSNorm, and the kernels' 1/√d scaling of q. This leaves the plain equations,
+so the map is the whole mixer. Causal only. RoPE and additive logit biases do not act on this mixer;
+embedding-level positions do.
+**Fast path (no T × T matrix):** the paper's chunkwise form, on chunks of \`chunk\` tokens (the last one
+zero-padded, with β = 0 there). For every chunk at once it builds T_c (C × C, with the same exact
+block doubling), W_c = T_c K_c, U_c = T_c V_c, the chunk's transition I − K_cᵀ W_c and its write
+K_cᵀ U_c. Then S̃_{c+1} = (I − K_cᵀ W_c) S̃_c + K_cᵀ U_c runs chunk by chunk, unrolled in the graph
+(⌈T/C⌉ − 1 steps of one small MatMul and an Add). The output is
+O_c = Q_c S̃_c + (Q_c K_cᵀ ⊙ M)(U_c − W_c S̃_c), batched again.
+ONNX ops: MatMul, ReduceSum, Sqrt, Div, Mul, Add, Sub, Neg, Sigmoid, Where, GreaterOrEqual,
+Concat, Slice, Reshape, Transpose.
+`,
   params: z.object({
     chunk: CHUNK_PARAM,
   }),

@@ -23,9 +23,17 @@ export default defineBlock({
     'reaches d times further, at the price of gaps. Alternating dilated and local layers covers both ' +
     'near and far context.',
   map: 'explicit',
+  doc: `
+**Paper:** "D-Former: A U-shaped Dilated Transformer for 3D Medical Image Segmentation" (Wu et al.,
+2022); the 1-D pattern is Longformer's dilated sliding window.
+**Math:** visible(i, j) = (i − j) mod d = 0 and |i − j| < d · span (and j ≤ i when causal).
+The map is a comb: every d-th diagonal. D-Former alternates local and dilated ("global-scope")
+layers. A schedule of \`sliding_window\` and \`dilated_attention\` layers gives the same alternation.
+(We could not read D-Former's method text; the 1-D reduction is ours.)
+`,
   params: z.object({
     dilation: z.number().int().min(1).max(64).default(2),
-    span: z.number().int().min(1).max(512).default(16),
+    span: z.number().int().min(1).max(512).describe('keys each way').default(16),
     ...ATTENTION_PARAMS,
   }),
   check: (p, model) => checkKvHeads(p.kvHeads, model.nHeads),

@@ -24,6 +24,19 @@ export default defineBlock({
     'multiplies the other copy element by element, so every hidden unit decides how much of its ' +
     'partner passes. The gated vector is projected back to the model width. Used by LLaMA, PaLM and ' +
     'most recent language models.',
+  doc: `
+**Paper:** "GLU Variants Improve Transformer" (Shazeer, 2020).
+
+**Math:** y = (act(x W) ⊙ (x V)) W2, W, V: [d, e·d], W2: [e·d, d], no biases (as in the paper);
+act = Swish u·σ(u) (swiglu), exact GELU (geglu) or ReLU (reglu); ⊙ is the element-wise product.
+
+A feed-forward block with a gate. Each token is projected twice to the hidden width: one copy goes
+through the non-linearity and then multiplies the other copy element by element, so each hidden unit
+decides how much of its partner passes. The gated vector is projected back to the model width. The
+paper shrinks the hidden width to ⅔ of the MLP's to keep parameters equal; here the width is simply
+expansion · dModel, so a GLU has 1.5× the parameters of an MLP with the same expansion. SwiGLU is the
+feed-forward block of LLaMA, PaLM and most recent language models.
+`,
   params: z.object({
     variant: z.enum(['swiglu', 'geglu', 'reglu']).default('swiglu'),
     expansion: z.number().int().min(1).max(8).default(4),

@@ -14,6 +14,7 @@ import { residualModule } from './residual';
 export default defineBlock({
   kind: 'ladder',
   slot: 'topology',
+  layout: 'ladder',
   title: 'Ladder residual',
   paper: 'Ladder-Residual: Parallelism-Aware Architecture for Accelerating Large Model Inference with Communication Overlapping',
   explanation:
@@ -21,6 +22,14 @@ export default defineBlock({
     'and adds its result to the latest. On several GPUs this lets a block start computing while the ' +
     'previous block\'s result is still being exchanged. The model works with slightly stale inputs, ' +
     'which costs little because the stream changes slowly from block to block.',
+  doc: `
+**Paper:** "Ladder-Residual: Parallelism-Aware Architecture for Accelerating Large Model Inference
+with Communication Overlapping" (Zhang et al., ICML 2025).
+**Math:** r_i = r_{i−1} ⊕ f_i(r_{i−2}) over the sequence of modules f (mixer, feed-forward, layer
+after layer), with r_{−1} = r_0. Each module reads the stream as it was one module earlier and adds
+to the latest. On several GPUs, a module can then start while the previous one's all-reduce is
+still in flight.
+`,
   params: z.object({}),
   emit(ctx, { x, prev }, parts) {
     const h = residualModule(ctx, parts, 'mixer', x, prev, parts.mixer); // r_i = r_{i−1} ⊕ Mixer(r_{i−2})

@@ -14,6 +14,10 @@ export default defineBlock({
     'The model keeps one learned vector per position, up to its longest text, and adds it to the ' +
     'embedding of the token at that position. Attention can then tell "first" from "fifth", but a ' +
     'position it never had a vector for simply does not exist.',
+  doc: `
+**Paper:** "Attention Is All You Need" (Vaswani et al., 2017), as GPT-2 uses it.
+**Math:** x₀[t] = E[token_t] + P[t], where P is a learned table [maxLen, d].
+`,
   params: z.object({}),
   emit: {
     embed(ctx, x) {

@@ -1,7 +1,7 @@
 /**
  * Linear attention: softmax replaced by a positive feature map, so attention becomes a recurrence.
  * Paper: "Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention"
- * (Katharopoulos et al., 2020); VARIANTS.md lists it under "Parallelizing Linear Transformers with
+ * (Katharopoulos et al., 2020); the variant catalogue (docs/variants.md) lists it under "Parallelizing Linear Transformers with
  * the Delta Rule over Sequence Length" (Yang et al., 2024), which restates it as the baseline that
  * DeltaNet generalises.
  *
@@ -123,6 +123,26 @@ export default defineBlock({
     'sequence and decoding is an RNN. The map shown is exact: each row is that normalised weighting, ' +
     'and it is usually far less peaked than softmax attention.',
   map: 'implicit',
+  letter: 'L',
+  doc: `
+**Paper:** "Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention"
+(Katharopoulos et al., 2020); restated as the baseline of "Parallelizing Linear Transformers with
+the Delta Rule over Sequence Length" (Yang et al., 2024). Checked against the official code
+(idiap/fast-transformers).
+**Math:** recurrence S_t = S_{t−1} + φ(k_t) v_tᵀ, z_t = z_{t−1} + φ(k_t),
+o_t = φ(q_t)ᵀ S_t / (φ(q_t)·z_t + ε); parallel form A_ij = φ(q_i)·φ(k_j) / (Σ_{j′ ≤ i} φ(q_i)·φ(k_j′) + ε)
+for j ≤ i (every j when bidirectional), y = A V per head, then the output projection.
+φ = elu(x) + 1 (the paper's choice) or ReLU; ε = 1e-6 as in the official code; no 1/√d scaling.
+The map is exact: each row holds how strongly the query's features overlap each visible key's
+features, divided by the row total, so the row is a distribution over the visible keys just like
+softmax attention, only flatter. With ReLU a query whose features overlap no key gets an all-zero
+row (the ε keeps the division finite), so the head outputs 0 there.
+**Fast path (ONNX):** chunks of C tokens (Concat with zeros, Reshape); within a chunk a masked C×C
+product (MatMul, Where); across chunks the state Σ φ(k) vᵀ and Σ φ(k) of all earlier chunks
+(MatMul, ReduceSum, CumSum over the chunk axis, Slice + Concat to shift by one chunk); then Div.
+Bidirectional needs no chunks: one global state. No tensor of size T×T. RoPE and additive logit
+biases (ALiBi, T5) do not act on this mixer; embedding-level positions do.
+`,
   params: z.object({
     feature: z.enum(['elu1', 'relu']).default('elu1'),
     causal: z.boolean().default(true),

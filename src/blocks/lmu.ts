@@ -172,10 +172,39 @@ export default defineBlock({
     'an amount that depends only on the distance t − s (a Toeplitz map, the same on every diagonal), ' +
     'and nothing from the future. It runs in time linear in the length.',
   map: 'implicit',
+  letter: 'U',
+  doc: `
+**Paper:** "LMUFormer: Low Complexity Yet Powerful Spiking Model With Legendre Memory Units" (Liu et
+al., ICLR 2024), on "Legendre Memory Units: Continuous-Time Representation in Recurrent Neural
+Networks" (Voelker et al., NeurIPS 2019). Checked against the official code (zeyuliu1037/LMUFormer,
+\`src/blocks/lmu_cell.py\`: the Legendre A, B and \`cont2discrete(..., dt=1.0, method="zoh")\`) and
+nengo/keras-lmu; Ā and B̄ are checked against SciPy's values in the tests.
+**Math:** the memory θ ṁ = A m + B u with A_ij = (2i + 1)·(−1 if i < j, else (−1)^(i−j+1)) and
+B_i = (2i + 1)(−1)^i (i, j < q = \`order\`), discretised by zero-order hold over one token:
+Ā = e^{A/θ}, B̄ = ∫₀¹ e^{As/θ} ds · B/θ (computed at compile time in float64). Per head h:
+u_t = x_t W_u (headDim channels), m_t = Ā m_{t−1} + B̄ u_tᵀ (one memory of q Legendre coefficients
+per channel), y_t = m_tᵀ w_h (a learned readout per head), out = y W_o. Ā and B̄ are fixed; W_u,
+w_h and W_o are learned.
+The map is A_ts = w_hᵀ Ā^(t−s) B̄ for s ≤ t and 0 above the diagonal: a causal Toeplitz matrix, the
+same on every diagonal and for every input, so y = A·u exactly in every head. Token t takes from
+an earlier token s an amount that depends only on how far back s lies: how that token's input
+still echoes in the memory t − s steps later, as the head reads it.
+Left out from LMUFormer: the ReLU (or spiking) activations on u and after the readout, the x path
+W_x x inside h (the layer's residual carries x), BatchNorm; one memory per channel (as keras-lmu's
+\`memory_d\`) rather than one scalar u_t, so that each head has one map.
+**Fast path (no T × T matrix; linear in T):** chunks of \`chunk\` tokens: inside a chunk the C × C
+Toeplitz block of the kernel (one MatMul); each chunk's contribution to the memory at its end
+(MatMul with the constant [q, C] of Ā^(C−1−s) B̄); the memory carried from chunk to chunk,
+M_c = Ā^C M_{c−1} + S_c, unrolled one chunk after another; and read out by w_hᵀ Ā^(l+1) at
+position l. Work O(T·(C + 2q)·d) plus q² per chunk.
+ONNX ops: MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Reshape, Transpose, Slice,
+Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Reshape, Transpose
+(inspect).
+`,
   params: z.object({
-    order: z.number().int().min(2).max(32).default(8),
-    theta: z.number().min(4).max(512).default(32),
-    chunk: z.number().int().min(8).max(256).default(64),
+    order: z.number().int().min(2).max(32).describe('q, Legendre coefficients per memory').default(8),
+    theta: z.number().min(4).max(512).describe('θ, the window in tokens').default(32),
+    chunk: z.number().int().min(8).max(256).describe('tokens per chunk of the fast path').default(64),
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, nHeads: H } = ctx;

@@ -93,9 +93,34 @@ export default defineBlock({
     'in between), which is the map shown. It costs time linear in length: no T × T matrix is ever ' +
     'needed to run it.',
   map: 'implicit',
+  letter: 'M',
+  doc: `
+**Paper:** "Transformers are SSMs: Generalized Models and Efficient Algorithms Through Structured
+State Space Duality" (Dao & Gu, 2024), following "Mamba: Linear-Time Sequence Modeling with
+Selective State Spaces" (Gu & Dao, 2023). Checked against the official code
+(state-spaces/mamba: \`ssd_minimal.py\`, \`mamba2_simple.py\`).
+**Math:** per head h, with X_t = x_t W_x split into heads (the values), B_t = x_t W_B and
+C_t = x_t W_C of size N (shared by all heads), Δ_t = softplus(x_t W_Δ + b_Δ)_h and
+a_t = exp(Δ_t A_h), A_h = −exp(A_log_h):
+h_t = a_t h_{t−1} + Δ_t B_t X_tᵀ, y_t = h_tᵀ C_t + D_h X_t, out = (y ⊙ SiLU(x W_z)) W_o.
+The map is A_ts = (C_t · B_s) · Δ_s · ∏_{r=s+1..t} a_r for s ≤ t (0 above the diagonal), with D_h
+added on the diagonal, so y = A·X exactly in every head.
+Token t reads from an earlier token s as much as t's read key C_t matches s's write key B_s, times
+how much s wrote (Δ_s), times everything that faded in between (the product of the decays a_r).
+Rows are not distributions: entries can be negative and a row's total is not 1, so the views draw
+magnitudes.
+Left out from Mamba-2: the short causal convolution before the scan and the RMSNorm after the gate.
+Mamba-2 rather than Mamba's S6: one scalar decay per head gives one exact map per head and a
+chunked form made of matrix products; S6's per-channel decays need a sequential scan.
+**Fast path (no T × T matrix):** the SSD chunked algorithm (Listing 1 of the paper) on chunks of
+\`chunk\` tokens: a masked C × C quadratic form inside each chunk, each chunk's state, an n × n
+matrix over the n = T / C chunks carrying the states forward, and the states read out by C_t.
+ONNX ops: MatMul, CumSum, Exp, Log, Abs, Neg, Relu, Sigmoid, Mul, Add, Sub, Where,
+GreaterOrEqual, Concat, Slice, Reshape, Transpose.
+`,
   params: z.object({
-    state: z.number().int().min(4).max(64).default(16),
-    chunk: z.number().int().min(8).max(256).default(64),
+    state: z.number().int().min(4).max(64).describe('N, state size shared by the heads').default(16),
+    chunk: z.number().int().min(8).max(256).describe('tokens per chunk of the fast path').default(64),
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, nHeads: H } = ctx;

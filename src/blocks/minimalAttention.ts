@@ -25,6 +25,14 @@ export default defineBlock({
     'output projection. The symmetric form makes "a is like b" the same as "b is like a" and halves ' +
     'the parameters. It asks how much of attention is the similarity measure alone.',
   map: 'explicit',
+  doc: `
+**Paper:** "Reducing the Transformer Architecture to a Minimum" (Bermeitinger et al., 2024).
+**Math:** s^h_ij = x_i W_h x_jᵀ/√hd, with the merged W_h = W_Q W_Kᵀ of shape [d, d]. The symmetric
+form reuses W_Q as W_K: s^h_ij = (x_i A_h)(x_j A_h)ᵀ/√hd. There is no W_V and no W_O:
+y_i = concat_h Σ_j A^h_ij x_j[slice h]. The paper's merged and value-free variants are single-head,
+and with one head this is exactly its form. With several heads, each head mixes its own slice of x.
+Only the symmetric form has separate queries and keys, so only it takes RoPE.
+`,
   params: z.object({
     symmetric: z.boolean().default(false),
     causal: z.boolean().default(true),

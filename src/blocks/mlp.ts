@@ -35,6 +35,20 @@ export default defineBlock({
     'transforms what each token holds, and carries most of the parameters. The non-linearity can be ' +
     'ReLU (keep positives, zero negatives), GELU or SiLU (smooth versions that let small negatives ' +
     'through), or ReLU² (ReLU squared, sparser and sharper).',
+  doc: `
+**Paper:** "Attention Is All You Need" (Vaswani et al., 2017); GELU from "Gaussian Error Linear
+Units (GELUs)" (Hendrycks & Gimpel, 2016); SiLU/Swish x·σ(x) (same paper; Ramachandran et al., 2017);
+ReLU² from "Primer: Searching for Efficient Transformers for Language Modeling" (So et al., 2021).
+
+**Math:** y = act(x W1 + b1) W2 + b2, W1: [d, e·d], W2: [e·d, d] (e = expansion), with
+act(u) = max(0, u) (relu), u·Φ(u) = ½u(1 + erf(u/√2)) (gelu, exact), u·σ(u) (silu), max(0, u)² (relu2).
+
+Applied to every token on its own: the vector is widened by the expansion factor, passed through a
+non-linearity and projected back. Attention moves information between tokens; the MLP transforms
+what each token holds and carries most of a layer's parameters. ReLU zeroes negatives; GELU and SiLU
+are smooth versions that let small negative values through; ReLU² squares the positive part, which
+makes the hidden activations sparser and sharper (Primer found it trains faster than GELU).
+`,
   params: z.object({
     activation: z.enum(['relu', 'gelu', 'silu', 'relu2']).default('gelu'),
     expansion: z.number().int().min(1).max(8).default(4),

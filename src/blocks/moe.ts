@@ -33,9 +33,27 @@ export default defineBlock({
     'Transformers, the single expert is scaled by its probability; with k > 1 the k weights are ' +
     'rescaled to sum to 1). The model holds many experts worth of parameters but each token pays ' +
     'for only k of them. The router probabilities are shown per token.',
+  doc: `
+**Paper:** "Switch Transformers: Scaling to Trillion Parameter Models with Simple and Efficient
+Sparsity" (Fedus et al., 2021) for k = 1; top-k routing as in "GShard" (Lepikhin et al., 2020) and
+Mixtral (Jiang et al., 2024).
+
+**Math:** p = softmax(x W_r) over E experts (W_r: [d, E], no bias); keep the k largest p_e and set
+the other gates to 0; k = 1: g = p_max (Switch, not renormalised); k > 1: g_e = p_e / Σ_{kept} p_e'
+(renormalised to sum to 1); y = Σ_e g_e · (gelu(x W1ᵉ + b1ᵉ) W2ᵉ + b2ᵉ), hidden width e·d per expert.
+
+Several MLPs ("experts") sit side by side and a small router chooses which handle each token. The
+router scores every expert from the token vector and turns the scores into probabilities with a
+softmax (shown per token as \`router_probs.<layer>\`, shape [1, T, E]). Only the k most likely experts
+are used; their outputs are mixed with the gates as weights. The model holds E experts' worth of
+parameters but, with sparse dispatch, each token pays for only k of them. The playground computes
+every expert densely and multiplies the unused ones by an exact zero gate, which gives the same
+output. Ties between router probabilities have probability zero with random weights, so exactly k
+experts are kept per token. There is no load-balancing loss, since nothing is trained.
+`,
   params: z.object({
     experts: z.number().int().min(2).max(8).default(4),
-    k: z.number().int().min(1).max(8).default(2),
+    k: z.number().int().min(1).max(8).describe('experts per token, at most experts').default(2),
     expansion: z.number().int().min(1).max(8).default(2),
   }),
   check: (p) => (p.k > p.experts ? `parameter "k" must be at most the number of experts (${p.experts}), got ${p.k}` : null),

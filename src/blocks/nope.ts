@@ -22,6 +22,20 @@ export default defineBlock({
     'causal attention it still can, because token t sees exactly t tokens, so a head that spreads its ' +
     'attention evenly learns how far along it is. Kazemnejad et al. found that such decoder-only ' +
     'models generalise to longer texts than models with an explicit encoding.',
+  doc: `
+**Paper:** *The Impact of Positional Encoding on Length Generalization in Transformers*
+(Kazemnejad et al., 2023).
+
+**Math:** x₀[t] = E[token_t]; attention logits are q_i · k_j / √hd (plus the mask), with no
+position term anywhere.
+
+Nothing about position enters the model. With bidirectional attention the model cannot tell word
+order at all: permuting the input permutes the output in the same way. With causal attention it
+still can, because token t sees exactly t tokens, so a head that spreads its attention evenly
+effectively counts how far along it is. Kazemnejad et al. show that a causal decoder can represent
+absolute and relative positions this way, and that in their experiments such NoPE decoders
+generalised to longer inputs better than models with an explicit encoding.
+`,
   params: z.object({}),
   emit: {},
 });

@@ -14,6 +14,7 @@ import { defineBlock } from './define';
 export default defineBlock({
   kind: 'parallel',
   slot: 'topology',
+  layout: 'parallel',
   title: 'Parallel',
   paper: 'PaLM: Scaling Language Modeling with Pathways',
   explanation:
@@ -21,6 +22,12 @@ export default defineBlock({
     'are added to the stream together. The two can run at the same time, which PaLM found about 15% ' +
     'faster to train at scale, at a small cost in quality for small models. The feed-forward block ' +
     'no longer sees what the mixer just wrote.',
+  doc: `
+**Paper:** "PaLM: Scaling Language Modeling with Pathways" (Chowdhery et al., 2022); first in GPT-J.
+**Math:** pre: x' = x + Mixer(N_m(x)) + FFN(N_f(x)). post: x' = N(x + Mixer(x) + FFN(x)), with one
+norm. peri: x' = x + N_m,out(Mixer(N_m(x))) + N_f,out(FFN(N_f(x))). Both modules read the same x,
+so the feed-forward no longer sees what the mixer wrote in this layer.
+`,
   params: z.object({}),
   emit(ctx, { x }, parts) {
     const { b } = ctx;

@@ -45,6 +45,23 @@ export default defineBlock({
     'by its root-mean-square over the hidden units) before the weighted sum, which keeps high powers ' +
     'from blowing up. The powers let each unit capture products of features, not just thresholds. ' +
     'The weights start equal (1/order) and are learned.',
+  doc: `
+**Paper:** "Polynomial Composition Activations: Unleashing the Dynamics of Large Language Models"
+(Zhuo et al., 2024).
+
+**Math:** y = ρ(x W1 + b1) W2 + b2 with, for order r,
+PolyReLU: ρ(u) = a0 + Σ_{i=1..r} a_i · ReLU(u)^i (element-wise);
+PolyNorm: ρ(u) = a0 + Σ_{i=1..r} a_i · N(u^i), N(v) = v / √(mean_j v_j² + 1e-6), the mean taken per
+token over the hidden units. a0 … a_r are learned; they start at a_i = 1/r (i ≥ 1) and a0 = 0.
+
+An MLP whose non-linearity is a small learnable polynomial. PolyReLU takes ReLU of each hidden unit
+and adds up its powers, each with its own weight. PolyNorm raises the hidden vector itself to each
+power and rescales each power to unit root-mean-square over the hidden units before the weighted
+sum, which stops the high powers from blowing up. The powers let each unit represent products of
+features rather than only thresholds. The paper writes the normalisation as x^i/‖x^i‖₂; its
+reference code (github.com/BryceZhuo/PolyCom) uses the RMS form above with ε = 1e-6, a plain bias for
+the i = 0 term, and r = 3 with all coefficients starting at ⅓, which is what the playground follows.
+`,
   params: z.object({
     variant: z.enum(['polyrelu', 'polynorm']).default('polynorm'),
     order: z.number().int().min(1).max(4).default(3),

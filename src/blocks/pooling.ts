@@ -19,7 +19,7 @@
  * Decisions:
  * - 1-D over time instead of 2-D over image patches; bidirectional with odd k is the paper's
  *   centred window exactly (its pool sizes are odd: 3 by default).
- * - `causal` (default, marked † in VARIANTS.md: a decoder variant, not in the paper): the window is
+ * - `causal` (default, a † detail of docs/variants.md: a decoder variant, not in the paper): the window is
  *   the k tokens ending at i, so no token sees the future; near the start the average is over the
  *   i + 1 tokens that exist (count_include_pad=False semantics carried over).
  * - Position blocks that act inside attention (RoPE, ALiBi, T5) do not apply to this mixer.
@@ -56,8 +56,25 @@ export default defineBlock({
     'is the same fixed band for every input and every head. PoolFormer showed that the rest of the ' +
     'transformer block does much of the work.',
   map: 'implicit',
+  letter: 'P',
+  doc: `
+**Paper:** "MetaFormer Is Actually What You Need for Vision" (Yu et al., CVPR 2022). Checked
+against the official code (sail-sg/poolformer, \`models/poolformer.py\`: \`AvgPool2d(k, stride 1,
+padding k // 2, count_include_pad=False)\`, returning pool(x) − x).
+**Math:** y_i = (1/|W(i)|) Σ_{j ∈ W(i)} x_j − x_i, every channel alike, no weights. Causal
+(default; our decoder variant, a † detail of [the variant catalogue](variants.md#details-to-be-checked-against-the-paper-)): W(i) = the k tokens ending at i.
+Bidirectional (the paper's form): the k tokens centred on i. At the edges the window keeps only
+the tokens that exist, and the average is over those (count_include_pad=False).
+The map is A = P − I with P_ij = 1/|W(i)| inside the window: the same for every head and every
+input. Each token takes an equal share of its neighbours and gives up itself, so every row sums
+to 0. The subtraction is there because the layer's residual adds x back, so the layer as a whole
+moves each token to its local average.
+**Fast path (no T × T matrix):** x is zero-padded in time and its k shifted slices are added (the
+window sums), then multiplied by the constant 1/|W(i)| and x is subtracted. ONNX ops: Concat,
+Slice, Add, Mul, Sub.
+`,
   params: z.object({
-    size: z.number().int().min(3).max(15).default(3),
+    size: z.number().int().min(3).max(15).describe('k, odd').default(3),
     causal: z.boolean().default(true),
   }),
   check: (p) => (p.size % 2 === 0 ? `parameter "size" must be odd (3, 5, … 15), got ${p.size}` : null),

@@ -24,8 +24,16 @@ export default defineBlock({
     'this makes attention runnable on encrypted data. An even power treats a strongly negative ' +
     'score like a strongly positive one, which the map makes visible.',
   map: 'explicit',
+  doc: `
+**Paper:** "Power-Softmax: Towards Secure LLM Inference over Encrypted Data" (Zimerman et al., 2024).
+**Math:** A_ij = s_ij^p / Σ_k s_ik^p over visible keys, p even (2–8). It is computed as
+(s/m)^p / Σ (s/m)^p with m the row's largest |s|, which is the same value without overflow. Rows
+sum to 1. Public reimplementations add ε·T to the denominator while training; we leave it out so
+that each row stays a distribution. With an even power, a strongly negative score attracts as much
+weight as a strongly positive one.
+`,
   params: z.object({
-    power: z.number().int().min(2).max(8).default(2),
+    power: z.number().int().min(2).max(8).describe('even').default(2),
     ...ATTENTION_PARAMS,
   }),
   check: (p, model) => (p.power % 2 !== 0 ? `parameter "power" must be even (2, 4, 6 or 8), got ${p.power}` : checkKvHeads(p.kvHeads, model.nHeads)),

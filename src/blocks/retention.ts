@@ -77,6 +77,28 @@ export default defineBlock({
     'so decoding is an RNN and long sequences are processed chunk by chunk in linear time. The map is ' +
     'exact and signed: q·k can be negative, and rows do not sum to 1.',
   map: 'implicit',
+  letter: 'R',
+  doc: `
+**Paper:** "Retentive Network: A Successor to Transformer for Large Language Models" (Sun et al.,
+2023). Checked against the official code (microsoft/torchscale, MultiScaleRetention and RetNetRelPos).
+**Math:** recurrence S_n = γ_h S_{n−1} + k_nᵀ v_n, s_n = γ_h s_{n−1} + 1, o_n = q_n S_n / √s_n;
+parallel form A = Q Kᵀ ⊙ D̃ with D̃_nm = γ_h^(n−m) / √(Σ_{m′ ≤ n} γ_h^(n−m′)) for m ≤ n, else 0;
+y = A V per head, then the output projection. γ_h = 1 − 2^(−5−h) and k scaled by 1/√headDim, as in
+torchscale; q and k pass through the position block's rotation (RoPE gives RetNet's rotation).
+Causal only. Left out: GroupNorm, the swish gate, the doubled value width, and torchscale's per-row
+|Σ| rescaling (a stabiliser that only the GroupNorm makes harmless); this is torchscale's recurrent
+form without GroupNorm and gate.
+The map is exact and signed: each entry is how much the query agrees with an earlier key (q·k,
+possibly negative) faded by γ to the power of their distance, so every head shows a band that
+decays away from the diagonal at its own rate, from about 0.97 per step (short memory) to almost 1.
+Rows do not sum to 1, and everything above the diagonal is 0 because retention only looks back.
+**Fast path (ONNX):** chunks of C tokens; within a chunk (Q Kᵀ ⊙ Γ) V with Γ_ij = γ^(i−j) (MatMul,
+Exp, Where, Mul); across chunks the decayed states R_c = γ^C R_{c−1} + K_c as a log-depth scan
+over the chunk axis (log2 of the chunk count steps of Slice + Concat shifts, Mul by γ^(C·s), Add),
+read by each query with its decay γ^(i+1) (MatMul); finally each row times 1/√s_n (Mul). A CumSum
+would need the growing factors γ^(−C·c), which overflow float32 beyond about 2,800 tokens for the
+fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
+`,
   params: z.object({
     chunk: CHUNK_PARAM,
   }),

@@ -27,9 +27,16 @@ export default defineBlock({
     '(γ ≈ 0.75, a local head) to slow (γ ≈ 0.99, a global one). That gives the model an explicit ' +
     'sense of nearness, borrowed from RetNet.',
   map: 'explicit',
+  doc: `
+**Paper:** "RMT: Retentive Networks Meet Vision Transformers" (Fan et al., CVPR 2024), 1-D form.
+**Math:** A_nm = softmax_m(s_nm + |n − m| · log γ_h), with γ_h = 1 − 2^(−a − r·h/H). The paper
+writes (Softmax(QKᵀ) ⊙ D) with D_nm = γ^|n−m|. Its official code adds the log-decay inside the
+softmax, which is the paper's form renormalised per row, so each row sums to 1. We follow the code.
+Heads range from fast-fading (γ = 0.75 at a = 2) to slowly fading.
+`,
   params: z.object({
-    initValue: z.number().min(1).max(8).default(2),
-    headsRange: z.number().min(0).max(10).default(4),
+    initValue: z.number().min(1).max(8).describe('a').default(2),
+    headsRange: z.number().min(0).max(10).describe('r').default(4),
     ...ATTENTION_PARAMS,
   }),
   check: (p, model) => checkKvHeads(p.kvHeads, model.nHeads),

@@ -10,12 +10,17 @@ import { defineBlock } from './define';
 export default defineBlock({
   kind: 'rms_norm',
   slot: 'norm',
+  diagram: { label: 'RMS', name: 'RMSNorm' },
   title: 'RMSNorm',
   paper: 'Root Mean Square Layer Normalization',
   explanation:
     'Like LayerNorm, but it only rescales: each token vector is divided by its root mean square ' +
     'and multiplied by a learned gain γ. It skips subtracting the mean and the bias, which makes it ' +
     'cheaper, and in practice it works as well. Most recent language models use it.',
+  doc: `
+**Paper:** "Root Mean Square Layer Normalization" (Zhang & Sennrich, 2019).
+**Math:** y = x / √(mean(x²) + ε) · γ. There is no centring and no bias.
+`,
   params: z.object({ epsilon: z.number().min(1e-12).max(1e-2).default(1e-6) }),
   emit(ctx, x, p) {
     const { b } = ctx;

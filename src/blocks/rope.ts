@@ -71,6 +71,30 @@ export default defineBlock({
     'for each later one (set by the base θ). Rotating both the query and the key means their dot ' +
     'product only sees the difference of the angles, so attention scores depend on how far apart two ' +
     'tokens are, not on where they stand. Fraction < 1 rotates only the first part of each head.',
+  doc: `
+**Paper:** *RoFormer: Enhanced Transformer with Rotary Position Embedding* (Su et al., 2021).
+
+**Math:** the first d_rot = 2·min(⌊hd/2⌋, round(fraction·hd/2)) dimensions of each query and key
+head form consecutive pairs (x_{2i}, x_{2i+1}), rotated at position t by the angle t·θ_i with
+θ_i = base^(−2i/d_rot):
+
+x'_{2i} = x_{2i} cos(tθ_i) − x_{2i+1} sin(tθ_i),  x'_{2i+1} = x_{2i} sin(tθ_i) + x_{2i+1} cos(tθ_i).
+
+The other hd − d_rot dimensions are unchanged. Since R_sᵀ R_t = R_{t−s}, q_s · k_t depends on the
+positions only through t − s. This is the paper's interleaved pairing (its eq. 15 and the efficient
+form of eq. 34, R x = x ⊗ cos + (−x₁, x₀, −x₃, x₂, …) ⊗ sin); many libraries (GPT-NeoX, Hugging
+Face LLaMA) use the "rotate half" pairing (x_i, x_{i+d/2}) instead, which is the same rotation in a
+permuted basis. The graph uses constant cos/sin tables [T, d_rot], emitted once and shared by
+every layer, and a reshape–slice–concat for the pair swap.
+
+Instead of adding anything to the embeddings, RoPE turns each query and key before they are
+compared. Their dimensions are taken two at a time as points in a plane, and the point of a token
+at position t is rotated by t times an angle that is large for the first pair and smaller for each
+later one (the base θ sets how much smaller). Rotating both the query and the key means their dot
+product only sees the difference of the two angles, so attention scores depend on how far apart
+two tokens are, not on where they stand. \`fraction\` < 1 rotates only the first part of each head
+and leaves the rest position-free.
+`,
   params: z.object({
     base: z.number().min(100).max(1000000).default(10000),
     fraction: z.number().min(0.25).max(1).default(1),

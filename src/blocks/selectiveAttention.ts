@@ -27,6 +27,16 @@ export default defineBlock({
     'otherwise spread thinner) and that also depends on what the query holds. A high temperature ' +
     'gives a peaked map row, a low one a flat row.',
   map: 'explicit',
+  doc: `
+**Paper:** "Selective Attention: Enhancing Transformer through Principled Context Control" (Zhang et
+al., NeurIPS 2024).
+**Math:** q̃_i = τ_i q_i with τ_i = 1 + σ(α)·log(i + 1) + tanh(w_h · GELU(q_i)); A = softmax(q̃ kᵀ/√hd).
+α is one learnable scalar per layer (0 at start) and w_h a learnable vector per head.
+**Sources:** the position term follows the authors' code (logits scaled by 1 + f(β)·log position).
+The token term follows the paper's "τ_pos + τ_tok" ablation as public reimplementations write it,
+because the paper's own formula text was not available to us. The paper's value temperature only
+rescales values and does not change the map, so it is left out.
+`,
   params: z.object({
     ...ATTENTION_PARAMS,
   }),

@@ -11,12 +11,17 @@ import { residualModule } from './residual';
 export default defineBlock({
   kind: 'sequential',
   slot: 'topology',
+  layout: 'sequential',
   title: 'Sequential',
   paper: 'Attention Is All You Need',
   explanation:
     'The usual transformer layer: the token mixer reads the residual stream and adds its result, ' +
     'then the feed-forward block reads the updated stream and adds its own. Each sub-block sees ' +
     'everything the one before it wrote.',
+  doc: `
+**Paper:** "Attention Is All You Need" (Vaswani et al., 2017).
+**Math:** h = x ⊕ Mixer(x), then x' = h ⊕ FFN(h). Each module reads the latest stream.
+`,
   params: z.object({}),
   emit(ctx, { x }, parts) {
     const h = residualModule(ctx, parts, 'mixer', x, x, parts.mixer);

@@ -22,6 +22,12 @@ export default defineBlock({
     'Trained models dump spare attention on the first tokens; keeping them visible lets a ' +
     'windowed model stay stable on long streams. The map is a diagonal stripe plus solid first columns.',
   map: 'explicit',
+  doc: `
+**Paper:** "Efficient Streaming Language Models with Attention Sinks" (Xiao et al., 2023), whose code
+keeps 4 start tokens plus a recent window; Longformer's global tokens in the bidirectional form.
+**Math:** visible(i, j) = j < sinks or |i − j| < w (and j ≤ i when causal); bidirectional: sink
+queries also see every key. The map is a band plus solid first columns.
+`,
   params: z.object({
     sinks: z.number().int().min(1).max(16).default(4),
     window: z.number().int().min(1).max(512).default(8),

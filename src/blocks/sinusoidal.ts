@@ -35,6 +35,21 @@ export default defineBlock({
     'The fingerprint is added to the token embedding. Nothing is learned, so any length can be ' +
     'encoded, and a shift by k positions is the same rotation of every sine–cosine pair wherever it ' +
     'starts, which lets attention pick out relative offsets.',
+  doc: `
+**Paper:** *Attention Is All You Need* (Vaswani et al., 2017), section 3.5.
+
+**Math:** PE(t, 2i) = sin(t / 10000^(2i/d)), PE(t, 2i + 1) = cos(t / 10000^(2i/d)),
+x₀[t] = E[token_t] + PE(t). The table is a constant [T, d] in the graph; nothing is learned. (The
+paper also multiplies the embeddings by √d; the playground's embeddings already have entries of
+unit variance, the same scale as the table, so nothing is rescaled.)
+
+Each position gets a fixed fingerprint made of sine–cosine pairs that turn at geometrically
+spaced speeds, from one turn every 2π tokens for the first pair to about one every 10000·2π
+tokens for the last. It is added to the token embedding. Because a shift by k positions rotates
+every pair by a fixed angle, wherever it starts, attention can learn to pick out relative
+offsets; and because the table is a formula, any length can be encoded, though a model trained
+on short texts has never seen the values of far positions.
+`,
   params: z.object({}),
   emit: {
     embed(ctx, x) {

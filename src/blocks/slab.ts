@@ -69,8 +69,26 @@ export default defineBlock({
     'causal). The map is exact: the smooth linear-attention part plus a narrow band along the ' +
     'diagonal holding each head\'s convolution weights, which can be negative.',
   map: 'implicit',
+  doc: `
+**Paper:** "SLAB: Efficient Transformers with Simplified Linear Attention and Progressive
+Re-parameterized BatchNorm" (Guo et al., ICML 2024). Checked against the official code
+(xinghaochen/SLAB, SimplifiedLinearAttention).
+**Math:** O = ReLU(Q) ReLU(K)ᵀ V / (ReLU(Q) ReLU(K)ᵀ 1 + ε) + DWC(V), per head, then the output
+projection; recurrence as for linear attention with φ = ReLU, plus
+y_t += Σ_s w_h[s] v_{t−s} (causal) or Σ_s w_h[s] v_{t+s−p}, p = (kernel − 1)/2 (bidirectional).
+Parallel form A = A_lin + B, with B the band B_ij = w_h[s] where tap s reads v_j for output i.
+The official DWC is a 2-D image convolution with one kernel per channel (shared by all heads) and a
+bias; here it is 1-D over the sequence with one kernel per head and no bias, because only then is
+y_head = A V exact for one map per head. The causal variant is ours (SLA is a vision module).
+The map is exact: the smooth, non-negative linear-attention part, plus a narrow band along the
+diagonal holding that head's convolution weights, which can be negative; so rows no longer sum to 1
+and the band shows how much each head leans on its immediate neighbours.
+**Fast path (ONNX):** the chunked linear attention above (MatMul, Where, CumSum, ReduceSum, Div),
+plus the convolution as \`kernel\` shifted copies of V (Slice, Concat with zeros) scaled per head (Mul)
+and added (Add). No tensor of size T×T.
+`,
   params: z.object({
-    kernel: z.number().int().min(3).max(9).default(3),
+    kernel: z.number().int().min(3).max(9).describe('odd').default(3),
     causal: z.boolean().default(true),
     chunk: CHUNK_PARAM,
   }),

@@ -21,6 +21,13 @@ export default defineBlock({
     'linearly with length for a fixed window, and stacking layers lets information travel further ' +
     'than one window, one window per layer.',
   map: 'explicit',
+  letter: 'W',
+  doc: `
+**Paper:** "Longformer: The Long-Document Transformer" (Beltagy et al., 2020); used by Mistral and
+the sliding-window layers of DeltaNet and MASFormer hybrids.
+**Math:** visible(i, j) = 0 ≤ i − j < w (causal) or |i − j| < w; softmax over visible keys.
+The map is a diagonal band w wide.
+`,
   params: z.object({
     window: z.number().int().min(1).max(512).default(8),
     ...ATTENTION_PARAMS,

@@ -25,6 +25,12 @@ export default defineBlock({
     '(grouped-query or multi-query attention), several query heads share one key and value, which ' +
     'shrinks the cache a decoder keeps. Cost grows with the square of the sequence length.',
   map: 'explicit',
+  letter: 'A',
+  doc: `
+**Paper:** "Attention Is All You Need" (Vaswani et al., 2017).
+**Math:** A_ij = softmax_j(s_ij + bias_ij) over visible keys; y = concat_h(A_h V_g(h)) W_O.
+Each row of the map sums to 1; a causal map is lower-triangular.
+`,
   params: z.object({
     ...ATTENTION_PARAMS,
   }),

@@ -40,7 +40,7 @@
  * mixer with learned weights on the low- and high-frequency parts of a (wavelet) transform. The
  * DCT-II normalisation, the product-to-sum expansion above and the symmetric-extension
  * convolution are standard DCT identities, checked numerically against the dense product in
- * test/blocks/spectral.test.ts and the float64 reference (test/reference/blocks/spectral.ts).
+ * test/blocks/spectral.test.ts and the float64 reference (test/blocks/spectral.ref.ts).
  *
  * Decisions:
  * - Static band weights, one learned weight per head and band. DSM's dynamic (content-dependent)
@@ -134,8 +134,36 @@ export default defineBlock({
     'sharp token-to-token changes in the high ones. The map is symmetric and the same for every ' +
     'input. It is not causal: every token sees the whole sequence, the future included.',
   map: 'implicit',
+  letter: 'S',
+  doc: `
+**Paper:** "Dynamic Spectrum Mixer for Visual Recognition" (Hu & Yu, 2023), with "Scattering
+Vision Transformer: Spectral Mixing Matters" (Patro & Agneeswaran, NeurIPS 2023). Checked against
+the papers' abstracts (DSM: tokens mixed through the DCT, with log-linear cost, and weights that
+select frequency bands); the DCT identities used are checked numerically in the tests.
+**Math:** per head h, on the head's channels of x: y = Bᵀ diag(λ_h) B x, where B is the
+orthonormal DCT-II along the tokens, B_fj = c_f cos(π f (2j + 1) / 2T) (c_0 = √(1/T),
+c_f = √(2/T)), and λ_h,f = w_h,⌊f·bands/T⌋: neighbouring frequencies share one learned weight per
+head, in \`bands\` bands. The only weights are w [heads, bands]; there are no projections.
+The map is A_h = Bᵀ diag(λ_h) B: symmetric, and the same for every input. Each row says how much
+of every other token a token takes after the sequence has been split into cosine waves, each wave
+turned up or down by its band's weight, and the waves added back; the DCT turns A back into the
+diagonal of band weights (B A Bᵀ = diag(λ_h)).
+It is not causal: every token, the first included, sees the whole sequence, later tokens too.
+Left out from DSM: its dynamic (content-dependent) weight generation; the transform is 1-D over
+tokens instead of 2-D over image patches.
+**Fast path (no T × T matrix; O(T log T), not linear in T):** A = Toeplitz + Hankel with the kernel
+g_h(n) = ½ Σ_f λ_h,f c_f² cos(π f n / T), so y is a convolution of the mirrored sequence
+[x, reversed x] with g_h; it is computed with an FFT built from MatMul (radix-16 DFT steps as real
+block matrices), twiddle multiplies and Transposes, over a length N ≥ 3T − 1 (m · 16^k). There is no
+DFT or convolution op to use, and we know of no exact linear-time form for a band filter, so this
+mixer's latency grows like T log T (about 0.76 GFLOP at T = 8192, d = 64, against 17 for the dense
+product). Inspect mode builds A from the same kernel with two Gathers (A_jk = g(|j − k|) +
+g(j + k + 1), folded into 0 … T).
+ONNX ops: MatMul, Gather, Reshape, Transpose, Slice, Concat, Mul, Neg, Add (fast); MatMul, Gather,
+Cast, Abs, Add, Sub, Reshape, Transpose (inspect).
+`,
   params: z.object({
-    bands: z.number().int().min(4).max(64).default(16),
+    bands: z.number().int().min(4).max(64).describe('frequency bands sharing one learned weight per head').default(16),
   }),
   emit(ctx, x, p) {
     const { b, nHeads: H } = ctx;

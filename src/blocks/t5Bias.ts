@@ -67,6 +67,27 @@ export default defineBlock({
     'The model therefore learns how much to favour near or far tokens, but cannot tell apart two ' +
     'long distances in the same bucket. Bidirectional mode keeps separate buckets for keys before ' +
     'and after the query; the default (decoder) mode does not.',
+  doc: `
+**Paper:** *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer*
+(Raffel et al., 2020), section 2.1.
+
+**Math:** logits_h[i, j] = q_i · k_j / √hd + B[bucket(j − i), h], with B a learned table
+[buckets, H] shared by all layers (initialised N(0, 1) here; Hugging Face's T5 uses
+N(0, d_model^−1/2)). The bucket follows T5's \`_relative_position_bucket\`: with n = i − j,
+bidirectional mode gives each sign half of the buckets (keys after the query take the upper half
+and n becomes |n|), unidirectional mode clips n at 0 (a later key counts as distance 0). With N
+buckets per side and E = ⌊N/2⌋, distances n < E get their own bucket and larger ones
+E + ⌊log(n/E) / log(maxDistance/E) · (N − E)⌋, capped at N − 1. The graph stores the bucket of each
+of the 2T − 1 relative positions (O(T), not T²) and gathers B through it.
+
+Each head learns one number per distance bucket and adds it to the attention score of every
+query–key pair that far apart. Small distances each get a bucket of their own; larger ones share
+buckets that widen logarithmically, and all distances from \`maxDistance\` on share the last one. The
+model thus learns how much each head should favour near or far tokens, but cannot tell apart two
+long distances that fall in the same bucket. Bidirectional mode (T5's encoder) keeps separate
+buckets for keys before and after the query; the default unidirectional mode (T5's decoder) does
+not.
+`,
   params: z.object({
     buckets: z.number().int().min(8).max(64).default(32),
     maxDistance: z.number().int().min(16).max(512).default(128),

@@ -7,6 +7,7 @@
  * Also the names of the page's parts a lesson can point at (FOCUS_KEYS) and a classroom link can
  * hide (HIDE_KEYS, the share document's list).
  */
+import { PLACEMENT_NAMES } from '../spec/catalog';
 import { defaultLayer, defaultSpec, DEFAULT_TEXT } from '../spec/defaults';
 import { CLASSROOM_PARTS, type ClassroomPart } from '../spec/share';
 import type { BlockRef, LayerSpec, NormPlacement, Spec } from '../spec/types';
@@ -84,7 +85,7 @@ const withSigma = (spec: Spec, gamma: number, name: string): Spec => named({ ...
 
 /** 6 layers with the norms at `placement`, the linear layers optionally rescaled to spectral norm γ. */
 const deep = (placement: NormPlacement, gamma?: number) => (): Spec => {
-  const label = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' }[placement];
+  const label = PLACEMENT_NAMES[placement];
   const spec = decoder(`${label}, 6 layers`, 6, (l) => ({ ...l, placement }));
   return gamma === undefined ? spec : withSigma(spec, gamma, `${label}, 6 layers, σReparam γ = ${gamma}`);
 };

@@ -2,12 +2,18 @@
  * What the UI may know about blocks: names, papers, explanations and parameter ranges, by slot
  * and kind. The UI reads blocks through the spec, never the emitters.
  */
-import type { ParamInfo, Slot } from '../blocks/define';
-import { describeAllowed } from '../blocks/define';
+import type { Layout, ParamInfo, Placement, Slot } from '../blocks/define';
+import { describeAllowed, PLACEMENTS } from '../blocks/define';
 import { BLOCKS, findBlock } from '../blocks/registry';
 
-export type { ParamInfo, Slot };
-export { describeAllowed };
+export type { Layout, ParamInfo, Slot };
+export { describeAllowed, PLACEMENTS };
+
+/** Each norm placement's name ("Pre-LN"), by key. */
+export const PLACEMENT_NAMES = Object.fromEntries(Object.entries(PLACEMENTS).map(([k, v]) => [k, v.name])) as Record<Placement, string>;
+
+/** The placements as a menu: key and "Pre-LN: x + F(N(x))". */
+export const PLACEMENT_OPTIONS: readonly { value: Placement; label: string }[] = Object.entries(PLACEMENTS).map(([k, v]) => ({ value: k as Placement, label: `${v.name}: ${v.formula}` }));
 
 /** The slots in the order the palette and the layer cards show them, with their names. */
 export const SLOTS: readonly { slot: Slot; label: string; perLayer: boolean }[] = [
@@ -26,6 +32,12 @@ export interface BlockInfo {
   paper: string;
   explanation: string;
   map?: 'explicit' | 'implicit';
+  /** Mixers: the schedule helper's letter for it, if any. */
+  letter?: string;
+  /** Norms: the wiring diagram's box label and formula name; null when the norm is the identity. */
+  diagram?: { label: string; name: string } | null;
+  /** Topologies: how the modules meet the stream. */
+  layout?: Layout;
   /** True for the block that stands for an empty slot ("none"). */
   absent: boolean;
   /** Each parameter's type, range and default. */
@@ -40,6 +52,9 @@ const info = (b: (typeof BLOCKS)[number]): BlockInfo => ({
   paper: b.paper,
   explanation: b.explanation,
   map: b.map,
+  letter: b.letter,
+  diagram: b.diagram,
+  layout: b.layout,
   absent: Boolean(b.absent),
   params: b.paramInfo,
   defaults: b.defaults,

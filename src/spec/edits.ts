@@ -9,7 +9,7 @@
  * loop keeps the layers it covered unless the moved layer leaves or joins it.
  */
 import type { Slot } from '../blocks/define';
-import { blockInfo, fitsSlot, slotLabel } from './catalog';
+import { blockInfo, blocksFor, fitsSlot, PLACEMENT_NAMES, slotLabel } from './catalog';
 import { defaultLayer } from './defaults';
 import { LIMITS, validateSpec } from './schema';
 import type { BlockRef, LayerSpec, LoopSpec, NormPlacement, Spec } from './types';
@@ -43,20 +43,11 @@ export type Edit =
 /** The new spec and what changed in words, or why the edit was refused (the spec stays as it was). */
 export type EditResult = { ok: true; spec: Spec; summary: string } | { ok: false; reason: string };
 
-const PLACEMENT_NAMES: Record<NormPlacement, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 
-/** Mixer letters the schedule helper understands besides full kind names. */
-export const SCHEDULE_LETTERS: Readonly<Record<string, string>> = {
-  A: 'softmax_attention',
-  W: 'sliding_window',
-  L: 'linear_attention',
-  R: 'retention',
-  M: 'mamba2',
-  D: 'deltanet',
-  P: 'pooling',
-  S: 'spectral',
-  U: 'lmu',
-};
+/** Mixer letters the schedule helper understands besides full kind names (each mixer declares its own). */
+export const SCHEDULE_LETTERS: Readonly<Record<string, string>> = Object.fromEntries(
+  blocksFor('mixer').flatMap((b) => (b.letter ? [[b.letter, b.kind]] : [])),
+);
 
 const title = (slot: Slot, kind: string) => blockInfo(slot, kind)?.title ?? kind;
 const refused = (reason: string): EditResult => ({ ok: false, reason });

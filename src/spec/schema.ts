@@ -4,7 +4,7 @@
  * Every error names the field and the allowed range. `parseSpec` migrates older formats first.
  */
 import { z } from 'zod';
-import type { ModelShape, Slot } from '../blocks/define';
+import { PLACEMENTS, type ModelShape, type Placement, type Slot } from '../blocks/define';
 import { findBlock, kindsOf } from '../blocks/registry';
 import { migrate } from './migrate';
 import { SPEC_VERSION, type BlockRef, type Spec } from './types';
@@ -36,14 +36,20 @@ const int = (name: 'seed' | 'dModel' | 'nHeads' | 'maxLen') => {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
 
+const PLACEMENT_KEYS = Object.keys(PLACEMENTS) as [Placement, ...Placement[]];
+
 const blockRef = z.object({ kind: z.string(), params: z.record(z.string(), z.unknown()).default({}) });
 
-const specSchema = z.object({
+/** The spec's structure and ranges; types.ts infers the spec's types from it. */
+export const specSchema = z.object({
   version: z.literal(SPEC_VERSION),
+  /** Shown in the top bar and in exported files. */
   name: z.string().trim().min(LIMITS.name.min, 'must not be empty').max(LIMITS.name.max, `must be at most ${LIMITS.name.max} characters`),
+  /** Seed of every weight's random stream. */
   seed: int('seed'),
   dModel: int('dModel'),
   nHeads: int('nHeads'),
+  /** Longest text (in tokens) the model takes. */
   maxLen: int('maxLen'),
   tokenizer: z.object({ kind: z.literal('char', { error: (iss) => `must be "char" (the only tokenizer so far), got ${show(iss.input)}` }) }),
   position: blockRef,
@@ -51,12 +57,14 @@ const specSchema = z.object({
     .array(z.object({
       mixer: blockRef,
       norm: blockRef,
-      placement: z.enum(['pre', 'post', 'peri'], { error: (iss) => `must be "pre", "post" or "peri", got ${show(iss.input)}` }),
+      placement: z.enum(PLACEMENT_KEYS, { error: (iss) => `must be ${PLACEMENT_KEYS.map(show).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${show(iss.input)}` }),
       ffn: blockRef,
+      /** How the layer's sub-blocks meet the residual stream (sequential, parallel, ladder). */
       topology: blockRef.default({ kind: 'sequential', params: {} }),
     }))
     .min(LIMITS.layers.min, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`)
     .max(LIMITS.layers.max, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`),
+  /** Weight-shared loops over groups of layers; none by default. */
   loops: z
     .array(
       z.object({
@@ -70,7 +78,8 @@ const specSchema = z.object({
       }),
     )
     .default([]),
-  // Optional in documents (added within format 2): off unless asked for.
+  /** σReparam on every linear layer: Ŵ = (γ / ‖W‖₂) W (Zhai et al., 2023).
+   *  Optional in documents (added within format 2): off unless asked for. */
   sigmaReparam: z
     .object({
       enabled: z.boolean({ error: (iss) => `must be true or false, got ${show(iss.input)}` }),

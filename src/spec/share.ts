@@ -13,7 +13,7 @@ import LZString from 'lz-string';
 import { z } from 'zod';
 import { DEFAULT_TEXT } from './defaults';
 import { layerSchedule } from './schedule';
-import { LIMITS, parseSpec } from './schema';
+import { LIMITS, parseSpec, type SpecResult } from './schema';
 import { SPEC_VERSION, type Spec } from './types';
 
 /** The share-document format version this code writes. */
@@ -184,4 +184,16 @@ export function shareFromLink(link: string): ShareResult {
     // Nothing above should throw; if something does, the link is still only refused.
     return fail('damaged', `it could not be read (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** The hash part (without '#') of a `#c=` link that carries `spec` alone (the first kind of link, which every version keeps opening). */
+export function specToHash(spec: Spec): string {
+  return `c=${LZString.compressToEncodedURIComponent(JSON.stringify(spec))}`;
+}
+
+/** The spec in a share link (a full URL, or just its hash), or why it cannot be read (the command line's `npm run export -- 'http://…/#s=…'`). */
+export function specFromLink(link: string): SpecResult {
+  const r = shareFromLink(link);
+  if (r.ok) return { ok: true, spec: r.doc.spec };
+  return { ok: false, errors: r.problem === 'tampered' ? r.errors : [`link: ${r.reason}`] };
 }

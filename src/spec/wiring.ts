@@ -16,7 +16,7 @@
  * gets no norm nodes at all: its norms are identities, so every placement draws the same.
  * Norm nodes are named like the compiler's norm weights ("norm_mixer", "norm_ffn_out", …).
  */
-import { blockInfo } from './catalog';
+import { blockInfo, PLACEMENT_NAMES } from './catalog';
 import type { LayerSpec, NormPlacement } from './types';
 
 export type WiringNodeKind = 'stream-in' | 'stream-out' | 'norm' | 'mixer' | 'ffn' | 'add';
@@ -62,17 +62,15 @@ export interface Wiring {
   formula: string;
 }
 
-const PLACEMENT_NAME: Record<NormPlacement, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 const MODULE_LABEL = { mixer: 'Mixer', ffn: 'FFN' } as const;
 const MODULE_WORDS = { mixer: 'the mixer', ffn: 'the feed-forward block' } as const;
 type Module = keyof typeof MODULE_LABEL;
 
-/** The norm's short box label and long name, or null for "none". */
+/** The norm's short box label and long name, as the norm block declares them; null for a norm that is the identity. */
 function normNames(kind: string): { label: string; name: string } | null {
-  if (kind === 'none') return null;
-  if (kind === 'layer_norm') return { label: 'LN', name: 'LN' };
-  if (kind === 'rms_norm') return { label: 'RMS', name: 'RMSNorm' };
-  const title = blockInfo('norm', kind)?.title ?? kind;
+  const info = blockInfo('norm', kind);
+  if (info?.diagram !== undefined) return info.diagram;
+  const title = info?.title ?? kind;
   return { label: title, name: title };
 }
 
@@ -80,6 +78,7 @@ function normNames(kind: string): { label: string; name: string } | null {
 export function layerWiring(layer: LayerSpec): Wiring {
   const { placement } = layer;
   const topology = layer.topology.kind;
+  const layout = blockInfo('topology', topology)?.layout ?? 'sequential';
   const norm = normNames(layer.norm.kind);
   const hasFfn = !blockInfo('ffn', layer.ffn.kind)?.absent;
   const modules: Module[] = hasFfn ? ['mixer', 'ffn'] : ['mixer'];
@@ -107,14 +106,14 @@ export function layerWiring(layer: LayerSpec): Wiring {
 
   let formula: string;
   let col = 0;
-  const ladder = topology === 'ladder';
+  const ladder = layout === 'ladder';
   if (ladder) {
     node('prev', 'stream-in', 'x₋', 'x₋: the residual stream one module earlier, before the previous module added its result', col++);
     edges.push({ from: 'prev', to: 'in', kind: 'residual', outside: true });
   }
   node('in', 'stream-in', 'x', 'x: the residual stream coming into the layer', col++);
 
-  if (topology === 'parallel') {
+  if (layout === 'parallel') {
     // Every branch reads x; all results are added to x at once (one add), post: one norm after it.
     let next = col;
     const lasts = modules.map((m, i) => {
@@ -174,19 +173,19 @@ export function layerWiring(layer: LayerSpec): Wiring {
       ? 'a norm at the start of each branch, the stream itself is never normalised'
       : placement === 'peri'
         ? 'a norm at both ends of each branch, the stream itself is never normalised'
-        : topology === 'parallel'
+        : layout === 'parallel'
           ? 'one norm on the stream, after the joint add'
           : 'a norm on the stream after each add';
   const how = !hasFfn
     ? ladder
       ? 'only the mixer (no feed-forward), and it reads the stream from one module earlier (x₋)'
       : 'only the mixer (no feed-forward) adds to the stream'
-    : topology === 'parallel'
+    : layout === 'parallel'
       ? 'the mixer and the feed-forward block both read x and are added together'
       : ladder
         ? 'each branch reads the stream from one module earlier: the mixer reads x₋, the feed-forward block reads x, not the mixer\'s result'
         : 'the feed-forward block reads the stream after the mixer\'s add';
-  const name = norm ? `${PLACEMENT_NAME[placement]}${norm.name === 'LN' ? '' : ` (${norm.name})`}` : 'No norm';
+  const name = norm ? `${PLACEMENT_NAMES[placement]}${norm.name === 'LN' ? '' : ` (${norm.name})`}` : 'No norm';
   const summary = `${name}, ${topology}: ${where}; ${how}.`;
 
   const rows = 1 + Math.max(...nodes.map((n) => n.row));

@@ -1,11 +1,23 @@
 /**
- * The address bar and the store. A share link in the URL opens when the page starts and when a
- * link is pasted (hashchange); one that cannot be opened sets the banner and leaves the work as it
- * was. The address bar then follows the work through `history.replaceState`, debounced, so edits
- * never add history entries. Location, history and the event target are passed in (tests fake them).
+ * The address bar and the store: the one module that reads the page's URL. A share link in the
+ * URL's hash opens when the page starts and when a link is pasted (hashchange); one that cannot be
+ * opened sets the banner and leaves the work as it was. The address bar then follows the work
+ * through `history.replaceState`, debounced, so edits never add history entries. Location, history
+ * and the event target are passed in (tests fake them); the classroom flags and the page's own
+ * link read `location` by default.
+ *
+ * Classroom flags a teacher can add by hand to any link of the page, in the query string:
+ *
+ *   ?classroom=palette,settings   hide these parts of the page (HIDE_KEYS)
+ *   &lock=1                       lock: no exit from the lesson, no pickers, no edits of the model
+ *   &lesson=positions&step=3      open this lesson at step 3 (numbered from 1, as the panel shows)
+ *
+ * They are separate from the share document after `#s=`, which may carry the same settings; both
+ * fill the same store fields (the hidden parts are merged, a lock from either holds, and the
+ * query's lesson wins). Anything not understood is ignored and named in the banner.
  */
 import { findPreset } from '../presets';
-import { findLesson } from '../presets/lessons';
+import { findLesson, HIDE_KEYS, type HideKey } from '../presets/lessons';
 import { CLASSROOM_PARTS, MAX_LINK_DATA, SHARE_VERSION, shareFromLink, shareToHash, type ClassroomPart, type ShareDoc, type ShareResult } from '../spec/share';
 import type { AppState, AppStore } from './store';
 
@@ -30,6 +42,67 @@ export interface UrlOptions {
 const lessonSteps = (id: string) => findLesson(id)?.steps.length;
 
 const isPart = (p: string): p is ClassroomPart => (CLASSROOM_PARTS as readonly string[]).includes(p);
+
+/** The link to this page that carries `hash` (without '#'): the page's address with the hash replaced. */
+export function pageLink(hash: string, loc: { origin: string; pathname: string; search: string } = globalThis.location): string {
+  return `${loc.origin}${loc.pathname}${loc.search}#${hash}`;
+}
+
+export interface QueryFlags {
+  hide: HideKey[];
+  locked: boolean;
+  /** The lesson and its step (0-based, as the store keeps it). */
+  lesson: { id: string; step: number } | null;
+  /** Flags or values that were not understood, as written. */
+  ignored: string[];
+}
+
+const YES = new Set(['', '1', 'true', 'yes', 'on']);
+const NO = new Set(['0', 'false', 'no', 'off']);
+
+/** The classroom flags of a query string (`location.search`). */
+export function readQueryFlags(search: string): QueryFlags {
+  const q = new URLSearchParams(search);
+  const ignored: string[] = [];
+  const hide: HideKey[] = [];
+  for (const part of q.getAll('classroom').flatMap((v) => v.split(','))) {
+    const key = part.trim();
+    if (!key) continue;
+    if ((HIDE_KEYS as readonly string[]).includes(key)) {
+      if (!hide.includes(key as HideKey)) hide.push(key as HideKey);
+    } else ignored.push(`classroom=${key}`);
+  }
+  const lock = q.get('lock');
+  let locked = false;
+  if (lock !== null) {
+    const v = lock.trim().toLowerCase();
+    if (YES.has(v)) locked = true;
+    else if (!NO.has(v)) ignored.push(`lock=${lock}`);
+  }
+  let lesson: QueryFlags['lesson'] = null;
+  const id = q.get('lesson');
+  const step = q.get('step');
+  if (id !== null) {
+    const found = findLesson(id.trim());
+    if (!found) ignored.push(`lesson=${id}`);
+    else {
+      const n = step === null ? 1 : Number(step);
+      if (step !== null && !(Number.isInteger(n) && n >= 1 && n <= found.steps.length)) ignored.push(`step=${step}`);
+      lesson = { id: found.id, step: Number.isInteger(n) ? Math.max(1, Math.min(found.steps.length, n)) - 1 : 0 };
+    }
+  } else if (step !== null) ignored.push(`step=${step} (no lesson)`);
+  return { hide, locked, lesson, ignored };
+}
+
+/** Puts the flags of `search` (default: the page's) into the store, merged with what a share link may have set. */
+export function applyQueryFlags(store: AppStore, search: string = globalThis.location.search): void {
+  const flags = readQueryFlags(search);
+  const s = store.getState();
+  const hide = [...new Set([...s.classroom.hide, ...flags.hide])];
+  if (flags.hide.length || flags.locked) store.setState({ classroom: { hide, locked: s.classroom.locked || flags.locked } });
+  if (flags.lesson) s.setLesson(flags.lesson);
+  if (flags.ignored.length && !store.getState().banner) store.setState({ banner: { tone: 'info', text: `Some classroom flags of this link were not understood and are ignored: ${flags.ignored.join(', ')}.` } });
+}
 
 /** The share document of the work in `s`. */
 export function workDoc(s: Work): ShareDoc {

@@ -3,7 +3,7 @@
  * is unavailable or refuses, the link is shown selected in a field, to copy by hand.
  */
 import { useEffect, useRef, useState } from 'react';
-import { workHash } from '../state/share';
+import { pageLink, workHash } from '../state/share';
 import { useAppStore } from './useApp';
 
 type Shown = { kind: 'idle' } | { kind: 'copied' } | { kind: 'manual'; link: string } | { kind: 'refused'; reason: string };
@@ -26,7 +26,7 @@ export function ShareBar() {
   const copy = async () => {
     const w = workHash(store.getState());
     if (!w.ok) return setShown({ kind: 'refused', reason: `No link: ${w.reason}.` });
-    const link = `${location.origin}${location.pathname}${location.search}#${w.hash}`;
+    const link = pageLink(w.hash);
     try {
       if (!navigator.clipboard?.writeText) throw new Error('no clipboard');
       await navigator.clipboard.writeText(link);

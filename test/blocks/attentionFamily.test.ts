@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
-import { VISIBLE } from '../reference/blocks/attention';
+import { VISIBLE } from './attention.ref';
 import { aloneSpec, arbitraryParams, expectMatchesReference, threeLayerSpec } from './harness';
 import { runGraph } from './harness';
 

@@ -8,7 +8,7 @@ import { numel } from '../../src/graph/ir';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
 import { weightsOf } from '../helpers';
-import { deltaNet, deltaRuleHead } from '../reference/blocks/deltaNet';
+import { deltaNet, deltaRuleHead } from './deltaNet.ref';
 import { refContext } from '../reference/context';
 import { mat } from '../reference/math';
 import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';

@@ -7,7 +7,7 @@ import { numel } from '../../src/graph/ir';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
 import { weightsOf } from '../helpers';
-import { mamba2 } from '../reference/blocks/mamba2';
+import { mamba2 } from './mamba2.ref';
 import { refContext } from '../reference/context';
 import { mat } from '../reference/math';
 import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';

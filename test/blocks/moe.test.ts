@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
-import { moeGates } from '../reference/blocks/moe';
+import { moeGates } from './moe.ref';
 import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
 

@@ -11,7 +11,7 @@ import { validateSpec } from '../../src/spec/schema';
 import type { Spec } from '../../src/spec/types';
 import { tokenize } from '../../src/spec/vocab';
 import { weightsOf } from '../helpers';
-import { dctMatrix } from '../reference/blocks/spectral';
+import { dctMatrix } from './spectral.ref';
 import { aloneSpec, arbitraryParams, expectMatchesReference, runGraph, TEXT, threeLayerSpec, expectFastMatchesInspect } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
 

@@ -44,3 +44,21 @@ export function refContext(base: Omit<RefContext, 'weight' | 'linear'>, prefix: 
     },
   };
 }
+
+type P = Record<string, unknown>;
+
+/** A position reference: any of embed / rotate / bias, as the block has them. */
+export interface RefPositionBlock {
+  embed?(ctx: RefContext, x: Mat, p: P): Mat;
+  /** Rotate one head's [T, headDim] queries or keys. */
+  rotate?(ctx: RefContext, m: Mat, p: P): Mat;
+  bias?(ctx: RefContext, h: number, i: number, j: number, p: P): number;
+}
+
+/** The references one file declares, by slot and kind (`export const references` in test/blocks/*.ref.ts). */
+export interface References {
+  mixer?: Record<string, (ctx: RefContext, x: Mat, p: P) => { y: Mat; probs: Float64Array }>;
+  norm?: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat>;
+  ffn?: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat>;
+  position?: Record<string, RefPositionBlock>;
+}

@@ -1,13 +1,13 @@
 /**
- * The float64 forward pass of a whole model, composed from the per-block references in
- * test/reference/blocks (written from the papers' math; nothing shared with the emitters).
- * Weights are read by name from the compiled graph's initialisers: data, not code.
+ * The float64 forward pass of a whole model, composed from the per-block references (written from
+ * the papers' math; nothing shared with the emitters). Each block's reference lives beside its
+ * test, in test/blocks/*.ref.ts, and declares what it covers (`export const references`); this
+ * file finds them there. Weights are read by name from the compiled graph's initialisers.
  */
 import type { Spec } from '../../src/spec/types';
-import { refContext, type RefContext } from './context';
+import { refContext, type RefContext, type References } from './context';
+import { rowEntropies } from './entropy';
 import { add, mat, type Mat } from './math';
-import { REF_FFNS, REF_MIXERS, REF_NORMS, REF_POSITIONS } from './registry';
-import { rowEntropies } from './blocks/entropy';
 
 export type Weights = (name: string) => Float64Array;
 
@@ -20,10 +20,27 @@ export interface ReferenceOutputs {
   probes: Map<string, Float64Array>;
 }
 
-const need = <T>(table: Record<string, T>, kind: string, slot: string): T => {
-  const f = table[kind];
-  if (!f) throw new Error(`reference: no ${slot} reference for "${kind}" (add it to test/reference/registry.ts)`);
-  return f;
+/** Every reference file's declarations, by file. */
+const FILES = import.meta.glob<{ references: References }>('../blocks/*.ref.ts', { eager: true });
+
+/** Every reference by slot and kind, gathered from the reference files; a kind declared twice is an error. */
+export const REFERENCES: Required<References> = (() => {
+  const all: Required<References> = { mixer: {}, norm: {}, ffn: {}, position: {} };
+  for (const [file, mod] of Object.entries(FILES)) {
+    for (const [slot, table] of Object.entries(mod.references ?? {}) as [keyof References, Record<string, never>][]) {
+      for (const [kind, f] of Object.entries(table)) {
+        if (kind in all[slot]) throw new Error(`reference: the ${slot} "${kind}" is declared twice (again in ${file})`);
+        (all[slot] as Record<string, unknown>)[kind] = f;
+      }
+    }
+  }
+  return all;
+})();
+
+const need = <S extends keyof References>(slot: S, kind: string): NonNullable<References[S]>[string] => {
+  const f = REFERENCES[slot][kind];
+  if (!f) throw new Error(`reference: no ${slot} reference for "${kind}" (declare it in a test/blocks/*.ref.ts beside the block's test)`);
+  return f as NonNullable<References[S]>[string];
 };
 
 function rmsRows(x: Mat): number[] {
@@ -35,7 +52,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   const T = tokens.length;
   const d = spec.dModel;
   const probes = new Map<string, Float64Array>();
-  const position = need(REF_POSITIONS, spec.position.kind, 'position');
+  const position = need('position', spec.position.kind);
   const pp = spec.position.params;
   let layer = -1;
   const base = (): Omit<RefContext, 'weight' | 'linear'> => ({
@@ -70,15 +87,15 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
     layer = r;
     const l = spec.layers[i]!;
     const p = `layers.${i}`;
-    const norm = (name: string, u: Mat) => need(REF_NORMS, l.norm.kind, 'norm')(refContext(base(), `${p}.${name}`), u, l.norm.params);
+    const norm = (name: string, u: Mat) => need('norm', l.norm.kind)(refContext(base(), `${p}.${name}`), u, l.norm.params);
     const mixer = (u: Mat) => {
-      const out = need(REF_MIXERS, l.mixer.kind, 'mixer')(refContext(base(), `${p}.mixer`), u, l.mixer.params);
+      const out = need('mixer', l.mixer.kind)(refContext(base(), `${p}.mixer`), u, l.mixer.params);
       probsAll.push(out.probs);
       entAll.push(rowEntropies(out.probs, spec.nHeads, T));
       return out.y;
     };
     const hasFfn = l.ffn.kind !== 'none'; // "none" removes the sub-block with its norm and residual
-    const ffn = (u: Mat) => need(REF_FFNS, l.ffn.kind, 'ffn')(refContext(base(), `${p}.ffn`), u, l.ffn.params);
+    const ffn = (u: Mat) => need('ffn', l.ffn.kind)(refContext(base(), `${p}.ffn`), u, l.ffn.params);
     // base ⊕ f(input) with the layer's placement (Peri-LN paper).
     const module = (name: string, baseStream: Mat, input: Mat, f: (t: Mat) => Mat): Mat => {
       if (l.placement === 'pre') return add(baseStream, f(norm(`norm_${name}`, input)));
@@ -117,7 +134,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
 
   layer = -1;
   const last = spec.layers[spec.layers.length - 1]!;
-  if (last.placement !== 'post') x = need(REF_NORMS, last.norm.kind, 'norm')(refContext(base(), 'final_norm'), x, last.norm.params);
+  if (last.placement !== 'post') x = need('norm', last.norm.kind)(refContext(base(), 'final_norm'), x, last.norm.params);
   const logits = new Float64Array(T * vocabSize);
   for (let t = 0; t < T; t++)
     for (let u = 0; u < vocabSize; u++) {

@@ -9,7 +9,7 @@ import { compile } from '../../src/compiler/compile';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { findPreset } from '../../src/presets';
 import { defaultSpec } from '../../src/spec/defaults';
-import { specToHash } from '../../src/spec/url';
+import { specToHash } from '../../src/spec/share';
 import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
 import { expectClose, nodeRuntime, weightsOf } from '../helpers';
 import { referenceForward } from '../reference/forward64';

@@ -5,9 +5,8 @@ import { findPreset } from '../../src/presets';
 import { DEFAULT_TEXT, defaultSpec } from '../../src/spec/defaults';
 import { layerSchedule } from '../../src/spec/schedule';
 import { validateSpec } from '../../src/spec/schema';
-import { MAX_LINK_DATA, readShareJson, SHARE_VERSION, shareFromLink, shareToHash, type ShareDoc } from '../../src/spec/share';
+import { MAX_LINK_DATA, readShareJson, SHARE_VERSION, shareFromLink, shareToHash, specToHash, type ShareDoc } from '../../src/spec/share';
 import type { Spec } from '../../src/spec/types';
-import { specToHash } from '../../src/spec/url';
 import { docArb, linkArb } from './shareArbitraries';
 
 const pack = (value: unknown) => LZString.compressToEncodedURIComponent(JSON.stringify(value));

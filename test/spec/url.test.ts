@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findPreset, PRESETS } from '../../src/presets';
 import { defaultSpec } from '../../src/spec/defaults';
 import { validateSpec } from '../../src/spec/schema';
-import { shareToHash } from '../../src/spec/share';
-import { MAX_LINK_DATA, specFromLink, specToHash } from '../../src/spec/url';
+import { MAX_LINK_DATA, shareToHash, specFromLink, specToHash } from '../../src/spec/share';
 
 describe('share links', () => {
   it.each(PRESETS.map((p) => [p.id]))('round-trip the %s preset exactly', (id) => {

@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { LayerSpec, NormPlacement } from '../../src/spec/types';
+import { PLACEMENTS as PLACEMENTS_TABLE } from '../../src/spec/catalog';
 import { layerWiring, type Wiring } from '../../src/spec/wiring';
 import { Wiring as WiringView } from '../../src/ui/editor/Wiring';
 
-const PLACEMENTS: NormPlacement[] = ['pre', 'post', 'peri'];
+const PLACEMENTS = Object.keys(PLACEMENTS_TABLE) as NormPlacement[];
 const TOPOLOGIES = ['sequential', 'parallel', 'ladder'] as const;
 const FFNS = ['mlp', 'none'] as const;
 const NORMS = ['layer_norm', 'rms_norm', 'none'] as const;

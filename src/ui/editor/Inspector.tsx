@@ -1,15 +1,10 @@
 /** The inspector: the selected block's kind and parameters, with controls generated from its schema. */
-import { blockInfo, blocksFor, slotLabel } from '../../spec/catalog';
+import { blockInfo, blocksFor, PLACEMENT_OPTIONS as PLACEMENTS, slotLabel } from '../../spec/catalog';
 import { blockAt, type BlockTarget } from '../../spec/edits';
 import type { NormPlacement } from '../../spec/types';
 import { useApp } from '../useApp';
 import { ParamControl, SelectField } from './fields';
 
-const PLACEMENTS: { value: NormPlacement; label: string }[] = [
-  { value: 'pre', label: 'Pre-LN: x + F(N(x))' },
-  { value: 'post', label: 'Post-LN: N(x + F(x))' },
-  { value: 'peri', label: 'Peri-LN: x + N(F(N(x)))' },
-];
 
 export function Inspector({ target }: { target: BlockTarget | null }) {
   const spec = useApp((s) => s.spec);

@@ -6,14 +6,13 @@
 import { useDndContext, useDroppable } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { blockInfo, slotLabel } from '../../spec/catalog';
+import { blockInfo, PLACEMENT_NAMES as PLACEMENT, slotLabel } from '../../spec/catalog';
 import type { BlockTarget, LayerSlot } from '../../spec/edits';
 import type { BlockRef, LayerSpec, LoopSpec } from '../../spec/types';
 import { useApp } from '../useApp';
 import { itemOf, type DropTarget } from './dnd';
 import { Wiring } from './Wiring';
 
-const PLACEMENT: Record<LayerSpec['placement'], string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 const LAYER_SLOTS: readonly LayerSlot[] = ['mixer', 'norm', 'ffn', 'topology'];
 
 /** A block's parameters in a few words: "causal, kvHeads 2". */

@@ -8,6 +8,7 @@ import { area, line } from 'd3-shape';
 import { scaleLinear } from 'd3-scale';
 import { useEffect, useMemo, useRef } from 'react';
 import { residualSummary, type ResidualStat } from '../../analysis/residual';
+import { PLACEMENT_NAMES as PLACEMENT } from '../../spec/catalog';
 import { useDeferredResult } from '../useApp';
 import { chartDocument, everyKth, inner, joinValues, MARK_BLUE, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
@@ -15,7 +16,6 @@ import { ExportButtons } from './ExportButtons';
 import { WaitingHint } from './Waiting';
 
 const FRAME: Frame = { width: 400, height: 200, margin: { top: 12, right: 14, bottom: 34, left: 50 } };
-const PLACEMENT: Record<string, string> = { pre: 'Pre-LN', post: 'Post-LN', peri: 'Peri-LN' };
 
 /** Depth d on the x axis: 0 is after the embeddings, d is after layer run d − 1. */
 const depthLabel = (d: number) => (d === 0 ? 'emb' : String(d - 1));

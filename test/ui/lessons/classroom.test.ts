@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../../src/presets';
 import { DEFAULT_TEXT } from '../../../src/spec/defaults';
 import { createAppStore, LOCKED_REASON } from '../../../src/state/store';
-import { applyQueryFlags, readQueryFlags } from '../../../src/ui/lessons/queryFlags';
+import { applyQueryFlags, readQueryFlags } from '../../../src/state/share';
 
 describe('readQueryFlags', () => {
   it('reads hidden parts, the lock and a lesson step numbered from 1', () => {

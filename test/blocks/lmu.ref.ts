@@ -8,8 +8,8 @@
  * The map is read off the same recurrence: column s of head h's map is the response y_t (t ≥ s) to a
  * unit input at s.
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -75,3 +75,6 @@ export function lmu(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
   }
   return { y: ctx.linear(y, d, 'o', { bias: false }), probs };
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { lmu } };

@@ -5,8 +5,8 @@
  * The map is read off the same recurrence: y is linear in X once Δ, B, C are fixed, so column s of
  * head h's map is the response of the scalar recurrence to a unit input at s (D_h on the diagonal).
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -59,3 +59,6 @@ export function mamba2(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64A
   const gated = mat(T, d, y.v.map((v, i) => v * (z.v[i]! / (1 + Math.exp(-z.v[i]!)))));
   return { y: ctx.linear(gated, d, 'o', { bias: false }), probs };
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { mamba2 } };

@@ -5,8 +5,8 @@
  * Only the kept experts are evaluated (sparse dispatch, as the papers define it). Writes the router
  * probabilities [T, E] into ctx.probes as "router_probs.<layer>".
  */
-import type { RefContext } from '../context';
-import { affine, erf, map, mat, softmax, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { affine, erf, map, mat, softmax, type Mat } from '../reference/math';
 
 const gelu = (u: number): number => 0.5 * u * (1 + erf(u / Math.SQRT2));
 
@@ -43,3 +43,6 @@ export function moe(ctx: RefContext, x: Mat, p: Record<string, unknown>): Mat {
   ctx.probes.set(`router_probs.${ctx.layer}`, probs);
   return y;
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { ffn: { moe } };

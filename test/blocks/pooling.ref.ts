@@ -3,8 +3,8 @@
  * window that exist (count_include_pad=False), minus the token. Causal: the k tokens ending at i;
  * otherwise the k tokens centred on i. The map is P − I, the same for every head.
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -27,3 +27,6 @@ export function pooling(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64
   }
   return { y, probs };
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { pooling } };

@@ -5,8 +5,8 @@
  * with γ_h = 1 − 2^(−5−h), k scaled by 1/√headDim, q and k rotated by the model's position block,
  * no biases. The implicit map from the same quantities: A_nm = γ^(n−m) (q_n·k_m) / √s_n for m ≤ n.
  */
-import type { RefContext } from '../context';
-import { columns, mat, setColumns, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { columns, mat, setColumns, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -46,3 +46,6 @@ export const retention = (ctx: RefContext, x: Mat, _p: P) => {
   }
   return { y: ctx.linear(mixed, d, 'o', { bias: false }), probs };
 };
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { retention } };

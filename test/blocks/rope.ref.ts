@@ -4,8 +4,8 @@
  * [[cos a, −sin a], [sin a, cos a]] with a = t · base^(−2i/d_rot). Other dimensions are unchanged.
  * d_rot = 2 · min(⌊hd/2⌋, round(fraction · hd / 2)).
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 /** Rotates row t of one head's [T, hd] queries or keys as position t. */
 export function ropeRotate(m: Mat, base: number, fraction: number): Mat {
@@ -28,3 +28,6 @@ export const rope = {
     return ropeRotate(m, p['base'] as number, p['fraction'] as number);
   },
 };
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { position: { rope } };

@@ -3,8 +3,8 @@
  * which keys a query sees is a plain predicate written from each paper; grouped-query heads read
  * key/value head ⌊h / (H / kvHeads)⌋ (Ainslie et al., 2023).
  */
-import type { RefContext } from '../context';
-import { columns, erf, mat, setColumns, softmax, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { columns, erf, mat, setColumns, softmax, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -160,3 +160,6 @@ export const minimalAttention = (ctx: RefContext, x: Mat, p: P) => {
   }
   return { y, probs };
 };
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { softmax_attention: softmaxAttention, sliding_window: slidingWindow, dilated_attention: dilatedAttention, sink_attention: sinkAttention, selective_attention: selectiveAttention, power_softmax: powerSoftmax, minimal_attention: minimalAttention, retention_decay: retentionDecay } };

@@ -1,5 +1,5 @@
 /** Row entropies of reference maps (the graph's attn_entropy): −Σ p log p per row, 0 · log 0 = 0. */
-import { entropy } from '../math';
+import { entropy } from './math';
 
 /** Row entropies [H, T] of maps [H, T, T]. */
 export function rowEntropies(probs: Float64Array, H: number, T: number): Float64Array {

@@ -5,8 +5,8 @@
  *             over the hidden units (the authors' code: an RMS normalisation of each power).
  * Coefficients are the weights `a` (a₁ … a_r) and `a0`.
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 const EPS = 1e-6;
 
@@ -30,3 +30,6 @@ export function polycom(ctx: RefContext, x: Mat, p: Record<string, unknown>): Ma
   }
   return ctx.linear(act, ctx.dModel, '2');
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { ffn: { polycom } };

@@ -3,8 +3,8 @@
  * orthonormal DCT-II along tokens, B_fj = c_f cos(π f (2j + 1) / 2T) (c_0 = √(1/T), c_f = √(2/T)),
  * and λ_h,f = w_h,⌊f·bands/T⌋. The map A_h = Bᵀ diag(λ_h) B is formed as a dense product.
  */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -37,3 +37,6 @@ export function spectral(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float6
   }
   return { y, probs };
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { spectral } };

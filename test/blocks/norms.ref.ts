@@ -1,6 +1,6 @@
 /** References: LayerNorm (Ba et al., 2016) and RMSNorm (Zhang & Sennrich, 2019), per row. */
-import type { RefContext } from '../context';
-import { mat, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 export function layerNorm(ctx: RefContext, x: Mat, p: Record<string, unknown>): Mat {
   const eps = p['epsilon'] as number;
@@ -28,3 +28,6 @@ export function rmsNorm(ctx: RefContext, x: Mat, p: Record<string, unknown>): Ma
   }
   return y;
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { norm: { layer_norm: layerNorm, rms_norm: rmsNorm, none: (_ctx, x) => x } };

@@ -8,8 +8,8 @@
  * head h's map is the response to a unit value at s: one row g of the state (a d_k vector) that is
  * written β_s k_sᵀ at s and then edited by every later step, read out as A_ts = g_t · q_t.
  */
-import type { RefContext } from '../context';
-import { columns, mat, setColumns, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { columns, mat, setColumns, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -79,3 +79,6 @@ export function deltaNet(ctx: RefContext, x: Mat, _p: P): { y: Mat; probs: Float
   }
   return { y: ctx.linear(mixed, d, 'o', { bias: false }), probs };
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { deltanet: deltaNet } };

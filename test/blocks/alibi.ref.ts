@@ -4,7 +4,7 @@
  * below H: m_h = 2^(−8h/n) for h = 1 … n, then the odd-numbered slopes of the 2n-head sequence,
  * 2^(−8(2k − 1)/(2n)) for k = 1 … H − n.
  */
-import type { RefContext } from '../context';
+import type { RefContext, References } from '../reference/context';
 
 export function slopes(H: number): number[] {
   const n = Math.pow(2, Math.floor(Math.log2(H)));
@@ -19,3 +19,6 @@ export const alibi = {
     return -slopes(ctx.nHeads)[h]! * Math.abs(i - j);
   },
 };
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { position: { alibi } };

@@ -7,8 +7,8 @@
  * SLAB adds a depthwise convolution of the values with one kernel per head (weight "dwc" [H, kernel]),
  * centred when bidirectional and looking back when causal, and its band to the map.
  */
-import type { RefContext } from '../context';
-import { columns, mat, setColumns, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { columns, mat, setColumns, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -89,3 +89,6 @@ export const linearAttention = (ctx: RefContext, x: Mat, p: P) =>
 /** SLAB's simplified linear attention: ReLU kernel plus a per-head depthwise convolution of V. */
 export const slab = (ctx: RefContext, x: Mat, p: P) =>
   linearFamily(ctx, x, relu, p['causal'] !== false, { w: ctx.weight('dwc'), kernel: p['kernel'] as number });
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { linear_attention: linearAttention, slab } };

@@ -2,8 +2,8 @@
  * Reference: GLU variants (Shazeer, 2020), y = (act(x W) ⊙ (x V)) W₂ without biases, with
  * act = Swish (u·σ(u)), exact GELU (u·Φ(u)) or ReLU.
  */
-import type { RefContext } from '../context';
-import { erf, map, mul, type Mat } from '../math';
+import type { RefContext, References } from '../reference/context';
+import { erf, map, mul, type Mat } from '../reference/math';
 
 const ACTIVATIONS: Record<string, (u: number) => number> = {
   swiglu: (u) => u / (1 + Math.exp(-u)),
@@ -18,3 +18,6 @@ export function glu(ctx: RefContext, x: Mat, p: Record<string, unknown>): Mat {
   const up = ctx.linear(x, hidden, 'up', { bias: false });
   return ctx.linear(mul(gate, up), ctx.dModel, 'down', { bias: false });
 }
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { ffn: { glu } };

@@ -7,7 +7,7 @@
  *   With N buckets per side and E = ⌊N/2⌋: n if n < E, else
  *   min(N − 1, E + ⌊log(n/E) / log(maxDistance/E) · (N − E)⌋) (floor taken with a 1e-9 guard).
  */
-import type { RefContext } from '../context';
+import type { RefContext, References } from '../reference/context';
 
 export function bucket(relative: number, buckets: number, maxDistance: number, bidirectional: boolean): number {
   const back = -relative;
@@ -26,3 +26,6 @@ export const t5Bias = {
     return ctx.weight('relative_bias')[b * ctx.nHeads + h]!;
   },
 };
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { position: { t5_bias: t5Bias } };
