@@ -1,5 +1,7 @@
 /** Reading what the app drew, through data attributes (never pixels). */
 import { expect, type Page } from '@playwright/test';
+import { PRESETS } from '../src/presets';
+import { blockInfo } from '../src/spec/catalog';
 
 export interface DrawnMap {
   layer: number;
@@ -102,4 +104,15 @@ export function expectCausalImplicitMap(map: DrawnMap): void {
   }));
   expect(problems.slice(0, 10)).toEqual([]);
   expect(nonzero).toBeGreaterThan(0);
+}
+
+/** Presets whose first layer is attention-free: their maps are implicit (as the mixer's block declares). */
+export const IMPLICIT = new Set(PRESETS.filter((p) => blockInfo('mixer', p.spec().layers[0]!.mixer.kind)?.map === 'implicit').map((p) => p.id));
+/** Of those, the ones whose implicit rows are still distributions (linear attention normalises them). */
+const STOCHASTIC = new Set(['linear-attention']);
+
+/** The first layer's map of a preset: causal rows that sum to 1, or a causal implicit map. */
+export function expectPresetMap(presetId: string, map: DrawnMap): void {
+  if (IMPLICIT.has(presetId) && !STOCHASTIC.has(presetId)) expectCausalImplicitMap(map);
+  else expectCausalRows(map);
 }

@@ -1,13 +1,8 @@
 import { expect, test } from './fixtures';
 import { PRESETS } from '../src/presets';
-import { blockInfo } from '../src/spec/catalog';
 import { expectViewsDrawn, watchErrors } from './drawn';
-import { choosePreset, expectCausalImplicitMap, expectCausalRows, readMap, setText, waitForMap, waitWhileBusy } from './helpers';
+import { choosePreset, expectCausalImplicitMap, expectCausalRows, expectPresetMap, IMPLICIT, readMap, setText, waitForMap, waitWhileBusy } from './helpers';
 
-/** Presets whose first layer is attention-free: their maps are implicit (as the mixer's block declares). */
-const IMPLICIT = new Set(PRESETS.filter((p) => blockInfo('mixer', p.spec().layers[0]!.mixer.kind)?.map === 'implicit').map((p) => p.id));
-/** Of those, the ones whose implicit rows are still distributions (linear attention normalises). */
-const STOCHASTIC = new Set(['linear-attention']);
 
 const TEXT = 'presets show the block catalog';
 
@@ -30,8 +25,7 @@ test.describe('presets', () => {
       await expect(page.getByTestId('preset-citation')).toContainText(preset.citation);
       expect(map.T).toBe(TEXT.length);
       await expect(page.getByTestId('map-kind')).toHaveText(IMPLICIT.has(preset.id) ? 'implicit' : 'explicit');
-      if (IMPLICIT.has(preset.id) && !STOCHASTIC.has(preset.id)) expectCausalImplicitMap(map);
-      else expectCausalRows(map);
+      expectPresetMap(preset.id, map);
       // Entropy fractions are over the keys each row uses: never above 100%, whatever the mask.
       const fractions = await page.getByTestId('entropy').locator('li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset['entropyFraction'])));
       for (const f of fractions) {

@@ -1,7 +1,7 @@
 // Runs in the project with SwiftShader's WebGPU adapter (see playwright.config.ts): correctness only.
 import { expect, test } from './fixtures';
 import { PRESETS } from '../src/presets';
-import { choosePreset, expectCausalImplicitMap, expectCausalRows, setText, waitForMap, waitWhileBusy } from './helpers';
+import { choosePreset, expectCausalRows, expectPresetMap, setText, waitForMap, waitWhileBusy } from './helpers';
 
 test('with a WebGPU adapter the model runs on WebGPU, and the map is still a causal softmax', async ({ page }) => {
   test.setTimeout(120_000);
@@ -26,8 +26,7 @@ test.describe('every preset on WebGPU', () => {
       await setText(page, 'gpu presets');
       await waitForMap(page, 'gpu presets'.length, 'gpu presets');
       const map = await choosePreset(page, preset.id);
-      if (['retnet', 'mamba', 'mamba-hybrid', 'deltanet-hybrid', 'poolformer'].includes(preset.id)) expectCausalImplicitMap(map);
-      else expectCausalRows(map);
+      expectPresetMap(preset.id, map);
       // The latency comes once edits pause, on the backend that ran it.
       const latency = page.getByTestId('latency');
       await waitWhileBusy(page, async () => (await latency.getAttribute('data-provider')) !== null, `${preset.id}: its latency`);
