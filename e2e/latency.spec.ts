@@ -3,7 +3,8 @@
 // asserted beyond "positive and finite" (docs/benchmarks.md is the record of the values).
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { choosePreset, waitForMap } from './helpers';
+import { choosePreset, waitForMap, waitWhileBusy } from './helpers';
+import { COMPARE_ROUNDS } from '../src/state/latency';
 
 const DEFAULT_TEXT_LENGTH = 'The cat sat on the mat because it was warm.'.length;
 
@@ -129,9 +130,9 @@ test('every latency figure shows the spread of its runs, and B / A its interval 
   // Compare with a snapshot of the same model: both sides' runs, and the ratio from them.
   await page.getByTestId('compare-select').selectOption('snapshot');
   const ratio = page.getByTestId('compare-latency');
-  await expect(ratio).toHaveAttribute('data-within-noise', /true|false/, { timeout: 60_000 });
-  // A and B are timed in rounds: wait until the figure has settled (three rounds of each).
-  await expect.poll(async () => (JSON.parse((await page.getByTestId('compare-latency-b').getAttribute('data-samples')) ?? '[]') as number[]).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(15);
+  // A and B are timed in alternate rounds: read the figures once every round is done (they change no more).
+  await waitWhileBusy(page, async () => (await ratio.getAttribute('data-rounds')) === String(COMPARE_ROUNDS), 'the compare rounds');
+  await expect(ratio).toHaveAttribute('data-within-noise', /true|false/);
   await expect(page.getByTestId('status')).toHaveText('ready');
   const a = await expectSpreadOf(page, 'compare-latency-a');
   const b = await expectSpreadOf(page, 'compare-latency-b');

@@ -30,6 +30,8 @@ export interface LatencyState {
   inspect: LatencyFigure | null;
   /** The fast graph's latency for compare model B's result drawn. */
   fastB: LatencyFigure | null;
+  /** Compare mode: rounds of (A, B) fast timings done for the pair on screen, of COMPARE_ROUNDS. */
+  compareRounds: number;
   breakdown: Measurement<BreakdownResult>;
   /** A cancelled sweep is 'done' with `data.cancelled`. */
   sweep: Measurement<SweepResult, SweepProgress>;
@@ -63,7 +65,7 @@ export interface LatencyActions {
   removeSweep(id: number): void;
 }
 
-export const initialLatency = (): LatencyState => ({ fast: null, inspect: null, fastB: null, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' }, pinned: [] });
+export const initialLatency = (): LatencyState => ({ fast: null, inspect: null, fastB: null, compareRounds: 0, breakdown: { phase: 'idle' }, sweep: { phase: 'idle' }, pinned: [] });
 
 const notConnected = (): void => undefined;
 /** Actions of a store made without a runtime (tests of state alone): they do nothing. */
@@ -231,11 +233,13 @@ export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { del
   /** Compare mode: A's and B's fast figures in alternate rounds (drift on the machine then reaches both), then A's inspect figure. */
   const timePair = async () => {
     const gen = ++generation;
+    setLatency({ compareRounds: 0 });
     for (let round = 0; round < COMPARE_ROUNDS; round++) {
       if (!connected || gen !== generation) return;
       await timeFast('a', round > 0); // the first round starts afresh: the figures pool one set of rounds
       if (!connected || gen !== generation) return;
       await timeFast('b', round > 0);
+      if (gen === generation) setLatency({ compareRounds: round + 1 });
     }
     if (!connected || gen !== generation) return;
     const result = store.getState().result;

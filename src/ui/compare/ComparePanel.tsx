@@ -11,7 +11,7 @@ import { headEntropies } from '../../analysis/entropy';
 import { ratioInterval, spreadOf } from '../../analysis/spread';
 import { PRESETS, findPreset } from '../../presets';
 import type { AppState, MapView, ShownResult } from '../../state/store';
-import type { LatencyFigure } from '../../state/latency';
+import { COMPARE_ROUNDS, type LatencyFigure } from '../../state/latency';
 import type { RatioInterval } from '../../analysis/spread';
 import { useApp, useAppStore } from '../useApp';
 import { BLUES_LUT, colourIndex, colourRows, colourTable, gradientOf, paintCells } from '../views/colour';
@@ -124,9 +124,10 @@ function SideLatency({ name, figure }: { name: string; figure: LatencyFigure | n
  * timed in alternate rounds, so a slow moment of the machine reaches both.
  */
 function LatencyRatio({ a, b, ratio }: { a: LatencyFigure | null; b: LatencyFigure | null; ratio: RatioInterval | null }) {
+  const rounds = useApp((s) => s.latency.compareRounds);
   return (
-    <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio?.ratio ?? ''} data-lo={ratio?.lo ?? ''} data-hi={ratio?.hi ?? ''} data-within-noise={ratio ? String(ratio.withinNoise) : ''}>
-      Latency (fast path, median of runs timed in alternate rounds):
+    <p className="latency-ratio" data-testid="compare-latency" data-ratio={ratio?.ratio ?? ''} data-lo={ratio?.lo ?? ''} data-hi={ratio?.hi ?? ''} data-within-noise={ratio ? String(ratio.withinNoise) : ''} data-rounds={rounds}>
+      Latency (fast path, median of runs timed in alternate rounds{rounds < COMPARE_ROUNDS ? `, round ${rounds + 1} of ${COMPARE_ROUNDS}` : ''}):
       <br />
       <SideLatency name="A" figure={a} />
       <br />
