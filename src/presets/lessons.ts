@@ -174,7 +174,7 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'The same model with linear attention',
-        body: 'Only the mixer changed: linear attention keeps a running sum of φ(k)vᵀ and processes the text in chunks, so it never builds the T × T matrix. Press Sweep again: the chart overlays it on the pinned softmax sweep. The exponent is now close to 1: doubling the text doubles the time. Compare the two curves point by point (the bars show the spread of each point's runs): at short lengths the two models take about the same time, because both spend it in the same projections and MLPs; at 2048 tokens the linear one is several times faster.',
+        body: 'Only the mixer changed: linear attention keeps a running sum of φ(k)vᵀ and processes the text in chunks, so it never builds the T × T matrix. Press Sweep again: the chart overlays it on the pinned softmax sweep. The exponent is now close to 1: doubling the text doubles the time. Compare the two curves point by point (the bars show the spread of each point’s runs): at short lengths the two models take about the same time, because both spend it in the same projections and MLPs; at 2048 tokens the linear one is several times faster.',
         spec: longContext('Linear attention, up to 2048 tokens', { kind: 'linear_attention', params: { feature: 'elu1', causal: true, chunk: 64 } }),
         focus: 'latency',
       },
