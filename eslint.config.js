@@ -55,8 +55,8 @@ export default tseslint.config(
   boundary('compiler', ['spec', 'blocks', 'graph']),
   boundary('analysis', []),
   boundary('presets', ['spec', 'analysis']),
-  boundary('runtime', ['graph'], { ort: true }),
-  boundary('state', ['spec', 'presets', 'workers'], { core: false }),
+  boundary('runtime', ['graph', 'analysis'], { ort: true }),
+  boundary('state', ['spec', 'presets', 'workers', 'analysis'], { core: false }),
   boundary('ui', ['state', 'spec', 'presets', 'analysis'], { core: false }),
   {
     // The model core runs in workers and Node: no DOM globals.

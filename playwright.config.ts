@@ -4,15 +4,13 @@
  * scripts/find-browser.mjs; `npm test` says what to install when there is none.
  */
 import { defineConfig } from '@playwright/test';
-import { findBrowser } from './scripts/find-browser.mjs';
+import { findBrowser, QUIET_FLAGS as QUIET } from './scripts/find-browser.mjs';
 
 const PORT = Number(process.env['E2E_PORT'] ?? 4179);
 /** Where the build goes: E2E_DIST lets two runs on one machine (another port) keep their builds apart. */
 const DIST = process.env['E2E_DIST'] ?? 'dist';
 const browser = findBrowser();
 
-/** Flags for Debian's chromium in a closed network (see TESTING.md). */
-const QUIET = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export default defineConfig({
   testDir: 'e2e',

@@ -1,9 +1,13 @@
+// @ts-check
 /**
  * Finds a Chromium for the end-to-end tests, in this order:
  *   1. an explicit path: CHROME_PATH or PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH;
  *   2. Playwright's own Chromium, if `npx playwright install chromium` was run;
  *   3. a system chromium or chrome on the PATH or in the usual places.
  * Returns { path, source } or null.
+ *
+ * Plain JavaScript, since `npm test` (scripts/test.mjs) loads it with plain node before the
+ * dependencies are installed; its types are JSDoc, checked by `tsc` (allowJs and // @ts-check).
  */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -19,6 +23,11 @@ const PLACES = [
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
 ];
 
+/** Flags for Chromium in a closed network: the e2e tests (playwright.config.ts) and the benchmarks (scripts/bench/app.ts) launch it with these. */
+export const QUIET_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** @typedef {{ path: string, source: string }} FoundBrowser */
+
 export const INSTALL_HELP = [
   'No Chromium was found for the end-to-end tests. Install one of these, then run `npm test` again:',
   '  - Debian/Ubuntu:  sudo apt-get install chromium      (gives /usr/bin/chromium)',
@@ -28,6 +37,7 @@ export const INSTALL_HELP = [
   'or point CHROME_PATH at any Chromium or Chrome executable.',
 ].join('\n');
 
+/** @returns {string | null} */
 function playwrightOwn() {
   try {
     const require = createRequire(import.meta.url);
@@ -39,6 +49,7 @@ function playwrightOwn() {
   }
 }
 
+/** @param {string} name @returns {string | null} */
 function onPath(name) {
   try {
     const out = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -48,6 +59,10 @@ function onPath(name) {
   }
 }
 
+/**
+ * @param {Record<string, string | undefined>} [env]
+ * @returns {FoundBrowser | null}
+ */
 export function findBrowser(env = process.env) {
   for (const key of ['CHROME_PATH', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH']) {
     const p = env[key];

@@ -16,7 +16,7 @@
  */
 import { compile } from '../src/compiler/compile';
 import { BudgetError, modelStats, sweepLimit, sweepSpec, sweepStats } from '../src/compiler/stats';
-import { moreRuns, type RunLimits } from '../src/analysis/spread';
+import { median, moreRuns, type RunLimits } from '../src/analysis/spread';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { numel, type Tensor } from '../src/graph/ir';
 import { graphScopes, passThroughGraph, scopeSubgraph } from '../src/graph/subgraph';
@@ -53,10 +53,7 @@ export async function timeSpread(time: (runs: number) => Promise<Timing>, runs: 
     if (batch.length === 0) break;
     samplesMs.push(...batch);
   }
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  const m = sorted.length >> 1;
-  const medianMs = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
-  return { medianMs, samplesMs };
+  return { medianMs: median(samplesMs), samplesMs };
 }
 
 /** Loads `bytes`, times warm runs on `inputs`, and releases the session whatever happens. */

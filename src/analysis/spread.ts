@@ -26,6 +26,9 @@ export function quantile(sorted: readonly number[], p: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
+/** The median of `samples` in any order (the mean of the middle two when their number is even); NaN when there are none. */
+export const median = (samples: readonly number[]): number => quantile([...samples].sort((a, b) => a - b), 0.5);
+
 /** The spread of `samples` (finite values only); null when there is none. */
 export function spreadOf(samples: readonly number[]): Spread | null {
   const s = samples.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);

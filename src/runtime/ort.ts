@@ -11,6 +11,7 @@
  * queue: onnxruntime-web refuses a second run on a session that is still running.
  */
 import type * as Ort from 'onnxruntime-web';
+import { median } from '../analysis/spread';
 
 /** An onnxruntime-web module: the default (WebGPU + WASM) build or the WASM-only one. */
 export type OrtModule = typeof Ort;
@@ -84,13 +85,6 @@ export interface LoadedModel {
   release(): Promise<void>;
 }
 
-const median = (xs: number[]): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /** onnxruntime tensors of plain inputs. */
 function inputFeeds(ort: OrtModule, inputs: readonly InputTensor[]): Record<string, Ort.Tensor> {
   const type = (d: InputTensor['data']) => (d instanceof Float32Array ? 'float32' : d instanceof BigInt64Array ? 'int64' : 'bool');
@@ -101,22 +95,27 @@ function inputFeeds(ort: OrtModule, inputs: readonly InputTensor[]): Record<stri
 export const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
- * One warm-up run, then up to `runs` timed runs, each output released at once. With `stop`, the
- * event loop turns once before each run (outside the timed part), so a message that sets it lands.
+ * One warm-up run of `run`, then up to `runs` timed runs: every run's wall time in ms and their
+ * median. Each run's output goes to `release` outside the timed part. With `stop`, the event loop
+ * turns once before each run (also outside it), so a message that sets it lands. The page's
+ * figures and the benchmarks (scripts/bench/) time this way.
  */
-async function timeRuns(session: Ort.InferenceSession, feeds: Record<string, Ort.Tensor>, runs: number, stop?: () => boolean): Promise<Timing> {
-  const dispose = (o: Ort.InferenceSession.ReturnType) => Object.values(o).forEach((t) => t.dispose());
-  dispose(await session.run(feeds));
+export async function timeRuns<T>(run: () => Promise<T>, runs: number, stop?: () => boolean, release: (out: T) => void = () => {}): Promise<Timing> {
+  release(await run());
   const samplesMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     if (stop && (await nextTask(), stop())) break;
     const t0 = performance.now();
-    const o = await session.run(feeds);
+    const out = await run();
     samplesMs.push(performance.now() - t0);
-    dispose(o);
+    release(out);
   }
   return { medianMs: median(samplesMs), samplesMs };
 }
+
+/** timeRuns of `session` on `feeds`, each output released at once. */
+const timeFeeds = (session: Ort.InferenceSession, feeds: Record<string, Ort.Tensor>, runs: number, stop?: () => boolean): Promise<Timing> =>
+  timeRuns(() => session.run(feeds), runs, stop, (o) => Object.values(o).forEach((t) => t.dispose()));
 
 /** A started runtime: one provider, one queue of runs. */
 export class Runtime {
@@ -189,8 +188,8 @@ export class Runtime {
       };
       return {
         run: (tokens) => this.enqueue(() => runOnce(tokens)),
-        time: (tokens, runs, stop) => this.enqueue(() => timeRuns(session, feeds(tokens), runs, stop)),
-        timeInputs: (inputs, runs, stop) => this.enqueue(() => timeRuns(session, inputFeeds(this.ort, inputs), runs, stop)),
+        time: (tokens, runs, stop) => this.enqueue(() => timeFeeds(session, feeds(tokens), runs, stop)),
+        timeInputs: (inputs, runs, stop) => this.enqueue(() => timeFeeds(session, inputFeeds(this.ort, inputs), runs, stop)),
         release: () => this.enqueue(() => session.release()),
       };
     });

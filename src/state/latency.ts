@@ -11,6 +11,7 @@ import { proxy } from 'comlink';
 import type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries } from '../../workers/api';
 import type { RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
+import { median } from '../analysis/spread';
 import type { AppState, AppStore } from './store';
 
 export type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries };
@@ -93,9 +94,7 @@ export function sweepNameProblem(name: string): string | null {
 export function poolFigure(prev: LatencyFigure | null, f: LatencyFigure): LatencyFigure {
   if (!prev || prev.id !== f.id || prev.mode !== f.mode || prev.provider !== f.provider || prev.T !== f.T) return f;
   const samplesMs = [...prev.samplesMs, ...f.samplesMs];
-  const sorted = [...samplesMs].sort((x, y) => x - y);
-  const m = sorted.length >> 1;
-  return { ...f, samplesMs, runs: samplesMs.length, medianMs: sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2 };
+  return { ...f, samplesMs, runs: samplesMs.length, medianMs: median(samplesMs) };
 }
 
 /** What the latency panel asks of the runtime. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moreRuns, quantile, ratioInterval, relativeIqr, spreadOf } from '../../src/analysis/spread';
+import { median, moreRuns, quantile, ratioInterval, relativeIqr, spreadOf } from '../../src/analysis/spread';
 
 describe('the spread of runs', () => {
   it('takes quartiles by linear interpolation between order statistics (numpy and R type 7)', () => {
@@ -11,6 +11,16 @@ describe('the spread of runs', () => {
     expect(quantile([5], 0.25)).toBe(5);
     expect(quantile([], 0.5)).toBeNaN();
     expect(spreadOf([NaN])).toBeNull();
+  });
+
+  it('takes the median of runs in any order: the middle one, or the mean of the middle two', () => {
+    expect(median([7, 1, 3])).toBe(3);
+    expect(median([10, 2, 4, 8])).toBe(6);
+    expect(median([5])).toBe(5);
+    expect(median([])).toBeNaN();
+    const xs = [3, 1, 2];
+    median(xs);
+    expect(xs).toEqual([3, 1, 2]); // left in its order
   });
 
   it('says how wide the middle half is against the median', () => {

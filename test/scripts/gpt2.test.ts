@@ -1,7 +1,7 @@
 // The GPT-2-small ratio benchmark's pieces that run without a browser: its text and tokens, the
 // Node timing on an exported file, and the docs section it renders.
 import { describe, expect, it } from 'vitest';
-import { benchText, benchTokens, gpt2Markdown, spliceGpt2Section, T, timeNode, type Gpt2Result } from '../../scripts/bench/gpt2.mjs';
+import { benchText, benchTokens, gpt2Markdown, spliceGpt2Section, T, timeNode, type Gpt2Result } from '../../scripts/bench/gpt2';
 import { compile } from '../../src/compiler/compile';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { defaultSpec } from '../../src/spec/defaults';

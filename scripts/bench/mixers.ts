@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--kinds a,b] [--max-t N]
+ * npm run bench [-- --quick] [--kinds a,b] [--max-t N]   (this part alone: npx tsx scripts/bench/mixers.ts …)
  *
  * How forward latency grows with sequence length, per token mixer, in one run: every
  * attention-free (implicit-map) mixer and softmax attention, in a 1-layer model (d 64, 4 heads,
@@ -7,25 +7,24 @@
  *   - wasm:   onnxruntime-web's WASM backend in Node, one thread: the engine the page runs.
  *   - native: onnxruntime-node on the CPU, for comparison.
  * The exponent k of latency ∝ T^k is a least-squares fit on log-log over the points with
- * T ≥ 1024. Results go to bench/results/latest.json and the table in docs/benchmarks.md.
+ * T ≥ 1024. Results go to bench/results/latest.json and the table in docs/benchmarks.md (not
+ * with --quick). Both backends are timed by the runtime's timeRuns (src/runtime/ort.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { fitExponent } from '../src/analysis/scaling';
-import { BLOCKS } from '../src/blocks/registry';
-import { compile } from '../src/compiler/compile';
-import { toOnnxBytes } from '../src/graph/onnx';
-import { Runtime } from '../src/runtime/ort';
-import { defaultLayer, defaultSpec } from '../src/spec/defaults';
-import type { Spec } from '../src/spec/types';
+import { fitExponent } from '../../src/analysis/scaling';
+import { BLOCKS } from '../../src/blocks/registry';
+import { compile } from '../../src/compiler/compile';
+import { toOnnxBytes } from '../../src/graph/onnx';
+import { Runtime, timeRuns } from '../../src/runtime/ort';
+import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
+import type { Spec } from '../../src/spec/types';
+import { flag as flagOf, machine, root, writeResult, writeSection } from './results';
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const flag = (name: string) => flagOf(args, name);
 const quick = args.includes('--quick');
 const maxT = Number(flag('max-t') ?? (quick ? 1024 : 8192));
 const LENGTHS = [512, 1024, 2048, 4096, 8192].filter((t) => t <= maxT);
@@ -45,7 +44,7 @@ function model(kind: string, T: number): Spec {
 
 /** Ops with a WebGPU kernel, from the operator table shipped with the installed onnxruntime-web. */
 const GPU_OPS = new Set(
-  readFileSync('node_modules/onnxruntime-web/docs/webgpu-operators.md', 'utf8')
+  readFileSync(join(root, 'node_modules/onnxruntime-web/docs/webgpu-operators.md'), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('| ') && /ai\.onnx\(/.test(l) && !/no GPU kernel/.test(l))
     .map((l) => l.split('|')[1]!.trim()),
@@ -83,15 +82,11 @@ async function main() {
           } else {
             const s = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
             const feeds = { tokens: new ortNode.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, T]) };
-            await s.run(feeds);
-            const samples: number[] = [];
-            for (let r = 0; r < RUNS; r++) {
-              const t0 = performance.now();
-              await s.run(feeds);
-              samples.push(performance.now() - t0);
+            try {
+              ms = Math.min(...(await timeRuns(() => s.run(feeds), RUNS)).samplesMs);
+            } finally {
+              await s.release();
             }
-            await s.release();
-            ms = Math.min(...samples);
           }
           row[backend].push({ T, ms });
           console.log(`${kind.padEnd(22)} ${backend.padEnd(6)} T=${String(T).padStart(5)}  ${ms.toFixed(2)} ms`);
@@ -111,18 +106,17 @@ async function main() {
 
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    machine: machine(),
     setup: 'one layer, dModel 64, 4 heads, no positions, no feed-forward, fast mode, batch 1; fastest of 7 warm runs; one thread',
     lengths: LENGTHS,
     results,
   };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/latest.json', JSON.stringify(report, null, 2) + '\n');
+  writeResult('latest.json', report);
   if (!quick) writeDocs(report);
   console.log(`\nwrote bench/results/latest.json${quick ? '' : ' and docs/benchmarks.md'}`);
 }
 
-function writeDocs(report: { date: string; machine: { cpus: number; model: string; node: string }; setup: string; lengths: number[]; results: { kind: string; ops: string[]; wasm: Point[]; native: Point[]; exponent: { wasm: number | null; native: number | null } }[] }) {
+function writeDocs(report: { date: string; machine: ReturnType<typeof machine>; setup: string; lengths: number[]; results: { kind: string; ops: string[]; wasm: Point[]; native: Point[]; exponent: { wasm: number | null; native: number | null } }[] }) {
   const cell = (p: Point | undefined) => (!p ? '' : p.ms === null ? 'out of memory' : p.ms.toFixed(1));
   const exp = (k: number | null) => (k === null ? '—' : k.toFixed(2));
   const table = (backend: 'wasm' | 'native') =>
@@ -131,9 +125,6 @@ function writeDocs(report: { date: string; machine: { cpus: number; model: strin
       `|---|${report.lengths.map(() => '---:').join('|')}|---:|`,
       ...report.results.map((r) => `| \`${r.kind}\` | ${report.lengths.map((t) => cell(r[backend].find((p) => p.T === t))).join(' | ')} | ${exp(r.exponent[backend])} |`),
     ].join('\n');
-  const doc = readFileSync('docs/benchmarks.md', 'utf8');
-  const start = doc.indexOf('<!-- bench:start -->');
-  const end = doc.indexOf('<!-- bench:end -->');
   const body = [
     '<!-- bench:start -->',
     `Measured ${report.date.slice(0, 10)} on ${report.machine.cpus} × ${report.machine.model}, Node ${report.machine.node}. ${report.setup}.`,
@@ -153,7 +144,7 @@ function writeDocs(report: { date: string; machine: { cpus: number; model: strin
     ...report.results.map((r) => `- \`${r.kind}\`: ${r.ops.map(opNote).join(', ')}`),
     '<!-- bench:end -->',
   ].join('\n');
-  writeFileSync('docs/benchmarks.md', doc.slice(0, start) + body + doc.slice(end + '<!-- bench:end -->'.length));
+  writeSection('bench', body, 'Mixer scaling');
 }
 
 main().catch((e) => {

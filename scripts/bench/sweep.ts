@@ -1,47 +1,36 @@
 /**
- * node scripts/latency-sweep.mjs [--url URL] [--max-t N] [--heads N] [--webgpu]
+ * npx tsx scripts/bench/sweep.ts [--url URL] [--max-t N] [--heads N] [--webgpu]
  *
  * The latency panel measured in the page, as a person would use it, in headless Chromium against
  * the production build: the sweep against T and its fitted exponents for softmax attention and
  * two linear-time mixers, each in the model `npm run bench` uses (one layer, d_model 64, no
  * positions, no feed-forward; set up through the editor), and the per-block breakdown of the
  * default model with its gap to the whole.
- * Without --url it builds into a temporary folder and serves it with `vite preview`. --webgpu
+ * Without --url it builds and serves the app (scripts/bench/app.ts; port 4394, or BENCH_PORT). --webgpu
  * gives Chromium SwiftShader's WebGPU adapter (a CPU emulation: it shows the two series side by
  * side, but its times say nothing about a GPU). Prints JSON and writes bench/results/latency-sweep.json;
  * docs/benchmarks.md ("Latency sweep in the page") records a run by hand.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { findBrowser, INSTALL_HELP } from './find-browser.mjs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { SWIFTSHADER_WEBGPU, withApp } from './app';
+import { flag, machine, writeResult } from './results';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const flag = (name) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
-const MAX_T = Number(flag('max-t') ?? 2048);
-const HEADS = Number(flag('heads') ?? 4);
+const MAX_T = Number(flag(args, 'max-t') ?? 2048);
+const HEADS = Number(flag(args, 'heads') ?? 4);
 const webgpu = args.includes('--webgpu');
-const PORT = 4394;
-
-const browserPath = findBrowser()?.path;
-if (!browserPath) {
-  console.error(INSTALL_HELP);
-  process.exit(1);
-}
 
 /** The mixers measured, each in the model `npm run bench` uses. */
 const MIXERS = ['softmax_attention', 'linear_attention', 'mamba2'];
 
-async function ready(page) {
+async function ready(page: Page) {
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 120_000 });
 }
 
 /** Sets the kind of layer 0's block in `slot` through the inspector. */
-async function setBlock(page, slot, kind) {
+async function setBlock(page: Page, slot: string, kind: string) {
   await page.getByTestId(`slot:0:${slot}`).getByRole('button').first().click();
   await page.getByTestId('inspector-kind').selectOption(kind);
   await ready(page);
@@ -51,7 +40,7 @@ async function setBlock(page, slot, kind) {
  * The default model cut to `layers` layers with maxLen and heads set; with `mixer`, also the
  * benchmark's shape: that mixer, no positions, no feed-forward block.
  */
-async function setModel(page, { layers, maxLen, heads = 4, mixer = null }) {
+async function setModel(page: Page, { layers, maxLen, heads = 4, mixer = null }: { layers: number; maxLen: number; heads?: number; mixer?: string | null }) {
   await page.getByTestId('preset-select').selectOption('default');
   await ready(page);
   const remove = page.getByRole('button', { name: 'Remove a layer' });
@@ -65,16 +54,23 @@ async function setModel(page, { layers, maxLen, heads = 4, mixer = null }) {
   await setBlock(page, 'mixer', mixer);
 }
 
-async function sweep(page, maxT) {
+/** A point of the sweep chart's data-values. */
+interface Series {
+  label: string;
+  exponent: number | null;
+  points: { T: number; ms: number }[];
+}
+
+async function sweep(page: Page, maxT: number) {
   await page.getByTestId('sweep-max').selectOption(String(maxT));
   await page.getByTestId('sweep-run').click();
   await page.waitForSelector('[data-testid=latency-sweep][data-state=done]', { timeout: 600_000 });
-  const series = JSON.parse(await page.getByTestId('sweep-chart').getAttribute('data-values'));
+  const series: Series[] = JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-values')) ?? '[]');
   const skipped = (await page.getByTestId('sweep-skipped').count()) ? await page.getByTestId('sweep-skipped').textContent() : null;
   return { series, skipped };
 }
 
-async function breakdown(page, T) {
+async function breakdown(page: Page, T: number) {
   await page.getByRole('textbox', { name: 'Text' }).fill('the quick brown fox jumps over the lazy dog. '.repeat(200).slice(0, T));
   await ready(page);
   await page.waitForSelector(`[data-testid=attention-map][data-t="${T}"]`, { timeout: 120_000 });
@@ -84,28 +80,15 @@ async function breakdown(page, T) {
     const el = document.querySelector('[data-testid=latency-breakdown]');
     return el?.getAttribute('data-t') === String(t) && !document.querySelector('[data-testid=breakdown-run]:disabled');
   }, T, { timeout: 300_000 });
-  const d = await chart.evaluate((el) => ({ ...el.dataset }));
-  return { T, wholeMs: Number(d.wholeMs), sumMs: Number(d.sumMs), overheadMs: Number(d.overheadMs), gap: Number(d.gap), blocks: JSON.parse(d.values) };
+  const d = await chart.evaluate((el: HTMLElement) => ({ ...el.dataset }));
+  return { T, wholeMs: Number(d['wholeMs']), sumMs: Number(d['sumMs']), overheadMs: Number(d['overheadMs']), gap: Number(d['gap']), blocks: JSON.parse(d['values'] ?? '[]') as unknown };
 }
 
-let server = null;
-let url = flag('url');
-if (!url) {
-  const out = mkdtempSync(join(tmpdir(), 'latency-sweep-'));
-  if (spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
-  server = spawn(join(root, 'node_modules/.bin/vite'), ['preview', '--outDir', out, '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore' });
-  url = `http://127.0.0.1:${PORT}/`;
-  await new Promise((r) => setTimeout(r, 2000));
-}
-let code = 0;
-try {
-  const extra = webgpu ? ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader'] : [];
-  const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extra] });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.goto(url);
+await withApp({ port: 4394, url: flag(args, 'url'), flags: webgpu ? SWIFTSHADER_WEBGPU : [] }, async (app) => {
+  const page = await app.open();
   await ready(page);
-  const backend = await page.getByTestId('backend').evaluate((el) => ({ ...el.dataset, text: el.textContent }));
-  const report = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', browser: `Chromium ${browser.version()}` }, backend, sweeps: [], breakdowns: [] };
+  const backend = await page.getByTestId('backend').evaluate((el: HTMLElement) => ({ ...el.dataset, text: el.textContent }));
+  const report = { date: new Date().toISOString(), machine: machine(app.browser), backend, sweeps: [] as unknown[], breakdowns: [] as unknown[] };
   for (const mixer of MIXERS) {
     await setModel(page, { layers: 1, maxLen: MAX_T, heads: HEADS, mixer });
     const r = await sweep(page, MAX_T);
@@ -120,14 +103,6 @@ try {
     console.error(`breakdown T = ${T}: whole ${b.wholeMs.toFixed(2)} ms, blocks ${b.sumMs.toFixed(2)} ms, gap ${(b.gap * 100).toFixed(1)}%`);
   }
   await page.screenshot({ path: join(tmpdir(), 'latency-panel.png'), fullPage: true });
-  await browser.close();
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/latency-sweep.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeResult('latency-sweep.json', report);
   console.log(JSON.stringify(report, null, 2));
-} catch (e) {
-  console.error(e);
-  code = 1;
-} finally {
-  server?.kill();
-}
-process.exit(code);
+});
