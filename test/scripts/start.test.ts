@@ -1,5 +1,6 @@
 // `npm start -- --port N --host H` serves the app there, cross-origin isolated, with the runtime files.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const PORT = 5391;
@@ -12,7 +13,7 @@ function listening(proc: ChildProcess): Promise<void> {
     let out = '';
     proc.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (/Local:.*http/.test(out)) resolve(); // colour codes may stand between the two words
+      if (/Local:\s+http/.test(stripVTControlCharacters(out))) resolve(); // with CI set, Vite colours its output
     });
     proc.on('exit', (code) => reject(new Error(`npm start exited (${code}) before serving:\n${out}`)));
   });
