@@ -24,7 +24,7 @@ export async function readMap(page: Page): Promise<DrawnMap> {
 const STALL_MS = 30_000;
 
 /**
- * Waits until `done()` holds, for as long as the page shows work in progress: the runtime loading,
+ * Waits until `done()` holds, checked again at each change of the page, for as long as the page shows work in progress: the runtime loading,
  * a model compiling or running (the status line's busy phase), or a worker answering any request,
  * latency figures included (its data-worker-busy). It fails at once when the status shows an error
  * (unless `errorExpected`), and after STALL_MS in which nothing was in progress and `done()` stayed
@@ -35,13 +35,49 @@ export async function waitWhileBusy(page: Page, done: () => Promise<boolean>, wh
   const status = page.getByTestId('status');
   let idleSince = Date.now();
   for (;;) {
+    const seen = await pageChanges(page);
     if (await done()) return;
     const [phase, worker] = [await status.getAttribute('data-phase'), await status.getAttribute('data-worker-busy')];
     if (phase === 'error' && !opts.errorExpected) throw new Error(`${what}: the page says "${await status.textContent()}"`);
     if (phase === 'busy' || worker === 'true') idleSince = Date.now();
     else if (Date.now() - idleSince > STALL_MS) throw new Error(`${what}: nothing in progress for ${STALL_MS / 1000} s (status "${await status.textContent()}")`);
-    await new Promise((r) => setTimeout(r, 100)); // the polling interval, not a wait for time to pass
+    await pageChanges(page, seen);
   }
+}
+
+/**
+ * Counts the page's changes (attributes, texts, elements: every state a wait reads is in the DOM,
+ * so nothing can become true without one). With `after`, resolves once the count passes it, or
+ * after STALL_MS with no change, so a wait can tell a quiet page from a working one; without,
+ * returns the count now. Reading the count before checking a state and waiting past it afterwards
+ * misses no change that came in between.
+ */
+function pageChanges(page: Page, after?: number): Promise<number> {
+  return page.evaluate(
+    ({ after, stallMs }) => {
+      type Watch = { count: number; wake: (() => void) | null };
+      const g = globalThis as { __tpChanges?: Watch };
+      if (!g.__tpChanges) {
+        const watch: Watch = (g.__tpChanges = { count: 0, wake: null });
+        new MutationObserver(() => {
+          watch.count++;
+          watch.wake?.();
+        }).observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
+      }
+      const watch = g.__tpChanges;
+      if (after === undefined || watch.count > after) return watch.count;
+      return new Promise<number>((resolve) => {
+        const limit = setTimeout(() => finish(), stallMs);
+        const finish = () => {
+          clearTimeout(limit);
+          watch.wake = null;
+          resolve(watch.count);
+        };
+        watch.wake = finish;
+      });
+    },
+    { after, stallMs: STALL_MS },
+  );
 }
 
 /** Whether the status line says the page is settled. */

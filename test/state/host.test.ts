@@ -43,6 +43,15 @@ function fakeWorker(provider: Provider, opts: { backend?: Provider; hangInit?: b
 type Fake = ReturnType<typeof fakeWorker>;
 const answer = (id: number, provider: Provider = 'wasm') => ({ id, backend: info(provider).backend }) as AnalysisResult;
 
+/** Sends the first analysis and answers it from the WASM worker (after it, WebGPU starts where it can). */
+async function firstResult(host: WorkerHost, workers: Fake[]): Promise<void> {
+  const p = host.analyse(req(1));
+  await tick();
+  workers[0]!.analyses[0]!.resolve(answer(1));
+  await p;
+  await tick();
+}
+
 function setUp(opts: { adapter?: boolean; choice?: 'auto' | 'wasm' | 'webgpu'; gpuBackend?: Provider; gpuHangs?: boolean } = {}) {
   const workers: Fake[] = [];
   const events: HostEvent[] = [];
@@ -145,11 +154,7 @@ describe('the worker host', () => {
 
   it('falls back to WASM when the WebGPU device is lost, and re-runs there', async () => {
     const { host, workers, changes } = setUp({ adapter: true });
-    const p = host.analyse(req(1));
-    await tick();
-    workers[0]!.analyses[0]!.resolve(answer(1));
-    await p;
-    await tick();
+    await firstResult(host, workers);
     expect(host.provider).toBe('webgpu');
     workers[1]!.emit({ kind: 'device-lost', message: 'Device was destroyed.' });
     await tick();
@@ -160,11 +165,7 @@ describe('the worker host', () => {
 
   it('runs on WASM a model WebGPU fails on, and stays on WASM', async () => {
     const { host, workers, changes } = setUp({ adapter: true });
-    const p = host.analyse(req(1));
-    await tick();
-    workers[0]!.analyses[0]!.resolve(answer(1));
-    await p;
-    await tick();
+    await firstResult(host, workers);
     const q = host.analyse(req(2));
     await tick();
     workers[1]!.analyses[0]!.reject(new Error('no WebGPU kernel for CumSum'));
@@ -177,11 +178,7 @@ describe('the worker host', () => {
 
   it('passes budget refusals through without leaving WebGPU', async () => {
     const { host, workers } = setUp({ adapter: true });
-    const p = host.analyse(req(1));
-    await tick();
-    workers[0]!.analyses[0]!.resolve(answer(1));
-    await p;
-    await tick();
+    await firstResult(host, workers);
     const q = host.analyse(req(2));
     await tick();
     workers[1]!.analyses[0]!.reject(Object.assign(new Error('over budget'), { name: 'BudgetError' }));
@@ -216,11 +213,7 @@ describe('the worker host', () => {
 
   it('says why when the WebGPU worker dies while it starts, and stays on WASM', async () => {
     const { host, workers, changes } = setUp({ adapter: true, gpuHangs: true });
-    const p = host.analyse(req(1));
-    await tick();
-    workers[0]!.analyses[0]!.resolve(answer(1));
-    await p;
-    await tick();
+    await firstResult(host, workers);
     expect(host.gpuPhase).toBe('starting');
     workers[1]!.die('crashed');
     await tick();
@@ -231,11 +224,7 @@ describe('the worker host', () => {
 
   it('falls back to WASM and runs the model again when the active WebGPU worker dies', async () => {
     const { host, workers, changes } = setUp({ adapter: true });
-    const p = host.analyse(req(1));
-    await tick();
-    workers[0]!.analyses[0]!.resolve(answer(1));
-    await p;
-    await tick();
+    await firstResult(host, workers);
     expect(host.gpuPhase).toBe('active');
     const q = host.analyse(req(2));
     await tick();

@@ -121,6 +121,22 @@ function drawSweep(svg: SVGSVGElement, rows: SeriesRow[], colourOf: (key: string
   });
 }
 
+/** One end of the sweep's range: a menu of the lengths this model can be swept at. */
+function LengthPick({ label, value, choices, onChange, disabled, testId }: { label: string; value: number; choices: number[]; onChange: (T: number) => void; disabled: boolean; testId: string }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange(Number(e.target.value))} disabled={disabled} data-testid={testId}>
+        {choices.map((T) => (
+          <option key={T} value={T}>
+            {T}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** A pinned sweep's name, editable: Enter or leaving the field renames it; a refused name stays with the reason. */
 function PinnedName({ pin }: { pin: PinnedSweep }) {
   const { renameSweep, removeSweep } = useApp((s) => s.latencyActions);
@@ -196,26 +212,8 @@ export function LatencySweep() {
     <div className="latency-part" role="group" aria-label="Latency against sequence length" data-testid="latency-sweep" data-state={state} data-max-t={maxT}>
       <div className="latency-head">
         <h3>Against T</h3>
-        <label>
-          T from{' '}
-          <select value={fromT} onChange={(e) => setFrom(Number(e.target.value))} disabled={running} data-testid="sweep-from">
-            {choices.map((T) => (
-              <option key={T} value={T}>
-                {T}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          up to{' '}
-          <select value={upToT} onChange={(e) => setUpTo(Number(e.target.value))} disabled={running} data-testid="sweep-max">
-            {choices.map((T) => (
-              <option key={T} value={T}>
-                {T}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LengthPick label="T from" value={fromT} choices={choices} onChange={setFrom} disabled={running} testId="sweep-from" />
+        <LengthPick label="up to" value={upToT} choices={choices} onChange={setUpTo} disabled={running} testId="sweep-max" />
         <button type="button" onClick={() => runSweep(sweepLengths(upToT, fromT))} disabled={running} data-testid="sweep-run">
           {result ? 'Sweep again' : 'Sweep'}
         </button>
