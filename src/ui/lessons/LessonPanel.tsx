@@ -86,23 +86,23 @@ export function LessonPanel() {
   return <LessonStepPanel lesson={current.lesson} index={current.index} locked={locked} />;
 }
 
+/** One step of a lesson: its title, its text with the figures filled in, and Show me, Back, Next and Exit. */
 function LessonStepPanel({ lesson, index, locked }: { lesson: Lesson; index: number; locked: boolean }) {
   const store = useAppStore();
   const step = lesson.steps[index]!;
-  const current = { index };
   const body = useStepBody(lesson, index);
   const count = lesson.steps.length;
-  const first = current.index === 0;
-  const last = current.index === count - 1;
+  const first = index === 0;
+  const last = index === count - 1;
   const go = (to: number) => {
     if (to >= 0 && to < count) store.getState().setLesson({ id: lesson.id, step: to });
   };
   return (
-    <section className="lesson-panel" aria-labelledby="lesson-title" data-testid="lesson-panel" data-lesson={lesson.id} data-step={current.index} data-locked={locked}>
+    <section className="lesson-panel" aria-labelledby="lesson-title" data-testid="lesson-panel" data-lesson={lesson.id} data-step={index} data-locked={locked}>
       <p className="lesson-kicker">
         <span id="lesson-title">Lesson: {lesson.title}</span>
         <span data-testid="lesson-progress">
-          Step {current.index + 1} of {count}
+          Step {index + 1} of {count}
         </span>
         {locked ? (
           <span className="badge" title="Opened from a classroom link: the model follows the lesson and cannot be edited">
@@ -123,10 +123,10 @@ function LessonStepPanel({ lesson, index, locked }: { lesson: Lesson; index: num
           Show me: {FOCUS_PANELS[step.focus]}
         </button>
         {/* aria-disabled rather than disabled: the button keeps keyboard focus at either end. */}
-        <button type="button" aria-disabled={first} onClick={() => go(current.index - 1)} data-testid="lesson-back">
+        <button type="button" aria-disabled={first} onClick={() => go(index - 1)} data-testid="lesson-back">
           ← Back
         </button>
-        <button type="button" aria-disabled={last} onClick={() => go(current.index + 1)} data-testid="lesson-next">
+        <button type="button" aria-disabled={last} onClick={() => go(index + 1)} data-testid="lesson-next">
           Next →
         </button>
         {locked ? null : (
