@@ -25,6 +25,15 @@ import { ERROR } from '../spec/errors';
 export interface CompileOptions {
   T: number;
   mode: Mode;
+  /** Batch size B (default 1): tokens are [B, T]. */
+  batch?: number;
+  /**
+   * σReparam's ‖W‖₂: 'exact' (default) bakes it in, computed from the weights when the graph is
+   * written; 'power' computes it in the graph by one power iteration from a persistent vector
+   * (the paper's training form), fed as the input sigma_u.<weight> and returned as
+   * next.sigma_u.<weight>. Training graphs use 'power': their weights change every step.
+   */
+  spectral?: 'exact' | 'power';
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -53,6 +62,29 @@ function rowEntropy(b: GraphBuilder, a: Tensor): Tensor {
   return b.neg(b.reduceSum(b.mul(p, logp), [-1], false));
 }
 
+/** The name of the persistent power-iteration vector of weight `name` (σReparam in training graphs). */
+export const sigmaStateName = (name: string): string => `sigma_u.${name}`;
+
+/**
+ * ‖W‖₂ of W [in, out] by one power iteration from the persistent left vector u (σReparam, Zhai et
+ * al. 2023, as torch's spectral_norm does it): v = Wᵀu / ‖Wᵀu‖, u′ = Wv / ‖Wv‖, σ = u′ᵀ W v. u′ and v
+ * are detached, so the gradient of σ is u′ vᵀ, exact once u has converged. u′ is returned as
+ * next.sigma_u.<name> for the next step. A weight shared by looped layers is iterated once.
+ */
+function powerSigma(b: GraphBuilder, w: Tensor, state: Map<string, Tensor>): Tensor {
+  const known = state.get(w.name);
+  if (known) return known;
+  const rows = w.shape[0]!;
+  const unit = (x: Tensor) => b.div(x, b.sqrt(b.add(b.reduceSum(b.mul(x, x), [0, 1], true), b.scalar(1e-24))));
+  const u = b.input(sigmaStateName(w.name), 'float32', [rows]);
+  const v = b.detach(unit(b.matmul(b.reshape(u, [1, rows]), w))); // [1, out]
+  const u2 = b.detach(unit(b.matmul(w, b.transpose(v, [1, 0])))); // [in, 1]
+  const sigma = b.reduceSum(b.mul(b.matmul(b.transpose(u2, [1, 0]), w), v), [0, 1], false);
+  b.output(b.reshape(u2, [rows]), `next.${sigmaStateName(w.name)}`);
+  state.set(w.name, sigma);
+  return sigma;
+}
+
 /** Builds the graph of `rawSpec` at sequence length `opts.T`. Throws SpecError or ShapeError. */
 export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const checked = validateSpec(rawSpec);
@@ -63,6 +95,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   }
   const { T, mode } = opts;
   const b = new GraphBuilder(`playground_${mode}_T${T}`, spec.seed);
+  const sigmaState = new Map<string, Tensor>();
+  const spectral = opts.spectral ?? 'exact';
   const inspect = mode === 'inspect';
 
   const position = findBlock('position', spec.position.kind)!;
@@ -86,9 +120,9 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
         if (spec.sigmaReparam.enabled) {
           // σReparam: Ŵ = (γ / ‖W‖₂) W, with γ learnable and ‖W‖₂ exact for these weights.
           const gamma = weight(`g${name}`, [1], { kind: 'constant', value: spec.sigmaReparam.gamma });
-          // ‖W‖₂ is computed when the graph is serialised, not built: costing a graph stays cheap.
           const weights = w;
-          const sigma = b.derivedScalar(() => spectralNorm(b.valueOf(weights) as Float32Array, inDim, outDim));
+          // ‖W‖₂ is computed when the graph is serialised, not built: costing a graph stays cheap.
+          const sigma = spectral === 'power' ? powerSigma(b, w, sigmaState) : b.derivedScalar(() => spectralNorm(b.valueOf(weights) as Float32Array, inDim, outDim));
           w = b.mul(w, b.div(gamma, sigma));
         }
         const y = b.matmul(x, w);

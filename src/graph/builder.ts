@@ -49,6 +49,7 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private readonly params = new Map<string, { tensor: Tensor; init: InitScheme }>();
   private readonly scopes: string[] = [];
+  private readonly stops = new Set<string>();
   private counter = 0;
 
   constructor(
@@ -56,6 +57,39 @@ export class GraphBuilder {
     /** Seed of every weight stream. */
     readonly seed: number,
   ) {}
+
+  /**
+   * A builder that goes on from a finished graph: its inputs, weights, constants and nodes, under
+   * the same names, without its outputs. The training step (src/train/) is built this way, on top
+   * of the forward graph the compiler made.
+   */
+  static extend(graph: Graph, seed: number): GraphBuilder {
+    const b = new GraphBuilder(graph.name, seed);
+    const claim = (t: Tensor) => b.names.add(t.name);
+    graph.inputs.forEach((t) => (claim(t), b.ins.push(t)));
+    graph.initializers.forEach((i) => (claim(i.tensor), b.inits.push(i)));
+    graph.nodes.forEach((n) => (n.outputs.forEach(claim), b.nodes.push(n)));
+    graph.detached?.forEach((name) => b.stops.add(name));
+    b.counter = graph.nodes.length + graph.initializers.length;
+    return b;
+  }
+
+  /** `t` as a value a gradient does not flow through (an Identity the differentiation stops at). */
+  detach(t: Tensor): Tensor {
+    const out = this.op('Identity', [t], t.dtype, [...t.shape]);
+    this.stops.add(out.name);
+    return out;
+  }
+
+  /** The names of the detached tensors so far. */
+  get detachedNames(): ReadonlySet<string> {
+    return this.stops;
+  }
+
+  /** The nodes recorded so far, in order. */
+  get recorded(): readonly OpNode[] {
+    return this.nodes;
+  }
 
   /** Runs `fn` with `label` pushed onto the scope shown in errors and recorded on nodes. */
   scope<R>(label: string, fn: () => R): R {
@@ -286,10 +320,26 @@ export class GraphBuilder {
     return this.op('Slice', [x, c('starts', starts), c('ends', ends), c('axes', axes)], x.dtype, shape);
   }
 
-  /** Cumulative sum along `axis` (exclusive = false, forward). */
-  cumSum(x: Tensor, axis: number): Tensor {
+  /** Cumulative sum along `axis` (inclusive; from the end when `reverse`). */
+  cumSum(x: Tensor, axis: number, reverse = false): Tensor {
     const ax = this.constant('axis', 'int64', [], [normAxis(axis, x.shape.length)]);
-    return this.op('CumSum', [x, ax], x.dtype, [...x.shape]);
+    return this.op('CumSum', [x, ax], x.dtype, [...x.shape], reverse ? { reverse: { type: 'int', value: 1 } } : {});
+  }
+
+  /** x broadcast to `shape` (numpy rules; Expand). */
+  expand(x: Tensor, shape: number[]): Tensor {
+    const out = broadcastShapes(x.shape, shape);
+    if (!out || fmt(out) !== fmt(shape)) this.fail(`Expand cannot take ${fmt(x.shape)} to ${fmt(shape)}`);
+    return this.op('Expand', [x, this.constant('shape', 'int64', [shape.length], shape)], x.dtype, [...shape]);
+  }
+
+  /** Zeros added before and after each axis: `before[i]` and `after[i]` along axis i (Pad, constant 0). */
+  pad(x: Tensor, before: number[], after: number[]): Tensor {
+    if (before.length !== x.shape.length || after.length !== x.shape.length || [...before, ...after].some((p) => !Number.isInteger(p) || p < 0)) {
+      this.fail(`Pad [${before}] / [${after}] does not fit ${fmt(x.shape)}`);
+    }
+    const pads = this.constant('pads', 'int64', [2 * before.length], [...before, ...after]);
+    return this.op('Pad', [x, pads], x.dtype, x.shape.map((d, i) => d + before[i]! + after[i]!));
   }
 
   /** Concatenation along `axis`; every other dimension must agree. */
@@ -313,6 +363,11 @@ export class GraphBuilder {
   /** Softmax along `axis` (ONNX opset ≥ 13 semantics: one axis, any rank). */
   softmax(x: Tensor, axis = -1): Tensor {
     return this.op('Softmax', [x], 'float32', [...x.shape], { axis: { type: 'int', value: normAxis(axis, x.shape.length) } });
+  }
+
+  /** log softmax along `axis`. */
+  logSoftmax(x: Tensor, axis = -1): Tensor {
+    return this.op('LogSoftmax', [x], 'float32', [...x.shape], { axis: { type: 'int', value: normAxis(axis, x.shape.length) } });
   }
 
   private reduced(x: Tensor, axes: number[], keepdims: boolean): number[] {
@@ -357,6 +412,7 @@ export class GraphBuilder {
   /** The finished graph. */
   finish(): Graph {
     if (this.outs.length === 0) this.fail('the graph has no outputs');
-    return { name: this.name, inputs: this.ins, outputs: this.outs, initializers: this.inits, nodes: this.nodes };
+    const graph: Graph = { name: this.name, inputs: this.ins, outputs: this.outs, initializers: this.inits, nodes: this.nodes };
+    return this.stops.size ? { ...graph, detached: [...this.stops] } : graph;
   }
 }

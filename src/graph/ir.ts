@@ -57,6 +57,8 @@ export interface Graph {
   readonly outputs: readonly Tensor[];
   readonly initializers: readonly Initializer[];
   readonly nodes: readonly OpNode[];
+  /** Tensors a gradient does not flow through (stop-gradient), e.g. σReparam's power-iteration vectors. */
+  readonly detached?: readonly string[];
 }
 
 /** Number of elements of a shape. */
