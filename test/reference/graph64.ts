@@ -625,7 +625,7 @@ export function evalGraph64(graph: Graph, feeds: Record<string, ArrayLike<number
     try {
       result = fn(ins, node);
     } catch (e) {
-      throw new Error(`evalGraph64: ${where}: ${(e as Error).message}`);
+      throw new Error(`evalGraph64: ${where}: ${(e as Error).message}`, { cause: e });
     }
     const outs = Array.isArray(result) ? result : [result];
     node.outputs.forEach((t, i) => {
