@@ -2,7 +2,9 @@
 // float32) on the same graph's ONNX bytes. (a) Each op on tiny hand-built graphs with random
 // inputs, broadcasting, negative axes and attribute defaults; shapes the cases state by hand are
 // also what evalGraph64 checks each node's result against. (b) Every preset and every registered
-// block compiled in both modes: all outputs agree to 1e-4.
+// block compiled in both modes: all outputs agree to 1e-4. (c) Against the hand-written float64
+// forward pass (forward64.ts), the logits agree to 1e-5: both are float64, and what is left (about
+// 1e-7, 1e-6 for RetNet's decay tables) is the graph's constants being stored as float32.
 import * as ortModule from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { BLOCKS } from '../../src/blocks/registry';
@@ -12,9 +14,10 @@ import { toOnnxBytes } from '../../src/graph/onnx';
 import { PRESETS } from '../../src/presets';
 import { validateSpec } from '../../src/spec/schema';
 import type { Spec } from '../../src/spec/types';
-import { tokenize } from '../../src/spec/vocab';
+import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
 import { aloneSpec, TEXT } from '../blocks/harness';
-import { expectClose } from '../helpers';
+import { expectClose, weightsOf } from '../helpers';
+import { referenceForward } from './forward64';
 import { evalGraph64, GRAPH64_OPS, type Value64 } from './graph64';
 
 // onnxruntime-node is CommonJS: Node's ESM loader may expose it only as `default`.
@@ -228,8 +231,8 @@ describe('evalGraph64, one op at a time, against onnxruntime-node', () => {
     };
     const wv = Float64Array.of(0.1, 1 + 1e-12); // neither is a float32 value
     const r = evalGraph64(graph, { x: [3, 4] }, { outputs: ['m', 'y'], overrides: { w: wv } });
-    expect(Array.from(r['m']!.data)).toEqual([3 * wv[0]!, 4 * wv[1]!]);
-    expect(Array.from(r['y']!.data)).toEqual([3 * wv[0]! + wv[0]!, 4 * wv[1]! + wv[1]!]);
+    expect(Array.from(r['m']!.data as Float64Array)).toEqual([3 * wv[0]!, 4 * wv[1]!]);
+    expect(Array.from(r['y']!.data as Float64Array)).toEqual([3 * wv[0]! + wv[0]!, 4 * wv[1]! + wv[1]!]);
     expect(() => evalGraph64(graph, {})).toThrow(/no value fed for the input "x"/);
     expect(() => evalGraph64(graph, { x: [3, 4] }, { overrides: { v: wv } })).toThrow(/"v" names no initialiser/);
   });
@@ -268,5 +271,27 @@ describe('evalGraph64 on compiled models, against onnxruntime-node', () => {
     const spec = aloneSpec({ [slot]: { kind, params: {} } });
     await expectModelAgrees(spec, 'inspect', `${slot} ${kind}`);
     await expectModelAgrees(spec, 'fast', `${slot} ${kind}`);
+  });
+});
+
+// ── (c) against the hand-written float64 reference ───────────────────────────────────────────────
+
+describe('evalGraph64 on compiled models, against the float64 reference forward pass', () => {
+  // Topologies are composed by the reference itself; each is in a preset (parallel, looped...).
+  const blocks = BLOCKS.filter((b) => b.slot !== 'topology');
+  const specs = [
+    ...blocks.map((b) => [`the ${b.slot} block ${b.kind} alone`, aloneSpec({ [b.slot]: { kind: b.kind, params: {} } })] as const),
+    ...PRESETS.filter((p) => !BIG.has(p.id)).map((p) => [`preset ${p.id}`, p.spec()] as const),
+  ];
+  it.each(specs)('%s', (what, raw) => {
+    const checked = validateSpec(raw);
+    if (!checked.ok) throw new Error(checked.errors.join('\n'));
+    const spec = checked.spec;
+    const ids = tokenize(TEXT, spec.maxLen).ids.slice(0, T);
+    for (const mode of ['inspect', 'fast'] as const) {
+      const graph = compile(spec, { T, mode });
+      const ours = evalGraph64(graph, { tokens: ids })['logits']!.data as Float64Array;
+      expectClose(ours, referenceForward(spec, weightsOf(graph), ids, VOCAB_SIZE).logits, 1e-5, `${what} (${mode}) logits`);
+    }
   });
 });
