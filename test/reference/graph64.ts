@@ -174,7 +174,10 @@ const divide: OpFn = (ins, node) => {
   return r;
 };
 
-/** The dims of `x` with the reduced axes kept as 1 (the reduction's keepdims shape). */
+/**
+ * Folds `x` over `axes` (every axis when empty): each element goes to its place in the keepdims
+ * shape (reduced axes as 1), found by the broadcast walk; `finish` sees the count per place.
+ */
 function reduce(x: Val, axes: number[], keepdims: boolean, init: number, step: (acc: number, v: number) => number, finish?: (acc: number, count: number) => number): Val {
   const r = x.dims.length;
   const ax = axes.length === 0 ? x.dims.map((_, i) => i) : axes.map((a) => axisOf(a, r));
