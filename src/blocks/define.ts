@@ -65,8 +65,8 @@ export interface ModelShape {
 export interface AttentionPosition {
   /** Applied to queries and keys [B, heads, T, headDim] before their product (RoPE). */
   rotate(t: Tensor): Tensor;
-  /** Added to the attention logits [B, H, T, T]; shaped [1, H, T, T] or smaller (it is the same for
-   *  every sequence of the batch) (ALiBi, T5), or null. */
+  /** Added to the attention logits [B, H, T, T] (ALiBi, T5), or null. The same for every sequence
+   *  of the batch: broadcastable from [1, H, T, T]. */
   bias(): Tensor | null;
 }
 
