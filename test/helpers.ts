@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { Runtime } from '../src/runtime/ort';
 import type { Graph } from '../src/graph/ir';
+import { toOnnxBytes } from '../src/graph/onnx';
 import { Sessions } from '../workers/sessions';
 
 let runtime: Promise<Runtime> | null = null;
@@ -11,6 +12,24 @@ let runtime: Promise<Runtime> | null = null;
 export function nodeRuntime(): Promise<Runtime> {
   runtime ??= Runtime.start({ ort, numThreads: 1, preferWebGpu: false });
   return runtime;
+}
+
+/**
+ * Runs `graph` (compiled with batch = rows.length) on token rows of one length, fed as int64
+ * [B, T], in onnxruntime-web (Node, WASM) on the shared runtime's settings; every output by name.
+ */
+export async function runBatch(graph: Graph, rows: readonly (readonly number[])[]): Promise<Record<string, { dims: number[]; data: Float32Array }>> {
+  await nodeRuntime(); // sets onnxruntime-web up (one thread, quiet)
+  const T = rows[0]!.length;
+  if (rows.some((r) => r.length !== T)) throw new Error('runBatch: every row needs the same length');
+  const session = await ort.InferenceSession.create(toOnnxBytes(graph), { executionProviders: ['wasm'] });
+  try {
+    const tokens = new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (t) => BigInt(t)), [rows.length, T]);
+    const out = await session.run({ tokens });
+    return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, { dims: [...t.dims], data: t.data as Float32Array }]));
+  } finally {
+    await session.release();
+  }
 }
 
 /** A fresh session cache on the shared runtime, as a worker keeps one. */

@@ -25,10 +25,14 @@ export interface CliOptions {
   mode: Mode;
   /** Sequence length; the model's maxLen when not given. */
   T: number;
+  /** Batch size: sequences side by side, tokens [B, T] (1 when not given). */
+  batch: number;
   out: string | null;
 }
 
 const MAX_CONFIG_BYTES = 1_000_000;
+/** The largest --batch taken: far above any batch a browser or this machine trains with. */
+export const MAX_BATCH = 1024;
 
 function fromResult(r: SpecResult, origin: string): Spec {
   if (!r.ok) throw new CliError(`${origin} is not a valid configuration:\n  ${r.errors.join('\n  ')}`);
@@ -53,6 +57,7 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean): CliO
   let preset: string | null = null;
   let mode: Mode | null = null;
   let seqLen: string | null = null;
+  let batchArg: string | null = null;
   let out: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -66,6 +71,7 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean): CliO
     else if (flag === '--preset') preset = value();
     else if (flag === '--mode') mode = value() as Mode;
     else if (flag === '--seq-len') seqLen = value();
+    else if (flag === '--batch') batchArg = value();
     else if (flag === '--out' && withOut) out = value();
     else if (flag.startsWith('--')) throw new CliError(`unknown option ${flag}\n${usage}`, 2);
     else if (source === null) source = arg;
@@ -96,7 +102,14 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean): CliO
       throw new CliError(`--seq-len must be a whole number from 1 to the model's maxLen (${spec.maxLen}), got "${seqLen}"`, 2);
     }
   }
-  return { spec, origin, mode: mode ?? (withOut ? 'inspect' : 'fast'), T, out };
+  let batch = 1;
+  if (batchArg !== null) {
+    batch = Number(batchArg);
+    if (!/^\d+$/.test(batchArg) || batch < 1 || batch > MAX_BATCH) {
+      throw new CliError(`--batch must be a whole number from 1 to ${MAX_BATCH}, got "${batchArg}"`, 2);
+    }
+  }
+  return { spec, origin, mode: mode ?? (withOut ? 'inspect' : 'fast'), T, batch, out };
 }
 
 /** Runs `main`, printing a CliError's message and exiting with its code. */

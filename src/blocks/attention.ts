@@ -42,38 +42,38 @@ export interface AttentionOptions {
   kvHeads: number;
   /** Bool [T, T]: true where query i may see key j; null when every key is visible. */
   mask: Tensor | null;
-  /** Scaled logits [1, H, T, T] and the mask → weights [1, H, T, T], 0 where masked. Masked softmax by default. */
+  /** Scaled logits [B, H, T, T] and the mask → weights [B, H, T, T], 0 where masked. Masked softmax by default. */
   normalise?: (logits: Tensor, mask: Tensor | null) => Tensor;
-  /** From the queries [1, H, T, hd] (before rotation), a factor [1, H, T, 1] for each query (a temperature). */
+  /** From the queries [B, H, T, hd] (before rotation), a factor [B, H, T, 1] for each query (a temperature). */
   queryScale?: (q: Tensor) => Tensor;
 }
 
-/** Multi-head (or grouped-query) attention over x [1, T, d]. */
+/** Multi-head (or grouped-query) attention over x [B, T, d]. */
 export function attention(ctx: BlockContext, x: Tensor, opts: AttentionOptions): MixerOutput {
-  const { b, T, dModel, nHeads: H, headDim } = ctx;
+  const { b, B, T, dModel, nHeads: H, headDim } = ctx;
   const kv = opts.kvHeads;
   const g = H / kv; // query heads per key/value head
-  const q0 = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q')); // [1, H, T, hd]
+  const q0 = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q')); // [B, H, T, hd]
   let q = ctx.position.rotate(q0);
-  if (opts.queryScale) q = b.mul(q, opts.queryScale(q0)); // [1, H, T, hd] · [1, H, T, 1]
-  const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'k'), kv)); // [1, kv, T, hd]
-  const v = splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'v'), kv); // [1, kv, T, hd]
+  if (opts.queryScale) q = b.mul(q, opts.queryScale(q0)); // [B, H, T, hd] · [B, H, T, 1]
+  const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'k'), kv)); // [B, kv, T, hd]
+  const v = splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'v'), kv); // [B, kv, T, hd]
 
-  // Logits per group: [1, kv, g, T, hd] × [1, kv, 1, hd, T] → [1, kv, g, T, T] → [1, H, T, T].
-  const grouped = (t: Tensor) => (g === 1 ? t : b.reshape(t, [1, kv, g, T, t.shape[3]!]));
-  const shared = (t: Tensor) => (g === 1 ? t : b.reshape(t, [1, kv, 1, T, headDim]));
+  // Logits per group: [B, kv, g, T, hd] × [B, kv, 1, hd, T] → [B, kv, g, T, T] → [B, H, T, T].
+  const grouped = (t: Tensor) => (g === 1 ? t : b.reshape(t, [B, kv, g, T, t.shape[3]!]));
+  const shared = (t: Tensor) => (g === 1 ? t : b.reshape(t, [B, kv, 1, T, headDim]));
   const kT = g === 1 ? b.transpose(k, [0, 1, 3, 2]) : b.transpose(shared(k), [0, 1, 2, 4, 3]);
   let logits = b.matmul(grouped(q), kT);
-  if (g !== 1) logits = b.reshape(logits, [1, H, T, T]);
-  logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim))); // [1, H, T, T]
+  if (g !== 1) logits = b.reshape(logits, [B, H, T, T]);
+  logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim))); // [B, H, T, T]
   const bias = ctx.position.bias();
   if (bias) logits = b.add(logits, bias);
   const probs = opts.normalise
     ? opts.normalise(logits, opts.mask)
-    : b.softmax(opts.mask ? b.where(opts.mask, logits, b.scalar(-1e9)) : logits, -1); // [1, H, T, T]
+    : b.softmax(opts.mask ? b.where(opts.mask, logits, b.scalar(-1e9)) : logits, -1); // [B, H, T, T]
 
-  let out = b.matmul(grouped(probs), shared(v)); // [1, kv, g, T, hd] (or [1, H, T, hd])
-  if (g !== 1) out = b.reshape(out, [1, H, T, headDim]);
+  let out = b.matmul(grouped(probs), shared(v)); // [B, kv, g, T, hd] (or [B, H, T, hd])
+  if (g !== 1) out = b.reshape(out, [B, H, T, headDim]);
   return { y: ctx.linear(mergeHeads(ctx, out), dModel, dModel, 'o'), probs };
 }
 

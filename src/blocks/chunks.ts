@@ -12,19 +12,19 @@ export function chunkLayout(T: number, C: number): { n: number; padded: number }
   return { n, padded: n * C };
 }
 
-/** [1, H, T, d] → [1, H, n, C, d], zero-padded at the end of time. */
+/** [B, H, T, d] → [B, H, n, C, d], zero-padded at the end of time (B may be 1 for a shared table). */
 export function toChunks(ctx: BlockContext, x: Tensor, C: number): Tensor {
   const { b } = ctx;
-  const [, H, T, d] = x.shape as [number, number, number, number];
+  const [B, H, T, d] = x.shape as [number, number, number, number];
   const { n, padded } = chunkLayout(T, C);
-  const full = padded === T ? x : b.concat([x, b.constant('zeros', 'float32', [1, H, padded - T, d], new Array(H * (padded - T) * d).fill(0))], 2); // [1, H, n·C, d]
-  return b.reshape(full, [1, H, n, C, d]); // [1, H, n, C, d]
+  const full = padded === T ? x : b.concat([x, b.constant('zeros', 'float32', [B, H, padded - T, d], new Array(B * H * (padded - T) * d).fill(0))], 2); // [B, H, n·C, d]
+  return b.reshape(full, [B, H, n, C, d]); // [B, H, n, C, d]
 }
 
-/** [1, H, n, C, d] → [1, H, T, d], dropping the padding. */
+/** [B, H, n, C, d] → [B, H, T, d], dropping the padding. */
 export function fromChunks(ctx: BlockContext, x: Tensor, T: number): Tensor {
   const { b } = ctx;
-  const [, H, n, C, d] = x.shape as [number, number, number, number, number];
-  const flat = b.reshape(x, [1, H, n * C, d]); // [1, H, n·C, d]
-  return n * C === T ? flat : b.slice(flat, [2], [0], [T]); // [1, H, T, d]
+  const [B, H, n, C, d] = x.shape as [number, number, number, number, number];
+  const flat = b.reshape(x, [B, H, n * C, d]); // [B, H, n·C, d]
+  return n * C === T ? flat : b.slice(flat, [2], [0], [T]); // [B, H, T, d]
 }

@@ -63,9 +63,10 @@ export interface ModelShape {
 
 /** How the model's position block acts inside attention (identity and no bias when it does not). */
 export interface AttentionPosition {
-  /** Applied to queries and keys [1, heads, T, headDim] before their product (RoPE). */
+  /** Applied to queries and keys [B, heads, T, headDim] before their product (RoPE). */
   rotate(t: Tensor): Tensor;
-  /** Added to the attention logits, broadcastable to [1, H, T, T] (ALiBi, T5), or null. */
+  /** Added to the attention logits [B, H, T, T] (ALiBi, T5), or null. The same for every sequence
+   *  of the batch: broadcastable from [1, H, T, T]. */
   bias(): Tensor | null;
 }
 
@@ -75,6 +76,10 @@ export interface BlockContext {
   readonly dModel: number;
   readonly nHeads: number;
   readonly headDim: number;
+  /** Batch size the graph is built for: sequences run side by side, the leading axis of every
+   *  activation. Per-sequence state (zero initial states, padding) has B rows; constants that are
+   *  the same for every sequence (masks, position tables) keep a leading 1 and broadcast. */
+  readonly B: number;
   /** Sequence length the graph is built for. */
   readonly T: number;
   /** Longest sequence the model takes (size of position tables). */
@@ -88,11 +93,11 @@ export interface BlockContext {
   linear(x: Tensor, inDim: number, outDim: number, name: string, opts?: { bias?: boolean }): Tensor;
   /** The position encoding's part in attention. */
   readonly position: AttentionPosition;
-  /** In inspect mode, adds the output `${name}.${layer}` (e.g. router_probs); nothing in fast mode. */
+  /** In inspect mode, adds the output `${name}.${layer}` (e.g. router_probs, batch axis first); nothing in fast mode. */
   probe(name: string, t: Tensor): void;
 }
 
-/** A token mixer's output: the mixed sequence, and its attention map [1, H, T, T] in inspect mode. */
+/** A token mixer's output: the mixed sequence, and its attention map [B, H, T, T] in inspect mode. */
 export interface MixerOutput {
   y: Tensor;
   probs?: Tensor;
@@ -100,15 +105,15 @@ export interface MixerOutput {
 
 /** A position block: any of the three ways position can enter a transformer. */
 export interface PositionEmitters<P> {
-  /** Added to (or applied on) the token embeddings [1, T, d]. */
+  /** Added to (or applied on) the token embeddings [B, T, d]. */
   embed?: (ctx: BlockContext, x: Tensor, p: P) => Tensor;
-  /** Rotation of queries and keys [1, heads, T, headDim]. */
+  /** Rotation of queries and keys [B, heads, T, headDim]. */
   rotate?: (ctx: BlockContext, t: Tensor, p: P) => Tensor;
-  /** Additive logit bias, broadcastable to [1, H, T, T]. */
+  /** Additive logit bias, broadcastable to [1, H, T, T] (the same for every sequence of the batch). */
   bias?: (ctx: BlockContext, p: P) => Tensor;
 }
 
-/** What each slot's emitter takes and returns; x is always [1, T, dModel]. */
+/** What each slot's emitter takes and returns; x is always [B, T, dModel] (B = ctx.B, 1 for inference). */
 export interface SlotEmitters<P> {
   mixer: (ctx: BlockContext, x: Tensor, p: P) => MixerOutput;
   position: PositionEmitters<P>;

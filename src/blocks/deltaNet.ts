@@ -14,7 +14,7 @@
  * so A_ts = β_s k_sᵀ [∏_{r=s+1..t}(I − β_r k_r k_rᵀ)] q_t for s ≤ t and 0 above the diagonal.
  * By the paper's WY / UT representation the same map is
  *   A = (Q Kᵀ ⊙ M) T,   T = (I + tril(diag(β) K Kᵀ, −1))⁻¹ diag(β)      (M: causal, diagonal included)
- * since S_t = Σ_{s ≤ t} u_s k_sᵀ with pseudo-values U = T V. Inspect mode builds T and A [1, H, T, T].
+ * since S_t = Σ_{s ≤ t} u_s k_sᵀ with pseudo-values U = T V. Inspect mode builds T and A [B, H, T, T].
  *
  * The inverse: L = I + N with N = tril(diag(β) K Kᵀ, −1) strictly lower triangular. We invert it by
  * recursive block doubling, which is exact (no series is cut off) and needs no solver:
@@ -133,44 +133,44 @@ export function unitLowerInverse(ctx: BlockContext, k: Tensor, beta: Tensor): Te
 }
 
 /**
- * The chunkwise delta rule (the paper's Appendix B): q, k [1, H, T, d] (L2-normalised), v [1, H, T, d],
- * beta [1, H, T, 1] → o [1, H, T, d], linear in T for a fixed chunk size.
+ * The chunkwise delta rule (the paper's Appendix B): q, k [B, H, T, d] (L2-normalised), v [B, H, T, d],
+ * beta [B, H, T, 1] → o [B, H, T, d], linear in T for a fixed chunk size.
  */
 function deltaRuleChunked(ctx: BlockContext, q: Tensor, k: Tensor, v: Tensor, beta: Tensor, chunk: number): Tensor {
   const { b, T } = ctx;
-  const [, H, , dk] = k.shape as [number, number, number, number];
+  const [B, H, , dk] = k.shape as [number, number, number, number];
   const dv = v.shape[3]!;
   const C = Math.min(chunk, T); // a chunk longer than the sequence is one chunk of T tokens
   const { n } = chunkLayout(T, C);
-  const qc = toChunks(ctx, q, C); // [1, H, n, C, dk] (padding: 0)
+  const qc = toChunks(ctx, q, C); // [B, H, n, C, dk] (padding: 0)
   const kc = toChunks(ctx, k, C);
   const vc = toChunks(ctx, v, C);
-  const bc = toChunks(ctx, beta, C); // [1, H, n, C, 1] (padding: β = 0, no write)
+  const bc = toChunks(ctx, beta, C); // [B, H, n, C, 1] (padding: β = 0, no write)
 
   // Within a chunk: the UT transform T_c = (I + tril(diag(β) K Kᵀ, −1))⁻¹ diag(β); W = T K, U = T V.
   const Cp = nextPow2(C);
-  let inv = unitLowerInverse(ctx, padAxis(ctx, kc, 3, Cp), padAxis(ctx, bc, 3, Cp)); // [1, H, n, Cp, Cp]
-  if (Cp > C) inv = b.slice(inv, [3, 4], [0, 0], [C, C]); // [1, H, n, C, C]
-  const w = b.matmul(inv, b.mul(bc, kc)); // [1, H, n, C, dk]
-  const u = b.matmul(inv, b.mul(bc, vc)); // pseudo-values, [1, H, n, C, dv]
-  const intra = b.where(chunkTriangle(ctx, C), b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.scalar(0)); // Q Kᵀ ⊙ M, [1, H, n, C, C]
+  let inv = unitLowerInverse(ctx, padAxis(ctx, kc, 3, Cp), padAxis(ctx, bc, 3, Cp)); // [B, H, n, Cp, Cp]
+  if (Cp > C) inv = b.slice(inv, [3, 4], [0, 0], [C, C]); // [B, H, n, C, C]
+  const w = b.matmul(inv, b.mul(bc, kc)); // [B, H, n, C, dk]
+  const u = b.matmul(inv, b.mul(bc, vc)); // pseudo-values, [B, H, n, C, dv]
+  const intra = b.where(chunkTriangle(ctx, C), b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.scalar(0)); // Q Kᵀ ⊙ M, [B, H, n, C, C]
   if (n === 1) return fromChunks(ctx, b.matmul(intra, u), T);
 
   // Across chunks: S̃_{c+1} = (I − K_cᵀ W_c) S̃_c + K_cᵀ U_c, S̃_0 = 0, one step per chunk.
-  const kT = b.transpose(kc, [0, 1, 2, 4, 3]); // [1, H, n, dk, C]
+  const kT = b.transpose(kc, [0, 1, 2, 4, 3]); // [B, H, n, dk, C]
   const eye = b.constant('identity', 'float32', [dk, dk], Array.from({ length: dk * dk }, (_, i) => (Math.floor(i / dk) === i % dk ? 1 : 0)));
-  const transition = b.sub(eye, b.matmul(kT, w)); // [1, H, n, dk, dk]
-  const written = b.matmul(kT, u); // [1, H, n, dk, dv]
-  let state = b.constant('initial_state', 'float32', [1, H, 1, dk, dv], new Array(H * dk * dv).fill(0));
+  const transition = b.sub(eye, b.matmul(kT, w)); // [B, H, n, dk, dk]
+  const written = b.matmul(kT, u); // [B, H, n, dk, dv]
+  let state = b.constant('initial_state', 'float32', [B, H, 1, dk, dv], new Array(B * H * dk * dv).fill(0)); // one per sequence
   const entering: Tensor[] = [state];
   for (let c = 0; c + 1 < n; c++) {
     state = b.add(b.matmul(b.slice(transition, [2], [c], [c + 1]), state), b.slice(written, [2], [c], [c + 1]));
     entering.push(state);
   }
-  const states = b.concat(entering, 2); // the state entering each chunk, [1, H, n, dk, dv]
+  const states = b.concat(entering, 2); // the state entering each chunk, [B, H, n, dk, dv]
 
   // Output: O_c = Q_c S̃_c + (Q_c K_cᵀ ⊙ M)(U_c − W_c S̃_c).
-  const fresh = b.sub(u, b.matmul(w, states)); // [1, H, n, C, dv]
+  const fresh = b.sub(u, b.matmul(w, states)); // [B, H, n, C, dv]
   return fromChunks(ctx, b.add(b.matmul(qc, states), b.matmul(intra, fresh)), T);
 }
 
@@ -229,19 +229,19 @@ Concat, Slice, Reshape, Transpose.
     chunk: CHUNK_PARAM,
   }),
   emit(ctx, x, p) {
-    const { b, T, dModel: d, nHeads: H } = ctx;
-    const q = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'q', { bias: false }))); // [1, H, T, hd]
+    const { b, B, T, dModel: d, nHeads: H } = ctx;
+    const q = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'q', { bias: false }))); // [B, H, T, hd]
     const k = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'k', { bias: false })));
     const v = splitHeads(ctx, ctx.linear(x, d, d, 'v', { bias: false }));
-    const beta = b.reshape(b.transpose(b.sigmoid(ctx.linear(x, d, H, 'beta', { bias: false })), [0, 2, 1]), [1, H, T, 1]); // β_t per head
+    const beta = b.reshape(b.transpose(b.sigmoid(ctx.linear(x, d, H, 'beta', { bias: false })), [0, 2, 1]), [B, H, T, 1]); // β_t per head
 
-    let y: Tensor; // [1, H, T, hd]
+    let y: Tensor; // [B, H, T, hd]
     let probs: Tensor | undefined;
     if (ctx.mode === 'inspect') {
       // A = (Q Kᵀ ⊙ M) T with T = (I + tril(diag(β) K Kᵀ, −1))⁻¹ diag(β), the length padded to a power of two.
       const P = nextPow2(T);
-      let inv = unitLowerInverse(ctx, padAxis(ctx, k, 2, P), padAxis(ctx, beta, 2, P)); // [1, H, P, P]
-      if (P > T) inv = b.slice(inv, [2, 3], [0, 0], [T, T]); // [1, H, T, T]
+      let inv = unitLowerInverse(ctx, padAxis(ctx, k, 2, P), padAxis(ctx, beta, 2, P)); // [B, H, P, P]
+      if (P > T) inv = b.slice(inv, [2, 3], [0, 0], [T, T]); // [B, H, T, T]
       const ut = b.mul(inv, b.transpose(beta, [0, 1, 3, 2])); // T_ij = inv_ij β_j
       const mask = causalMask(ctx);
       const scores = b.where(mask, b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(0)); // Q Kᵀ ⊙ M

@@ -44,12 +44,12 @@ feed-forward block of LLaMA, PaLM and most recent language models.
   emit(ctx, x, p) {
     const { b, dModel } = ctx;
     const hidden = dModel * p.expansion;
-    const u = ctx.linear(x, dModel, hidden, 'gate', { bias: false }); // [1, T, hidden]  x W
-    const v = ctx.linear(x, dModel, hidden, 'up', { bias: false }); // [1, T, hidden]  x V
+    const u = ctx.linear(x, dModel, hidden, 'gate', { bias: false }); // [B, T, hidden]  x W
+    const v = ctx.linear(x, dModel, hidden, 'up', { bias: false }); // [B, T, hidden]  x V
     const gate =
       p.variant === 'swiglu' ? b.mul(u, b.sigmoid(u))
       : p.variant === 'geglu' ? gelu(ctx, u)
-      : b.relu(u); // [1, T, hidden]
-    return ctx.linear(b.mul(gate, v), hidden, dModel, 'down', { bias: false }); // [1, T, d]
+      : b.relu(u); // [B, T, hidden]
+    return ctx.linear(b.mul(gate, v), hidden, dModel, 'down', { bias: false }); // [B, T, d]
   },
 });

@@ -24,7 +24,7 @@ export default defineBlock({
       const { b, T, maxLen, dModel } = ctx;
       const table = ctx.weight('table', [maxLen, dModel], { kind: 'normal', std: 1 });
       const positions = b.constant('positions', 'int64', [T], Array.from({ length: T }, (_, i) => i));
-      return b.add(x, b.gather(table, positions)); // [1, T, d] + [T, d]
+      return b.add(x, b.gather(table, positions)); // [B, T, d] + [T, d]
     },
   },
 });

@@ -15,7 +15,7 @@
  *
  * Implicit map, exact: A_ij = φ(q_i)·φ(k_j) / (Σ_{j' visible} φ(q_i)·φ(k_j') + ε) over visible j,
  * so y_head = A V. Rows are non-negative and sum to 1 (to within ε / denominator; a ReLU row can
- * be all zeros). Inspect mode builds A [1, H, T, T] and computes y = A V from it.
+ * be all zeros). Inspect mode builds A [B, H, T, T] and computes y = A V from it.
  *
  * Fast mode (the chunkwise parallel form the DeltaNet paper gives for linear attention): chunks of
  * C = min(chunk, T) tokens, the last one zero-padded; within a chunk a C×C masked product
@@ -54,7 +54,7 @@ export function chunkTriangle(ctx: BlockContext, C: number): Tensor {
   return b.greaterOrEqual(b.constant('chunk_row', 'int64', [C, 1], idx), b.constant('chunk_col', 'int64', [1, C], idx));
 }
 
-/** Moves x [1, H, n, …] down the chunk axis (2) by s ≥ 1 chunks, filling with zeros: out_c = x_{c−s}. */
+/** Moves x [B, H, n, …] down the chunk axis (2) by s ≥ 1 chunks, filling with zeros: out_c = x_{c−s}. */
 export function shiftChunks(ctx: BlockContext, x: Tensor, s: number): Tensor {
   const { b } = ctx;
   const n = x.shape[2]!;
@@ -66,42 +66,42 @@ export function shiftChunks(ctx: BlockContext, x: Tensor, s: number): Tensor {
 }
 
 /**
- * The exact map of linear attention on feature-mapped queries and keys fq, fk ≥ 0 [1, H, T, hd]:
- * A_ij = φ(q_i)·φ(k_j) / (Σ_{j' visible} φ(q_i)·φ(k_j') + ε), 0 where j is hidden → [1, H, T, T].
+ * The exact map of linear attention on feature-mapped queries and keys fq, fk ≥ 0 [B, H, T, hd]:
+ * A_ij = φ(q_i)·φ(k_j) / (Σ_{j' visible} φ(q_i)·φ(k_j') + ε), 0 where j is hidden → [B, H, T, T].
  */
 export function linearAttentionMap(ctx: BlockContext, fq: Tensor, fk: Tensor, causal: boolean): Tensor {
   const { b } = ctx;
-  let scores = b.matmul(fq, b.transpose(fk, [0, 1, 3, 2])); // [1, H, T, T]: φ(q_i)·φ(k_j)
+  let scores = b.matmul(fq, b.transpose(fk, [0, 1, 3, 2])); // [B, H, T, T]: φ(q_i)·φ(k_j)
   if (causal) scores = b.where(causalMask(ctx), scores, b.scalar(0));
   return b.div(scores, b.add(b.reduceSum(scores, [-1], true), b.scalar(LINEAR_EPS))); // rows / (z_i + ε)
 }
 
 /**
- * The same mixing, y = A V, in linear time without A: fq, fk ≥ 0 and v [1, H, T, hd] → [1, H, T, hd].
+ * The same mixing, y = A V, in linear time without A: fq, fk ≥ 0 and v [B, H, T, hd] → [B, H, T, hd].
  * Causal: chunks of C = min(chunk, T); bidirectional: one global state.
  */
 export function linearAttentionFast(ctx: BlockContext, fq: Tensor, fk: Tensor, v: Tensor, causal: boolean, chunk: number): Tensor {
   const { b, T } = ctx;
   const eps = b.scalar(LINEAR_EPS);
   if (!causal) {
-    const state = b.matmul(b.transpose(fk, [0, 1, 3, 2]), v); // [1, H, hd, hd]: Σ_j φ(k_j) v_jᵀ
-    const zsum = b.reduceSum(fk, [2], true); // [1, H, 1, hd]: Σ_j φ(k_j)
-    const den = b.matmul(fq, b.transpose(zsum, [0, 1, 3, 2])); // [1, H, T, 1]
+    const state = b.matmul(b.transpose(fk, [0, 1, 3, 2]), v); // [B, H, hd, hd]: Σ_j φ(k_j) v_jᵀ
+    const zsum = b.reduceSum(fk, [2], true); // [B, H, 1, hd]: Σ_j φ(k_j)
+    const den = b.matmul(fq, b.transpose(zsum, [0, 1, 3, 2])); // [B, H, T, 1]
     return b.div(b.matmul(fq, state), b.add(den, eps));
   }
   const C = Math.min(chunk, T);
   const { n } = chunkLayout(T, C);
-  const qc = toChunks(ctx, fq, C); // [1, H, n, C, hd]
+  const qc = toChunks(ctx, fq, C); // [B, H, n, C, hd]
   const kc = toChunks(ctx, fk, C);
   const vc = toChunks(ctx, v, C);
   // Within a chunk: the masked C×C product.
-  const intra = b.where(chunkTriangle(ctx, C), b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.scalar(0)); // [1, H, n, C, C]
-  let num = b.matmul(intra, vc); // [1, H, n, C, hd]
-  let den = b.reduceSum(intra, [-1], true); // [1, H, n, C, 1]
+  const intra = b.where(chunkTriangle(ctx, C), b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.scalar(0)); // [B, H, n, C, C]
+  let num = b.matmul(intra, vc); // [B, H, n, C, hd]
+  let den = b.reduceSum(intra, [-1], true); // [B, H, n, C, 1]
   if (n > 1) {
     // Across chunks: the state of every earlier chunk, an exclusive prefix sum over the chunk axis.
-    const kv = b.matmul(b.transpose(kc, [0, 1, 2, 4, 3]), vc); // [1, H, n, hd, hd]: Σ_{j in chunk} φ(k_j) v_jᵀ
-    const ks = b.reduceSum(kc, [3], true); // [1, H, n, 1, hd]: Σ_{j in chunk} φ(k_j)
+    const kv = b.matmul(b.transpose(kc, [0, 1, 2, 4, 3]), vc); // [B, H, n, hd, hd]: Σ_{j in chunk} φ(k_j) v_jᵀ
+    const ks = b.reduceSum(kc, [3], true); // [B, H, n, 1, hd]: Σ_{j in chunk} φ(k_j)
     const state = shiftChunks(ctx, b.cumSum(kv, 2), 1); // S before chunk c
     const zsum = shiftChunks(ctx, b.cumSum(ks, 2), 1); // z before chunk c
     num = b.add(num, b.matmul(qc, state));
@@ -151,7 +151,7 @@ biases (ALiBi, T5) do not act on this mixer; embedding-level positions do.
   emit(ctx, x, p) {
     const { b, dModel } = ctx;
     const phi = (t: Tensor) => (p.feature === 'relu' ? b.relu(t) : elu1(ctx, t));
-    const fq = phi(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [1, H, T, hd]
+    const fq = phi(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [B, H, T, hd]
     const fk = phi(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k')));
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v'));
     if (ctx.mode === 'inspect') {

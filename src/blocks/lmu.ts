@@ -146,6 +146,7 @@ function matrixPowers(Ad: Float64Array, q: number, count: number): Float64Array[
 /**
  * The lower-triangular Toeplitz matrices of the kernels k [H, L] (k_h(0 … L − 1)):
  * out[h, l, s] = k_h(l − s) for s ≤ l, else 0 → [1, H, L, L], by a Gather of the kernel table.
+ * The same for every sequence of a batch (the map does not depend on the input): a leading 1.
  */
 function causalToeplitz(ctx: BlockContext, k: Tensor): Tensor {
   const { b } = ctx;
@@ -207,10 +208,10 @@ Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Resh
     chunk: z.number().int().min(8).max(256).describe('tokens per chunk of the fast path').default(64),
   }),
   emit(ctx, x, p) {
-    const { b, T, dModel: d, nHeads: H } = ctx;
+    const { b, B, T, dModel: d, nHeads: H } = ctx;
     const q = p.order;
     const { A: Ad, B: Bd } = legendreZoh(q, p.theta);
-    const u = splitHeads(ctx, ctx.linear(x, d, d, 'u', { bias: false })); // [1, H, T, P]
+    const u = splitHeads(ctx, ctx.linear(x, d, d, 'u', { bias: false })); // [B, H, T, P]
     const wm = ctx.weight('wm', [H, q], { kind: 'normal', std: 1 / Math.sqrt(q) }); // w_h, one readout per head
     const project = (y: Tensor) => ctx.linear(mergeHeads(ctx, y), d, d, 'o', { bias: false });
     /** k_h(0 … L − 1) = w_hᵀ Ā^n B̄ → [H, L]. */
@@ -221,13 +222,13 @@ Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Resh
     };
 
     if (ctx.mode === 'inspect') {
-      const probs = causalToeplitz(ctx, kernels(T)); // [1, H, T, T]
+      const probs = causalToeplitz(ctx, kernels(T)); // [1, H, T, T], one map for every sequence
       return { y: project(b.matmul(probs, u)), probs };
     }
 
     const C = Math.min(p.chunk, T);
     const { n } = chunkLayout(T, C);
-    const uc = toChunks(ctx, u, C); // [1, H, n, C, P]
+    const uc = toChunks(ctx, u, C); // [B, H, n, C, P]
     let y = b.matmul(b.reshape(causalToeplitz(ctx, kernels(C)), [1, H, 1, C, C]), uc); // within chunks
     if (n > 1) {
       const P = ctx.headDim;
@@ -235,10 +236,10 @@ Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Resh
       // S_c = Σ_s Ā^(C−1−s) B̄ u_s: column s of the constant is Ā^(C−1−s) B̄.
       const imp = powersTimes(Ad, Bd, q, C);
       const write = Array.from({ length: q * C }, (_, i) => imp[C - 1 - (i % C)]![Math.floor(i / C)]!); // [q, C]
-      const S = b.matmul(b.constant('chunk_write', 'float32', [q, C], write), uc); // [1, H, n, q, P]
+      const S = b.matmul(b.constant('chunk_write', 'float32', [q, C], write), uc); // [B, H, n, q, P]
       // M_c = Ā^C M_{c−1} + S_c, one chunk at a time; the memory entering chunk c is M_{c−1} (0 for c = 0).
       const carry = b.constant('chunk_carry', 'float32', [q, q], pows[C]!);
-      const entering: Tensor[] = [b.constant('zero_memory', 'float32', [1, H, 1, q, P], new Array(H * q * P).fill(0))];
+      const entering: Tensor[] = [b.constant('zero_memory', 'float32', [B, H, 1, q, P], new Array(B * H * q * P).fill(0))]; // one per sequence
       let memory = b.slice(S, [2], [0], [1]);
       for (let c = 1; c < n; c++) {
         entering.push(memory);
@@ -251,7 +252,7 @@ Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Resh
         for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) readTable[i * C * q + l * q + j] = pw[i * q + j]!;
       }
       const read = b.reshape(b.matmul(wm, b.constant('chunk_read', 'float32', [q, C * q], readTable)), [1, H, 1, C, q]);
-      y = b.add(y, b.matmul(read, b.concat(entering, 2))); // [1, H, n, C, P]
+      y = b.add(y, b.matmul(read, b.concat(entering, 2))); // [B, H, n, C, P]
     }
     return { y: project(fromChunks(ctx, y, T)) };
   },

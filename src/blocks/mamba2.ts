@@ -124,38 +124,39 @@ GreaterOrEqual, Concat, Slice, Reshape, Transpose.
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, nHeads: H } = ctx;
+    const batch = ctx.B; // B is the paper's input matrix here
     const N = p.state;
-    const X = splitHeads(ctx, ctx.linear(x, d, d, 'x', { bias: false })); // [1, H, T, P]
-    const gate = ctx.linear(x, d, d, 'z', { bias: false }); // [1, T, d]
-    const B = b.reshape(ctx.linear(x, d, N, 'B', { bias: false }), [1, 1, T, N]); // [1, 1, T, N]
-    const C = b.reshape(ctx.linear(x, d, N, 'C', { bias: false }), [1, 1, T, N]); // [1, 1, T, N]
+    const X = splitHeads(ctx, ctx.linear(x, d, d, 'x', { bias: false })); // [batch, H, T, P]
+    const gate = ctx.linear(x, d, d, 'z', { bias: false }); // [batch, T, d]
+    const B = b.reshape(ctx.linear(x, d, N, 'B', { bias: false }), [batch, 1, T, N]); // [batch, 1, T, N]
+    const C = b.reshape(ctx.linear(x, d, N, 'C', { bias: false }), [batch, 1, T, N]); // [batch, 1, T, N]
     const dtBias = ctx.weight('dt_bias', [H], { kind: 'constant', value: -2 });
-    const dtRaw = b.add(ctx.linear(x, d, H, 'dt', { bias: false }), dtBias); // [1, T, H]
-    const dt = b.reshape(b.transpose(softplus(ctx, dtRaw), [0, 2, 1]), [1, H, T, 1]); // Δ [1, H, T, 1]
+    const dtRaw = b.add(ctx.linear(x, d, H, 'dt', { bias: false }), dtBias); // [batch, T, H]
+    const dt = b.reshape(b.transpose(softplus(ctx, dtRaw), [0, 2, 1]), [batch, H, T, 1]); // Δ [batch, H, T, 1]
     const aLog = ctx.weight('A_log', [H], { kind: 'normal', std: 1 });
     const A = b.reshape(b.neg(b.exp(aLog)), [1, H, 1, 1]); // A_h < 0
-    const logA = b.mul(dt, A); // log a_t = Δ_t A_h, [1, H, T, 1]
+    const logA = b.mul(dt, A); // log a_t = Δ_t A_h, [batch, H, T, 1]
     const D = b.reshape(ctx.weight('D', [H], { kind: 'constant', value: 1 }), [1, H, 1, 1]);
 
-    let y: Tensor; // [1, H, T, P]
+    let y: Tensor; // [batch, H, T, P]
     let probs: Tensor | undefined;
     if (ctx.mode === 'inspect') {
       // A_ts = (C_t · B_s) Δ_s exp(cum_t − cum_s) for s ≤ t, + D_h on the diagonal, with
       // cum_t − cum_s = Σ_{s < r ≤ t} log a_r summed directly (segsum: a cumulative sum over t of
       // log a_r masked to r > s), never as a difference of two long running sums.
-      const summands = b.where(lowerMask(ctx, T, 1), logA, b.scalar(0)); // [r, s]: log a_r where r > s, [1, H, T, T]
-      const seg = b.cumSum(summands, 2); // [t, s]: Σ_{s < r ≤ t} log a_r, [1, H, T, T]
-      const decay = maskedExp(ctx, causalMask(ctx), seg); // [1, H, T, T]
-      const cb = b.matmul(C, b.transpose(B, [0, 1, 3, 2])); // C_t · B_s, [1, 1, T, T]
+      const summands = b.where(lowerMask(ctx, T, 1), logA, b.scalar(0)); // [r, s]: log a_r where r > s, [batch, H, T, T]
+      const seg = b.cumSum(summands, 2); // [t, s]: Σ_{s < r ≤ t} log a_r, [batch, H, T, T]
+      const decay = maskedExp(ctx, causalMask(ctx), seg); // [batch, H, T, T]
+      const cb = b.matmul(C, b.transpose(B, [0, 1, 3, 2])); // C_t · B_s, [batch, 1, T, T]
       const { rows, cols } = positionIndices(ctx);
       const eye = b.cast(b.equal(rows, cols), 'float32'); // [T, T]
-      const map = b.add(b.mul(b.mul(cb, decay), b.transpose(dt, [0, 1, 3, 2])), b.mul(eye, D)); // [1, H, T, T]
+      const map = b.add(b.mul(b.mul(cb, decay), b.transpose(dt, [0, 1, 3, 2])), b.mul(eye, D)); // [batch, H, T, T]
       probs = map;
       y = b.matmul(map, X);
     } else {
       y = b.add(ssdChunked(ctx, X, dt, logA, B, C, p.chunk), b.mul(X, D));
     }
-    const gated = b.mul(mergeHeads(ctx, y), b.mul(gate, b.sigmoid(gate))); // y ⊙ SiLU(z), [1, T, d]
+    const gated = b.mul(mergeHeads(ctx, y), b.mul(gate, b.sigmoid(gate))); // y ⊙ SiLU(z), [batch, T, d]
     return { y: ctx.linear(gated, d, d, 'o', { bias: false }), probs };
   },
 });
@@ -163,41 +164,41 @@ GreaterOrEqual, Concat, Slice, Reshape, Transpose.
 /**
  * The SSD chunked algorithm (Listing 1 / ssd_minimal_discrete) without the D skip:
  * y_t = Σ_{s ≤ t} (C_t · B_s) exp(cum_t − cum_s) Δ_s X_s, linear in T for a fixed chunk size.
- * X [1, H, T, P], dt and logA [1, H, T, 1], B and C [1, 1, T, N] → [1, H, T, P].
+ * X [batch, H, T, P], dt and logA [batch, H, T, 1], B and C [batch, 1, T, N] → [batch, H, T, P].
  */
 function ssdChunked(ctx: BlockContext, X: Tensor, dt: Tensor, logA: Tensor, B: Tensor, C: Tensor, chunk: number): Tensor {
   const { b, T } = ctx;
-  const [, H, , P] = X.shape as [number, number, number, number];
+  const [batch, H, , P] = X.shape as [number, number, number, number];
   const N = B.shape[3]!;
   const Q = Math.min(chunk, T); // a chunk longer than the sequence is one chunk of T tokens
   const { n } = chunkLayout(T, Q);
-  const xc = toChunks(ctx, b.mul(X, dt), Q); // Δ_s X_s, [1, H, n, Q, P] (padding: 0)
-  const la = toChunks(ctx, logA, Q); // [1, H, n, Q, 1] (padding: log a = 0)
-  const bc = toChunks(ctx, B, Q); // [1, 1, n, Q, N]
-  const cc = toChunks(ctx, C, Q); // [1, 1, n, Q, N]
-  const cum = b.cumSum(la, 3); // within-chunk cumulative log decay, [1, H, n, Q, 1]
+  const xc = toChunks(ctx, b.mul(X, dt), Q); // Δ_s X_s, [batch, H, n, Q, P] (padding: 0)
+  const la = toChunks(ctx, logA, Q); // [batch, H, n, Q, 1] (padding: log a = 0)
+  const bc = toChunks(ctx, B, Q); // [batch, 1, n, Q, N]
+  const cc = toChunks(ctx, C, Q); // [batch, 1, n, Q, N]
+  const cum = b.cumSum(la, 3); // within-chunk cumulative log decay, [batch, H, n, Q, 1]
 
   // 1. Intra-chunk (diagonal blocks): (C_l · B_s) exp(cum_l − cum_s) for s ≤ l in the chunk.
-  const seg = b.sub(cum, b.transpose(cum, [0, 1, 2, 4, 3])); // [1, H, n, Q, Q]
+  const seg = b.sub(cum, b.transpose(cum, [0, 1, 2, 4, 3])); // [batch, H, n, Q, Q]
   const L = maskedExp(ctx, lowerMask(ctx, Q, 0), seg);
-  const cb = b.matmul(cc, b.transpose(bc, [0, 1, 2, 4, 3])); // [1, 1, n, Q, Q]
-  const yDiag = b.matmul(b.mul(cb, L), xc); // [1, H, n, Q, P]
+  const cb = b.matmul(cc, b.transpose(bc, [0, 1, 2, 4, 3])); // [batch, 1, n, Q, Q]
+  const yDiag = b.matmul(b.mul(cb, L), xc); // [batch, H, n, Q, P]
   if (n === 1) return fromChunks(ctx, yDiag, T);
 
   // 2. Each chunk's own contribution to the state at its end: Σ_s B_s exp(cum_last − cum_s) Δ_s X_sᵀ.
-  const last = b.slice(cum, [3], [Q - 1], [Q]); // chunk totals, [1, H, n, 1, 1]
-  const states = b.matmul(b.transpose(bc, [0, 1, 2, 4, 3]), b.mul(xc, b.exp(b.sub(last, cum)))); // [1, H, n, N, P]
+  const last = b.slice(cum, [3], [Q - 1], [Q]); // chunk totals, [batch, H, n, 1, 1]
+  const states = b.matmul(b.transpose(bc, [0, 1, 2, 4, 3]), b.mul(xc, b.exp(b.sub(last, cum)))); // [batch, H, n, N, P]
 
   // 3. Inter-chunk recurrence: the state entering chunk z is
   //    Σ_{c < z} exp(Σ_{r=c+1..z−1} tot_r) · states_c. With u_r = tot_{r−1} (u_0 = 0) the exponent is
   //    Σ_{c+1 < r ≤ z} u_r: a masked cumulative sum over an n × n matrix (segsum, the stable form).
-  const tot = b.reshape(last, [1, H, n, 1]); // tot_r as a column over r
-  const u = b.concat([b.constant('zero_total', 'float32', [1, H, 1, 1], new Array(H).fill(0)), b.slice(tot, [2], [0], [n - 1])], 2); // [1, H, n, 1]
-  const summands = b.where(lowerMask(ctx, n, 2), u, b.scalar(0)); // [r, c]: u_r where r ≥ c + 2, [1, H, n, n]
-  const decayChunks = maskedExp(ctx, lowerMask(ctx, n, 1), b.cumSum(summands, 2)); // [z, c], c < z; [1, H, n, n]
-  const entering = b.reshape(b.matmul(decayChunks, b.reshape(states, [1, H, n, N * P])), [1, H, n, N, P]);
+  const tot = b.reshape(last, [batch, H, n, 1]); // tot_r as a column over r
+  const u = b.concat([b.constant('zero_total', 'float32', [batch, H, 1, 1], new Array(batch * H).fill(0)), b.slice(tot, [2], [0], [n - 1])], 2); // [batch, H, n, 1]
+  const summands = b.where(lowerMask(ctx, n, 2), u, b.scalar(0)); // [r, c]: u_r where r ≥ c + 2, [batch, H, n, n]
+  const decayChunks = maskedExp(ctx, lowerMask(ctx, n, 1), b.cumSum(summands, 2)); // [z, c], c < z; [batch, H, n, n]
+  const entering = b.reshape(b.matmul(decayChunks, b.reshape(states, [batch, H, n, N * P])), [batch, H, n, N, P]);
 
   // 4. State → output: C_l · (exp(cum_l) · entering state).
-  const yOff = b.mul(b.matmul(cc, entering), b.exp(cum)); // [1, H, n, Q, P]
+  const yOff = b.mul(b.matmul(cc, entering), b.exp(cum)); // [batch, H, n, Q, P]
   return fromChunks(ctx, b.add(yDiag, yOff), T);
 }

@@ -38,21 +38,23 @@ Only the symmetric form has separate queries and keys, so only it takes RoPE.
     causal: z.boolean().default(true),
   }),
   emit(ctx, x, p) {
-    const { b, T, dModel: d, nHeads: H, headDim } = ctx;
+    const { b, B, T, dModel: d, nHeads: H, headDim } = ctx;
     let logits;
     if (p.symmetric) {
-      const a = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'a', { bias: false }))); // [1, H, T, hd]
-      logits = b.matmul(a, b.transpose(a, [0, 1, 3, 2])); // [1, H, T, T]
+      const a = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'a', { bias: false }))); // [B, H, T, hd]
+      logits = b.matmul(a, b.transpose(a, [0, 1, 3, 2])); // [B, H, T, T]
     } else {
       const w = ctx.weight('wqk', [d, H * d], { kind: 'normal', std: Math.sqrt(headDim) / d });
-      const xw = b.transpose(b.reshape(b.matmul(x, w), [1, T, H, d]), [0, 2, 1, 3]); // [1, H, T, d]
-      logits = b.matmul(xw, b.transpose(x, [0, 2, 1])); // [1, H, T, d] × [1, d, T] → [1, H, T, T]
+      const xw = b.transpose(b.reshape(b.matmul(x, w), [B, T, H, d]), [0, 2, 1, 3]); // [B, H, T, d]
+      // [B, H, T, d] × [B, 1, d, T] → [B, H, T, T] (at B = 1, xᵀ [1, d, T] broadcasts as it is).
+      const xT = b.transpose(x, [0, 2, 1]);
+      logits = b.matmul(xw, B === 1 ? xT : b.reshape(xT, [B, 1, d, T]));
     }
     logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim)));
     const bias = ctx.position.bias();
     if (bias) logits = b.add(logits, bias);
     if (p.causal) logits = b.where(causalMask(ctx), logits, b.scalar(-1e9));
-    const probs = b.softmax(logits, -1); // [1, H, T, T]
-    return { y: mergeHeads(ctx, b.matmul(probs, splitHeads(ctx, x))), probs }; // values: x itself, [1, T, d]
+    const probs = b.softmax(logits, -1); // [B, H, T, T]
+    return { y: mergeHeads(ctx, b.matmul(probs, splitHeads(ctx, x))), probs }; // values: x itself, [B, T, d]
   },
 });

@@ -55,7 +55,7 @@ makes the hidden activations sparser and sharper (Primer found it trains faster 
   }),
   emit(ctx, x, p) {
     const hidden = ctx.dModel * p.expansion;
-    const h = activate(ctx, ctx.linear(x, ctx.dModel, hidden, '1'), p.activation); // [1, T, hidden]
-    return ctx.linear(h, hidden, ctx.dModel, '2'); // [1, T, d]
+    const h = activate(ctx, ctx.linear(x, ctx.dModel, hidden, '1'), p.activation); // [B, T, hidden]
+    return ctx.linear(h, hidden, ctx.dModel, '2'); // [B, T, d]
   },
 });

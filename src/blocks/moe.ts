@@ -44,7 +44,7 @@ the other gates to 0; k = 1: g = p_max (Switch, not renormalised); k > 1: g_e = 
 
 Several MLPs ("experts") sit side by side and a small router chooses which handle each token. The
 router scores every expert from the token vector and turns the scores into probabilities with a
-softmax (shown per token as \`router_probs.<layer>\`, shape [1, T, E]). Only the k most likely experts
+softmax (shown per token as \`router_probs.<layer>\`, shape [B, T, E]). Only the k most likely experts
 are used; their outputs are mixed with the gates as weights. The model holds E experts' worth of
 parameters but, with sparse dispatch, each token pays for only k of them. The playground computes
 every expert densely and multiplies the unused ones by an exact zero gate, which gives the same
@@ -58,27 +58,29 @@ experts are kept per token. There is no load-balancing loss, since nothing is tr
   }),
   check: (p) => (p.k > p.experts ? `parameter "k" must be at most the number of experts (${p.experts}), got ${p.k}` : null),
   emit(ctx, x, p) {
-    const { b, dModel: d } = ctx;
+    const { b, B, dModel: d } = ctx;
     const E = p.experts;
     const h = d * p.expansion;
-    const probs = b.softmax(ctx.linear(x, d, E, 'router', { bias: false }), -1); // [1, T, E]
+    const probs = b.softmax(ctx.linear(x, d, E, 'router', { bias: false }), -1); // [B, T, E]
     ctx.probe('router_probs', probs);
     // Expert e is kept when fewer than k experts beat it: its rank from pairwise comparisons
     // (exact; ONNX TopK has no WebGPU kernel in onnxruntime-web and would run on the CPU).
     const T = x.shape[1]!;
-    const beaten = b.greater(b.reshape(probs, [1, T, 1, E]), b.reshape(probs, [1, T, E, 1])); // [1, T, E, E]: p_e' > p_e
-    const rank = b.reduceSum(b.cast(beaten, 'float32'), [-1], false); // [1, T, E]
-    let gates = b.mul(probs, b.cast(b.less(rank, b.scalar(p.k)), 'float32')); // [1, T, E]: top-k kept
-    if (p.k > 1) gates = b.div(gates, b.reduceSum(gates, [-1], true)); // [1, T, E]: rows sum to 1
+    const beaten = b.greater(b.reshape(probs, [B, T, 1, E]), b.reshape(probs, [B, T, E, 1])); // [B, T, E, E]: p_e' > p_e
+    const rank = b.reduceSum(b.cast(beaten, 'float32'), [-1], false); // [B, T, E]
+    let gates = b.mul(probs, b.cast(b.less(rank, b.scalar(p.k)), 'float32')); // [B, T, E]: top-k kept
+    if (p.k > 1) gates = b.div(gates, b.reduceSum(gates, [-1], true)); // [B, T, E]: rows sum to 1
 
-    // All experts at once: [1, T, d] @ [E, d, h] broadcasts to [E, T, h].
+    // All experts at once: [B, 1, T, d] @ [E, d, h] broadcasts to [B, E, T, h]. At B = 1 the unit
+    // axis is left out ([1, T, d] @ [E, d, h] → [E, T, h]): the inference graph as it always was.
     const w1 = ctx.weight('w1', [E, d, h], { kind: 'normal', std: 1 / Math.sqrt(d) });
     const b1 = ctx.weight('b1', [E, 1, h], { kind: 'constant', value: 0 });
     const w2 = ctx.weight('w2', [E, h, d], { kind: 'normal', std: 1 / Math.sqrt(h) });
     const b2 = ctx.weight('b2', [E, 1, d], { kind: 'constant', value: 0 });
-    const hidden = gelu(ctx, b.add(b.matmul(x, w1), b1)); // [E, T, h]
-    const out = b.add(b.matmul(hidden, w2), b2); // [E, T, d]
-    const g = b.transpose(gates, [2, 1, 0]); // [E, T, 1]
-    return b.reduceSum(b.mul(out, g), [0], true); // [1, T, d]
+    const hidden = gelu(ctx, b.add(b.matmul(B === 1 ? x : b.reshape(x, [B, 1, T, d]), w1), b1)); // [B, E, T, h] ([E, T, h] at B = 1)
+    const out = b.add(b.matmul(hidden, w2), b2); // [B, E, T, d]
+    if (B === 1) return b.reduceSum(b.mul(out, b.transpose(gates, [2, 1, 0])), [0], true); // [E, T, d] · [E, T, 1] → [1, T, d]
+    const g = b.reshape(b.transpose(gates, [0, 2, 1]), [B, E, T, 1]); // [B, E, T, 1]
+    return b.reduceSum(b.mul(out, g), [1], false); // [B, T, d]
   },
 });

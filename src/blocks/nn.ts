@@ -22,16 +22,16 @@ export function causalMask(ctx: BlockContext): Tensor {
   return ctx.b.greaterOrEqual(rows, cols);
 }
 
-/** [1, T, heads · headDim] → [1, heads, T, headDim]. */
+/** [B, T, heads · headDim] → [B, heads, T, headDim]. */
 export function splitHeads(ctx: BlockContext, x: Tensor, heads = ctx.nHeads): Tensor {
-  const { b, T, headDim } = ctx;
-  return b.transpose(b.reshape(x, [1, T, heads, headDim]), [0, 2, 1, 3]);
+  const { b, B, T, headDim } = ctx;
+  return b.transpose(b.reshape(x, [B, T, heads, headDim]), [0, 2, 1, 3]);
 }
 
-/** [1, H, T, headDim] → [1, T, dModel]. */
+/** [B, H, T, headDim] → [B, T, dModel]. */
 export function mergeHeads(ctx: BlockContext, x: Tensor): Tensor {
-  const { b, T, dModel } = ctx;
-  return b.reshape(b.transpose(x, [0, 2, 1, 3]), [1, T, dModel]);
+  const { b, B, T, dModel } = ctx;
+  return b.reshape(b.transpose(x, [0, 2, 1, 3]), [B, T, dModel]);
 }
 
 /**

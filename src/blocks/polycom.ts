@@ -26,10 +26,10 @@ import { defineBlock, type BlockContext } from './define';
 /** PolyNorm's ε inside the square root (the reference code's default). */
 const POLYNORM_EPS = 1e-6;
 
-/** v / √(mean over the hidden features of v² + ε), per token: [1, T, hidden] → [1, T, hidden]. */
+/** v / √(mean over the hidden features of v² + ε), per token: [B, T, hidden] → [B, T, hidden]. */
 function rmsNormalise(ctx: BlockContext, v: Tensor): Tensor {
   const { b } = ctx;
-  const ms = b.reduceMean(b.mul(v, v), [-1], true); // [1, T, 1]
+  const ms = b.reduceMean(b.mul(v, v), [-1], true); // [B, T, 1]
   return b.div(v, b.sqrt(b.add(ms, b.scalar(POLYNORM_EPS))));
 }
 
@@ -73,15 +73,15 @@ the i = 0 term, and r = 3 with all coefficients starting at ⅓, which is what t
     const r = p.order;
     const a = ctx.weight('a', [r], { kind: 'constant', value: 1 / r }); // [r]: a₁ … a_r
     const a0 = ctx.weight('a0', [1], { kind: 'constant', value: 0 }); // [1]
-    const h = ctx.linear(x, dModel, hidden, '1'); // [1, T, hidden]
-    const base = p.variant === 'polyrelu' ? b.relu(h) : h; // [1, T, hidden]
+    const h = ctx.linear(x, dModel, hidden, '1'); // [B, T, hidden]
+    const base = p.variant === 'polyrelu' ? b.relu(h) : h; // [B, T, hidden]
     let power = base; // base^i, built by repeated products
     let sum: Tensor = a0;
     for (let i = 1; i <= r; i++) {
       if (i > 1) power = b.mul(power, base);
-      const term = p.variant === 'polynorm' ? rmsNormalise(ctx, power) : power; // [1, T, hidden]
+      const term = p.variant === 'polynorm' ? rmsNormalise(ctx, power) : power; // [B, T, hidden]
       sum = b.add(sum, b.mul(term, b.slice(a, [0], [i - 1], [i]))); // a_i is [1]
     }
-    return ctx.linear(sum, hidden, dModel, '2'); // [1, T, d]
+    return ctx.linear(sum, hidden, dModel, '2'); // [B, T, d]
   },
 });

@@ -79,17 +79,17 @@ Slice, Add, Mul, Sub.
   }),
   check: (p) => (p.size % 2 === 0 ? `parameter "size" must be odd (3, 5, … 15), got ${p.size}` : null),
   emit(ctx, x, p) {
-    const { b, T, dModel: d } = ctx;
+    const { b, B, T, dModel: d } = ctx;
     if (ctx.mode === 'inspect') {
-      const probs = poolingMap(ctx, p.size, p.causal); // [1, H, T, T]
+      const probs = poolingMap(ctx, p.size, p.causal); // [1, H, T, T], one map for every sequence
       return { y: mergeHeads(ctx, b.matmul(probs, splitHeads(ctx, x))), probs };
     }
     // Window sums as k shifted copies of x, zero-padded so that missing tokens add nothing.
     const { count } = windows(T, p.size, p.causal);
     const before = p.causal ? p.size - 1 : (p.size - 1) / 2;
     const after = p.size - 1 - before;
-    const zeros = (n: number) => b.constant('zero_pad', 'float32', [1, n, d], new Array(n * d).fill(0));
-    const padded = b.concat([...(before ? [zeros(before)] : []), x, ...(after ? [zeros(after)] : [])], 1); // [1, T + k − 1, d]
+    const zeros = (n: number) => b.constant('zero_pad', 'float32', [B, n, d], new Array(B * n * d).fill(0));
+    const padded = b.concat([...(before ? [zeros(before)] : []), x, ...(after ? [zeros(after)] : [])], 1); // [B, T + k − 1, d]
     let sums = b.slice(padded, [1], [0], [T]); // x_{i − before}
     for (let m = 1; m < p.size; m++) sums = b.add(sums, b.slice(padded, [1], [m], [m + T])); // … + x_{i − before + m}
     const inv = b.constant('inv_count', 'float32', [1, T, 1], count.map((c) => 1 / c));

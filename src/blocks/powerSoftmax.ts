@@ -44,7 +44,7 @@ weight as a strongly positive one.
       mask: p.causal ? causalMask(ctx) : null,
       normalise: (s, mask) => {
         const visible = mask ? b.where(mask, s, b.scalar(0)) : s; // hidden keys score 0, so weigh 0
-        const m = b.clip(b.reduceMax(b.abs(visible), [-1], true), 1e-30); // [1, H, T, 1]
+        const m = b.clip(b.reduceMax(b.abs(visible), [-1], true), 1e-30); // [B, H, T, 1]
         const r = b.div(visible, m);
         const num = b.pow(b.mul(r, r), b.scalar(p.power / 2)); // (s/m)^p, p even
         return b.div(num, b.reduceSum(num, [-1], true));

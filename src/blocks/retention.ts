@@ -106,7 +106,7 @@ fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
     const { b, T, dModel, nHeads: H, headDim } = ctx;
     const gammas = retentionGammas(H);
     const logG = gammas.map(Math.log);
-    const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false }))); // [1, H, T, hd]
+    const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false }))); // [B, H, T, hd]
     const k = ctx.position.rotate(b.mul(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k', { bias: false })), b.scalar(1 / Math.sqrt(headDim))));
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v', { bias: false }));
     const scale = b.constant('retention_row_scale', 'float32', [1, H, T, 1], rowScales(H, T)); // 1/√s_n
@@ -115,26 +115,26 @@ fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
     if (ctx.mode === 'inspect') {
       const { diff } = relativePositions(ctx); // [T, T]: n − m
       const decay = b.exp(b.mul(b.relu(diff), perHead(ctx, 'log_gamma', 4, logG))); // [1, H, T, T]: γ^(n−m)
-      const scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.mul(decay, scale)); // Q Kᵀ ⊙ γ^(n−m)/√s_n
+      const scores = b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.mul(decay, scale)); // [B, H, T, T]: Q Kᵀ ⊙ γ^(n−m)/√s_n
       const probs = b.where(causalMask(ctx), scores, b.scalar(0)); // A = Q Kᵀ ⊙ D̃, exactly 0 above the diagonal
       return { y: project(b.matmul(probs, v)), probs };
     }
 
     const C = Math.min(p.chunk, T);
     const { n } = chunkLayout(T, C);
-    const qc = toChunks(ctx, q, C); // [1, H, n, C, hd]
+    const qc = toChunks(ctx, q, C); // [B, H, n, C, hd]
     const kc = toChunks(ctx, k, C);
     const vc = toChunks(ctx, v, C);
     // Within a chunk: (Q Kᵀ ⊙ Γ) V, Γ_ij = γ^(i−j) for j ≤ i.
     const idx = Array.from({ length: C }, (_, i) => i);
     const diffC = b.cast(b.sub(b.constant('chunk_row', 'int64', [C, 1], idx), b.constant('chunk_col', 'int64', [1, C], idx)), 'float32'); // [C, C]
     const gammaC = b.where(chunkTriangle(ctx, C), b.exp(b.mul(b.relu(diffC), perHead(ctx, 'log_gamma', 4, logG))), b.scalar(0)); // [1, H, C, C]
-    const inner = b.mul(b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.reshape(gammaC, [1, H, 1, C, C])); // [1, H, n, C, C]
-    let out = b.matmul(inner, vc); // [1, H, n, C, hd]
+    const inner = b.mul(b.matmul(qc, b.transpose(kc, [0, 1, 2, 4, 3])), b.reshape(gammaC, [1, H, 1, C, C])); // [B, H, n, C, C]
+    let out = b.matmul(inner, vc); // [B, H, n, C, hd]
     if (n > 1) {
       // Each chunk's contribution to the state at its last position: K_c = Σ_j γ^(C−1−j) k_jᵀ v_j.
       const keyDecay = b.constant('key_decay', 'float32', [1, H, 1, C, 1], logG.flatMap((l) => idx.map((j) => Math.exp((C - 1 - j) * l))));
-      let state = b.matmul(b.transpose(b.mul(kc, keyDecay), [0, 1, 2, 4, 3]), vc); // [1, H, n, hd, hd]
+      let state = b.matmul(b.transpose(b.mul(kc, keyDecay), [0, 1, 2, 4, 3]), vc); // [B, H, n, hd, hd]
       // Inclusive scan R_c = γ^C R_{c−1} + K_c, log-depth: R ← R + γ^(C·s) · shift(R, s).
       for (let s = 1; s < n; s *= 2) state = b.add(state, b.mul(shiftChunks(ctx, state, s), perHead(ctx, 'chunk_decay', 5, logG.map((l) => Math.exp(C * s * l)))));
       const queryDecay = b.constant('query_decay', 'float32', [1, H, 1, C, 1], logG.flatMap((l) => idx.map((i) => Math.exp((i + 1) * l)))); // γ^(i+1)

@@ -25,8 +25,8 @@ export default defineBlock({
   emit(ctx, x, p) {
     const { b } = ctx;
     const gamma = ctx.weight('gamma', [ctx.dModel], { kind: 'constant', value: 1 });
-    const meanSquare = b.reduceMean(b.mul(x, x), [-1], true); // [1, T, 1]
+    const meanSquare = b.reduceMean(b.mul(x, x), [-1], true); // [B, T, 1]
     const rms = b.sqrt(b.add(meanSquare, b.scalar(p.epsilon)));
-    return b.mul(b.div(x, rms), gamma); // [1, T, d]
+    return b.mul(b.div(x, rms), gamma); // [B, T, d]
   },
 });

@@ -106,18 +106,18 @@ and leaves the rest position-free.
   emit: {
     rotate(ctx, x, p) {
       const { b } = ctx;
-      const [, H, T, hd] = x.shape as [number, number, number, number]; // x [1, H, T, hd]
+      const [B, H, T, hd] = x.shape as [number, number, number, number]; // x [B, H, T, hd]
       const pairs = rotatedPairs(hd, p.fraction);
       if (pairs === 0) return x;
       const dRot = 2 * pairs;
       const { cos, sin } = rotationTables(b, T, pairs, p.base); // [T, dRot] each
-      const head = dRot === hd ? x : b.slice(x, [3], [0], [dRot]); // [1, H, T, dRot]
-      const asPairs = b.reshape(head, [1, H, T, pairs, 2]); // last axis: (x_{2i}, x_{2i+1})
-      const even = b.slice(asPairs, [4], [0], [1]); // [1, H, T, pairs, 1]: x_{2i}
-      const odd = b.slice(asPairs, [4], [1], [2]); // [1, H, T, pairs, 1]: x_{2i+1}
-      const swapped = b.reshape(b.concat([b.neg(odd), even], 4), [1, H, T, dRot]); // (−x₁, x₀, −x₃, x₂, …)
-      const rotated = b.add(b.mul(head, cos), b.mul(swapped, sin)); // [1, H, T, dRot]
-      return dRot === hd ? rotated : b.concat([rotated, b.slice(x, [3], [dRot], [hd])], 3); // [1, H, T, hd]
+      const head = dRot === hd ? x : b.slice(x, [3], [0], [dRot]); // [B, H, T, dRot]
+      const asPairs = b.reshape(head, [B, H, T, pairs, 2]); // last axis: (x_{2i}, x_{2i+1})
+      const even = b.slice(asPairs, [4], [0], [1]); // [B, H, T, pairs, 1]: x_{2i}
+      const odd = b.slice(asPairs, [4], [1], [2]); // [B, H, T, pairs, 1]: x_{2i+1}
+      const swapped = b.reshape(b.concat([b.neg(odd), even], 4), [B, H, T, dRot]); // (−x₁, x₀, −x₃, x₂, …)
+      const rotated = b.add(b.mul(head, cos), b.mul(swapped, sin)); // [B, H, T, dRot]
+      return dRot === hd ? rotated : b.concat([rotated, b.slice(x, [3], [dRot], [hd])], 3); // [B, H, T, hd]
     },
   },
 });

@@ -51,8 +51,8 @@ rescales values and does not change the map, so it is left out.
       mask: p.causal ? causalMask(ctx) : null,
       queryScale: (q) => {
         const tauPos = b.add(b.scalar(1), b.mul(b.sigmoid(alpha), logPos)); // [1, 1, T, 1]
-        const tauTok = b.tanh(b.matmul(gelu(ctx, q), w)); // [1, H, T, hd] × [1, H, hd, 1] → [1, H, T, 1]
-        return b.add(tauPos, tauTok); // [1, H, T, 1]
+        const tauTok = b.tanh(b.matmul(gelu(ctx, q), w)); // [B, H, T, hd] × [1, H, hd, 1] → [B, H, T, 1]
+        return b.add(tauPos, tauTok); // [B, H, T, 1]
       },
     });
   },

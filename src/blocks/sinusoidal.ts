@@ -55,7 +55,7 @@ on short texts has never seen the values of far positions.
     embed(ctx, x) {
       const { b, T, dModel } = ctx;
       const table = b.constant('sinusoid', 'float32', [T, dModel], sinusoidTable(T, dModel));
-      return b.add(x, table); // [1, T, d] + [T, d]
+      return b.add(x, table); // [B, T, d] + [T, d]
     },
   },
 });

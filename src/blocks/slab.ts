@@ -30,7 +30,7 @@
  *
  * Implicit map, exact: A = A_lin + B with A_lin_ij = ReLU(q_i)·ReLU(k_j) / (Σ_{j' visible} … + ε)
  * and the band B_ij = w_h[s] where the convolution reads v_j at offset s for output i. Inspect
- * mode builds A [1, H, T, T] and computes y = A V from it. Fast mode: the chunkwise linear
+ * mode builds A [B, H, T, T] and computes y = A V from it. Fast mode: the chunkwise linear
  * attention of linearAttention.ts plus the convolution as `kernel` shifted, scaled copies of V
  * (Slice, Concat, Mul, Add): linear in T.
  */
@@ -45,14 +45,14 @@ import { mergeHeads, splitHeads } from './nn';
 /** Offset o such that tap s of the convolution reads v_{i − o} for output i. */
 export const tapOffset = (s: number, kernel: number, causal: boolean): number => (causal ? s : (kernel - 1) / 2 - s);
 
-/** x [1, H, T, d] moved down the time axis by o (out_i = x_{i−o}), zero-filled; null when nothing is left. */
+/** x [B, H, T, d] moved down the time axis by o (out_i = x_{i−o}), zero-filled; null when nothing is left. */
 function shiftTime(ctx: BlockContext, x: Tensor, o: number): Tensor | null {
   const { b, T } = ctx;
   if (o === 0) return x;
   if (Math.abs(o) >= T) return null;
-  const [, H, , d] = x.shape as [number, number, number, number];
+  const [B, H, , d] = x.shape as [number, number, number, number];
   const m = Math.abs(o);
-  const zeros = b.constant('zeros', 'float32', [1, H, m, d], new Array(H * m * d).fill(0));
+  const zeros = b.constant('zeros', 'float32', [B, H, m, d], new Array(B * H * m * d).fill(0));
   return o > 0 ? b.concat([zeros, b.slice(x, [2], [0], [T - o])], 2) : b.concat([b.slice(x, [2], [m], [T]), zeros], 2);
 }
 
@@ -95,7 +95,7 @@ and added (Add). No tensor of size T×T.
   check: (p) => (p.kernel % 2 === 0 ? `parameter "kernel" must be odd (3, 5, 7 or 9), got ${p.kernel}` : null),
   emit(ctx, x, p) {
     const { b, dModel, nHeads: H } = ctx;
-    const fq = b.relu(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [1, H, T, hd]
+    const fq = b.relu(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [B, H, T, hd]
     const fk = b.relu(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k')));
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v'));
     const w = ctx.weight('dwc', [H, p.kernel], { kind: 'normal', std: 1 / Math.sqrt(p.kernel) }); // one kernel per head
@@ -104,10 +104,10 @@ and added (Add). No tensor of size T×T.
     if (ctx.mode === 'inspect') {
       // The band: B_ij = w_h[s] where i − j is tap s's offset; A = A_lin + B and y = A V.
       const { diff } = relativePositions(ctx); // [T, T] float, i − j
-      let probs = linearAttentionMap(ctx, fq, fk, p.causal); // [1, H, T, T]
+      let probs = linearAttentionMap(ctx, fq, fk, p.causal); // [B, H, T, T]
       for (let s = 0; s < p.kernel; s++) {
         const at = b.cast(b.equal(diff, b.scalar(tapOffset(s, p.kernel, p.causal))), 'float32'); // [T, T]
-        probs = b.add(probs, b.mul(at, tap(s))); // [1, H, T, T]
+        probs = b.add(probs, b.mul(at, tap(s))); // [B, H, T, T]
       }
       return { y: project(b.matmul(probs, v)), probs };
     }

@@ -169,7 +169,7 @@ Cast, Abs, Add, Sub, Reshape, Transpose (inspect).
     const { b, nHeads: H } = ctx;
     const w = ctx.weight('band_weights', [H, p.bands], { kind: 'normal', std: 1 }); // w_h,b
     if (ctx.mode === 'inspect') {
-      const probs = spectralMap(ctx, headKernels(ctx, w, p.bands, 1)); // [1, H, T, T]
+      const probs = spectralMap(ctx, headKernels(ctx, w, p.bands, 1)); // [1, H, T, T], one map for every sequence
       return { y: mergeHeads(ctx, b.matmul(probs, splitHeads(ctx, x))), probs };
     }
     return { y: spectralFast(ctx, x, w, p.bands) };
@@ -256,9 +256,11 @@ function fft(ctx: BlockContext, z: Tensor, sign: 1 | -1): Tensor {
 /**
  * y = A x for every head without A: the circular convolution of the symmetric extension x̃ with
  * the lag table h_h (h_h[ℓ mod N] = g_h(ℓ) for ℓ = −(2T − 1) … T − 1, else 0), by FFT.
+ * The sequences of a batch are more rows of the same FFTs: x [B, T, d] is read as [T, B·d], and
+ * the kernel spectra are repeated for each sequence (rows ordered sequence, head, channel).
  */
 function spectralFast(ctx: BlockContext, x: Tensor, w: Tensor, bands: number): Tensor {
-  const { b, T, dModel: d, nHeads: H, headDim: P } = ctx;
+  const { b, B, T, dModel: d, nHeads: H, headDim: P } = ctx;
   const N = convLength(T);
   const half = Math.ceil(P / 2); // channels per head in the real parts; the rest in the imaginary parts
 
@@ -275,22 +277,25 @@ function spectralFast(ctx: BlockContext, x: Tensor, w: Tensor, bands: number): T
   const spectrum = b.reshape(fft(ctx, hz, -1), [2, N, H, 1]);
   const gr = b.slice(spectrum, [0], [0], [1]);
   const gi = b.slice(spectrum, [0], [1], [2]);
-  const same = b.concat([gr, gr], 0); // [2, N, H, 1]
-  const cross = b.concat([b.neg(gi), gi], 0);
+  const perRow = (t: Tensor) => (B === 1 ? t : b.concat(new Array<Tensor>(B).fill(t), 2)); // [2, N, B·H, 1]
+  const same = perRow(b.concat([gr, gr], 0)); // [2, N, B·H, 1]
+  const cross = perRow(b.concat([b.neg(gi), gi], 0));
 
   // The signal: x̃ = [x, reversed x] then zeros, by one Gather from x with a zero row appended.
-  const rows = b.concat([b.reshape(x, [T, d]), b.constant('zero_row', 'float32', [1, d], new Array(d).fill(0))], 0); // [T + 1, d]
+  const R = B * H; // rows of the FFTs: one per sequence and head
+  const byTime = B === 1 ? b.reshape(x, [T, d]) : b.reshape(b.transpose(x, [1, 0, 2]), [T, B * d]); // [T, B·d]
+  const rows = b.concat([byTime, b.constant('zero_row', 'float32', [1, B * d], new Array(B * d).fill(0))], 0); // [T + 1, B·d]
   const ext = Array.from({ length: N }, (_, pos) => (pos < T ? pos : pos < 2 * T ? 2 * T - 1 - pos : T));
-  let xt = b.reshape(b.gather(rows, b.constant('symmetric_extension', 'int64', [N], ext)), [N, H, P]); // [N, H, P]
-  if (P % 2 === 1) xt = b.concat([xt, b.constant('zero_channel', 'float32', [N, H, 1], new Array(N * H).fill(0))], 2); // [N, H, 2·half]
-  const part = (from: number) => b.reshape(b.slice(xt, [2], [from], [from + half]), [1, N, H * half]);
-  const z = b.concat([part(0), part(half)], 0); // [2, N, H·half]: x_a + i·x_b
+  let xt = b.reshape(b.gather(rows, b.constant('symmetric_extension', 'int64', [N], ext)), [N, R, P]); // [N, B·H, P]
+  if (P % 2 === 1) xt = b.concat([xt, b.constant('zero_channel', 'float32', [N, R, 1], new Array(N * R).fill(0))], 2); // [N, B·H, 2·half]
+  const part = (from: number) => b.reshape(b.slice(xt, [2], [from], [from + half]), [1, N, R * half]);
+  const z = b.concat([part(0), part(half)], 0); // [2, N, B·H·half]: x_a + i·x_b
 
-  const Z = b.reshape(fft(ctx, z, -1), [2, N, H, half]);
-  const product = b.reshape(complexMul(ctx, Z, same, cross), [2, N, H * half]);
-  const conv = b.slice(fft(ctx, product, 1), [1], [0], [T]); // [2, T, H·half], the first T outputs
-  const parts = b.reshape(conv, [2, T, H, half]);
-  let y = b.concat([b.slice(parts, [0], [0], [1]), b.slice(parts, [0], [1], [2])], 3); // [1, T, H, 2·half]
+  const Z = b.reshape(fft(ctx, z, -1), [2, N, R, half]);
+  const product = b.reshape(complexMul(ctx, Z, same, cross), [2, N, R * half]);
+  const conv = b.slice(fft(ctx, product, 1), [1], [0], [T]); // [2, T, B·H·half], the first T outputs
+  const parts = b.reshape(conv, [2, T, R, half]);
+  let y = b.concat([b.slice(parts, [0], [0], [1]), b.slice(parts, [0], [1], [2])], 3); // [1, T, B·H, 2·half]
   if (P % 2 === 1) y = b.slice(y, [3], [0], [P]);
-  return b.reshape(y, [1, T, d]);
+  return B === 1 ? b.reshape(y, [1, T, d]) : b.transpose(b.reshape(y, [T, B, d]), [1, 0, 2]); // [B, T, d]
 }

@@ -21,11 +21,11 @@ import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
 import { ERROR } from '../spec/errors';
 
-/** What to build: the sequence length and the mode. */
+/** What to build: the sequence length, the mode and the batch size. */
 export interface CompileOptions {
   T: number;
   mode: Mode;
-  /** Batch size B (default 1): tokens are [B, T]. */
+  /** Sequences run side by side (static, default 1): tokens [B, T], logits [B, T, V]. Inference graphs use 1. */
   batch?: number;
   /**
    * σReparam's ‖W‖₂: 'exact' (default) bakes it in, computed from the weights when the graph is
@@ -44,13 +44,13 @@ export class SpecError extends Error {
   }
 }
 
-/** Root-mean-square over the model dimension: [1, T, d] → [1, T]. */
+/** Root-mean-square over the model dimension: [B, T, d] → [B, T]. */
 function rms(b: GraphBuilder, x: Tensor): Tensor {
   return b.sqrt(b.reduceMean(b.mul(x, x), [-1], false));
 }
 
 /**
- * Entropy in nats of each row of a map: [1, H, T, T] → [1, H, T]; 0·log 0 counts as 0. The row is
+ * Entropy in nats of each row of a map: [B, H, T, T] → [B, H, T]; 0·log 0 counts as 0. The row is
  * first read as a distribution p = |A| / Σ|A|: for attention rows (non-negative, summing to 1) that
  * is the row itself; for the signed implicit maps of attention-free mixers it is the share of each
  * key in the row's total absolute influence.
@@ -85,7 +85,7 @@ function powerSigma(b: GraphBuilder, w: Tensor, state: Map<string, Tensor>): Ten
   return sigma;
 }
 
-/** Builds the graph of `rawSpec` at sequence length `opts.T`. Throws SpecError or ShapeError. */
+/** Builds the graph of `rawSpec` at sequence length `opts.T` and batch `opts.batch`. Throws SpecError or ShapeError. */
 export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const checked = validateSpec(rawSpec);
   if (!checked.ok) throw new SpecError(checked.errors);
@@ -93,8 +93,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   if (!Number.isInteger(opts.T) || opts.T < 1 || opts.T > spec.maxLen) {
     throw new SpecError([`T: the sequence length must be a whole number from 1 to maxLen (${spec.maxLen}), got ${opts.T}`]);
   }
+  const B = opts.batch ?? 1;
+  if (!Number.isInteger(B) || B < 1) throw new SpecError([`batch: the batch size must be a whole number of at least 1, got ${opts.batch}`]);
   const { T, mode } = opts;
-  const b = new GraphBuilder(`playground_${mode}_T${T}`, spec.seed);
+  const b = new GraphBuilder(`playground_${mode}_T${T}${B === 1 ? '' : `_B${B}`}`, spec.seed);
   const sigmaState = new Map<string, Tensor>();
   const spectral = opts.spectral ?? 'exact';
   const inspect = mode === 'inspect';
@@ -110,6 +112,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       dModel: spec.dModel,
       nHeads: spec.nHeads,
       headDim: spec.dModel / spec.nHeads,
+      B,
       T,
       maxLen: spec.maxLen,
       mode,
@@ -145,9 +148,9 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor): Tensor =>
     b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix)));
 
-  const tokens = b.input('tokens', 'int64', [1, T]);
+  const tokens = b.input('tokens', 'int64', [B, T]);
   const wte = b.scope('embedding', () => b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 }));
-  let x = b.scope('embedding', () => b.gather(wte, tokens)); // [1, T, d]
+  let x = b.scope('embedding', () => b.gather(wte, tokens)); // [B, T, d]
   if (position.emit.embed) x = emit('position', spec.position, 'position', (pos, ctx) => pos.emit.embed!(ctx, x, positionParams));
   const norms: Tensor[] = [];
   const probe = (t: Tensor) => inspect && norms.push(b.scope('probes', () => rms(b, t)));
@@ -168,7 +171,9 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
           const out = mixer.emit(ctx, u, layer.mixer.params);
           if (inspect) {
             if (!out.probs) throw new SpecError([`layers.${i}.mixer: "${layer.mixer.kind}" gave no attention map in inspect mode`]);
-            const probs = out.probs;
+            // A map that does not depend on the input (LMU, pooling, spectral) is built once, [1, H, T, T]:
+            // copied per sequence, so attn_probs.r is always [B, H, T, T].
+            const probs = B > 1 && out.probs.shape[0] === 1 ? b.concat(new Array<Tensor>(B).fill(out.probs), 0) : out.probs;
             b.output(probs, `attn_probs.${r}`);
             b.scope('probes', () => b.output(rowEntropy(b, probs), `attn_entropy.${r}`));
           }
@@ -188,8 +193,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const last = spec.layers[spec.layers.length - 1]!;
   if (last.placement !== 'post') x = b.scope('final', () => emit('norm', last.norm, 'final_norm', (n, ctx) => n.emit(ctx, x, last.norm.params)));
   // The unembedding is tied to the token embedding: logits = x Eᵀ.
-  const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [1, T, V]
+  const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [B, T, V]
   b.output(logits, 'logits');
-  if (inspect) b.scope('probes', () => b.output(b.concat(norms, 0), 'resid_rms')); // [runs + 1, T]
+  // [runs + 1, T] at B = 1 (what the page reads); [runs + 1, B, T] when batched.
+  const stacked = () => (B === 1 ? norms : norms.map((n) => b.reshape(n, [1, B, T])));
+  if (inspect) b.scope('probes', () => b.output(b.concat(stacked(), 0), 'resid_rms'));
   return b.finish();
 }

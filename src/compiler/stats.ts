@@ -75,9 +75,12 @@ export class BudgetError extends Error {
   }
 }
 
-/** The statistics of `spec` at sequence length T. Throws SpecError for a spec that does not compile. */
-export function modelStats(spec: Spec, T: number): ModelStats {
-  return { ...graphStats(spec, compile(spec, { T, mode: 'inspect' }), compile(spec, { T, mode: 'fast' })), sweep: sweepLimit(spec) };
+/**
+ * The statistics of `spec` at sequence length T (and batch size `batch`: activations and outputs
+ * grow with it, weights do not). Throws SpecError for a spec that does not compile.
+ */
+export function modelStats(spec: Spec, T: number, batch = 1): ModelStats {
+  return { ...graphStats(spec, compile(spec, { T, mode: 'inspect', batch }), compile(spec, { T, mode: 'fast', batch })), sweep: sweepLimit(spec) };
 }
 
 

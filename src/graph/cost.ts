@@ -1,6 +1,6 @@
 /**
- * The cost model: parameters, FLOPs and activation bytes of a graph at the sequence length it was
- * built for, in total and per scope (block). Conventions (docs/cost-model.md):
+ * The cost model: parameters, FLOPs and activation bytes of a graph at the sequence length and
+ * batch size it was built for, in total and per scope (block). Conventions (docs/cost-model.md):
  *
  *   MatMul [.., n, k] × [.., k, m]          2·n·k·m per batch element (a multiply-add is 2 FLOPs)
  *   element-wise ops (Add, Mul, Erf, …)      1 per output element

@@ -119,7 +119,7 @@ async function blockRotate(params: Record<string, unknown>, x: number[][]): Prom
   const b = new GraphBuilder('rope_check', 0);
   b.input('tokens', 'int64', [1, 1]);
   const ctx: BlockContext = {
-    b, dModel: hd, nHeads: 1, headDim: hd, T, maxLen: T, mode: 'fast', layer: -1,
+    b, dModel: hd, nHeads: 1, headDim: hd, B: 1, T, maxLen: T, mode: 'fast', layer: -1,
     weight: () => { throw new Error('rope has no weights'); },
     linear: () => { throw new Error('rope has no linear layers'); },
     position: { rotate: (t) => t, bias: () => null },

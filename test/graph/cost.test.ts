@@ -98,4 +98,14 @@ describe('cost model', () => {
     const g = compile(defaultSpec(), { T, mode: 'inspect' });
     expect(outputBytes(g)).toBe(4 * (L * H * T * T + L * H * T + T * V + (L + 1) * T));
   });
+
+  it('a batch of B: every per-sequence count B times, the shared causal masks and the parameters once', () => {
+    const T = 10, H = 4, L = 2, B = 3;
+    const fast = graphCost(compile(defaultSpec(), { T, mode: 'fast', batch: B })).total;
+    const mask = T * T; // one GreaterOrEqual [T, T] per layer, shared by the batch
+    expect(fast.params).toBe(114496);
+    expect(fast.flops).toBe(B * (2_209_960 - L * mask) + L * mask);
+    const inspect = compile(defaultSpec(), { T, mode: 'inspect', batch: B });
+    expect(outputBytes(inspect)).toBe(4 * B * (L * H * T * T + L * H * T + T * V + (L + 1) * T));
+  });
 });

@@ -61,6 +61,23 @@ describe('npm run export', () => {
     expect(bytes.length).toBeGreaterThan(graphOnly.length); // plus the metadata
   });
 
+  it('exports a batched graph with --batch: tokens [B, T], each row of logits the reference of that row alone', async () => {
+    const out = join(dir, 'batch.onnx');
+    const r = cli('export', '--out', out, '--mode', 'fast', '--seq-len', '8', '--batch', '3');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/fast mode, T = 8, B = 3, /);
+    const rows = ['batch on', 'the CLI.', 'rows: 3!'].map((t) => tokenize(t, 128).ids);
+    const session = await ortNode.InferenceSession.create(out);
+    const native = await session.run({ tokens: new ortNode.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [3, 8]) });
+    expect(native['logits']!.dims).toEqual([3, 8, VOCAB_SIZE]);
+    const weights = weightsOf(compile(defaultSpec(), { T: 8, mode: 'fast' }));
+    rows.forEach((tokens, i) => {
+      const logits = (native['logits']!.data as Float32Array).subarray(i * 8 * VOCAB_SIZE, (i + 1) * 8 * VOCAB_SIZE);
+      expectClose(logits, referenceForward(defaultSpec(), weights, tokens, VOCAB_SIZE).logits, 1e-4, `row ${i}`);
+    });
+    expect(readFileSync(out).toString('latin1')).toContain('transformer_playground.batch');
+  });
+
   it('exports a preset, with the spec in the file metadata', async () => {
     const out = join(dir, 'rms.onnx');
     expect(cli('export', '--preset', 'rmsnorm', '--out', out, '--mode', 'fast').code).toBe(0);
@@ -110,6 +127,8 @@ describe('refusals', () => {
     ['an unknown preset', () => ['stats', '--preset', 'gpt5'], 2, /no preset "gpt5" \(known: default, gpt2-small, post-ln, peri-ln, rmsnorm, llama-style, .*\)/],
     ['a sequence too long', () => ['stats', '--seq-len', '999'], 2, /--seq-len must be a whole number from 1 to the model's maxLen \(128\), got "999"/],
     ['a bad mode', () => ['stats', '--mode', 'turbo'], 2, /--mode must be "inspect" or "fast"/],
+    ['a batch of 0', () => ['export', '--out', join(dir, 'b0.onnx'), '--batch', '0'], 2, /--batch must be a whole number from 1 to 1024, got "0"/],
+    ['a fractional batch', () => ['stats', '--batch', '2.5'], 2, /--batch must be a whole number from 1 to 1024, got "2.5"/],
     ['export without --out', () => ['export'], 2, /--out FILE is required/],
   ] as const)('%s exits non-zero with a message naming it', (_what, args, code, message) => {
     const [script, ...rest] = args();
