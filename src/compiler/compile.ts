@@ -14,6 +14,7 @@ import type { Block, BlockContext, LayerParts, Mode, ResidualState, Slot } from 
 import { findBlock } from '../blocks/registry';
 import { GraphBuilder } from '../graph/builder';
 import { spectralNorm } from '../graph/spectral';
+import { liftWeights } from '../graph/lift';
 import type { Graph, Tensor } from '../graph/ir';
 import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
@@ -25,6 +26,13 @@ import { ERROR } from '../spec/errors';
 export interface CompileOptions {
   T: number;
   mode: Mode;
+  /**
+   * 'baked' (the default): every weight is an initialiser. 'inputs': every trainable weight is a
+   * graph input under its name (docs/weights.md), fed by the caller, so one session serves any
+   * values of them; constants stay initialisers (`graph/lift.ts`). Refused with σReparam, whose
+   * σ is computed from the drawn weights when the graph is serialised.
+   */
+  weights?: 'baked' | 'inputs';
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -62,6 +70,9 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
     throw new SpecError([`T: the sequence length must be a whole number from 1 to maxLen (${spec.maxLen}), got ${opts.T}`]);
   }
   const { T, mode } = opts;
+  if (opts.weights === 'inputs' && spec.sigmaReparam.enabled) {
+    throw new SpecError(["weights: 'inputs' cannot be used with σReparam yet: its σ = ‖W‖₂ is a constant computed from the seed's drawn weights, so other weights fed in would be scaled by a stale σ. Compile with weights 'baked'."]);
+  }
   const b = new GraphBuilder(`playground_${mode}_T${T}`, spec.seed);
   const inspect = mode === 'inspect';
 
@@ -157,5 +168,5 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [1, T, V]
   b.output(logits, 'logits');
   if (inspect) b.scope('probes', () => b.output(b.concat(norms, 0), 'resid_rms')); // [runs + 1, T]
-  return b.finish();
+  return opts.weights === 'inputs' ? liftWeights(b.finish()).graph : b.finish();
 }
