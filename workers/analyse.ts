@@ -50,8 +50,8 @@ export function seedWeights(spec: Spec, T: number, mode: 'inspect' | 'fast'): In
  * (docs/benchmarks.md). σReparam specs keep them baked too: their σ is computed from the drawn
  * weights when the graph is serialised.
  */
-export function recipe(spec: Spec, T: number, mode: 'inspect' | 'fast'): Recipe {
-  if (mode === 'fast' || spec.sigmaReparam.enabled) return { graph: `${mode} ${T} baked ${JSON.stringify(spec)}`, build: () => serialise(spec, T, mode) };
+export function recipe(spec: Spec, T: number, mode: 'inspect' | 'fast', inspectWeights: 'inputs' | 'baked' = 'inputs'): Recipe {
+  if (mode === 'fast' || spec.sigmaReparam.enabled || inspectWeights === 'baked') return { graph: `${mode} ${T} baked ${JSON.stringify(spec)}`, build: () => serialise(spec, T, mode) };
   const { seed, ...rest } = spec;
   return {
     graph: `${mode} ${T} inputs ${JSON.stringify(rest)}`,
@@ -102,7 +102,7 @@ export async function analyse(
   const createdBefore = sessions.created;
   const t0 = performance.now();
   let t1 = t0;
-  const r = recipe(spec, T, 'inspect');
+  const r = recipe(spec, T, 'inspect', sessions.inspectWeights);
   const fedBefore = sessions.fed;
   const inspect = await sessions.get(req.slot ?? 'a', 'inspect', {
     ...r,

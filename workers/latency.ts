@@ -106,7 +106,7 @@ export async function timeMode(sessions: Sessions, req: AnalysisRequest, mode: L
   };
   check();
   const T = req.tokens.length;
-  const model = await sessions.get(req.slot ?? 'a', mode, recipe(req.spec, T, mode));
+  const model = await sessions.get(req.slot ?? 'a', mode, recipe(req.spec, T, mode, sessions.inspectWeights));
   check();
   const timing = await timeSpread((n) => model.time(req.tokens, n, isStale), runs, mode === 'fast' ? FAST_LIMITS : INSPECT_LIMITS, isStale);
   check();

@@ -36,6 +36,12 @@ export class Sessions {
   created = 0;
   /** Times other weights were fed to a held session instead of creating one (tests read it). */
   fed = 0;
+  /**
+   * How inspect graphs take their weights: as inputs (a seed-only edit feeds the kept session), or
+   * baked in (every seed builds a session: the page before issue 16, which the edit-to-visual
+   * benchmark measures beside it).
+   */
+  inspectWeights: 'inputs' | 'baked' = 'inputs';
 
   constructor(readonly runtime: Runtime) {}
 
