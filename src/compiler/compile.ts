@@ -66,13 +66,13 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const checked = validateSpec(rawSpec);
   if (!checked.ok) throw new SpecError(checked.errors);
   const spec = checked.spec;
+  if (opts.weights === 'inputs' && spec.sigmaReparam.enabled) {
+    throw new SpecError(["weights: 'inputs' cannot be used with σReparam yet: its σ = ‖W‖₂ is a constant computed from the seed's drawn weights, so other weights fed in would be scaled by a stale σ. Compile with weights 'baked'."]);
+  }
   if (!Number.isInteger(opts.T) || opts.T < 1 || opts.T > spec.maxLen) {
     throw new SpecError([`T: the sequence length must be a whole number from 1 to maxLen (${spec.maxLen}), got ${opts.T}`]);
   }
   const { T, mode } = opts;
-  if (opts.weights === 'inputs' && spec.sigmaReparam.enabled) {
-    throw new SpecError(["weights: 'inputs' cannot be used with σReparam yet: its σ = ‖W‖₂ is a constant computed from the seed's drawn weights, so other weights fed in would be scaled by a stale σ. Compile with weights 'baked'."]);
-  }
   const b = new GraphBuilder(`playground_${mode}_T${T}`, spec.seed);
   const inspect = mode === 'inspect';
 
