@@ -9,7 +9,9 @@ import { layerSchedule } from '../src/spec/schedule';
 import { toOnnxBytes } from '../src/graph/onnx';
 import type { Spec } from '../src/spec/types';
 import { ERROR } from '../src/spec/errors';
-import type { Sessions } from './sessions';
+import type { Recipe, Sessions } from './sessions';
+import { liftWeights } from '../src/graph/lift';
+import type { InputTensor } from '../src/runtime/ort';
 import { downsample, rowSupport } from '../src/analysis/maps';
 import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisStage, type AnalysisResult, type MapView, type ViewRef } from './api';
 
@@ -26,12 +28,36 @@ export class Superseded extends Error {
  * over the memory budget (counted for both graphs, as the worker holds a session of each) is
  * refused here, with BudgetError, before anything large is made.
  */
-export function serialise(spec: Spec, T: number, mode: 'inspect' | 'fast'): Uint8Array {
+export function serialise(spec: Spec, T: number, mode: 'inspect' | 'fast', weights: 'baked' | 'inputs' = 'baked'): Uint8Array {
   const inspect = compile(spec, { T, mode: 'inspect' });
   const fast = compile(spec, { T, mode: 'fast' });
   const stats = graphStats(spec, inspect, fast);
   if (stats.over) throw new BudgetError(stats);
-  return toOnnxBytes(mode === 'inspect' ? inspect : fast);
+  const graph = mode === 'inspect' ? inspect : fast;
+  // The same graph as compile(…, { weights: 'inputs' }), without building it a third time.
+  return toOnnxBytes(weights === 'inputs' ? liftWeights(graph).graph : graph);
+}
+
+/** The trainable weights of `spec`'s `mode` graph at T, by name, as a graph with weights as inputs is fed them. */
+export function seedWeights(spec: Spec, T: number, mode: 'inspect' | 'fast'): InputTensor[] {
+  return liftWeights(compile(spec, { T, mode })).weights.map((w) => ({ name: w.tensor.name, dims: [...w.tensor.shape], data: w.data }));
+}
+
+/**
+ * What the `mode` session of `spec` at T runs. The inspect graph takes its weights as inputs, so a
+ * seed-only edit feeds the new seed's weights to the session already made; the fast graph keeps
+ * them baked in, since it is what latency times and onnxruntime prepacks constant weights
+ * (docs/benchmarks.md). σReparam specs keep them baked too: their σ is computed from the drawn
+ * weights when the graph is serialised.
+ */
+export function recipe(spec: Spec, T: number, mode: 'inspect' | 'fast', inspectWeights: 'inputs' | 'baked' = 'inputs'): Recipe {
+  if (mode === 'fast' || spec.sigmaReparam.enabled || inspectWeights === 'baked') return { graph: `${mode} ${T} baked ${JSON.stringify(spec)}`, build: () => serialise(spec, T, mode) };
+  const { seed, ...rest } = spec;
+  return {
+    graph: `${mode} ${T} inputs ${JSON.stringify(rest)}`,
+    build: () => serialise(spec, T, mode, 'inputs'),
+    weights: { key: `seed ${seed}`, values: () => seedWeights(spec, T, mode) },
+  };
 }
 
 
@@ -76,10 +102,15 @@ export async function analyse(
   const createdBefore = sessions.created;
   const t0 = performance.now();
   let t1 = t0;
-  const inspect = await sessions.get(req.slot ?? 'a', 'inspect', spec, T, () => {
-    const bytes = serialise(spec, T, 'inspect');
-    t1 = performance.now();
-    return bytes;
+  const r = recipe(spec, T, 'inspect', sessions.inspectWeights);
+  const fedBefore = sessions.fed;
+  const inspect = await sessions.get(req.slot ?? 'a', 'inspect', {
+    ...r,
+    build: () => {
+      const bytes = r.build();
+      t1 = performance.now();
+      return bytes;
+    },
   });
   if (t1 === t0) t1 = performance.now(); // the session was already there
   const t2 = performance.now();
@@ -121,7 +152,7 @@ export async function analyse(
       const r = out[`router_probs.${i}`];
       return r ? { experts: r.dims[r.dims.length - 1]!, probs: r.data } : null;
     }),
-    timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2, reused: sessions.created === createdBefore },
+    timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2, reused: sessions.created === createdBefore, fed: sessions.fed > fedBefore },
     backend: sessions.runtime.backend,
   };
   return { result, held };

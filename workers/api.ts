@@ -71,8 +71,12 @@ export interface AnalysisResult {
   vocabSize: number;
   /** Per layer run: router probabilities [T, E] of a mixture-of-experts layer, or null. */
   router: ({ experts: number; probs: Float32Array } | null)[];
-  /** Where the time of this analysis went (ms); `reused` when the inspect session was already there (same spec, same length). */
-  timings: { compileMs: number; loadMs: number; inspectRunMs: number; reused: boolean };
+  /**
+   * Where the time of this analysis went (ms); `reused` when the inspect session was already there
+   * (same graph, same length), and `fed` when it was given other weights (a seed-only edit):
+   * `compileMs` is then the time to draw and feed them.
+   */
+  timings: { compileMs: number; loadMs: number; inspectRunMs: number; reused: boolean; fed?: boolean };
   backend: BackendInfo;
 }
 

@@ -23,7 +23,7 @@ import { graphScopes, passThroughGraph, scopeSubgraph } from '../src/graph/subgr
 import { nextTask, type InputTensor, type Runtime, type Timing } from '../src/runtime/ort';
 import type { Spec } from '../src/spec/types';
 import { formatBytes } from '../src/spec/units';
-import { serialise, Superseded } from './analyse';
+import { recipe, Superseded } from './analyse';
 import type { Sessions } from './sessions';
 import type { AnalysisRequest, BreakdownResult, LatencyFigure, LatencyMode, SweepProgress, SweepRequest, SweepResult, SweepSeries } from './api';
 
@@ -106,7 +106,7 @@ export async function timeMode(sessions: Sessions, req: AnalysisRequest, mode: L
   };
   check();
   const T = req.tokens.length;
-  const model = await sessions.get(req.slot ?? 'a', mode, req.spec, T, () => serialise(req.spec, T, mode));
+  const model = await sessions.get(req.slot ?? 'a', mode, recipe(req.spec, T, mode, sessions.inspectWeights));
   check();
   const timing = await timeSpread((n) => model.time(req.tokens, n, isStale), runs, mode === 'fast' ? FAST_LIMITS : INSPECT_LIMITS, isStale);
   check();

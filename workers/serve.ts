@@ -28,8 +28,11 @@ interface WorkerScope {
   location: Location;
   navigator: Navigator & { locks?: LockManager };
   fetch: typeof fetch;
-  /** A handle for tests and devtools: the WebGPU device, once there is one. */
-  __tpDebug?: { gpuDevice: unknown };
+  /**
+   * A handle for tests, benchmarks and devtools: the WebGPU device, once there is one, and the
+   * sessions (the edit-to-visual benchmark sets `inspectWeights` to compare baked weights).
+   */
+  __tpDebug?: { gpuDevice?: unknown; sessions?: Sessions };
 }
 
 /** Starts answering requests on `ort` (the worker's onnxruntime-web build), preferring `provider`. */
@@ -57,10 +60,12 @@ export function serve(ort: OrtModule, provider: Provider): void {
         await probe.release();
         const device = await rt.webGpuDevice();
         if (device) {
-          scope.__tpDebug = { gpuDevice: device };
+          scope.__tpDebug = { ...scope.__tpDebug, gpuDevice: device };
           void device.lost.then((info) => emit({ kind: 'device-lost', message: info.message || info.reason || 'the device was lost' }));
         }
-        return { rt, sessions: new Sessions(rt) };
+        const sessions = new Sessions(rt);
+        scope.__tpDebug = { ...scope.__tpDebug, sessions };
+        return { rt, sessions };
       } finally {
         stopWatching();
       }

@@ -14,6 +14,7 @@ import type { Block, BlockContext, LayerParts, Mode, ResidualState, Slot } from 
 import { findBlock } from '../blocks/registry';
 import { GraphBuilder } from '../graph/builder';
 import { spectralNorm } from '../graph/spectral';
+import { liftWeights } from '../graph/lift';
 import type { Graph, Tensor } from '../graph/ir';
 import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
@@ -34,6 +35,13 @@ export interface CompileOptions {
    * next.sigma_u.<weight>. Training graphs use 'power': their weights change every step.
    */
   spectral?: 'exact' | 'power';
+  /**
+   * 'baked' (the default): every weight is an initialiser. 'inputs': every trainable weight is a
+   * graph input under its name (docs/weights.md), fed by the caller, so one session serves any
+   * values of them; constants stay initialisers (`graph/lift.ts`). Refused with σReparam, whose
+   * σ is computed from the drawn weights when the graph is serialised.
+   */
+  weights?: 'baked' | 'inputs';
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -90,6 +98,9 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const checked = validateSpec(rawSpec);
   if (!checked.ok) throw new SpecError(checked.errors);
   const spec = checked.spec;
+  if (opts.weights === 'inputs' && spec.sigmaReparam.enabled && opts.spectral !== 'power') {
+    throw new SpecError(["weights: 'inputs' with σReparam needs spectral 'power': with 'exact', σ = ‖W‖₂ is a constant computed from the seed's drawn weights, so other weights fed in would be scaled by a stale σ. Compile with weights 'baked', or with spectral 'power' and feed sigma_u."]);
+  }
   if (!Number.isInteger(opts.T) || opts.T < 1 || opts.T > spec.maxLen) {
     throw new SpecError([`T: the sequence length must be a whole number from 1 to maxLen (${spec.maxLen}), got ${opts.T}`]);
   }
@@ -198,5 +209,5 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // [runs + 1, T] at B = 1 (what the page reads); [runs + 1, B, T] when batched.
   const stacked = () => (B === 1 ? norms : norms.map((n) => b.reshape(n, [1, B, T])));
   if (inspect) b.scope('probes', () => b.output(b.concat(stacked(), 0), 'resid_rms'));
-  return b.finish();
+  return opts.weights === 'inputs' ? liftWeights(b.finish()).graph : b.finish();
 }

@@ -73,6 +73,19 @@ export interface LoadOptions {
 
 /** A model loaded into a session. */
 export interface LoadedModel {
+  /**
+   * The graph's inputs besides `tokens`: its weights, for a graph compiled with weights as inputs
+   * (docs/graph-outputs.md); empty when they are baked in. Every run feeds them the values last
+   * given to `setWeights`.
+   */
+  readonly weightNames: readonly string[];
+  /**
+   * Feeds `weights` (by name) to every later run, in place of the values given before; runs
+   * already queued keep theirs. The session is not rebuilt: a new seed or trained weights cost a
+   * copy into the runtime per run, not a session. Rejects a name the graph does not take; a run
+   * before every weight has values rejects, naming the missing ones.
+   */
+  setWeights(weights: readonly InputTensor[]): Promise<void>;
   run(tokens: readonly number[]): Promise<Record<string, OutputTensor>>;
   /**
    * Median wall time in ms of `runs` warm runs (after one warm-up run). `stop`, when given, is
@@ -177,7 +190,18 @@ export class Runtime {
   load(bytes: Uint8Array, opts: LoadOptions = { optimize: true }): Promise<LoadedModel> {
     return this.enqueue(async () => {
       const session = await this.session(bytes, opts);
-      const feeds = (tokens: readonly number[]) => inputFeeds(this.ort, [{ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) }]);
+      const weightNames = session.inputNames.filter((n) => n !== 'tokens');
+      let weights: Record<string, Ort.Tensor> = {};
+      const setWeights = (given: readonly InputTensor[]) => {
+        const unknown = given.filter((w) => !weightNames.includes(w.name)).map((w) => w.name);
+        if (unknown.length) throw new Error(`the graph takes no weight input named ${unknown.join(', ')}`);
+        weights = { ...weights, ...inputFeeds(this.ort, given) }; // a new record: queued runs keep the old one
+      };
+      const feeds = (tokens: readonly number[]) => {
+        const missing = weightNames.filter((n) => !weights[n]);
+        if (missing.length) throw new Error(`no values fed for the weight inputs ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+        return { ...weights, ...inputFeeds(this.ort, [{ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) }]) };
+      };
       const runOnce = async (tokens: readonly number[]) => {
         const out = await session.run(feeds(tokens));
         const result: Record<string, OutputTensor> = {};
@@ -187,6 +211,8 @@ export class Runtime {
         return result;
       };
       return {
+        weightNames,
+        setWeights: (given) => this.enqueue(async () => setWeights(given)),
         run: (tokens) => this.enqueue(() => runOnce(tokens)),
         time: (tokens, runs, stop) => this.enqueue(() => timeFeeds(session, feeds(tokens), runs, stop)),
         timeInputs: (inputs, runs, stop) => this.enqueue(() => timeFeeds(session, inputFeeds(this.ort, inputs), runs, stop)),

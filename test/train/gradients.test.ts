@@ -9,7 +9,7 @@ import { aloneSpec } from '../blocks/harness';
 import { expectGradientsMatch } from './gradcheck';
 
 const SMALL = { dModel: 16, nHeads: 2, maxLen: 16 };
-const B = 1;
+const B = 2;
 
 describe('the gradient of every block', () => {
   const blocks = BLOCKS.filter((b) => !b.absent);

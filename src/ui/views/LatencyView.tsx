@@ -70,8 +70,10 @@ export function LatencyView() {
         Forward pass at T = {T}, median of warm runs with their spread (IQR: the middle half of the runs; more runs are taken while it is wider than 10% of the median), measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
         <em>inspect</em> also computes the maps and probes the views draw.
         <br />
-        <span data-testid="latency-timings" data-reused={timings.reused} data-compile-ms={timings.compileMs} data-load-ms={timings.loadMs} data-run-ms={timings.inspectRunMs}>
-          {timings.reused
+        <span data-testid="latency-timings" data-reused={timings.reused} data-fed={Boolean(timings.fed)} data-compile-ms={timings.compileMs} data-load-ms={timings.loadMs} data-run-ms={timings.inspectRunMs}>
+          {timings.reused && timings.fed
+            ? `Same graph and length as before: its session was reused, fed the new seed's weights (${timings.compileMs.toFixed(1)} ms) · inspect run ${timings.inspectRunMs.toFixed(1)} ms`
+            : timings.reused
             ? `Same model and length as before: its session was reused · inspect run ${timings.inspectRunMs.toFixed(1)} ms`
             : `Compile ${timings.compileMs.toFixed(1)} ms · session ${timings.loadMs.toFixed(1)} ms · first inspect run ${timings.inspectRunMs.toFixed(1)} ms`}
         </span>
