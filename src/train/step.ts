@@ -77,6 +77,14 @@ const groupOf = (name: string): number => {
   return name.startsWith('final_norm') ? -1 : 0;
 };
 
+/** The held-out graph: the loss graph with weights as inputs, no backward pass; outputs loss and accuracy. */
+export function evalGraph(spec: Spec, shape: StepShape): Graph {
+  const { b, loss, accuracy } = lossGraph(spec, shape, true);
+  b.output(loss, 'loss');
+  b.output(accuracy, 'accuracy');
+  return b.finish();
+}
+
 /** The `grad` graph: loss, accuracy and grad.<name> of every trainable weight. */
 export function gradGraph(spec: Spec, shape: StepShape): Graph {
   const { b, loss, accuracy, weights } = lossGraph(spec, shape, false);
