@@ -15,7 +15,7 @@ export default defineTask({
   title: 'Character-level language modelling',
   source: 'Tradition of character-level models (Shannon, Prediction and Entropy of Printed English; Karpathy, char-rnn and nanoGPT)',
   explanation:
-    'Windows of T + 1 consecutive characters of a text; at every position the next character is scored, as in pretraining a language model. A bundled public-domain text or your own (corpus "custom"): the first 90% of the text is for training and the last 10% for the held-out windows, so held-out accuracy measures prediction on lines the model has never read. A small model first learns which characters are common, then spelling and common words; its loss falls towards the text\'s entropy per character.',
+    'Windows of T + 1 consecutive characters of a text; at every position the next character is scored, as in pretraining a language model. A bundled public-domain text or your own (corpus "custom"): the first 90% of the text is for training and the last 10% for the held-out windows, so held-out accuracy measures prediction on lines the model has never read. A small model first learns which characters are common, then spelling and common words; on texts this short it can also memorise the training part, which the held-out loss shows.',
   params: z.object({
     corpus: z.enum(NAMES).default('sonnets').describe('a bundled text, or "custom" for the text passed with the task'),
   }),

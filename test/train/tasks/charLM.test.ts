@@ -1,6 +1,7 @@
 // Character-level LM: windows of T + 1 characters of a text, every next character scored; training
 // windows from the first 90% of the text, held-out windows from the last 10%. The solver finds each
 // window in the text, read independently here.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import charLM from '../../../src/train/tasks/charLM';
 import { CORPORA } from '../../../src/train/tasks/corpora';
@@ -23,6 +24,11 @@ describe('charLM', () => {
       expect(c.text.length - cut(c.text.length), name).toBeGreaterThan(129);
       expect(charLM.check({ corpus: name }, 128)).toBeNull();
     }
+  });
+
+  it('lists every bundled text in docs/tasks.md', () => {
+    const doc = readFileSync('docs/tasks.md', 'utf8');
+    for (const [name, c] of Object.entries(CORPORA)) expect(doc).toContain(`| \`${name}\` | ${c.title} |`);
   });
 
   it('is well formed, deterministic, and its held-out set is fixed', () => {
