@@ -280,8 +280,8 @@ export function defineTask<Schema extends z.ZodObject>(src: TaskSource<Schema>):
     const bad = checkOptions(batch, T, seed);
     if (bad) throw new TaskError(`${src.title}: ${bad}`);
     const p = parsed(raw, text);
-    const tooLong = checkT(p, T, text);
-    if (tooLong) throw new TaskError(tooLong);
+    const badT = checkT(p, T, text);
+    if (badT) throw new TaskError(badT);
     return p;
   };
 
