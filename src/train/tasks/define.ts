@@ -41,7 +41,8 @@ export const HELD_OUT_SIZE = 256;
 /** Limits on a batch: rows, sequence length, and their product (what one call may allocate). */
 export const BATCH_LIMITS = { batch: { min: 1, max: 65536 }, T: { min: 1, max: 65536 }, cells: 2 ** 24 } as const;
 
-/** Stream ids mixed into every row's seed: training rows and held-out rows never share a stream. */
+/** Stream ids mixed into every row's seed, so that training rows and held-out rows come from different
+ *  streams whatever the training seed (short of a 32-bit hash collision). */
 const STREAM = { train: 0x7261696e, heldOut: 0x68656c64 } as const;
 /** The held-out set's seed (its stream id already keeps it apart from every training seed). */
 const HELD_OUT_SEED = 0x5eed;
