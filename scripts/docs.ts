@@ -5,6 +5,7 @@
  *   docs/blocks.md   <!-- generated:blocks slot=mixer map=explicit -->  each block's section
  *   docs/config.md   <!-- generated:params -->                         the blocks' parameter table
  *   docs/weights.md  <!-- generated:weights -->                        every block's weights
+ *   docs/tasks.md    <!-- generated:tasks -->                          each toy task (src/train/tasks/)
  *
  * Only the text between a marker and the next `<!-- /generated -->` is rewritten; the prose around
  * it stays hand-written. test/docs.test.ts regenerates in memory and fails when a committed file is
@@ -19,9 +20,11 @@ import type { InitScheme } from '../src/graph/ir';
 import { defaultLayer, defaultSpec } from '../src/spec/defaults';
 import type { Spec } from '../src/spec/types';
 import { VOCAB_SIZE } from '../src/spec/vocab';
+import { showRow } from '../src/train/tasks/define';
+import { TASKS } from '../src/train/tasks/registry';
 
 /** The files that hold generated regions. */
-export const GENERATED_DOCS = ['docs/blocks.md', 'docs/config.md', 'docs/weights.md'] as const;
+export const GENERATED_DOCS = ['docs/blocks.md', 'docs/config.md', 'docs/weights.md', 'docs/tasks.md'] as const;
 
 /** `slot=mixer map=explicit` → { slot: 'mixer', map: 'explicit' }. */
 function args(text: string): Record<string, string> {
@@ -116,7 +119,39 @@ function weightsTable(): string {
   ].join('\n');
 }
 
+/** Each toy task's section of docs/tasks.md: source, explanation, parameters, lengths, held-out set, an example. */
+function taskSections(): string {
+  return TASKS.map((t) => {
+    const params = Object.entries(t.paramInfo).map(([n, info]) => `| \`${n}\` | ${info.note ?? ''} | ${describeAllowed(info)} | \`${JSON.stringify(info.default)}\` |`);
+    const minT = t.minT();
+    const T = Math.max(minT, 16);
+    const example = t.generate({}, { batch: 3, T, seed: 1 });
+    const lines = [0, 1, 2].flatMap((r) => Object.values(showRow(example, r)));
+    const held = t.heldOut({}, T);
+    return [
+      `### ${t.title} (\`${t.kind}\`)`,
+      '',
+      `*From:* ${t.source}.`,
+      '',
+      t.explanation,
+      '',
+      '| parameter | what it is | allowed | default |',
+      '|---|---|---|---|',
+      ...params,
+      '',
+      `At the defaults it needs T ≥ ${minT}. **Held-out set.** ${held.note}`,
+      '',
+      `Three training examples at the defaults, T = ${T}, seed 1 (^ marks the scored characters):`,
+      '',
+      '```',
+      ...lines,
+      '```',
+    ].join('\n');
+  }).join('\n\n');
+}
+
 const GENERATORS: Record<string, (a: Record<string, string>) => string> = {
+  tasks: () => taskSections(),
   blocks: blockSections,
   params: () => paramsTable(),
   weights: () => weightsTable(),
