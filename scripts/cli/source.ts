@@ -52,7 +52,7 @@ function loadSource(source: string): { spec: Spec; origin: string } {
 }
 
 /** Parses `argv` (without node and script); `withOut` says whether --out is required. */
-export function parseArgs(argv: string[], usage: string, withOut: boolean): CliOptions {
+export function parseArgs(argv: string[], usage: string, withOut: boolean, outOptional = false): CliOptions {
   let source: string | null = null;
   let preset: string | null = null;
   let mode: Mode | null = null;
@@ -72,7 +72,7 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean): CliO
     else if (flag === '--mode') mode = value() as Mode;
     else if (flag === '--seq-len') seqLen = value();
     else if (flag === '--batch') batchArg = value();
-    else if (flag === '--out' && withOut) out = value();
+    else if (flag === '--out' && (withOut || outOptional)) out = value();
     else if (flag.startsWith('--')) throw new CliError(`unknown option ${flag}\n${usage}`, 2);
     else if (source === null) source = arg;
     else throw new CliError(`only one model source may be given, got "${source}" and "${arg}"\n${usage}`, 2);

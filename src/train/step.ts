@@ -110,8 +110,7 @@ export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings 
       const sq = b.reduceSum(b.mul(g, g), w.tensor.shape.map((_, i) => i), false);
       squares[(groupOf(w.tensor.name) + groups.length) % groups.length]!.push(sq);
     }
-    const zero = b.scalar(0);
-    const groupSq = squares.map((list) => (list.length ? list.reduce((s, x) => b.add(s, x)) : zero));
+    const groupSq = squares.map((list) => (list.length ? list.reduce((s, x) => b.add(s, x)) : b.scalar(0)));
     const total = groupSq.reduce((s, x) => b.add(s, x));
     const norm = b.sqrt(total);
     b.output(norm, 'grad_norm');

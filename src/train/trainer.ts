@@ -60,7 +60,7 @@ export class Trainer {
   static async create(ort: OrtLike, spec: Spec, shape: StepShape, opts: TrainerOptions = {}): Promise<Trainer> {
     const { graph, weights } = trainGraph(spec, shape, opts.optimizer ?? DEFAULT_OPTIMIZER);
     const providers = opts.providers ?? ['wasm'];
-    const make = (g: typeof graph) => ort.InferenceSession.create(toOnnxBytes(g), { executionProviders: providers, graphOptimizationLevel: 'all' });
+    const make = (g: typeof graph) => ort.InferenceSession.create(toOnnxBytes(g), { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
     const session = await make(graph);
     const evalSession = await make(evalGraph(spec, shape));
     const state = new Map<string, Float32Array>();
