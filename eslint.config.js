@@ -16,6 +16,7 @@ const F = {
   workers: ['**/workers/*'],
   state: ['**/state/*', '**/state'],
   ui: ['**/ui/*', '**/ui/**'],
+  train: ['**/train/**', '**/train'],
 };
 const REACT = ['react', 'react-dom', 'react-dom/*', 'react/*', 'zustand', 'zundo', 'd3-*', '@dnd-kit/*'];
 
@@ -56,6 +57,7 @@ export default tseslint.config(
   boundary('analysis', []),
   boundary('presets', ['spec', 'analysis']),
   boundary('runtime', ['graph', 'analysis'], { ort: true }),
+  boundary('train', ['spec', 'blocks', 'graph', 'compiler']),
   boundary('state', ['spec', 'presets', 'workers', 'analysis'], { core: false }),
   boundary('ui', ['state', 'spec', 'presets', 'analysis'], { core: false }),
   {

@@ -4,7 +4,6 @@
  * Runs wherever onnxruntime runs (onnxruntime-web WASM or WebGPU, onnxruntime-node): the runtime
  * module is passed in, so this file stays free of the page and of Node.
  */
-import type * as Ort from 'onnxruntime-web';
 import { toOnnxBytes } from '../graph/onnx';
 import type { Spec } from '../spec/types';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizer';
@@ -29,8 +28,24 @@ export interface StepReport {
   lr: number;
 }
 
-/** The part of an onnxruntime module the trainer uses (onnxruntime-web and -node both have it). */
-export type OrtLike = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
+/** The part of an onnxruntime tensor the trainer uses. */
+interface OrtTensor {
+  getData(): Promise<unknown>;
+  dispose(): void;
+}
+/** The part of an onnxruntime session the trainer uses. */
+interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+/**
+ * The part of an onnxruntime module the trainer uses: onnxruntime-web and onnxruntime-node both
+ * have it (pass either, cast to this type). Only src/runtime imports onnxruntime-web itself.
+ */
+export interface OrtLike {
+  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+  InferenceSession: { create(bytes: Uint8Array, options?: object): Promise<OrtSession> };
+}
 
 export interface TrainerOptions {
   optimizer?: OptimizerSettings;
@@ -47,8 +62,8 @@ export class Trainer {
   private constructor(
     private readonly ort: OrtLike,
     readonly shape: StepShape,
-    private readonly session: Ort.InferenceSession,
-    private readonly evalSession: Ort.InferenceSession,
+    private readonly session: OrtSession,
+    private readonly evalSession: OrtSession,
     private readonly dims: Map<string, readonly number[]>,
     /** Everything a step carries to the next, by input name. */
     private state: Map<string, Float32Array>,
@@ -74,7 +89,7 @@ export class Trainer {
     return new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name));
   }
 
-  private feeds(ex: Examples, extra: Record<string, Ort.Tensor> = {}): Record<string, Ort.Tensor> {
+  private feeds(ex: Examples, extra: Record<string, OrtTensor> = {}): Record<string, OrtTensor> {
     const { T, batch: B } = this.shape;
     const n = B * T;
     if (ex.tokens.length !== n || ex.targets.length !== n || ex.lossMask.length !== n) {
@@ -89,8 +104,8 @@ export class Trainer {
     };
   }
 
-  private stateFeeds(names: (name: string) => boolean): Record<string, Ort.Tensor> {
-    const out: Record<string, Ort.Tensor> = {};
+  private stateFeeds(names: (name: string) => boolean): Record<string, OrtTensor> {
+    const out: Record<string, OrtTensor> = {};
     for (const [name, value] of this.state) if (names(name)) out[name] = new this.ort.Tensor('float32', value, [...this.dims.get(name)!]);
     return out;
   }

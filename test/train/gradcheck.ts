@@ -58,7 +58,7 @@ export const feedsOf = (batch: Batch) => ({
 });
 
 /** Checks every trainable weight's gradient; returns the worst relative error by weight. */
-export async function expectGradientsMatch(rawSpec: Spec, { T = 8, B = 2, samples = 12, tol = 1e-3, seed = 1 } = {}): Promise<Map<string, number>> {
+export async function expectGradientsMatch(rawSpec: Spec, { T = 8, B = 2, samples = 8, tol = 1e-3, seed = 1 } = {}): Promise<Map<string, number>> {
   const checked = validateSpec(rawSpec);
   if (!checked.ok) throw new Error(checked.errors.join('\n'));
   const spec = checked.spec;
