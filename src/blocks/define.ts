@@ -95,6 +95,11 @@ export interface BlockContext {
   readonly position: AttentionPosition;
   /** In inspect mode, adds the output `${name}.${layer}` (e.g. router_probs, batch axis first); nothing in fast mode. */
   probe(name: string, t: Tensor): void;
+  /**
+   * A float32 scalar the block adds to the training objective (e.g. MoE's load-balancing loss).
+   * Present only when the graph is built for training; a block computes its loss only then.
+   */
+  readonly auxLoss?: (t: Tensor) => void;
 }
 
 /** A token mixer's output: the mixed sequence, and its attention map [B, H, T, T] in inspect mode. */

@@ -20,6 +20,9 @@ import { z } from 'zod';
 import { defineBlock } from './define';
 import { gelu } from './nn';
 
+/** The load-balancing loss's weight α (Switch Transformer, section 2.2: 10⁻²). */
+export const BALANCE = 0.01;
+
 export default defineBlock({
   kind: 'moe',
   slot: 'ffn',
@@ -49,7 +52,13 @@ are used; their outputs are mixed with the gates as weights. The model holds E e
 parameters but, with sparse dispatch, each token pays for only k of them. The playground computes
 every expert densely and multiplies the unused ones by an exact zero gate, which gives the same
 output. Ties between router probabilities have probability zero with random weights, so exactly k
-experts are kept per token. There is no load-balancing loss, since nothing is trained.
+experts are kept per token.
+
+**Training:** the block declares the Switch Transformer's load-balancing loss,
+α · E · Σ_e f_e · P_e with α = 0.01, where f_e is the share of the B·T·k routing choices that went
+to expert e and P_e the mean router probability of e. It is smallest (α) when routing is uniform.
+f_e comes from the top-k choice and carries no gradient; P_e carries it to the router. The trainer
+adds it to the cross-entropy (docs/training.md); inference graphs leave it out.
 `,
   params: z.object({
     experts: z.number().int().min(2).max(8).default(4),
@@ -68,7 +77,14 @@ experts are kept per token. There is no load-balancing loss, since nothing is tr
     const T = x.shape[1]!;
     const beaten = b.greater(b.reshape(probs, [B, T, 1, E]), b.reshape(probs, [B, T, E, 1])); // [B, T, E, E]: p_e' > p_e
     const rank = b.reduceSum(b.cast(beaten, 'float32'), [-1], false); // [B, T, E]
-    let gates = b.mul(probs, b.cast(b.less(rank, b.scalar(p.k)), 'float32')); // [B, T, E]: top-k kept
+    const kept = b.cast(b.less(rank, b.scalar(p.k)), 'float32'); // [B, T, E]: 1 for the top-k experts
+    let gates = b.mul(probs, kept); // [B, T, E]: top-k kept
+    if (ctx.auxLoss) {
+      // Switch Transformer load balancing: α · E · Σ_e f_e · P_e (f: routed share, P: mean probability).
+      const share = b.div(b.reduceSum(kept, [0, 1], false), b.scalar(B * T * p.k)); // [E]
+      const mean = b.reduceMean(probs, [0, 1], false); // [E]
+      ctx.auxLoss(b.mul(b.scalar(BALANCE * E), b.reduceSum(b.mul(share, mean), [0], false)));
+    }
     if (p.k > 1) gates = b.div(gates, b.reduceSum(gates, [-1], true)); // [B, T, E]: rows sum to 1
 
     // All experts at once: [B, 1, T, d] @ [E, d, h] broadcasts to [B, E, T, h]. At B = 1 the unit

@@ -42,6 +42,11 @@ export interface CompileOptions {
    * σ is computed from the drawn weights when the graph is serialised.
    */
   weights?: 'baked' | 'inputs';
+  /**
+   * Adds the output `aux_loss` (float32 []): the sum of the auxiliary losses blocks declare (MoE's
+   * load balancing), when any block declares one. Training graphs set it; inference graphs do not.
+   */
+  auxLosses?: boolean;
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -110,6 +115,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const b = new GraphBuilder(`playground_${mode}_T${T}${B === 1 ? '' : `_B${B}`}`, spec.seed);
   const sigmaState = new Map<string, Tensor>();
   const spectral = opts.spectral ?? 'exact';
+  const auxLosses: Tensor[] = [];
   const inspect = mode === 'inspect';
 
   const position = findBlock('position', spec.position.kind)!;
@@ -151,6 +157,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       probe: (name, t) => {
         if (inspect) b.scope('probes', () => b.output(t, `${name}.${layerIndex}`));
       },
+      ...(opts.auxLosses ? { auxLoss: (t: Tensor) => void auxLosses.push(t) } : {}),
     };
     return ctx;
   };
@@ -206,6 +213,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // The unembedding is tied to the token embedding: logits = x Eᵀ.
   const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [B, T, V]
   b.output(logits, 'logits');
+  if (auxLosses.length) b.scope('loss', () => b.output(auxLosses.reduce((sum, t) => b.add(sum, t)), 'aux_loss'));
   // [runs + 1, T] at B = 1 (what the page reads); [runs + 1, B, T] when batched.
   const stacked = () => (B === 1 ? norms : norms.map((n) => b.reshape(n, [1, B, T])));
   if (inspect) b.scope('probes', () => b.output(b.concat(stacked(), 0), 'resid_rms'));

@@ -29,9 +29,13 @@ export interface StepShape {
 export const momentName = (which: 'm' | 'v', name: string): string => `adam_${which}.${name}`;
 export const nextName = (name: string): string => `next.${name}`;
 
-/** The forward graph with the loss and accuracy appended; `lift` feeds the weights as inputs. */
-function lossGraph(spec: Spec, shape: StepShape, lift: boolean) {
-  const forward = compile(spec, { T: shape.T, mode: 'fast', batch: shape.batch, spectral: 'power' });
+/**
+ * The forward graph with the loss and accuracy appended; `lift` feeds the weights as inputs.
+ * `objective` is what is differentiated: the cross-entropy plus the auxiliary losses blocks declare
+ * (MoE load balancing), unless `aux` is false.
+ */
+function lossGraph(spec: Spec, shape: StepShape, lift: boolean, aux = true) {
+  const forward = compile(spec, { T: shape.T, mode: 'fast', batch: shape.batch, spectral: 'power', auxLosses: aux });
   const lifted = lift ? liftWeights(forward) : { graph: forward, weights: forward.initializers.filter((i) => i.trainable) };
   const b = GraphBuilder.extend({ ...lifted.graph, name: `playground_train_T${shape.T}_B${shape.batch}` }, spec.seed);
   const logits = lifted.graph.nodes.flatMap((n) => n.outputs).find((t) => t.name === 'logits')!; // [B, T, V]
@@ -48,7 +52,9 @@ function lossGraph(spec: Spec, shape: StepShape, lift: boolean) {
     const right = b.cast(b.greaterOrEqual(targetLogit, b.reduceMax(logits, [-1], false)), 'float32');
     return { loss: b.neg(masked(picked)), accuracy: masked(right) };
   });
-  return { b, loss, accuracy, weights: lifted.weights };
+  const auxLoss = aux ? lifted.graph.nodes.flatMap((n) => n.outputs).find((t) => t.name === 'aux_loss') : undefined;
+  const objective = auxLoss ? b.scope('loss', () => b.add(loss, auxLoss)) : loss;
+  return { b, loss, accuracy, objective, auxLoss, weights: lifted.weights };
 }
 
 /**
@@ -79,26 +85,31 @@ const groupOf = (name: string): number => {
 
 /** The held-out graph: the loss graph with weights as inputs, no backward pass; outputs loss and accuracy. */
 export function evalGraph(spec: Spec, shape: StepShape): Graph {
-  const { b, loss, accuracy } = lossGraph(spec, shape, true);
+  const { b, loss, accuracy } = lossGraph(spec, shape, true, false);
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
   return b.finish();
 }
 
-/** The `grad` graph: loss, accuracy and grad.<name> of every trainable weight. */
-export function gradGraph(spec: Spec, shape: StepShape): Graph {
-  const { b, loss, accuracy, weights } = lossGraph(spec, shape, false);
-  const grads = differentiate(b, loss, weights.map((w) => w.tensor));
+/**
+ * The `grad` graph: loss, accuracy and grad.<name> of every trainable weight (of the cross-entropy
+ * plus the blocks' auxiliary losses, output as aux_loss; `{ aux: false }` leaves them out).
+ */
+export function gradGraph(spec: Spec, shape: StepShape, { aux = true } = {}): Graph {
+  const { b, loss, accuracy, objective, auxLoss, weights } = lossGraph(spec, shape, false, aux);
+  const grads = differentiate(b, objective, weights.map((w) => w.tensor));
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
+  if (auxLoss) b.output(auxLoss, 'total_aux_loss');
   for (const w of weights) b.output(grads.get(w.tensor.name)!, `grad.${w.tensor.name}`);
   return b.finish();
 }
 
 /** The `train` graph (one AdamW step) and the initial weights to feed it. */
 export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings = DEFAULT_OPTIMIZER): { graph: Graph; weights: Initializer[] } {
-  const { b, loss, accuracy, weights } = lossGraph(spec, shape, true);
-  const grads = differentiate(b, loss, weights.map((w) => w.tensor));
+  const { b, loss, accuracy, objective, auxLoss, weights } = lossGraph(spec, shape, true);
+  const grads = differentiate(b, objective, weights.map((w) => w.tensor));
+  if (auxLoss) b.output(auxLoss, 'total_aux_loss');
   const step = b.input('step', 'float32', []);
   const lr = b.input('lr', 'float32', []);
   b.scope('optimizer', () => {

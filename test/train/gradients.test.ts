@@ -4,9 +4,8 @@
 import { describe, it } from 'vitest';
 import { BLOCKS } from '../../src/blocks/registry';
 import { PRESETS } from '../../src/presets';
-import type { Spec } from '../../src/spec/types';
 import { aloneSpec } from '../blocks/harness';
-import { expectGradientsMatch } from './gradcheck';
+import { expectGradientsMatch, shrink } from './gradcheck';
 
 const SMALL = { dModel: 16, nHeads: 2, maxLen: 16 };
 const B = 2;
@@ -18,15 +17,6 @@ describe('the gradient of every block', () => {
   }, 300_000);
 });
 
-/**
- * A preset at small size: its blocks and options, with a narrow model dimension, and at most four
- * layers when it has no loops (GPT-2 small's twelve layers are the same layer twelve times).
- */
-export function shrink(spec: Spec): Spec {
-  const heads = Math.min(spec.nHeads, 4);
-  const layers = spec.loops.length ? spec.layers : spec.layers.slice(0, 4);
-  return { ...spec, dModel: 8 * heads, nHeads: heads, maxLen: 16, layers };
-}
 
 describe('the gradient of every preset', () => {
   it.each(PRESETS.map((p) => [p.id, p] as const))('%s', async (_id, preset) => {
