@@ -1,0 +1,34 @@
+// Every op that any block or preset emits, in any mode (inspect, fast, and the training graphs
+// themselves), has a gradient rule or is one of the ops that carry none (comparisons, Floor, …).
+// A new block that brings a new op fails here until the op gets a rule and its finite-difference
+// case in rules.test.ts.
+import { describe, expect, it } from 'vitest';
+import { BLOCKS } from '../../src/blocks/registry';
+import { compile } from '../../src/compiler/compile';
+import type { Graph } from '../../src/graph/ir';
+import { PRESETS } from '../../src/presets';
+import type { Spec } from '../../src/spec/types';
+import { NO_GRADIENT, RULES } from '../../src/train/rules';
+import { gradGraph, trainGraph } from '../../src/train/step';
+import { aloneSpec } from '../blocks/harness';
+import { shrink } from './gradcheck';
+
+const SMALL = { dModel: 16, nHeads: 2, maxLen: 16 };
+const opsOf = (g: Graph) => new Set(g.nodes.map((n) => n.op));
+
+function graphs(spec: Spec): Graph[] {
+  const shape = { T: 8, batch: 2 };
+  return [compile(spec, { T: 8, mode: 'inspect' }), compile(spec, { T: 8, mode: 'fast', batch: 2 }), gradGraph(spec, shape), trainGraph(spec, shape).graph];
+}
+
+const models: [string, Spec][] = [
+  ...BLOCKS.filter((b) => !b.absent).map((b): [string, Spec] => [`${b.slot} ${b.kind}`, aloneSpec({ [b.slot]: { kind: b.kind, params: {} } }, SMALL)]),
+  ...PRESETS.map((p): [string, Spec] => [`preset ${p.id}`, shrink(p.spec())]),
+];
+
+describe('every op has a gradient rule or carries no gradient', () => {
+  it.each(models)('%s', (_name, spec) => {
+    const missing = [...new Set(graphs(spec).flatMap((g) => [...opsOf(g)]))].filter((op) => !(op in RULES) && !NO_GRADIENT.has(op));
+    expect(missing).toEqual([]);
+  });
+});
