@@ -47,7 +47,11 @@ function lossGraph(spec: Spec, shape: StepShape, lift: boolean, aux = true) {
     const onehot = b.cast(b.equal(b.reshape(targets, [B, T, 1]), ids), 'float32'); // [B, T, V]
     const count = b.clip(b.reduceSum(mask, [0, 1], false), 1); // positions scored (at least 1)
     const masked = (perPosition: Tensor) => b.div(b.reduceSum(b.mul(perPosition, mask), [0, 1], false), count);
-    const picked = b.reduceSum(b.mul(b.logSoftmax(logits, -1), onehot), [-1], false); // log p(target), [B, T]
+    // log softmax as z − log Σ exp z with z = logits − max (onnxruntime-web's WebGPU provider has no
+    // LogSoftmax kernel). The max is detached: log softmax does not depend on it.
+    const z = b.sub(logits, b.detach(b.reduceMax(logits, [-1], true)));
+    const logp = b.sub(z, b.log(b.reduceSum(b.exp(z), [-1], true))); // [B, T, V]
+    const picked = b.reduceSum(b.mul(logp, onehot), [-1], false); // log p(target), [B, T]
     const targetLogit = b.reduceSum(b.mul(logits, onehot), [-1], false);
     const right = b.cast(b.greaterOrEqual(targetLogit, b.reduceMax(logits, [-1], false)), 'float32');
     return { loss: b.neg(masked(picked)), accuracy: masked(right) };

@@ -2,22 +2,14 @@
 // the GPU, per the operator table shipped with the installed onnxruntime-web (so an upgrade that
 // drops a kernel fails here). Reshape (metadata only) and Identity (graph outputs) are the allowed
 // exceptions.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BLOCKS } from '../../src/blocks/registry';
 import { compile } from '../../src/compiler/compile';
 import { PRESETS } from '../../src/presets';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
+import { cpuOnly, GPU_OPS } from './gpuOps';
 
-const table = readFileSync('node_modules/onnxruntime-web/docs/webgpu-operators.md', 'utf8');
-const GPU_OPS = new Set(
-  table
-    .split('\n')
-    .filter((l) => l.startsWith('| ') && /ai\.onnx\(/.test(l) && !/no GPU kernel/.test(l))
-    .map((l) => l.split('|')[1]!.trim()),
-);
-const ALLOWED_ON_CPU = new Set(['Reshape', 'Identity']);
 
 function opsOf(spec: Spec): Set<string> {
   const ops = new Set<string>();
@@ -25,7 +17,6 @@ function opsOf(spec: Spec): Set<string> {
   return ops;
 }
 
-const cpuOnly = (ops: Set<string>) => [...ops].filter((op) => !GPU_OPS.has(op) && !ALLOWED_ON_CPU.has(op));
 
 describe('WebGPU op coverage', () => {
   it('reads the operator table of the installed onnxruntime-web', () => {

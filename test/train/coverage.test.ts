@@ -11,6 +11,7 @@ import type { Spec } from '../../src/spec/types';
 import { NO_GRADIENT, RULES } from '../../src/train/rules';
 import { gradGraph, trainGraph } from '../../src/train/step';
 import { aloneSpec } from '../blocks/harness';
+import { cpuOnly } from '../graph/gpuOps';
 import { shrink } from './gradcheck';
 
 const SMALL = { dModel: 16, nHeads: 2, maxLen: 16 };
@@ -30,5 +31,15 @@ describe('every op has a gradient rule or carries no gradient', () => {
   it.each(models)('%s', (_name, spec) => {
     const missing = [...new Set(graphs(spec).flatMap((g) => [...opsOf(g)]))].filter((op) => !(op in RULES) && !NO_GRADIENT.has(op));
     expect(missing).toEqual([]);
+  });
+});
+
+// The training graphs run on WebGPU as they are: every op of the backward pass and the optimiser
+// has a GPU kernel in the installed onnxruntime-web (which is why the loss writes out its
+// log-softmax: LogSoftmax has none).
+describe('training graphs use only ops with a WebGPU kernel', () => {
+  it.each(models)('%s', (_name, spec) => {
+    const shape = { T: 8, batch: 2 };
+    expect(cpuOnly([...opsOf(gradGraph(spec, shape)), ...opsOf(trainGraph(spec, shape).graph)])).toEqual([]);
   });
 });
