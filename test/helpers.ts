@@ -5,6 +5,7 @@ import { Runtime } from '../src/runtime/ort';
 import type { Graph } from '../src/graph/ir';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { Sessions } from '../workers/sessions';
+import { Rng } from '../src/train/random';
 
 let runtime: Promise<Runtime> | null = null;
 
@@ -59,4 +60,10 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   expect(worst, `${what}: worst error at index ${at} (got ${actual[at]}, want ${expected[at]})`).toBeLessThanOrEqual(tol);
+}
+
+/** A seeded uniform generator in [0, 1) for test data (the tasks' SplitMix32, src/train/random.ts), so failures reproduce. */
+export function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.float();
 }

@@ -15,6 +15,7 @@ import { PRESETS } from '../../src/presets';
 import { validateSpec } from '../../src/spec/schema';
 import type { Spec } from '../../src/spec/types';
 import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
+import { rng } from '../helpers';
 import { aloneSpec, TEXT } from '../blocks/harness';
 import { expectClose, weightsOf } from '../helpers';
 import { referenceForward } from './forward64';
@@ -55,17 +56,6 @@ async function expectAgrees(graph: Graph, feeds: Record<string, Feed>, tol: numb
 
 // ── (a) one op at a time ─────────────────────────────────────────────────────────────────────────
 
-/** A seeded uniform generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One input of a case: fixed values become an initialiser, else a random graph input; null is left out (""). */
 type In = { dtype?: DType; shape: number[]; values?: number[]; positive?: boolean } | null;
