@@ -48,8 +48,13 @@ function lossGraph(spec: Spec, shape: StepShape, lift: boolean) {
     const right = b.cast(b.greaterOrEqual(targetLogit, b.reduceMax(logits, [-1], false)), 'float32');
     return { loss: b.neg(masked(picked)), accuracy: masked(right) };
   });
-  return { b, loss, accuracy, weights: lifted.weights };
+  // extend() keeps the forward graph's nodes but not its outputs: σReparam's next.sigma_u.* must stay outputs.
+  const state = lifted.graph.outputs.filter((t) => t.name.startsWith(nextName('sigma_u.')));
+  return { b, loss, accuracy, weights: lifted.weights, state };
 }
+
+/** The finished graph with the forward pass's state outputs (next.sigma_u.*) declared again. */
+const withState = (graph: Graph, state: readonly Tensor[]): Graph => ({ ...graph, outputs: [...graph.outputs, ...state] });
 
 /**
  * The starting values of a graph's persistent state inputs (σReparam's power-iteration vectors,
@@ -79,17 +84,17 @@ const groupOf = (name: string): number => {
 
 /** The `grad` graph: loss, accuracy and grad.<name> of every trainable weight. */
 export function gradGraph(spec: Spec, shape: StepShape): Graph {
-  const { b, loss, accuracy, weights } = lossGraph(spec, shape, false);
+  const { b, loss, accuracy, weights, state } = lossGraph(spec, shape, false);
   const grads = differentiate(b, loss, weights.map((w) => w.tensor));
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
   for (const w of weights) b.output(grads.get(w.tensor.name)!, `grad.${w.tensor.name}`);
-  return b.finish();
+  return withState(b.finish(), state);
 }
 
 /** The `train` graph (one AdamW step) and the initial weights to feed it. */
 export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings = DEFAULT_OPTIMIZER): { graph: Graph; weights: Initializer[] } {
-  const { b, loss, accuracy, weights } = lossGraph(spec, shape, true);
+  const { b, loss, accuracy, weights, state } = lossGraph(spec, shape, true);
   const grads = differentiate(b, loss, weights.map((w) => w.tensor));
   const step = b.input('step', 'float32', []);
   const lr = b.input('lr', 'float32', []);
@@ -102,8 +107,9 @@ export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings 
       const sq = b.reduceSum(b.mul(g, g), w.tensor.shape.map((_, i) => i), false);
       squares[(groupOf(w.tensor.name) + groups.length) % groups.length]!.push(sq);
     }
-    const zero = b.scalar(0);
-    const groupSq = squares.map((list) => (list.length ? list.reduce((s, x) => b.add(s, x)) : zero));
+    // A group without weights (a model without a final norm) counts 0; the constant is made only then,
+    // since an unused initialiser makes onnxruntime warn on every session.
+    const groupSq = squares.map((list) => (list.length ? list.reduce((s, x) => b.add(s, x)) : b.scalar(0)));
     const total = groupSq.reduce((s, x) => b.add(s, x));
     const norm = b.sqrt(total);
     b.output(norm, 'grad_norm');
@@ -130,7 +136,7 @@ export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings 
   });
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
-  return { graph: b.finish(), weights };
+  return { graph: withState(b.finish(), state), weights };
 }
 
 /** Weight decay applies to matrices (projections, embeddings), not to biases and norm gains (as in nanoGPT). */
