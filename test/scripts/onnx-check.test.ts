@@ -1,6 +1,7 @@
 // Every mode `npm run export` writes (inspect, fast, grad, train) passes the onnx package's own
 // checks: check_model(full_check=True) and strict, type-checked shape inference, whose inferred
-// shapes must equal the shapes our IR declared for every tensor. One Python process checks all files.
+// shapes must equal the shapes our IR declared for every tensor; and no initialiser goes unread (onnxruntime
+// warns about each on every session). One Python process checks all files.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { modelFile } from '../../scripts/cli/model-file';
 import { EXPORT_MODES } from '../../scripts/cli/source';
 
 /** The first interpreter that imports onnx: $PYTHON, python3 on PATH (maybe a pyenv one without it), Debian's. */
-export function pythonWithOnnx(): string | null {
+function pythonWithOnnx(): string | null {
   const candidates = [process.env['PYTHON'], 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
   return candidates.find((c) => spawnSync(c, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0) ?? null;
 }
@@ -30,6 +31,10 @@ describe('exported files pass onnx.checker and strict shape inference', () => {
         const { bytes, graph } = modelFile(findPreset(id)!.spec(), { mode, T, batch: B });
         const file = join(dir, `${id}.${mode}.onnx`);
         writeFileSync(file, bytes);
+        // σReparam's state: every sigma_u.X input comes back as next.sigma_u.X (docs/graph-outputs.md).
+        const state = graph.inputs.filter((t) => t.name.startsWith('sigma_u.')).map((t) => `next.${t.name}`);
+        expect(graph.outputs.map((t) => t.name), `${id} ${mode}`).toEqual(expect.arrayContaining(state));
+        expect(state.length > 0, `${id} ${mode}`).toBe(id === 'sigma-reparam' && (mode === 'grad' || mode === 'train'));
         const shapes = Object.fromEntries(graph.nodes.flatMap((n) => n.outputs.filter((t) => t.name !== '').map((t) => [t.name, [t.dtype, [...t.shape]]])));
         return { file, shapes };
       }),

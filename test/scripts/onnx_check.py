@@ -4,7 +4,8 @@ usage: python3 onnx_check.py LIST.json
 LIST.json: [{"file": "model.onnx", "shapes": {"tensor name": ["float32", [2, 8, 97]], ...}}, ...]
 where "shapes" is what our IR declared for every node output. For each file this runs
 onnx.checker.check_model(full_check=True) and strict, type-checked shape inference, then compares
-every inferred tensor's element type and dimensions with the declared ones.
+every inferred tensor's element type and dimensions with the declared ones, and looks for
+initialisers that no node reads.
 Prints one JSON object: {"onnx": version, "results": [{"file", "errors": [...]}]}.
 """
 import json
@@ -28,6 +29,10 @@ def check(path, declared):
         onnx.checker.check_model(model, full_check=True)
     except Exception as e:  # the checker's own message says what is wrong
         errors.append("check_model: " + str(e).strip()[:500])
+    used = {name for node in model.graph.node for name in node.input} | {o.name for o in model.graph.output}
+    unused = [i.name for i in model.graph.initializer if i.name not in used]
+    if unused:  # onnxruntime warns about each one on every session
+        errors.append("initialisers no node reads: " + ", ".join(unused[:5]))
     try:
         onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     except Exception as e:
