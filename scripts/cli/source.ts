@@ -18,11 +18,20 @@ export class CliError extends Error {
   }
 }
 
-export interface CliOptions {
+/**
+ * What a command may build: the two inference modes of the compiler, or the two training graphs
+ * (docs/graph-outputs.md, "Training graphs"): `grad` (loss and every weight's gradient) and
+ * `train` (one whole AdamW step).
+ */
+export type ExportMode = Mode | 'grad' | 'train';
+export const INFERENCE_MODES: readonly Mode[] = ['inspect', 'fast'];
+export const EXPORT_MODES: readonly ExportMode[] = ['inspect', 'fast', 'grad', 'train'];
+
+export interface CliOptions<M extends ExportMode = Mode> {
   spec: Spec;
   /** Where the spec came from, for messages. */
   origin: string;
-  mode: Mode;
+  mode: M;
   /** Sequence length; the model's maxLen when not given. */
   T: number;
   /** Batch size: sequences side by side, tokens [B, T] (1 when not given). */
@@ -51,11 +60,20 @@ function loadSource(source: string): { spec: Spec; origin: string } {
   return { spec: fromResult(parseSpecJson(readFileSync(source, 'utf8')), source), origin: source };
 }
 
-/** Parses `argv` (without node and script); `withOut` says whether --out is required. */
-export function parseArgs(argv: string[], usage: string, withOut: boolean, outOptional = false): CliOptions {
+/**
+ * Parses `argv` (without node and script); `withOut` says whether --out is required (`outOptional`:
+ * taken but not required), `modes` which --mode values the command takes (the inference modes unless given).
+ */
+export function parseArgs<M extends ExportMode = Mode>(
+  argv: string[],
+  usage: string,
+  withOut: boolean,
+  modes: readonly M[] = INFERENCE_MODES as readonly M[],
+  outOptional = false,
+): CliOptions<M> {
   let source: string | null = null;
   let preset: string | null = null;
-  let mode: Mode | null = null;
+  let mode: string | null = null;
   let seqLen: string | null = null;
   let batchArg: string | null = null;
   let out: string | null = null;
@@ -69,7 +87,7 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean, outOp
     };
     if (flag === '--help' || flag === '-h') throw new CliError(usage, 0);
     else if (flag === '--preset') preset = value();
-    else if (flag === '--mode') mode = value() as Mode;
+    else if (flag === '--mode') mode = value();
     else if (flag === '--seq-len') seqLen = value();
     else if (flag === '--batch') batchArg = value();
     else if (flag === '--out' && (withOut || outOptional)) out = value();
@@ -78,7 +96,10 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean, outOp
     else throw new CliError(`only one model source may be given, got "${source}" and "${arg}"\n${usage}`, 2);
   }
   if (source !== null && preset !== null) throw new CliError(`give a config file or link, or --preset, not both\n${usage}`, 2);
-  if (mode !== null && mode !== 'inspect' && mode !== 'fast') throw new CliError(`--mode must be "inspect" or "fast", got "${mode}"`, 2);
+  if (mode !== null && !(modes as readonly string[]).includes(mode)) {
+    const allowed = modes.map((m) => `"${m}"`);
+    throw new CliError(`--mode must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, got "${mode}"`, 2);
+  }
   if (withOut && out === null) throw new CliError(`--out FILE is required\n${usage}`, 2);
 
   let spec: Spec;
@@ -109,7 +130,7 @@ export function parseArgs(argv: string[], usage: string, withOut: boolean, outOp
       throw new CliError(`--batch must be a whole number from 1 to ${MAX_BATCH}, got "${batchArg}"`, 2);
     }
   }
-  return { spec, origin, mode: mode ?? (withOut ? 'inspect' : 'fast'), T, batch, out };
+  return { spec, origin, mode: (mode ?? (withOut ? 'inspect' : 'fast')) as M, T, batch, out };
 }
 
 /** Runs `main`, printing a CliError's message and exiting with its code. */

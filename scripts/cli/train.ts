@@ -15,7 +15,7 @@ import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer';
 import { recipe, train, type Recipe } from '../../src/train/run';
 import { findTask, TASKS } from '../../src/train/tasks/registry';
 import type { OrtLike } from '../../src/train/trainer';
-import { CliError, parseArgs } from './source';
+import { CliError, INFERENCE_MODES, parseArgs } from './source';
 
 const USAGE = `usage: npm run train -- [config.json | share-link | --preset NAME] --task KIND [--task-params JSON] [--text FILE]
        [--steps N] [--batch B] [--seq-len T] [--lr X] [--warmup W] [--seed S] [--eval-every K] [--threads N] [--native]
@@ -74,9 +74,8 @@ async function main(): Promise<void> {
   if (!parsed.ok) throw new CliError(`--task-params: ${parsed.message}`, 2);
 
   const seqGiven = rest.some((a) => a === '--seq-len' || a.startsWith('--seq-len='));
-  const { spec, origin, mode: givenMode, T: givenT, batch: givenBatch, out } = parseArgs(rest, USAGE, false, true);
+  const { spec, origin, mode: givenMode, T: givenT, batch: givenBatch, out } = parseArgs(rest, USAGE, false, INFERENCE_MODES, true);
   const mode = rest.some((a) => a.startsWith('--mode')) ? givenMode : 'inspect';
-  if (mode !== 'inspect' && mode !== 'fast') throw new CliError(`--mode: the trained model is written as "inspect" or "fast", got "${mode}"`, 2);
   const T = seqGiven ? givenT : task.minT(taskParams, text);
   if (T > spec.maxLen) throw new CliError(`the task needs T = ${T}, more than the model's maxLen (${spec.maxLen}); give a model with a larger maxLen`, 2);
   const problem = task.check(taskParams, T, text);

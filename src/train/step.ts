@@ -58,8 +58,13 @@ function lossGraph(spec: Spec, shape: StepShape, lift: boolean, aux = true) {
   });
   const auxLoss = aux ? lifted.graph.nodes.flatMap((n) => n.outputs).find((t) => t.name === 'aux_loss') : undefined;
   const objective = auxLoss ? b.scope('loss', () => b.add(loss, auxLoss)) : loss;
-  return { b, loss, accuracy, objective, auxLoss, weights: lifted.weights };
+  // extend() keeps the forward graph's nodes but not its outputs: σReparam's next.sigma_u.* must stay outputs.
+  const state = lifted.graph.outputs.filter((t) => t.name.startsWith(nextName('sigma_u.')));
+  return { b, loss, accuracy, objective, auxLoss, weights: lifted.weights, state };
 }
+
+/** The finished graph with the forward pass's state outputs (next.sigma_u.*) declared again. */
+const withState = (graph: Graph, state: readonly Tensor[]): Graph => ({ ...graph, outputs: [...graph.outputs, ...state] });
 
 /**
  * The starting values of a graph's persistent state inputs (σReparam's power-iteration vectors,
@@ -100,18 +105,18 @@ export function evalGraph(spec: Spec, shape: StepShape): Graph {
  * plus the blocks' auxiliary losses, output as aux_loss; `{ aux: false }` leaves them out).
  */
 export function gradGraph(spec: Spec, shape: StepShape, { aux = true } = {}): Graph {
-  const { b, loss, accuracy, objective, auxLoss, weights } = lossGraph(spec, shape, false, aux);
+  const { b, loss, accuracy, objective, auxLoss, weights, state } = lossGraph(spec, shape, false, aux);
   const grads = differentiate(b, objective, weights.map((w) => w.tensor));
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
   if (auxLoss) b.output(auxLoss, 'total_aux_loss');
   for (const w of weights) b.output(grads.get(w.tensor.name)!, `grad.${w.tensor.name}`);
-  return b.finish();
+  return withState(b.finish(), state);
 }
 
 /** The `train` graph (one AdamW step) and the initial weights to feed it. */
 export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings = DEFAULT_OPTIMIZER): { graph: Graph; weights: Initializer[] } {
-  const { b, loss, accuracy, objective, auxLoss, weights } = lossGraph(spec, shape, true);
+  const { b, loss, accuracy, objective, auxLoss, weights, state } = lossGraph(spec, shape, true);
   const grads = differentiate(b, objective, weights.map((w) => w.tensor));
   if (auxLoss) b.output(auxLoss, 'total_aux_loss');
   const step = b.input('step', 'float32', []);
@@ -125,6 +130,8 @@ export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings 
       const sq = b.reduceSum(b.mul(g, g), w.tensor.shape.map((_, i) => i), false);
       squares[(groupOf(w.tensor.name) + groups.length) % groups.length]!.push(sq);
     }
+    // A group without weights (a model without a final norm) counts 0; the constant is made only then,
+    // since an unused initialiser makes onnxruntime warn on every session.
     const groupSq = squares.map((list) => (list.length ? list.reduce((s, x) => b.add(s, x)) : b.scalar(0)));
     const total = groupSq.reduce((s, x) => b.add(s, x));
     const norm = b.sqrt(total);
@@ -152,7 +159,7 @@ export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings 
   });
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
-  return { graph: b.finish(), weights };
+  return { graph: withState(b.finish(), state), weights };
 }
 
 /** Weight decay applies to matrices (projections, embeddings), not to biases and norm gains (as in nanoGPT). */
