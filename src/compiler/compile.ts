@@ -210,8 +210,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   layerIndex = -1;
   const last = spec.layers[spec.layers.length - 1]!;
   if (last.placement !== 'post') x = b.scope('final', () => emit('norm', last.norm, 'final_norm', (n, ctx) => n.emit(ctx, x, last.norm.params)));
-  // The unembedding is tied to the token embedding: logits = x Eᵀ.
-  const logits = b.scope('unembedding', () => b.matmul(x, b.transpose(wte, [1, 0]))); // [B, T, V]
+  // The unembedding is tied to the token embedding, rescaled as T5 does with tied embeddings:
+  // logits = x Eᵀ / √d. Both x (normalised) and E's rows have size about √d, so without the scale
+  // the logits' spread would be about √d and an untrained model's loss far above ln V.
+  const logits = b.scope('unembedding', () => b.mul(b.matmul(x, b.transpose(wte, [1, 0])), b.scalar(1 / Math.sqrt(spec.dModel)))); // [B, T, V]
   b.output(logits, 'logits');
   if (auxLosses.length) b.scope('loss', () => b.output(auxLosses.reduce((sum, t) => b.add(sum, t)), 'aux_loss'));
   // [runs + 1, T] at B = 1 (what the page reads); [runs + 1, B, T] when batched.

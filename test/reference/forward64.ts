@@ -140,7 +140,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
     for (let u = 0; u < vocabSize; u++) {
       let s = 0;
       for (let k = 0; k < d; k++) s += x.v[t * d + k]! * wte[u * d + k]!;
-      logits[t * vocabSize + u] = s;
+      logits[t * vocabSize + u] = s / Math.sqrt(d); // tied unembedding, rescaled by 1/√d (T5)
     }
   return { logits, probs: probsAll, entropy: entAll, residRms: Float64Array.from(rmsAll.flat()), probes };
 }
