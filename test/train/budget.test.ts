@@ -38,7 +38,8 @@ describe('trainingStats', () => {
     expect(s.momentBytes).toBe(2 * s.weightBytes);
     expect(s.stateBytes).toBe(0);
     expect(s.hostBytes).toBe(3 * s.weightBytes);
-    expect(s.peakBytes).toBe(Math.max(s.stepBytes + s.hostBytes, 4 * s.hostBytes));
+    expect(s.runtimeBytes).toBe(Math.round(1.6 * s.activationBytes + 2 * s.weightBytes));
+    expect(s.peakBytes).toBe(Math.max(s.stepBytes + s.runtimeBytes + s.hostBytes, 4 * s.hostBytes));
     // gpt2-small's 85 M parameters are built, never drawn.
     expect(trainingStats(gpt2(), { T: 16, batch: 1 }).params).toBe(gptParams(768, 12, 256));
     expect(draws).not.toHaveBeenCalled();
