@@ -196,7 +196,7 @@ function measure(spec: Spec, shape: StepShape): TrainingStats {
 
 /** The largest n in [1, hi] with ok(n), or 0; ok is monotone (true up to some n). */
 function largest(hi: number, ok: (n: number) => boolean): number {
-  if (!ok(1)) return 0;
+  if (hi < 1 || !ok(1)) return 0;
   let lo = 1;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
@@ -261,7 +261,8 @@ function advice(spec: Spec, s: TrainingStats): { note: string | null; fixes: Tra
     const where = `(fits at batch ${b} and T = ${t})`;
     const L = largest(spec.layers.length - 1, (n) => fitsAt({ ...at, layers: n }));
     const d = step * largest(Math.ceil(spec.dModel / step) - 1, (k) => fitsAt({ ...at, dModel: k * step }));
-    if (L) fixes.push({ ...at, layers: L, text: `${verb()} ${spec.layers.length} → ${L} layers ${where}` });
+    const dropped = spec.loops.some((l) => l.end >= L) ? ', without the loops past them' : '';
+    if (L) fixes.push({ ...at, layers: L, text: `${verb()} ${spec.layers.length} → ${L} layers${dropped} ${where}` });
     if (d) fixes.push({ ...at, dModel: d, text: `${verb()} d_model ${spec.dModel} → ${d} ${where}` });
     if (L || d) break;
   }

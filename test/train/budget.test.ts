@@ -169,4 +169,20 @@ describe('checkTrainingBudget', () => {
       expect(e.message).toContain(fix.text);
     }
   });
+
+  it('refuses the widest looped model for its size alone, and its smaller settings fit with the loops dropped', () => {
+    const spec: Spec = { ...defaultSpec(), dModel: 1024, nHeads: 16, maxLen: 1024, layers: Array.from({ length: 12 }, defaultLayer), loops: [{ start: 0, end: 11, count: 2 }] };
+    const s = trainingStats(spec, { T: 64, batch: 8 });
+    expect(s.fits).toBe(false);
+    expect(s.params).toBe(gptParams(1024, 12, 1024));
+    // Even one sequence of one token is over: the weights with gradients, moments and copies.
+    expect(trainingStats(spec, { T: 1, batch: 1 }).fits).toBe(false);
+    expect(s.advice[0]).toMatch(/^the model alone needs [\d.]+ GiB at batch 1 and T = 1 \(152,304,640 parameters/);
+    expect(s.fixes.length).toBeGreaterThan(0);
+    for (const fix of s.fixes) {
+      const { spec: smaller, shape } = applyFix(spec, fix);
+      expect(smaller.loops.every((l) => l.end < smaller.layers.length)).toBe(true);
+      expect(trainingStats(smaller, shape).fits, fix.text).toBe(true);
+    }
+  });
 });
