@@ -8,6 +8,8 @@ export const ERROR = {
   Superseded: 'Superseded',
   /** Refused before compiling: the model would need more memory than the budget. */
   BudgetError: 'BudgetError',
+  /** Refused before compiling a training step: weights, gradients, moments and activations would need more memory than the budget. */
+  TrainingBudgetError: 'TrainingBudgetError',
   /** The spec does not compile (a shape or a cross-field check failed). */
   SpecError: 'SpecError',
   /** The worker's runtime ran out of memory or aborted: the worker is replaced. */
@@ -19,7 +21,7 @@ export const ERROR = {
 export type ErrorName = (typeof ERROR)[keyof typeof ERROR];
 
 /** Errors about the request, not the worker: never retried on another backend, never a reason to restart one. */
-export const REQUEST_ERRORS: ReadonlySet<string> = new Set<ErrorName>([ERROR.Superseded, ERROR.BudgetError, ERROR.SpecError]);
+export const REQUEST_ERRORS: ReadonlySet<string> = new Set<ErrorName>([ERROR.Superseded, ERROR.BudgetError, ERROR.TrainingBudgetError, ERROR.SpecError]);
 
 /** The name and message of anything thrown. */
 export function errorParts(e: unknown): { name: string; message: string } {
