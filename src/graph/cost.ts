@@ -5,12 +5,13 @@
  *   MatMul [.., n, k] × [.., k, m]          2·n·k·m per batch element (a multiply-add is 2 FLOPs)
  *   element-wise ops (Add, Mul, Erf, …)      1 per output element
  *   Softmax                                 5 per element (max, subtract, exp, sum, divide)
+ *   LogSoftmax                              5 per element (max, subtract, exp, sum, log-subtract)
  *   LayerNormalization                      7 per element (mean, subtract, square, sum, scale by
  *                                           1/σ, γ, β)
  *   ReduceMean, ReduceSum, ReduceMax, CumSum 1 per input element
  *   TopK (k of n)                            n·k per row (k selection passes)
  *   Gather, Reshape, Transpose, Concat,
- *   Slice, Identity                         0 (they move data, they do not compute)
+ *   Slice, Pad, Expand, Identity            0 (they move data, they do not compute)
  *
  * Parameters count the elements of trainable initialisers (a tied weight counts once). Activation
  * bytes add up every tensor an op writes, except Reshape and Identity, which alias their input: an
@@ -29,7 +30,7 @@ const ELEMENTWISE = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Neg', 'Abs', 'Erf', 'Log', 'Exp', 'Sqrt', 'Floor', 'Relu', 'Tanh', 'Sigmoid',
   'Where', 'GreaterOrEqual', 'Greater', 'Less', 'LessOrEqual', 'Equal', 'And', 'Or', 'Not', 'Cast', 'Clip',
 ]);
-const DATA_MOVEMENT = new Set(['Gather', 'Reshape', 'Transpose', 'Concat', 'Identity', 'Slice']);
+const DATA_MOVEMENT = new Set(['Gather', 'Reshape', 'Transpose', 'Concat', 'Identity', 'Slice', 'Pad', 'Expand']);
 const ALIASES = new Set(['Reshape', 'Identity']);
 
 /** FLOPs of one op. Throws for an op without a stated convention, so new ops must declare one. */
@@ -41,7 +42,7 @@ export function opFlops(node: OpNode): number {
     return 2 * numel(out.shape) * k; // numel(out) = batch · n · m
   }
   if (ELEMENTWISE.has(node.op)) return numel(out.shape);
-  if (node.op === 'Softmax') return 5 * numel(out.shape);
+  if (node.op === 'Softmax' || node.op === 'LogSoftmax') return 5 * numel(out.shape);
   if (node.op === 'LayerNormalization') return 7 * numel(out.shape);
   if (node.op === 'ReduceMean' || node.op === 'ReduceSum' || node.op === 'ReduceMax' || node.op === 'CumSum') return numel(node.inputs[0]!.shape);
   // TopK: one comparison per input element for each of the k picks (a selection, not a sort).

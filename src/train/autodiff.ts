@@ -57,11 +57,12 @@ export function differentiate(b: GraphBuilder, loss: Tensor, wrt: readonly Tenso
   const carries = (t: Tensor) => t.dtype === 'float32' && live.has(t.name) && needed.has(t.name);
 
   const pending = new Map<string, Tensor[]>([[loss.name, [b.scalar(1)]]]);
-  const take = (t: Tensor): Tensor | null => {
+  /** The summed gradient of `t` (null when none came back), its sums emitted in a backward scope. */
+  const take = (t: Tensor, scope: string): Tensor | null => {
     const parts = pending.get(t.name);
     if (!parts) return null;
     pending.delete(t.name);
-    return parts.reduce((s, g) => b.add(s, g));
+    return b.scope(`grad · ${scope}`, () => parts.reduce((s, g) => b.add(s, g)));
   };
 
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -70,7 +71,7 @@ export function differentiate(b: GraphBuilder, loss: Tensor, wrt: readonly Tenso
     const need = node.inputs.map(carries);
     if (!need.some(Boolean)) continue;
     if (node.outputs.length !== 1) throw new GradientError(`${node.scope || 'model'}: ${node.op} with ${node.outputs.length} outputs has no gradient rule`);
-    const gy = take(node.outputs[0]!);
+    const gy = take(node.outputs[0]!, node.scope);
     if (!gy) continue;
     const rule = RULES[node.op];
     if (!rule) {
@@ -87,5 +88,5 @@ export function differentiate(b: GraphBuilder, loss: Tensor, wrt: readonly Tenso
     });
   }
 
-  return new Map(wrt.map((w) => [w.name, b.scope('grad', () => take(w) ?? b.expand(b.scalar(0), [...w.shape]))]));
+  return new Map(wrt.map((w) => [w.name, take(w, 'weights') ?? b.scope('grad · weights', () => b.expand(b.scalar(0), [...w.shape]))]));
 }

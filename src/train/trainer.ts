@@ -6,6 +6,7 @@
  */
 import { toOnnxBytes } from '../graph/onnx';
 import type { Spec } from '../spec/types';
+import { checkTrainingBudget } from './budget';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizer';
 import { evalGraph, initialState, momentName, nextName, trainGraph, type StepShape } from './step';
 
@@ -71,8 +72,12 @@ export class Trainer {
     readonly weightNames: readonly string[],
   ) {}
 
-  /** Builds the step graph and its session, with the spec's seeded weights and zero moments. */
+  /**
+   * Builds the step graph and its session, with the spec's seeded weights and zero moments. A step
+   * that would not fit the memory budget is refused first (TrainingBudgetError, budget.ts).
+   */
   static async create(ort: OrtLike, spec: Spec, shape: StepShape, opts: TrainerOptions = {}): Promise<Trainer> {
+    checkTrainingBudget(spec, shape);
     const { graph, weights } = trainGraph(spec, shape, opts.optimizer ?? DEFAULT_OPTIMIZER);
     const providers = opts.providers ?? ['wasm'];
     const make = (g: typeof graph) => ort.InferenceSession.create(toOnnxBytes(g), { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 });

@@ -73,5 +73,7 @@ describe('npm run train', () => {
     expect(run('--task', 'copy', '--seq-len', '3').stderr).toMatch(/T|length/);
     expect(run('--task', 'copy', '--lr', 'fast').stderr).toMatch(/--lr must be a number/);
     expect(run('--task', 'copy', '--mode', 'train').stderr).toMatch(/--mode/);
+    // Too big to train in the memory budget: refused before compiling, with the numbers and a way out.
+    expect(run('--preset', 'gpt2-small', '--task', 'copy', '--batch', '64').stderr).toMatch(/needs about [\d.]+ GiB, over the 2 GiB budget \(weights .*\): .*use .*fits/);
   }, 300_000);
 });

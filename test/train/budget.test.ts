@@ -73,9 +73,10 @@ describe('trainingStats', () => {
       // operand) and GELU(h) (the second projection's input).
       4 * B * T * F +
       // the transposed tied embedding [d, V] (an operand of the unembedding product), the one-hot
-      // targets and the log-probabilities [B, T, V] (the loss's products and log-softmax's gradient),
-      // and the count of scored positions [] (the mean's divisor).
-      d * V + 2 * B * T * V + 1;
+      // targets [B, T, V] (an operand of the loss's product), e^z [B, T, V] (read by the exponential's
+      // gradient) and its row sums [B, T, 1] (read by the log's gradient) in the written-out
+      // log-softmax, and the count of scored positions [] (the mean's divisor).
+      d * V + 2 * B * T * V + B * T + 1;
     const causalMask = T * T; // bool, read where the masked scores' gradient is zeroed
     expect(s.activationBytes).toBe(4 * floats + causalMask);
   });

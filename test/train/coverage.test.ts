@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCKS } from '../../src/blocks/registry';
 import { compile } from '../../src/compiler/compile';
+import { graphCost } from '../../src/graph/cost';
 import type { Graph } from '../../src/graph/ir';
 import { PRESETS } from '../../src/presets';
 import type { Spec } from '../../src/spec/types';
@@ -41,5 +42,20 @@ describe('training graphs use only ops with a WebGPU kernel', () => {
   it.each(models)('%s', (_name, spec) => {
     const shape = { T: 8, batch: 2 };
     expect(cpuOnly([...opsOf(gradGraph(spec, shape)), ...opsOf(trainGraph(spec, shape).graph)])).toEqual([]);
+  });
+});
+
+// The cost model counts training graphs too; a step costs a few forward passes (the backward pass
+// about two, the optimiser a little more), every op of it in a forward or a backward ("grad") scope.
+describe('the cost of a training step', () => {
+  it.each(models.filter(([name]) => name.startsWith('preset')))('%s', (_name, spec) => {
+    const shape = { T: 8, batch: 2 };
+    const train = trainGraph(spec, shape).graph;
+    const ratio = graphCost(train).total.flops / graphCost(compile(spec, { T: 8, mode: 'fast', batch: 2 })).total.flops;
+    expect(ratio).toBeGreaterThan(2.5);
+    expect(ratio).toBeLessThan(6);
+    const first = train.nodes.findIndex((n) => n.scope.startsWith('grad'));
+    const unscoped = train.nodes.slice(first).filter((n) => !/^(grad|optimizer|loss|probes)/.test(n.scope) && n.op !== 'Identity');
+    expect(unscoped.map((n) => `${n.op} in "${n.scope}"`)).toEqual([]);
   });
 });
