@@ -1,7 +1,8 @@
 /**
  * npm run bench [-- --quick] [--kinds a,b] [--max-t N]: the mixer benchmark (scripts/bench/mixers.ts,
- * which gets these flags), then the page's (scripts/bench/page.ts). With --quick only the mixers,
- * to T = 1024, and docs/benchmarks.md is left alone.
+ * which gets these flags), then the page's (scripts/bench/page.ts), then training steps per second
+ * against PyTorch (scripts/bench/train.ts). With --quick only the mixers, to T = 1024, and
+ * docs/benchmarks.md is left alone.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,4 +13,5 @@ const run = (file: string, flags: string[]) => spawnSync(process.execPath, [...p
 
 let code = run('./mixers.ts', args);
 if (code === 0 && !args.includes('--quick')) code = run('./page.ts', []);
+if (code === 0 && !args.includes('--quick')) code = run('./train.ts', []);
 process.exit(code);
