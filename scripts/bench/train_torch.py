@@ -4,7 +4,7 @@ The default model's training step in PyTorch, for `npm run bench:train` (scripts
 
 Written from the model's spec, not from our graph: 2 Pre-LN layers, d_model 64, 4 heads, learned
 absolute positions, causal softmax attention with biases, a GELU MLP 4x wide (exact erf GELU), a
-final LayerNorm and an unembedding tied to the token embedding, vocabulary 97; next-token
+final LayerNorm and an unembedding tied to the token embedding (scores divided by √d), vocabulary 97; next-token
 cross-entropy averaged over the loss mask; global-norm gradient clipping; torch.optim.AdamW with
 decay on matrices only (src/train/optimizer.ts). It starts from the weights and trains on the
 batch that train.ts wrote to FIXTURE_DIR (fixture.json + weights.bin), so the first step's loss
@@ -75,7 +75,7 @@ def forward(tok):
         f = f'layers.{i}.ffn.'
         h = norm(x, f'layers.{i}.norm_ffn')
         x = x + dense(F.gelu(dense(h, f + 'w1', f + 'b1')), f + 'w2', f + 'b2')  # exact (erf) GELU
-    return norm(x, 'final_norm') @ p['embed.tokens'].t()  # tied unembedding
+    return norm(x, 'final_norm') @ p['embed.tokens'].t() / math.sqrt(D)  # tied unembedding, scaled by 1/√d as ours
 
 
 params = list(p.values())
