@@ -4,7 +4,8 @@
  * the latency figures are asked for afterwards (workers/latency.ts), on sessions kept for them.
  */
 import { compile } from '../src/compiler/compile';
-import { BudgetError, graphStats } from '../src/compiler/stats';
+import { BudgetError, graphStats, modelStats } from '../src/compiler/stats';
+import { bakeWeights } from '../src/train/bake';
 import { layerSchedule } from '../src/spec/schedule';
 import { toOnnxBytes } from '../src/graph/onnx';
 import type { Spec } from '../src/spec/types';
@@ -44,19 +45,45 @@ export function seedWeights(spec: Spec, T: number, mode: 'inspect' | 'fast'): In
 }
 
 /**
+ * Weights a training job holds (workers/jobs.ts), by name, under the key analyses are labelled
+ * with (`trained <job> step <n>`). The arrays are never written to after a step made them, so a
+ * recipe may hold on to them.
+ */
+export interface TrainedInputs {
+  key: string;
+  weights: readonly InputTensor[];
+}
+
+/**
  * What the `mode` session of `spec` at T runs. The inspect graph takes its weights as inputs, so a
  * seed-only edit feeds the new seed's weights to the session already made; the fast graph keeps
  * them baked in, since it is what latency times and onnxruntime prepacks constant weights
  * (docs/benchmarks.md). σReparam specs keep them baked too: their σ is computed from the drawn
  * weights when the graph is serialised.
+ *
+ * With `trained`, the weights are a training job's instead of the seed's: fed to the same inspect
+ * session (same graph key, so switching between seed and trained weights only feeds), or, where
+ * weights are baked, baked into a graph of their own (src/train/bake.ts; σ from the trained W).
  */
-export function recipe(spec: Spec, T: number, mode: 'inspect' | 'fast', inspectWeights: 'inputs' | 'baked' = 'inputs'): Recipe {
-  if (mode === 'fast' || spec.sigmaReparam.enabled || inspectWeights === 'baked') return { graph: `${mode} ${T} baked ${JSON.stringify(spec)}`, build: () => serialise(spec, T, mode) };
+export function recipe(spec: Spec, T: number, mode: 'inspect' | 'fast', inspectWeights: 'inputs' | 'baked' = 'inputs', trained?: TrainedInputs): Recipe {
+  const baked = mode === 'fast' || spec.sigmaReparam.enabled || inspectWeights === 'baked';
+  if (baked && trained) {
+    const values = new Map(trained.weights.map((w) => [w.name, w.data as Float32Array]));
+    return {
+      graph: `${mode} ${T} baked ${trained.key} ${JSON.stringify(spec)}`,
+      build: () => {
+        const stats = modelStats(spec, T);
+        if (stats.over) throw new BudgetError(stats);
+        return toOnnxBytes(bakeWeights(spec, { T, mode }, values));
+      },
+    };
+  }
+  if (baked) return { graph: `${mode} ${T} baked ${JSON.stringify(spec)}`, build: () => serialise(spec, T, mode) };
   const { seed, ...rest } = spec;
   return {
     graph: `${mode} ${T} inputs ${JSON.stringify(rest)}`,
     build: () => serialise(spec, T, mode, 'inputs'),
-    weights: { key: `seed ${seed}`, values: () => seedWeights(spec, T, mode) },
+    weights: trained ? { key: trained.key, values: () => [...trained.weights] } : { key: `seed ${seed}`, values: () => seedWeights(spec, T, mode) },
   };
 }
 
@@ -79,7 +106,8 @@ export function mapView(held: HeldMaps, view: ViewRef): MapView | null {
 }
 
 /**
- * Runs `req` on the inspect session of `sessions` (made if the spec or the length changed);
+ * Runs `req` on the inspect session of `sessions` (made if the spec or the length changed), with
+ * `trained` weights when given (the slot's training job's), else the spec's seed's;
  * `isStale()` is checked between stages so an overtaken request stops early, and `onStage` hears
  * each stage. Throws BudgetError before serialising or loading anything when the analysis would
  * not fit the budget. Returns what the views are sent, and the full maps, which stay in the worker.
@@ -89,6 +117,7 @@ export async function analyse(
   req: AnalysisRequest,
   isStale: () => boolean = () => false,
   onStage: (stage: AnalysisStage) => void = () => undefined,
+  trained?: TrainedInputs,
 ): Promise<{ result: AnalysisResult; held: HeldMaps }> {
   const { spec, tokens } = req;
   const T = tokens.length;
@@ -102,7 +131,7 @@ export async function analyse(
   const createdBefore = sessions.created;
   const t0 = performance.now();
   let t1 = t0;
-  const r = recipe(spec, T, 'inspect', sessions.inspectWeights);
+  const r = recipe(spec, T, 'inspect', sessions.inspectWeights, trained);
   const fedBefore = sessions.fed;
   const inspect = await sessions.get(req.slot ?? 'a', 'inspect', {
     ...r,
@@ -154,6 +183,7 @@ export async function analyse(
     }),
     timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2, reused: sessions.created === createdBefore, fed: sessions.fed > fedBefore },
     backend: sessions.runtime.backend,
+    weights: trained?.key ?? `seed ${spec.seed}`,
   };
   return { result, held };
 }

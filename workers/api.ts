@@ -2,8 +2,10 @@
 import type { Spec } from '../src/spec/types';
 import type { BackendInfo } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
+import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
+import type { StepReport } from '../src/train/trainer';
 
-export type { BackendInfo, ModelStats };
+export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
 
 /** The map a view shows: one layer run and head. */
@@ -78,6 +80,11 @@ export interface AnalysisResult {
    */
   timings: { compileMs: number; loadMs: number; inspectRunMs: number; reused: boolean; fed?: boolean };
   backend: BackendInfo;
+  /**
+   * Which weights it ran on: `seed 3` (drawn), or `trained <job> step <n>` when the slot has a
+   * training job for this architecture (workers/jobs.ts); absent from results made before.
+   */
+  weights?: string;
 }
 
 /** Worker start-up facts the UI shows. */
@@ -154,6 +161,113 @@ export interface InferenceApi {
   sweep(req: SweepRequest, onProgress: (p: SweepProgress) => void): Promise<SweepResult>;
   /** Stops the running sweep before its next step (or its next warm run). */
   cancelSweep(): Promise<void>;
+  /**
+   * Trains `req.spec` (its seed replaced by the recipe's) on the recipe's task in this worker, one
+   * job per model slot (workers/jobs.ts): a new job replaces the slot's previous one. Steps run back
+   * to back; between steps the worker answers other requests, so an analysis or a pause waits at
+   * most one step. `onProgress` (a Comlink proxy) hears every `reportEvery` steps, at each change
+   * of status, and with the snapshots. While the job lives (also once ended), analyses of the same
+   * architecture in this slot run on its current weights. Resolves when the job ends: done,
+   * stopped (also by resetTraining or a newer job) or diverged (the weights stay the step
+   * before's). Rejects before compiling with TrainingBudgetError (the numbers and what to reduce)
+   * or TaskError (bad task parameters), and with the error of a step that failed (status failed).
+   */
+  train(req: TrainRequest, onProgress: (p: TrainProgress) => void): Promise<TrainResult>;
+  /** Pauses the slot's running job after the step in progress (nothing when none runs). */
+  pauseTraining(slot: ModelSlot): Promise<void>;
+  /** Resumes the slot's paused job: it continues exactly as if never paused. */
+  resumeTraining(slot: ModelSlot): Promise<void>;
+  /** Stops the slot's job after the step in progress; its weights stay what analyses run on. */
+  stopTraining(slot: ModelSlot): Promise<void>;
+  /** Stops the slot's job and forgets it: analyses of the slot run on the initial (seed) weights again. */
+  resetTraining(slot: ModelSlot): Promise<void>;
+  /** The slot's job's current weights by name (copies, transferred), or null when it has no job. */
+  trainedWeights(slot: ModelSlot): Promise<TrainedWeights | null>;
+}
+
+/** A training job: what to train, and how often to tell the page. */
+export interface TrainRequest {
+  /** 'a' unless given. */
+  slot?: ModelSlot;
+  /** The model; its seed is replaced by `recipe.seed` (the recipe seeds the weights, as in src/train/run.ts). */
+  spec: Spec;
+  recipe: TrainRecipe;
+  /** Report progress every this many steps (default TRAIN_REPORT_EVERY). */
+  reportEvery?: number;
+  /** Take a snapshot of the probe's maps every this many steps (0 or absent: never). */
+  snapshotEvery?: number;
+  /** The probe's tokens (at most spec.maxLen); the first held-out example's tokens when absent. */
+  probe?: number[];
+  /** The snapshot map sent at full size (layer 0, head 0 when absent). */
+  view?: ViewRef;
+}
+
+/** Steps between progress reports when the request names none. */
+export const TRAIN_REPORT_EVERY = 10;
+
+/**
+ * Where a job is: running; paused (waiting for resume); stopped (asked to, or replaced); done
+ * (every step taken); diverged (a step's loss was not a number: the weights are the step before's);
+ * failed (a step threw: `message` says what).
+ */
+export type TrainStatus = 'running' | 'paused' | 'stopped' | 'done' | 'diverged' | 'failed';
+
+/** A probe example's maps at one step, taken with the weights of that step. */
+export interface TrainSnapshot {
+  step: number;
+  /** The probe's length. */
+  T: number;
+  nLayers: number;
+  nHeads: number;
+  /** Side of each thumbnail: ≤ THUMB_SIDE; block means of the [T, T] map (the map itself when T ≤ THUMB_SIDE). */
+  thumbSide: number;
+  /** Per layer run: every head's attn_probs as block means [H, thumbSide, thumbSide]. */
+  thumbs: Float32Array[];
+  /** Per layer run: attn_entropy [H, T]. */
+  entropy: Float32Array[];
+  /** The requested view's map at full size (up to MAP_MAX_SIDE); its `id` is the job's id. */
+  map: MapView;
+}
+
+/** What the page hears while a job runs: everything since the previous report. */
+export interface TrainProgress {
+  /** The job (ids grow within a worker). */
+  job: number;
+  slot: ModelSlot;
+  status: TrainStatus;
+  /** Steps taken so far, and in all. */
+  step: number;
+  steps: number;
+  /** Each step's loss, accuracy, gradient norms (global, per layer) and learning rate since the previous report. */
+  reports: StepReport[];
+  /** Held-out loss and accuracy taken since the previous report. */
+  evaluations: Evaluation[];
+  snapshots: TrainSnapshot[];
+  /** Steps per second over the steps of this report (null when it has none). */
+  stepsPerSecond: number | null;
+  /** Why it stopped, diverged or failed. */
+  message?: string;
+}
+
+/** How a job ended. */
+export interface TrainResult {
+  job: number;
+  slot: ModelSlot;
+  status: Exclude<TrainStatus, 'running' | 'paused'>;
+  step: number;
+  /** The last held-out evaluation (null when none was taken). */
+  evaluation: Evaluation | null;
+  message?: string;
+}
+
+/** A job's weights: the trainable weights by name (docs/weights.md), as a graph with weights as inputs takes them. */
+export interface TrainedWeights {
+  job: number;
+  /** The step they are the weights after (0: the initial weights). */
+  step: number;
+  /** The analyses' name for them: `trained <job> step <step>`. */
+  key: string;
+  weights: { name: string; dims: number[]; data: Float32Array }[];
 }
 
 /** Which graph a latency is of: fast (no probes, what latency means) or inspect (the one the views run). */

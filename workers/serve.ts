@@ -22,6 +22,8 @@ import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
+import { Jobs } from './jobs';
+import type { OrtLike } from '../src/train/trainer';
 
 interface WorkerScope {
   name: string;
@@ -75,6 +77,9 @@ export function serve(ort: OrtModule, provider: Provider): void {
   const slots = new Slots();
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
+  /** Training jobs, one per slot (workers/jobs.ts), made with the runtime. */
+  let jobs: Jobs | null = null;
+  const jobsOf = async () => (jobs ??= new Jobs((await start()).rt, ort as unknown as OrtLike));
   /** A WASM runtime beside a WebGPU one, for the sweep's second series (one module, one queue of runs). */
   let wasmRuntime: Runtime | null = null;
 
@@ -102,6 +107,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
       return { wasmBytes: wasm, jsHeapBytes: perf.memory?.usedJSHeapSize ?? null, sessions: sessions.size };
     },
     async releaseSlot(slot) {
+      await jobs?.reset(slot);
       (await start()).sessions.releaseSlot(slot);
       slots.release(slot);
       keepWeightsOfSeeds(slots.seeds());
@@ -112,7 +118,9 @@ export function serve(ort: OrtModule, provider: Provider): void {
         slots.announce(slot, req.id);
         const { sessions } = await start();
         const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
-        const { result, held: maps } = await analyse(sessions, req, () => slots.isStale(slot, req.id), onStage);
+        // A slot with a training job of this architecture shows the job's weights of now.
+        const trained = jobs?.weightsFor(slot, req.spec) ?? undefined;
+        const { result, held: maps } = await analyse(sessions, req, () => slots.isStale(slot, req.id), onStage, trained);
         if (slots.keep(slot, maps, req.spec.seed)) keepWeightsOfSeeds(slots.seeds());
         return Comlink.transfer(result, transferables(result));
       }),
@@ -157,6 +165,32 @@ export function serve(ort: OrtModule, provider: Provider): void {
       }),
     async cancelSweep() {
       if (activeSweep) activeSweep.cancelled = true;
+    },
+    train: (req, onProgress) =>
+      guard(async () => {
+        try {
+          // Progress is a message to the page: never wait for it, never fail on it.
+          const report = (p: Parameters<typeof onProgress>[0]) => void Promise.resolve(onProgress(p)).catch(() => undefined);
+          return await (await jobsOf()).train(req, report);
+        } finally {
+          (onProgress as Partial<Comlink.ProxyMethods>)[Comlink.releaseProxy]?.();
+        }
+      }),
+    async pauseTraining(slot) {
+      jobs?.pause(slot);
+    },
+    async resumeTraining(slot) {
+      jobs?.resume(slot);
+    },
+    async stopTraining(slot) {
+      await jobs?.stop(slot);
+    },
+    async resetTraining(slot) {
+      await jobs?.reset(slot);
+    },
+    async trainedWeights(slot) {
+      const w = jobs?.trainedWeights(slot) ?? null;
+      return w ? Comlink.transfer(w, w.weights.map((x) => x.data.buffer as ArrayBuffer)) : null;
     },
   };
 

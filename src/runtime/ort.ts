@@ -163,6 +163,15 @@ export class Runtime {
     });
   }
 
+  /**
+   * Runs `task` alone on this runtime's queue of runs, after every run already queued: how work on
+   * sessions made outside `load` (a training job's step, workers/jobs.ts) takes turns with the
+   * analyses, since the module runs one session at a time.
+   */
+  exclusive<R>(task: () => Promise<R>): Promise<R> {
+    return this.enqueue(task);
+  }
+
   private enqueue<R>(task: () => Promise<R>): Promise<R> {
     const next = this.runs.queue.then(task, task);
     this.runs.queue = next.catch(() => undefined);

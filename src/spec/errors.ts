@@ -10,6 +10,8 @@ export const ERROR = {
   BudgetError: 'BudgetError',
   /** Refused before compiling a training step: weights, gradients, moments and activations would need more memory than the budget. */
   TrainingBudgetError: 'TrainingBudgetError',
+  /** A training task's parameters, length or text are not allowed (src/train/tasks/define.ts). */
+  TaskError: 'TaskError',
   /** The spec does not compile (a shape or a cross-field check failed). */
   SpecError: 'SpecError',
   /** The worker's runtime ran out of memory or aborted: the worker is replaced. */
@@ -21,7 +23,7 @@ export const ERROR = {
 export type ErrorName = (typeof ERROR)[keyof typeof ERROR];
 
 /** Errors about the request, not the worker: never retried on another backend, never a reason to restart one. */
-export const REQUEST_ERRORS: ReadonlySet<string> = new Set<ErrorName>([ERROR.Superseded, ERROR.BudgetError, ERROR.TrainingBudgetError, ERROR.SpecError]);
+export const REQUEST_ERRORS: ReadonlySet<string> = new Set<ErrorName>([ERROR.Superseded, ERROR.BudgetError, ERROR.TrainingBudgetError, ERROR.TaskError, ERROR.SpecError]);
 
 /** The name and message of anything thrown. */
 export function errorParts(e: unknown): { name: string; message: string } {

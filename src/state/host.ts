@@ -15,7 +15,7 @@
  * send the model on screen again, so what was shown comes back from the new worker. Nothing here
  * touches the store: the bridge turns events into state.
  */
-import type { AnalysisRequest, BackendInfo, InferenceApi, LatencyMode, ModelSlot, SweepProgress, SweepRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, BackendInfo, InferenceApi, LatencyMode, ModelSlot, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
 import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
 
 export type Provider = BackendInfo['provider'];
@@ -322,11 +322,7 @@ export class WorkerHost implements RuntimeApi {
       return await this.on(w, task);
     } catch (e) {
       const { name, message } = errorParts(e);
-      if (name === ERROR.RuntimeBroken && w.phase !== 'retired' && w.phase !== 'lost') {
-        if (w.ep.provider === 'wasm') this.restartWasm('The WASM worker was restarted after its runtime failed.', false);
-        else this.fallBack('The WebGPU runtime failed and was stopped. Running on WASM now.');
-        throw e;
-      }
+      if (this.replaceIfBroken(w, name)) throw e;
       if (w.ep.provider === 'webgpu' && !REQUEST_ERRORS.has(name) && name !== ERROR.WorkerLost) {
         const wasm = this.state.wasm;
         await wasm.ready;
@@ -338,20 +334,39 @@ export class WorkerHost implements RuntimeApi {
     }
   }
 
-  /** `task` on worker `w`, rejected with WorkerLost if the worker goes first. */
-  private on<R>(w: Worker, task: (api: InferenceApi) => Promise<R>): Promise<R> {
+  /** After a RuntimeBroken answer from `w` (error `name`): replaces the worker; true when it did. */
+  private replaceIfBroken(w: Worker, name: string): boolean {
+    if (name !== ERROR.RuntimeBroken || w.phase === 'retired' || w.phase === 'lost') return false;
+    if (w.ep.provider === 'wasm') this.restartWasm('The WASM worker was restarted after its runtime failed.', false);
+    else this.fallBack('The WebGPU runtime failed and was stopped. Running on WASM now.');
+    return true;
+  }
+
+  /**
+   * `task` on worker `w`, rejected with WorkerLost if the worker goes first. A `long` task (a
+   * training job) is not counted as busy: the page shows its progress itself, and waits for the
+   * page's work (e2e/helpers.ts) must not wait for a job to end.
+   */
+  private on<R>(w: Worker, task: (api: InferenceApi) => Promise<R>, long = false): Promise<R> {
     if (w.lostWith) return Promise.reject(w.lostWith);
     return new Promise<R>((resolve, reject) => {
       w.waiting.add(reject);
+      if (long) this.longJobs.add(reject);
       this.tellBusy();
       task(w.ep.api)
         .then(resolve, reject)
         .finally(() => {
           w.waiting.delete(reject);
+          this.longJobs.delete(reject);
           this.tellBusy();
         });
     });
   }
+
+  /** The requests in flight that are training jobs (see `on`). */
+  private readonly longJobs = new Set<(e: Error) => void>();
+  /** The worker each slot's newest training job runs in: its controls go there, wherever analyses go now. */
+  private readonly jobWorkers = new Map<ModelSlot, Worker>();
 
   /** Every change of the WebGPU worker's state goes through here (a starting worker counts as work in progress). */
   private setGpu(gpu: GpuState): void {
@@ -369,7 +384,7 @@ export class WorkerHost implements RuntimeApi {
   }
 
   private inFlightEverywhere(): number {
-    return [this.state.wasm, gpuWorker(this.state.gpu)].reduce((n, w) => n + (w ? w.waiting.size : 0), 0);
+    return [this.state.wasm, gpuWorker(this.state.gpu)].reduce((n, w) => n + (w ? w.waiting.size : 0), 0) - this.longJobs.size;
   }
 
   /** Where the WebGPU worker is in its life (see GpuState). */
@@ -419,6 +434,46 @@ export class WorkerHost implements RuntimeApi {
   }
   cancelSweep() {
     return this.call((api) => api.cancelSweep());
+  }
+
+  /**
+   * A training job on the active worker. Unlike an analysis it is never run again elsewhere: its
+   * weights and moments live in that worker, so a lost worker rejects it with WorkerLost (and a
+   * broken runtime replaces the worker, as for any request); resuming from a checkpoint is the
+   * page's job controller's to decide.
+   */
+  async train(req: TrainRequest, onProgress: (p: TrainProgress) => void) {
+    const w = this.active;
+    await w.ready;
+    this.jobWorkers.set(req.slot ?? 'a', w);
+    try {
+      return await this.on(w, (api) => api.train(req, onProgress), true);
+    } catch (e) {
+      this.replaceIfBroken(w, errorParts(e).name);
+      throw e;
+    }
+  }
+  pauseTraining(slot: ModelSlot) {
+    return this.onJob(slot, (api) => api.pauseTraining(slot), undefined);
+  }
+  resumeTraining(slot: ModelSlot) {
+    return this.onJob(slot, (api) => api.resumeTraining(slot), undefined);
+  }
+  stopTraining(slot: ModelSlot) {
+    return this.onJob(slot, (api) => api.stopTraining(slot), undefined);
+  }
+  resetTraining(slot: ModelSlot) {
+    return this.onJob(slot, (api) => api.resetTraining(slot), undefined);
+  }
+  trainedWeights(slot: ModelSlot) {
+    return this.onJob(slot, (api) => api.trainedWeights(slot), null);
+  }
+
+  /** `task` on the worker that runs `slot`'s job; `none` when there is no such worker alive (nothing to control). */
+  private async onJob<R>(slot: ModelSlot, task: (api: InferenceApi) => Promise<R>, none: R): Promise<R> {
+    const w = this.jobWorkers.get(slot);
+    if (!w || w.phase === 'retired' || w.phase === 'lost') return none;
+    return this.on(w, task);
   }
 
   /** Read anew after each await: the person may have chosen meanwhile. */

@@ -15,6 +15,15 @@ const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'can
   memory: async () => ({ wasmBytes: null, jsHeapBytes: null, sessions: 0 }),
   releaseSlot: async () => {},
 };
+/** The training methods, never answering (test/workers/jobs.test.ts covers the worker's side). */
+const TRAINING_STUBS: Pick<InferenceApi, 'train' | 'pauseTraining' | 'resumeTraining' | 'stopTraining' | 'resetTraining' | 'trainedWeights'> = {
+  train: () => new Promise(() => {}),
+  pauseTraining: async () => {},
+  resumeTraining: async () => {},
+  stopTraining: async () => {},
+  resetTraining: async () => {},
+  trainedWeights: async () => null,
+};
 
 /** A worker stand-in whose answers the test releases by hand, in any order. */
 function fakeApi() {
@@ -31,6 +40,7 @@ function fakeApi() {
       superseded.push(id);
     },
     ...LATENCY_STUBS,
+    ...TRAINING_STUBS,
   };
   const answer = (req: AnalysisRequest): AnalysisResult => ({
     id: req.id,
@@ -188,7 +198,7 @@ describe('bridge', () => {
 
   it('reports a runtime that fails to start', async () => {
     const store = createAppStore();
-    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), map: async () => null, exportOnnx: () => new Promise(() => {}), supersede: async () => {}, ...LATENCY_STUBS };
+    const api: InferenceApi = { init: () => Promise.reject(new Error('no wasm')), analyse: () => new Promise(() => {}), stats: () => new Promise(() => {}), map: async () => null, exportOnnx: () => new Promise(() => {}), supersede: async () => {}, ...LATENCY_STUBS, ...TRAINING_STUBS };
     connectBridge(store, api);
     await flush();
     expect(store.getState().runtime).toEqual({ phase: 'failed', message: 'no wasm' });

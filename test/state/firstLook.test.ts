@@ -88,6 +88,12 @@ describe('the first look (computed at build time)', () => {
       cancelSweep: async () => undefined,
       memory: never,
       releaseSlot: async () => undefined,
+      train: never,
+      pauseTraining: async () => undefined,
+      resumeTraining: async () => undefined,
+      stopTraining: async () => undefined,
+      resetTraining: async () => undefined,
+      trainedWeights: async () => null,
     };
     const disconnect = connectBridge(store, api);
     await Promise.resolve();

@@ -1,0 +1,360 @@
+/**
+ * Training jobs in a worker, one per model slot (A, and B in compare mode), beside `Slots`, and
+ * like analyse.ts free of comlink, so Node tests run exactly what the worker runs.
+ *
+ * A job holds a `Trainer` (src/train/trainer.ts: the step graph's session and the weights, Adam
+ * moments and σReparam vectors it carries from step to step) and the run's state: recipe, step,
+ * every step's report, the held-out evaluations, and its status. It takes the steps of
+ * src/train/run.ts's `train` one for one (the same batches, learning rates and evaluations), so
+ * its losses are that function's. Between steps it gives the worker's message queue a turn
+ * (`nextTask`): a pause, a stop or an analysis that arrived meanwhile lands before the next step.
+ * Its sessions run on the runtime's queue of runs (`Runtime.exclusive`), since one
+ * onnxruntime-web module runs one session at a time: an analysis waits at most one step.
+ *
+ * Analyses of a slot with a job, for the job's architecture (the spec less its seed), run on the
+ * job's current weights: `weightsFor` names them `trained <job> step <n>` and the analysis feeds
+ * them to the slot's inspect session (Sessions.feed), as a seed edit feeds the seed's. Snapshots
+ * of the probe example run the same inspect graph, on a Sessions of the job's own, so they never
+ * replace the session of the text on screen.
+ *
+ * Jobs run on onnxruntime's WASM provider in either worker (on WebGPU later: issue 17, item 2).
+ */
+import { compile } from '../src/compiler/compile';
+import { downsample } from '../src/analysis/maps';
+import { errorParts } from '../src/spec/errors';
+import { layerSchedule } from '../src/spec/schedule';
+import type { Spec } from '../src/spec/types';
+import { nextTask, type InputTensor, type Runtime } from '../src/runtime/ort';
+import { checkTrainingBudget } from '../src/train/budget';
+import { heldOutBatches, type Evaluation } from '../src/train/run';
+import { hash32 } from '../src/train/random';
+import { learningRate } from '../src/train/schedule';
+import { TaskError, type Task } from '../src/train/tasks/define';
+import { findTask, TASKS } from '../src/train/tasks/registry';
+import { DivergedError, Trainer, type Examples, type OrtLike, type StepReport } from '../src/train/trainer';
+import { mapView, recipe, type TrainedInputs } from './analyse';
+import {
+  THUMB_SIDE,
+  TRAIN_REPORT_EVERY,
+  type ModelSlot,
+  type TrainedWeights,
+  type TrainProgress,
+  type TrainRequest,
+  type TrainResult,
+  type TrainSnapshot,
+  type TrainStatus,
+} from './api';
+import { Sessions } from './sessions';
+
+/** One slot's job. */
+interface Job {
+  id: number;
+  slot: ModelSlot;
+  /** The spec trained: the request's with the recipe's seed. */
+  spec: Spec;
+  req: TrainRequest;
+  status: TrainStatus;
+  message?: string;
+  trainer: Trainer;
+  /** Shapes of the weight inputs, by name (the trainer keeps flat arrays). */
+  dims: Map<string, readonly number[]>;
+  reports: StepReport[];
+  evaluations: Evaluation[];
+  /** Wakes the loop of a paused job (after resume or stop). */
+  wake: () => void;
+  /** Resolves once the loop has ended (its trainer is still held). */
+  ended: Promise<unknown>;
+}
+
+/** What tests and the page's later controller may read of a job. */
+export interface JobState {
+  id: number;
+  status: TrainStatus;
+  step: number;
+  message?: string;
+  reports: readonly StepReport[];
+  evaluations: readonly Evaluation[];
+}
+
+/** The spec less its seed: equal for the same architecture (the seed only draws the initial weights). */
+const architecture = (spec: Spec): string => {
+  const { seed: _seed, ...rest } = spec;
+  return JSON.stringify(rest);
+};
+
+export class Jobs {
+  private readonly jobs = new Map<ModelSlot, Job>();
+  /** Train requests per slot so far: a request overtaken while it compiled gives way to the newer one. */
+  private readonly asked: Record<ModelSlot, number> = { a: 0, b: 0 };
+  private nextId = 1;
+  /** The probes' inspect sessions, one per slot, apart from the views' sessions. */
+  private readonly probes: Sessions;
+  private readonly ort: OrtLike;
+
+  /**
+   * Jobs on `runtime` (the worker's; its queue of runs is shared with the analyses), creating their
+   * sessions with `ort` (the same onnxruntime module, cast) on `providers`.
+   */
+  constructor(
+    readonly runtime: Runtime,
+    ort: OrtLike,
+    private readonly providers: string[] = ['wasm'],
+  ) {
+    this.probes = new Sessions(runtime);
+    this.ort = queued(ort, runtime);
+  }
+
+  /** See InferenceApi.train. */
+  async train(req: TrainRequest, onProgress: (p: TrainProgress) => void = () => undefined): Promise<TrainResult> {
+    const slot = req.slot ?? 'a';
+    const asked = ++this.asked[slot];
+    const r = req.recipe;
+    const spec: Spec = { ...req.spec, seed: r.seed };
+    // Refusals first, before the slot's previous job is touched or anything is compiled.
+    const task = checkRequest(req);
+    const heldOut = task.heldOut(r.taskParams, r.T, r.text);
+    const probe = req.probe ?? Array.from(heldOut.tokens.subarray(0, r.T));
+    checkTrainingBudget(spec, { T: r.T, batch: r.batch });
+
+    await this.end(slot);
+    if (asked !== this.asked[slot]) return overtaken(slot);
+    const trainer = await Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: this.providers });
+    if (asked !== this.asked[slot]) {
+      await trainer.release();
+      return overtaken(slot);
+    }
+    const inputs = compile(spec, { T: probe.length, mode: 'inspect', weights: 'inputs' }).inputs;
+    let ended: () => void = () => undefined;
+    const job: Job = {
+      id: this.nextId++,
+      slot,
+      spec,
+      req,
+      status: 'running',
+      trainer,
+      dims: new Map(inputs.map((t) => [t.name, t.shape])),
+      reports: [],
+      evaluations: [],
+      wake: () => undefined,
+      ended: new Promise<void>((resolve) => (ended = resolve)),
+    };
+    this.jobs.set(slot, job);
+    try {
+      return await this.run(job, task, heldOutBatches(heldOut, r.batch), probe, onProgress);
+    } finally {
+      ended();
+    }
+  }
+
+  /** The steps of `job`, back to back, until done, stopped, diverged or failed. */
+  private async run(job: Job, task: Task, heldOut: Examples[], probe: number[], onProgress: (p: TrainProgress) => void): Promise<TrainResult> {
+    const { recipe: r, reportEvery = TRAIN_REPORT_EVERY, snapshotEvery = 0 } = job.req;
+    const trainer = job.trainer;
+    // What the next report carries: everything since the previous one.
+    let reports: StepReport[] = [];
+    let evaluations: Evaluation[] = [];
+    let snapshots: TrainSnapshot[] = [];
+    let since = performance.now();
+    const report = () => {
+      const now = performance.now();
+      const p: TrainProgress = {
+        job: job.id,
+        slot: job.slot,
+        status: job.status,
+        step: trainer.step,
+        steps: r.steps,
+        reports,
+        evaluations,
+        snapshots,
+        stepsPerSecond: reports.length ? reports.length / Math.max((now - since) / 1000, 1e-9) : null,
+        ...(job.message ? { message: job.message } : {}),
+      };
+      reports = [];
+      evaluations = [];
+      snapshots = [];
+      since = now;
+      try {
+        onProgress(p);
+      } catch {
+        // the page's listener is not the job's business
+      }
+    };
+    const evaluate = async () => {
+      const e = { step: trainer.step, ...(await trainer.evaluate(heldOut)) };
+      job.evaluations.push(e);
+      evaluations.push(e);
+    };
+
+    try {
+      for (let step = trainer.step + 1; step <= r.steps; step++) {
+        await nextTask(); // messages first: a pause, a stop, an analysis
+        while (job.status === 'paused') {
+          report();
+          await new Promise<void>((wake) => (job.wake = wake));
+          since = performance.now();
+          if ((job.status as TrainStatus) === 'running') report(); // resumed (stop or reset end the loop below)
+        }
+        if (job.status !== 'running') break;
+        // The batch, learning rate and evaluations of src/train/run.ts's train(), step for step.
+        const batch = task.generate(r.taskParams, { batch: r.batch, T: r.T, seed: hash32(r.seed, step), text: r.text });
+        const s = await trainer.train(batch, learningRate(step, { lr: r.lr, warmup: r.warmup, steps: r.steps, minRatio: r.minLrRatio }));
+        job.reports.push(s);
+        reports.push(s);
+        if (step % r.evalEvery === 0 || step === r.steps) await evaluate();
+        if (snapshotEvery > 0 && step % snapshotEvery === 0) snapshots.push(await this.snapshot(job, probe));
+        if (step % reportEvery === 0 && step < r.steps) report();
+      }
+      if (job.status === 'running') job.status = 'done';
+    } catch (e) {
+      if (e instanceof DivergedError) {
+        job.status = 'diverged';
+        job.message = e.message;
+      } else {
+        job.status = 'failed';
+        job.message = errorParts(e).message;
+        report();
+        throw e;
+      }
+    }
+    report();
+    const status = job.status as TrainResult['status'];
+    return { job: job.id, slot: job.slot, status, step: trainer.step, evaluation: job.evaluations.at(-1) ?? null, ...(job.message ? { message: job.message } : {}) };
+  }
+
+  /** The probe's maps with the weights of the step just taken. */
+  private async snapshot(job: Job, probe: number[]): Promise<TrainSnapshot> {
+    const T = probe.length;
+    const model = await this.probes.get(job.slot, 'inspect', recipe(job.spec, T, 'inspect', 'inputs', this.inputs(job)));
+    const out = await model.run(probe);
+    const L = layerSchedule(job.spec).length;
+    const H = job.spec.nHeads;
+    const maps = Array.from({ length: L }, (_, i) => out[`attn_probs.${i}`]!.data);
+    const thumbs = maps.map((m) => {
+      const parts = Array.from({ length: H }, (_, h) => downsample(m, T, h, THUMB_SIDE).values);
+      const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.forEach((p, h) => all.set(p, h * p.length));
+      return all;
+    });
+    const held = { id: job.id, T, nHeads: H, maps };
+    return {
+      step: job.trainer.step,
+      T,
+      nLayers: L,
+      nHeads: H,
+      thumbSide: downsample(maps[0]!, T, 0, THUMB_SIDE).side,
+      thumbs,
+      entropy: Array.from({ length: L }, (_, i) => out[`attn_entropy.${i}`]!.data),
+      map: mapView(held, job.req.view ?? { layer: 0, head: 0 }) ?? mapView(held, { layer: 0, head: 0 })!,
+    };
+  }
+
+  /** The job's current weights as graph inputs, named for the step (the trainer's arrays: not copies). */
+  private inputs(job: Job): TrainedInputs {
+    const weights: InputTensor[] = [];
+    for (const [name, data] of job.trainer.weights()) weights.push({ name, dims: [...job.dims.get(name)!], data });
+    return { key: `trained ${job.id} step ${job.trainer.step}`, weights };
+  }
+
+  /**
+   * The weights an analysis of `spec` in `slot` runs on: the slot's job's current ones when it has
+   * a job (running or ended) for the same architecture, else null (the seed's). Read when the
+   * request arrives, so the analysis names the step whose weights it ran on.
+   */
+  weightsFor(slot: ModelSlot, spec: Spec): TrainedInputs | null {
+    const job = this.jobs.get(slot);
+    return job && architecture(job.spec) === architecture(spec) ? this.inputs(job) : null;
+  }
+
+  /** Pauses the slot's running job after the step in progress. */
+  pause(slot: ModelSlot): void {
+    const job = this.jobs.get(slot);
+    if (job?.status === 'running') job.status = 'paused';
+  }
+
+  /** Resumes the slot's paused job. */
+  resume(slot: ModelSlot): void {
+    const job = this.jobs.get(slot);
+    if (job?.status !== 'paused') return;
+    job.status = 'running';
+    job.wake();
+  }
+
+  /** Stops the slot's running or paused job after the step in progress; its weights stay. Resolves once it has stopped. */
+  async stop(slot: ModelSlot): Promise<void> {
+    const job = this.jobs.get(slot);
+    if (!job) return;
+    if (job.status === 'running' || job.status === 'paused') {
+      job.status = 'stopped';
+      job.message = 'stopped';
+      job.wake();
+    }
+    await job.ended;
+  }
+
+  /** Stops and forgets the slot's job: its sessions are released and analyses run on the seed's weights again. */
+  async reset(slot: ModelSlot): Promise<void> {
+    this.asked[slot]++; // a job still compiling for this slot gives way too
+    await this.end(slot);
+  }
+
+  private async end(slot: ModelSlot): Promise<void> {
+    const job = this.jobs.get(slot);
+    if (!job) return;
+    await this.stop(slot);
+    if (this.jobs.get(slot) === job) this.jobs.delete(slot);
+    this.probes.releaseSlot(slot);
+    await job.trainer.release();
+  }
+
+  /** The slot's job's weights, copied (the caller may transfer them), or null when it has none. */
+  trainedWeights(slot: ModelSlot): TrainedWeights | null {
+    const job = this.jobs.get(slot);
+    if (!job) return null;
+    const { key, weights } = this.inputs(job);
+    return { job: job.id, step: job.trainer.step, key, weights: weights.map((w) => ({ name: w.name, dims: w.dims, data: Float32Array.from(w.data as Float32Array) })) };
+  }
+
+  /** Where the slot's job stands (null when it has none). */
+  state(slot: ModelSlot): JobState | null {
+    const job = this.jobs.get(slot);
+    if (!job) return null;
+    return { id: job.id, status: job.status, step: job.trainer.step, reports: job.reports, evaluations: job.evaluations, ...(job.message ? { message: job.message } : {}) };
+  }
+}
+
+/** The request's task, checked with its recipe; TaskError says what is wrong. */
+function checkRequest(req: TrainRequest): Task {
+  const r = req.recipe;
+  const task = findTask(r.task);
+  if (!task) throw new TaskError(`no task "${r.task}" (known: ${TASKS.map((t) => t.kind).join(', ')})`);
+  const whole = (name: string, v: unknown, min: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new TaskError(`${name} must be a whole number of at least ${min}, got ${String(v)}`);
+  };
+  whole('steps', r.steps, 1);
+  whole('evalEvery', r.evalEvery, 1);
+  whole('warmup', r.warmup, 0);
+  whole('reportEvery', req.reportEvery ?? TRAIN_REPORT_EVERY, 1);
+  whole('snapshotEvery', req.snapshotEvery ?? 0, 0);
+  if (!(r.lr > 0 && Number.isFinite(r.lr))) throw new TaskError(`the learning rate must be a positive number, got ${r.lr}`);
+  if (r.T > req.spec.maxLen) throw new TaskError(`sequence length ${r.T} is longer than the model's maxLen (${req.spec.maxLen})`);
+  const problem = task.check(r.taskParams, r.T, r.text);
+  if (problem) throw new TaskError(problem);
+  if (req.probe && (req.probe.length < 1 || req.probe.length > req.spec.maxLen)) throw new TaskError(`the probe must hold 1 to ${req.spec.maxLen} tokens, got ${req.probe.length}`);
+  return task;
+}
+
+/** The result of a request a newer one for its slot overtook before it started. */
+const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'a newer training request for this model replaced it' });
+
+/** `ort` whose sessions are created, run and released on `runtime`'s queue of runs. */
+function queued(ort: OrtLike, runtime: Runtime): OrtLike {
+  return {
+    Tensor: ort.Tensor,
+    InferenceSession: {
+      async create(bytes, options) {
+        const s = await runtime.exclusive(() => ort.InferenceSession.create(bytes, options));
+        return { run: (feeds) => runtime.exclusive(() => s.run(feeds)), release: () => runtime.exclusive(() => s.release()) };
+      },
+    },
+  };
+}
