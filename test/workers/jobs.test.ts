@@ -110,13 +110,15 @@ describe('a training job in the worker', () => {
     let asked: ReturnType<typeof analyseAs> | null = null;
     let answeredAt: { status: string; step: number } | null = null;
     const { result, weights } = await record(jobs, { spec, recipe: recipe(30), reportEvery: 1 }, (p) => {
-      if (p.step === 2) {
-        asked = analyseAs(jobs, sessions, { id: 1, spec, tokens });
-        void asked.then(() => {
-          const s = jobs.state('a')!;
-          answeredAt = { status: s.status, step: s.step };
-        });
-      }
+      // Asked in a task of its own, as a message from the page arrives: the job must give it a turn.
+      if (p.step === 2)
+        setTimeout(() => {
+          asked = analyseAs(jobs, sessions, { id: 1, spec, tokens });
+          void asked.then(() => {
+            const s = jobs.state('a')!;
+            answeredAt = { status: s.status, step: s.step };
+          });
+        }, 0);
     });
     expect(result.status).toBe('done');
     const { result: a } = await asked!;
