@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerHost, type Endpoint, type HostEvent, type Provider } from '../../src/state/host';
 import { RuntimeBroken } from '../../workers/failure';
-import type { AnalysisRequest, AnalysisResult, InferenceApi, WorkerEvent, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, AnalysisResult, InferenceApi, ModelSlot, TrainRequest, WorkerEvent, WorkerInfo } from '../../workers/api';
+import { recipe as trainRecipe } from '../../src/train/run';
 import { defaultSpec } from '../../src/spec/defaults';
 
 const info = (provider: Provider): WorkerInfo => ({ backend: { provider, threads: 2, crossOriginIsolated: true, fallbackReason: provider === 'wasm' ? 'test' : null }, spawnedThreads: 1 });
@@ -17,6 +18,8 @@ function fakeWorker(provider: Provider, opts: { backend?: Provider; hangInit?: b
   let listener: ((e: WorkerEvent) => void) | undefined;
   const analyses: { req: AnalysisRequest; resolve: (r: AnalysisResult) => void; reject: (e: unknown) => void }[] = [];
   let terminated = false;
+  const trains: TrainRequest[] = [];
+  const paused: ModelSlot[] = [];
   const api = {
     init: async (onEvent?: (e: WorkerEvent) => void) => {
       listener = onEvent;
@@ -26,6 +29,8 @@ function fakeWorker(provider: Provider, opts: { backend?: Provider; hangInit?: b
     analyse: (r: AnalysisRequest) => new Promise<AnalysisResult>((resolve, reject) => analyses.push({ req: r, resolve, reject })),
     supersede: async () => undefined,
     releaseSlot: async () => undefined,
+    train: (r: TrainRequest) => (trains.push(r), new Promise<never>(() => {})),
+    pauseTraining: async (slot: ModelSlot) => void paused.push(slot),
   } as unknown as InferenceApi;
   const ep: Endpoint = {
     provider,
@@ -37,7 +42,7 @@ function fakeWorker(provider: Provider, opts: { backend?: Provider; hangInit?: b
       end('it was stopped');
     },
   };
-  return { ep, analyses, die: (why: string) => end(why), emit: (e: WorkerEvent) => listener?.(e), terminated: () => terminated };
+  return { ep, analyses, trains, paused, die: (why: string) => end(why), emit: (e: WorkerEvent) => listener?.(e), terminated: () => terminated };
 }
 
 type Fake = ReturnType<typeof fakeWorker>;
@@ -69,6 +74,29 @@ function setUp(opts: { adapter?: boolean; choice?: 'auto' | 'wasm' | 'webgpu'; g
 }
 
 describe('the worker host', () => {
+  it('runs a training job on the active worker, not counted as busy; a lost worker rejects it with WorkerLost and it is not run again', async () => {
+    const { host, workers, events } = setUp({ adapter: true });
+    await firstResult(host, workers); // WebGPU starts after the first result
+    const gpu = workers[1]!;
+    await tick();
+    expect(host.gpuPhase).toBe('active');
+    const busyBefore = events.filter((e) => e.kind === 'busy').length;
+    const job = host.train({ spec: defaultSpec(), recipe: trainRecipe({ task: 'copy', T: 16 }) }, () => undefined);
+    job.catch(() => undefined);
+    await tick();
+    expect(gpu.trains).toHaveLength(1);
+    expect(events.filter((e) => e.kind === 'busy')).toHaveLength(busyBefore); // a job in flight is not "busy"
+    // Its controls go to the worker that runs it.
+    await host.pauseTraining('a');
+    expect(gpu.paused).toEqual(['a']);
+    gpu.die('it crashed');
+    await expect(job).rejects.toMatchObject({ name: 'WorkerLost' });
+    await tick();
+    expect(host.gpuPhase).toBe('off');
+    expect(workers[0]!.trains).toHaveLength(0); // not run again on WASM: its state lived in the lost worker
+    expect(await host.trainedWeights('a')).toBeNull(); // nothing to ask the lost worker
+  });
+
   it('starts one WASM worker, and no WebGPU worker without an adapter', async () => {
     const { host, workers } = setUp();
     const p = host.analyse(req(1));
