@@ -23,6 +23,7 @@ import { compile } from '../src/compiler/compile';
 import { downsample } from '../src/analysis/maps';
 import { errorParts } from '../src/spec/errors';
 import { layerSchedule } from '../src/spec/schedule';
+import { VOCAB_SIZE } from '../src/spec/vocab';
 import type { Spec } from '../src/spec/types';
 import { nextTask, type InputTensor, type Runtime } from '../src/runtime/ort';
 import { checkTrainingBudget } from '../src/train/budget';
@@ -340,6 +341,8 @@ function checkRequest(req: TrainRequest): Task {
   const problem = task.check(r.taskParams, r.T, r.text);
   if (problem) throw new TaskError(problem);
   if (req.probe && (req.probe.length < 1 || req.probe.length > req.spec.maxLen)) throw new TaskError(`the probe must hold 1 to ${req.spec.maxLen} tokens, got ${req.probe.length}`);
+  const bad = req.probe?.find((t) => !Number.isInteger(t) || t < 0 || t >= VOCAB_SIZE);
+  if (bad !== undefined) throw new TaskError(`the probe's tokens must be ids from 0 to ${VOCAB_SIZE - 1}, got ${bad}`);
   return task;
 }
 

@@ -22,7 +22,7 @@ import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
-import { Jobs } from './jobs';
+import type { Jobs } from './jobs';
 import type { OrtLike } from '../src/train/trainer';
 
 interface WorkerScope {
@@ -77,9 +77,16 @@ export function serve(ort: OrtModule, provider: Provider): void {
   const slots = new Slots();
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
-  /** Training jobs, one per slot (workers/jobs.ts), made with the runtime. */
+  /**
+   * Training jobs, one per slot (workers/jobs.ts), made on the first job: the training code
+   * (src/train, its tasks) is a chunk of its own, loaded then and not with the analyses.
+   */
   let jobs: Jobs | null = null;
-  const jobsOf = async () => (jobs ??= new Jobs((await start()).rt, ort as unknown as OrtLike));
+  const jobsOf = async (): Promise<Jobs> => {
+    if (jobs) return jobs;
+    const [{ Jobs }, { rt }] = await Promise.all([import('./jobs'), start()]);
+    return (jobs ??= new Jobs(rt, ort as unknown as OrtLike));
+  };
   /** A WASM runtime beside a WebGPU one, for the sweep's second series (one module, one queue of runs). */
   let wasmRuntime: Runtime | null = null;
 

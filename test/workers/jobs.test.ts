@@ -186,6 +186,7 @@ describe('a training job in the worker', () => {
     await expect(jobs.train({ spec, recipe: recipe(2, { taskParams: { minLen: 5, maxLen: 4 } }) })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/minLen \(5\)/) });
     await expect(jobs.train({ spec, recipe: recipe(2, { task: 'nope' }) })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/no task "nope"/) });
     await expect(jobs.train({ spec, recipe: recipe(0) })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/steps must be/) });
+    await expect(jobs.train({ spec, recipe: recipe(2), probe: [1, VOCAB_SIZE] })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/probe's tokens/) });
     expect(jobs.trainedWeights('a')).toEqual(kept);
     await jobs.reset('a');
   });
