@@ -88,6 +88,7 @@ describe('the first look (computed at build time)', () => {
       cancelSweep: async () => undefined,
       memory: never,
       releaseSlot: async () => undefined,
+      continueText: never,
     };
     const disconnect = connectBridge(store, api);
     await Promise.resolve();
