@@ -1,13 +1,20 @@
 /**
  * Choosing the next token from one position's logits: greedy (the argmax) or a sample from
- * softmax(logits / τ), optionally from the k largest only. Draws come from a seeded `Rng`, so the
+ * softmax(logits / τ), optionally from the k largest only. Draws come from a seeded generator (src/train/random.ts `Rng`), so the
  * same seed gives the same continuation in every browser and in Node. Everything is float64.
  *
  * Temperature τ divides the logits before the softmax: τ = 1 is the model's own distribution,
  * τ < 1 sharpens it (τ → 0 is greedy), τ > 1 flattens it (τ → ∞ is uniform over what is kept).
  */
 import { softmax, topK } from './nextToken';
-import type { Rng } from '../train/random';
+
+/**
+ * Where draws come from: a number in [0, 1). src/train/random.ts's seeded `Rng` is one (named by
+ * shape, not imported: analysis/ does not depend on train/).
+ */
+export interface Rng {
+  float(): number;
+}
 
 /** How the next token is chosen. */
 export interface Choice {
