@@ -183,7 +183,44 @@ export interface InferenceApi {
   resetTraining(slot: ModelSlot): Promise<void>;
   /** The slot's job's current weights by name (copies, transferred), or null when it has no job. */
   trainedWeights(slot: ModelSlot): Promise<TrainedWeights | null>;
+  /**
+   * The model's continuation of `req.tokens` (workers/generate.ts), `req.count` tokens, greedy or
+   * sampled. `onProgress` (a Comlink proxy) hears the tokens made so far after each one. Rejects
+   * with Superseded once a newer analysis of the slot is announced (an edit), with BudgetError or
+   * SpecError before running anything.
+   */
+  continueText(req: ContinueRequest, onProgress?: (p: ContinueProgress) => void): Promise<ContinueResult>;
 }
+
+/** Most tokens one continuation makes. */
+export const CONTINUE_MAX = 200;
+
+/** Continue `tokens` with `spec`'s model: greedy (argmax) or sampled from softmax(logits / temperature). */
+export interface ContinueRequest {
+  /** The analysis the text comes from: a newer one of the slot (an edit) stops this continuation. */
+  id: number;
+  /** 'a' unless given. */
+  slot?: ModelSlot;
+  spec: Spec;
+  tokens: number[];
+  /** Tokens to make, 1 … CONTINUE_MAX. */
+  count: number;
+  mode: 'greedy' | 'sample';
+  /** τ > 0, read when sampling. */
+  temperature: number;
+  /** Sample among the k most likely only; all when absent. */
+  topK?: number;
+  /** Seeds the draws (src/train/random.ts Rng): the same seed, the same continuation. */
+  seed: number;
+}
+
+/** The tokens a continuation has made so far. */
+export interface ContinueProgress {
+  id: number;
+  tokens: number[];
+}
+
+export type ContinueResult = ContinueProgress;
 
 /** A training job: what to train, and how often to tell the page. */
 export interface TrainRequest {

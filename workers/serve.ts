@@ -16,10 +16,11 @@ import { BudgetError, modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { keepWeightsOfSeeds } from '../src/graph/init';
 import { analyse, mapView, transferables } from './analyse';
-import type { AnalysisRequest, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
+import type { AnalysisRequest, ContinueProgress, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
 import { classifyFailure, RuntimeBroken } from './failure';
 import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
+import { continueText } from './generate';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
 import type { Jobs } from './jobs';
@@ -173,6 +174,18 @@ export function serve(ort: OrtModule, provider: Provider): void {
     async cancelSweep() {
       if (activeSweep) activeSweep.cancelled = true;
     },
+    continueText: (req, onProgress) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        const { rt } = await start();
+        // Progress is a message to the page: never wait for it, never fail on it.
+        const report = (p: ContinueProgress) => void Promise.resolve(onProgress?.(p)).catch(() => undefined);
+        try {
+          return await continueText((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), report);
+        } finally {
+          (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
+        }
+      }),
     train: (req, onProgress) =>
       guard(async () => {
         try {

@@ -15,7 +15,7 @@
  * send the model on screen again, so what was shown comes back from the new worker. Nothing here
  * touches the store: the bridge turns events into state.
  */
-import type { AnalysisRequest, BackendInfo, InferenceApi, LatencyMode, ModelSlot, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, InferenceApi, LatencyMode, ModelSlot, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
 import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
 
 export type Provider = BackendInfo['provider'];
@@ -434,6 +434,9 @@ export class WorkerHost implements RuntimeApi {
   }
   cancelSweep() {
     return this.call((api) => api.cancelSweep());
+  }
+  continueText(req: ContinueRequest, onProgress?: (p: ContinueProgress) => void) {
+    return this.call((api) => api.continueText(req, onProgress));
   }
 
   /**

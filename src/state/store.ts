@@ -12,12 +12,14 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
 import type { RuntimeApi } from './host';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
+export { CONTINUE_MAX } from '../../workers/api';
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
 export interface ShownResult {
@@ -133,6 +135,12 @@ export interface AppState {
   selectHead(head: number): void;
   /** Both at once (one map request, not two). */
   selectView(layer: number, head: number): void;
+  /**
+   * The model's continuation of `result`'s text (workers/generate.ts): `count` characters, greedy
+   * or sampled. `onProgress` hears the characters made so far, one by one. Rejects without a
+   * runtime, and with an Error named "Superseded" once the text or model is edited.
+   */
+  continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -159,7 +167,10 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'>>;
+
+/** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
+export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
@@ -249,6 +260,11 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
         selectLayer: (layer) => set((s) => ({ view: viewWithin({ ...s.view, layer }, s.spec) })),
         selectHead: (head) => set((s) => ({ view: viewWithin({ ...s.view, head }, s.spec) })),
         selectView: (layer, head) => set((s) => ({ view: viewWithin({ layer, head }, s.spec) })),
+        continueText: (result, choice, onProgress) => {
+          if (!runtime?.continueText) return Promise.reject(new Error('there is no runtime to run the model with'));
+          const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
+          return runtime.continueText(req, proxy(onProgress));
+        },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
       }),

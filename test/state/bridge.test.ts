@@ -7,8 +7,9 @@ import { defaultSpec } from '../../src/spec/defaults';
 
 const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
 /** The latency methods, never answering (test/state/latency.test.ts covers them). */
-const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep' | 'memory' | 'releaseSlot'> = {
+const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep' | 'memory' | 'releaseSlot' | 'continueText'> = {
   latency: () => new Promise(() => {}),
+  continueText: () => new Promise(() => {}),
   breakdown: () => new Promise(() => {}),
   sweep: () => new Promise(() => {}),
   cancelSweep: async () => {},

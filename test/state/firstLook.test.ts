@@ -94,6 +94,7 @@ describe('the first look (computed at build time)', () => {
       stopTraining: async () => undefined,
       resetTraining: async () => undefined,
       trainedWeights: async () => null,
+      continueText: never,
     };
     const disconnect = connectBridge(store, api);
     await Promise.resolve();

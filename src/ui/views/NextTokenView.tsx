@@ -15,6 +15,7 @@ import { download, ExportButtons } from './ExportButtons';
 import type { ShownResult } from '../../state/store';
 import { showPiece } from './pieces';
 import { WaitingHint } from './Waiting';
+import { ContinueText } from './ContinueText';
 
 const K = 10;
 const FRAME: Frame = { width: 400, height: 250, margin: { top: 8, right: 52, bottom: 34, left: 54 } };
@@ -142,6 +143,7 @@ export function NextTokenView() {
             : ''}
         </p>
       ) : null}
+      {result ? <ContinueText result={result} /> : null}
     </section>
   );
 }
