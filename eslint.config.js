@@ -58,8 +58,8 @@ export default tseslint.config(
   boundary('presets', ['spec', 'analysis']),
   boundary('runtime', ['graph', 'analysis'], { ort: true }),
   boundary('train', ['spec', 'blocks', 'graph', 'compiler']),
-  boundary('state', ['spec', 'presets', 'workers', 'analysis'], { core: false }),
-  boundary('ui', ['state', 'spec', 'presets', 'analysis'], { core: false }),
+  boundary('state', ['spec', 'presets', 'workers', 'analysis', 'train'], { core: false }),
+  boundary('ui', ['state', 'spec', 'presets', 'analysis', 'train'], { core: false }),
   {
     // The model core runs in workers and Node: no DOM globals.
     files: ['src/{spec,blocks,graph,compiler,analysis,presets,runtime}/**/*.ts'],

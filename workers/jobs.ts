@@ -27,7 +27,7 @@ import { VOCAB_SIZE } from '../src/spec/vocab';
 import type { Spec } from '../src/spec/types';
 import { nextTask, type InputTensor, type Runtime } from '../src/runtime/ort';
 import { checkTrainingBudget } from '../src/train/budget';
-import { heldOutBatches, type Evaluation } from '../src/train/run';
+import { heldOutBatches, recipeOptimizer, type Evaluation } from '../src/train/run';
 import { hash32 } from '../src/train/random';
 import { learningRate } from '../src/train/schedule';
 import { TaskError, type Task } from '../src/train/tasks/define';
@@ -119,7 +119,7 @@ export class Jobs {
 
     await this.end(slot);
     if (asked !== this.asked[slot]) return overtaken(slot);
-    const trainer = await Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: this.providers });
+    const trainer = await Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: this.providers, optimizer: recipeOptimizer(r) });
     if (asked !== this.asked[slot]) {
       await trainer.release();
       return overtaken(slot);
@@ -336,6 +336,7 @@ function checkRequest(req: TrainRequest): Task {
   whole('warmup', r.warmup, 0);
   whole('reportEvery', req.reportEvery ?? TRAIN_REPORT_EVERY, 1);
   whole('snapshotEvery', req.snapshotEvery ?? 0, 0);
+  if (r.weightDecay !== undefined && !(r.weightDecay >= 0 && r.weightDecay < 1)) throw new TaskError(`the weight decay must be from 0 to below 1, got ${r.weightDecay}`);
   if (!(r.lr > 0 && Number.isFinite(r.lr))) throw new TaskError(`the learning rate must be a positive number, got ${r.lr}`);
   if (r.T > req.spec.maxLen) throw new TaskError(`sequence length ${r.T} is longer than the model's maxLen (${req.spec.maxLen})`);
   const problem = task.check(r.taskParams, r.T, r.text);

@@ -33,6 +33,7 @@ export const FOCUS_PANELS = {
   stack: 'Model',
   inspector: 'Inspector',
   stats: 'Model statistics',
+  train: 'Training',
 } as const;
 export type FocusKey = keyof typeof FOCUS_PANELS;
 export const FOCUS_KEYS = Object.keys(FOCUS_PANELS) as FocusKey[];

@@ -26,7 +26,7 @@ export const MAX_LINK_JSON = 200_000;
 export const MAX_SHARE_TEXT = 100_000;
 
 /** Parts of the page a classroom link may hide. */
-export const CLASSROOM_PARTS = ['palette', 'settings', 'stack', 'inspector', 'stats', 'text', 'presets', 'latency', 'views', 'export'] as const;
+export const CLASSROOM_PARTS = ['palette', 'settings', 'stack', 'inspector', 'stats', 'text', 'presets', 'latency', 'views', 'export', 'train'] as const;
 export type ClassroomPart = (typeof CLASSROOM_PARTS)[number];
 
 /** Preset and lesson ids: letters, digits, '-' and '_', at most 64 characters. */

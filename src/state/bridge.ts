@@ -8,13 +8,15 @@
  * The model's statistics are asked for with the same request and stored by the same rule. In
  * compare mode the second model (B) runs through the same pipeline as a second slot, with its own
  * latest-wins. What the host says about the runtime (progress, a restarted worker, a switch of
- * backend) becomes state here; when it asks, the models on screen are sent again.
+ * backend) becomes state here; when it asks, the models on screen are sent again. A training
+ * report (src/state/training.ts) sends the slot's model again too: the views follow the weights.
  */
 import type { AnalysisRequest, MapView, ModelSlot } from '../../workers/api';
 import type { HostEvent, RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
 import { selectInput, type AppState, type AppStore, type RunStatus, type ShownResult } from './store';
 import { connectLatency } from './latency';
+import { connectTraining } from './training';
 
 export interface BridgeOptions {
   /** Quiet time after an edit before a request is sent while one is running (ms). */
@@ -209,18 +211,22 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
     for (const io of [SLOT_A, SLOT_B]) {
       const spec = io.spec(s);
       if (!spec) continue;
-      if (spec !== io.spec(prev) || s.text !== prev.text) schedule(io);
+      // A training report moved the weights: the views run again on the job's new ones.
+      const trained = s.training.weightsVersion !== prev.training.weightsVersion && (s.training.runs[io.slot] || prev.training.runs[io.slot]);
+      if (spec !== io.spec(prev) || s.text !== prev.text || trained) schedule(io);
       else if (s.view !== prev.view) fetchMap(io);
     }
   });
   schedule(SLOT_A);
 
   const disconnectLatency = connectLatency(store, api);
+  const disconnectTraining = connectTraining(store, api);
 
   return () => {
     connected = false;
     unsubscribe();
     disconnectLatency();
+    disconnectTraining();
     for (const t of Object.values(timers)) if (t !== null) clearTimeout(t);
     latest.a = latest.b = -1;
   };

@@ -12,7 +12,7 @@ import type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepS
 import type { RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
 import { median } from '../analysis/spread';
-import type { AppState, AppStore } from './store';
+import type { AppState, AppStore, ShownResult } from './store';
 
 export type { BreakdownResult, LatencyFigure, SweepProgress, SweepResult, SweepSeries };
 export { SWEEP_MAX_T } from '../../workers/api';
@@ -259,8 +259,22 @@ export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { del
     timeResult();
     timeB();
   };
+  /** A result of the same graph and text as the one before (only its weights moved, by training): same latency, relabelled. */
+  const weightsOnly = (a: ShownResult | null | undefined, b: ShownResult | null | undefined) => !!a && !!b && a.spec === b.spec && a.input === b.input;
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.result !== prev.result || s.compare?.resultB !== prev.compare?.resultB) later(measureAll);
+    const a = s.result !== prev.result;
+    const b = s.compare?.resultB !== prev.compare?.resultB;
+    if (!a && !b) return;
+    const measured = !a || s.latency.fast?.id === prev.result?.data.id; // else a measurement is still owed
+    if (measured && (!a || weightsOnly(s.result, prev.result)) && (!b || weightsOnly(s.compare?.resultB, prev.compare?.resultB))) {
+      const { fast, inspect, fastB } = s.latency;
+      const id = s.result?.data.id;
+      const idB = s.compare?.resultB?.data.id;
+      const relabel = <F extends { id: number } | null>(f: F, from: number | undefined, to: number | undefined): F => (f && to !== undefined && f.id === from ? { ...f, id: to } : f);
+      setLatency({ fast: relabel(fast, prev.result?.data.id, id), inspect: relabel(inspect, prev.result?.data.id, id), fastB: relabel(fastB, prev.compare?.resultB?.data.id, idB) });
+      return;
+    }
+    later(measureAll);
   });
   later(measureAll);
   return () => {

@@ -17,6 +17,7 @@ import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
 import type { RuntimeApi } from './host';
+import { initialTraining, trainingActions, type TrainingActions, type TrainingRuntime, type TrainingState } from './training';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
@@ -145,6 +146,9 @@ export interface AppState {
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
   latencyActions: LatencyActions;
+  /** Training in the page: the recipe, each slot's run, the timeline (src/state/training.ts). */
+  training: TrainingState;
+  trainingActions: TrainingActions;
 }
 
 /** What undo and redo restore: the spec and the preset it came from. */
@@ -167,7 +171,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'>>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -267,6 +271,8 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
         },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
+        training: initialTraining(),
+        trainingActions: trainingActions(get, (part) => set((s) => ({ training: { ...s.training, ...part } })), runtime?.train ? (runtime as TrainingRuntime) : null),
       }),
       {
         partialize: (s): History => ({ spec: s.spec, presetId: s.presetId, lastEdit: s.lastEdit }),

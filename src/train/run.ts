@@ -5,6 +5,7 @@
  */
 import type { Spec } from '../spec/types';
 import { hash32 } from './random';
+import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizer';
 import { learningRate } from './schedule';
 import { findTask, TASKS } from './tasks/registry';
 import type { Batch } from './tasks/define';
@@ -27,6 +28,13 @@ export interface Recipe {
   seed: number;
   /** Evaluate on the held-out set every this many steps (and after the last). */
   evalEvery: number;
+  /** AdamW's decoupled weight decay on matrices (DEFAULT_OPTIMIZER's when absent). */
+  weightDecay?: number;
+}
+
+/** The optimiser a recipe trains with: the defaults, with its weight decay. */
+export function recipeOptimizer(r: Pick<Recipe, 'weightDecay'>): OptimizerSettings {
+  return r.weightDecay === undefined ? DEFAULT_OPTIMIZER : { ...DEFAULT_OPTIMIZER, weightDecay: r.weightDecay };
 }
 
 /** A recipe with the usual defaults filled in. */
@@ -82,7 +90,7 @@ export async function train(ort: OrtLike, spec: Spec, r: Recipe, hooks: RunHooks
   const problem = task.check(r.taskParams, r.T, r.text);
   if (problem) throw new Error(problem);
   const held = heldOutBatches(task.heldOut(r.taskParams, r.T, r.text), r.batch);
-  const trainer = await Trainer.create(ort, { ...spec, seed: r.seed }, { T: r.T, batch: r.batch }, hooks.trainer);
+  const trainer = await Trainer.create(ort, { ...spec, seed: r.seed }, { T: r.T, batch: r.batch }, { optimizer: recipeOptimizer(r), ...hooks.trainer });
   const result: RunResult = { trainer, steps: [], evaluations: [] };
   const evaluate = async () => {
     const e = { step: trainer.step, ...(await trainer.evaluate(held)) };

@@ -26,6 +26,7 @@ import { NextTokenView } from './views/NextTokenView';
 import { ResidualView } from './views/ResidualView';
 import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
+import { TrainPanel } from './train/TrainPanel';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -60,6 +61,9 @@ export function App() {
           <section className="views" aria-label="Views">
             <ViewPart name="text" what="text panel">
               <TextInput />
+            </ViewPart>
+            <ViewPart name="train" what="training panel">
+              <TrainPanel />
             </ViewPart>
             <div className="view-grid map-row">
               <ViewPart name="attention-map" what="attention map">

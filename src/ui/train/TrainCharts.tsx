@@ -1,0 +1,4 @@
+/** (Being built for issue 17: see src/ui/train/TrainPanel.tsx.) */
+export function TrainCharts() {
+  return null;
+}
