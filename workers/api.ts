@@ -1,6 +1,6 @@
 /** The inference worker's API, shared by the worker and the UI's bridge. Plain data only, and the memory budget. */
 import type { Spec } from '../src/spec/types';
-import type { BackendInfo } from '../src/runtime/ort';
+import type { BackendInfo, Provider } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
@@ -282,6 +282,10 @@ export interface TrainProgress {
   snapshots: TrainSnapshot[];
   /** Steps per second over the steps of this report (null when it has none). */
   stepsPerSecond: number | null;
+  /** Where the steps run now: 'webgpu' keeps the weights and moments on the GPU between steps (workers/jobs.ts). */
+  provider: Provider;
+  /** Why a job of the WebGPU worker runs on WASM, in one sentence, when it does. */
+  fallbackReason?: string;
   /** Why it stopped, diverged or failed. */
   message?: string;
 }

@@ -17,7 +17,14 @@
  * of the probe example run the same inspect graph, on a Sessions of the job's own, so they never
  * replace the session of the text on screen.
  *
- * Jobs run on onnxruntime's WASM provider in either worker (on WebGPU later: issue 17, item 2).
+ * Providers: a job runs on the provider of its worker's runtime. On WebGPU the trainer keeps the
+ * weights, moments and σReparam vectors on the GPU between steps (src/train/trainer.ts), and the
+ * weights come to the CPU only when an analysis, a snapshot or `trainedWeights` asks for them. As
+ * for the analyses, WebGPU falls back to WASM, said in one sentence (`fallbackReason` of the
+ * progress): a step graph WebGPU cannot create trains on WASM from the start; a step that fails
+ * on WebGPU is taken again on WASM, from the state of the step before read back from the GPU (or,
+ * when that cannot be read, from the initial weights with the same batches replayed). A lost
+ * device ends the whole worker: the page (src/state/host.ts) starts the job again on WASM.
  */
 import { compile } from '../src/compiler/compile';
 import { downsample } from '../src/analysis/maps';
@@ -25,9 +32,9 @@ import { errorParts } from '../src/spec/errors';
 import { layerSchedule } from '../src/spec/schedule';
 import { VOCAB_SIZE } from '../src/spec/vocab';
 import type { Spec } from '../src/spec/types';
-import { nextTask, type InputTensor, type Runtime } from '../src/runtime/ort';
+import { nextTask, type InputTensor, type Provider, type Runtime } from '../src/runtime/ort';
 import { checkTrainingBudget } from '../src/train/budget';
-import { heldOutBatches, recipeOptimizer, type Evaluation } from '../src/train/run';
+import { heldOutBatches, recipeOptimizer, type Evaluation, type Recipe } from '../src/train/run';
 import { hash32 } from '../src/train/random';
 import { learningRate } from '../src/train/schedule';
 import { TaskError, type Task } from '../src/train/tasks/define';
@@ -57,6 +64,10 @@ interface Job {
   status: TrainStatus;
   message?: string;
   trainer: Trainer;
+  /** Where its steps run ('webgpu': the state stays on the GPU between steps). */
+  provider: Provider;
+  /** Why a job of a WebGPU worker runs on WASM, in one sentence, when it does. */
+  fallbackReason?: string;
   /** Shapes of the weight inputs, by name (the trainer keeps flat arrays). */
   dims: Map<string, readonly number[]>;
   reports: StepReport[];
@@ -94,12 +105,13 @@ export class Jobs {
 
   /**
    * Jobs on `runtime` (the worker's; its queue of runs is shared with the analyses), creating their
-   * sessions with `ort` (the same onnxruntime module, cast) on `providers`.
+   * sessions with `ort` (the same onnxruntime module, cast) on `provider`, by default the
+   * runtime's provider when the job starts.
    */
   constructor(
     readonly runtime: Runtime,
     ort: OrtLike,
-    private readonly providers: string[] = ['wasm'],
+    private readonly provider?: Provider,
   ) {
     this.probes = new Sessions(runtime);
     this.ort = queued(ort, runtime);
@@ -119,7 +131,7 @@ export class Jobs {
 
     await this.end(slot);
     if (asked !== this.asked[slot]) return overtaken(slot);
-    const trainer = await Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: this.providers, optimizer: recipeOptimizer(r) });
+    const { trainer, provider, fallbackReason } = await this.create(spec, r);
     if (asked !== this.asked[slot]) {
       await trainer.release();
       return overtaken(slot);
@@ -133,6 +145,8 @@ export class Jobs {
       req,
       status: 'running',
       trainer,
+      provider,
+      ...(fallbackReason ? { fallbackReason } : {}),
       dims: new Map(inputs.map((t) => [t.name, t.shape])),
       reports: [],
       evaluations: [],
@@ -147,10 +161,61 @@ export class Jobs {
     }
   }
 
+  /** A trainer for `spec` on this worker's provider; on WASM, with the reason, when WebGPU cannot create it. */
+  private async create(spec: Spec, r: Recipe): Promise<{ trainer: Trainer; provider: Provider; fallbackReason?: string }> {
+    const provider = this.provider ?? this.runtime.backend.provider;
+    const make = (p: Provider) => this.trainerOn(p, spec, r);
+    if (provider === 'webgpu') {
+      try {
+        return { trainer: await make('webgpu'), provider };
+      } catch (e) {
+        return { trainer: await make('wasm'), provider: 'wasm', fallbackReason: `WebGPU could not train this model (${errorParts(e).message.slice(0, 160)}); it trains on WASM.` };
+      }
+    }
+    return { trainer: await make('wasm'), provider: 'wasm' };
+  }
+
+  /** Step `step` of `job` (its batch and learning rate); on WebGPU, a failed step moves the job to WASM and is taken there. */
+  private async step(job: Job, task: Task, step: number): Promise<StepReport> {
+    const r = job.req.recipe;
+    try {
+      return await job.trainer.train(batchAt(task, r, step), lrAt(r, step));
+    } catch (e) {
+      if (e instanceof DivergedError || job.provider !== 'webgpu') throw e;
+      await this.toWasm(job, task, errorParts(e).message.slice(0, 160));
+      return await job.trainer.train(batchAt(task, r, step), lrAt(r, step));
+    }
+  }
+
+  /**
+   * Moves `job` from WebGPU to WASM after a failed step: from the state of the last step taken,
+   * read back from the GPU, or when it cannot be read, from the initial weights with the steps
+   * taken so far replayed on the same batches.
+   */
+  private async toWasm(job: Job, task: Task, why: string): Promise<void> {
+    const r = job.req.recipe;
+    const failed = job.trainer;
+    const taken = failed.step;
+    const state = await failed.readState().catch(() => null);
+    await failed.release().catch(() => undefined);
+    const trainer = await this.trainerOn('wasm', job.spec, r, state ? { step: taken, state } : undefined);
+    job.trainer = trainer;
+    job.provider = 'wasm';
+    if (state) {
+      job.fallbackReason = `WebGPU training failed at step ${taken + 1} (${why}); it goes on on WASM from step ${taken}.`;
+      return;
+    }
+    for (let s = 1; s <= taken; s++) await trainer.train(batchAt(task, r, s), lrAt(r, s));
+    job.fallbackReason = `WebGPU training failed at step ${taken + 1} (${why}) and its state could not be read back; steps 1 to ${taken} were taken again on WASM, where it goes on.`;
+  }
+
+  private trainerOn(provider: Provider, spec: Spec, r: Recipe, from?: { step: number; state: Map<string, Float32Array> }): Promise<Trainer> {
+    return Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: [provider], optimizer: recipeOptimizer(r), ...(from ? { from } : {}) });
+  }
+
   /** The steps of `job`, back to back, until done, stopped, diverged or failed. */
   private async run(job: Job, task: Task, heldOut: Examples[], probe: number[], onProgress: (p: TrainProgress) => void): Promise<TrainResult> {
     const { recipe: r, reportEvery = TRAIN_REPORT_EVERY, snapshotEvery = 0 } = job.req;
-    const trainer = job.trainer;
     // What the next report carries: everything since the previous one.
     let reports: StepReport[] = [];
     let evaluations: Evaluation[] = [];
@@ -162,12 +227,14 @@ export class Jobs {
         job: job.id,
         slot: job.slot,
         status: job.status,
-        step: trainer.step,
+        step: job.trainer.step,
         steps: r.steps,
         reports,
         evaluations,
         snapshots,
         stepsPerSecond: reports.length ? reports.length / Math.max((now - since) / 1000, 1e-9) : null,
+        provider: job.provider,
+        ...(job.fallbackReason ? { fallbackReason: job.fallbackReason } : {}),
         ...(job.message ? { message: job.message } : {}),
       };
       reports = [];
@@ -181,13 +248,13 @@ export class Jobs {
       }
     };
     const evaluate = async () => {
-      const e = { step: trainer.step, ...(await trainer.evaluate(heldOut)) };
+      const e = { step: job.trainer.step, ...(await job.trainer.evaluate(heldOut)) };
       job.evaluations.push(e);
       evaluations.push(e);
     };
 
     try {
-      for (let step = trainer.step + 1; step <= r.steps; step++) {
+      for (let step = job.trainer.step + 1; step <= r.steps; step++) {
         await nextTask(); // messages first: a pause, a stop, an analysis
         while (job.status === 'paused') {
           report();
@@ -197,8 +264,7 @@ export class Jobs {
         }
         if (job.status !== 'running') break;
         // The batch, learning rate and evaluations of src/train/run.ts's train(), step for step.
-        const batch = task.generate(r.taskParams, { batch: r.batch, T: r.T, seed: hash32(r.seed, step), text: r.text });
-        const s = await trainer.train(batch, learningRate(step, { lr: r.lr, warmup: r.warmup, steps: r.steps, minRatio: r.minLrRatio }));
+        const s = await this.step(job, task, step);
         job.reports.push(s);
         reports.push(s);
         if (step % r.evalEvery === 0 || step === r.steps) await evaluate();
@@ -219,13 +285,13 @@ export class Jobs {
     }
     report();
     const status = job.status as TrainResult['status'];
-    return { job: job.id, slot: job.slot, status, step: trainer.step, evaluation: job.evaluations.at(-1) ?? null, ...(job.message ? { message: job.message } : {}) };
+    return { job: job.id, slot: job.slot, status, step: job.trainer.step, evaluation: job.evaluations.at(-1) ?? null, ...(job.message ? { message: job.message } : {}) };
   }
 
   /** The probe's maps with the weights of the step just taken. */
   private async snapshot(job: Job, probe: number[]): Promise<TrainSnapshot> {
     const T = probe.length;
-    const model = await this.probes.get(job.slot, 'inspect', recipe(job.spec, T, 'inspect', 'inputs', this.inputs(job)));
+    const model = await this.probes.get(job.slot, 'inspect', recipe(job.spec, T, 'inspect', 'inputs', await this.inputs(job)));
     const out = await model.run(probe);
     const L = layerSchedule(job.spec).length;
     const H = job.spec.nHeads;
@@ -249,11 +315,15 @@ export class Jobs {
     };
   }
 
-  /** The job's current weights as graph inputs, named for the step (the trainer's arrays: not copies). */
-  private inputs(job: Job): TrainedInputs {
+  /**
+   * The job's current weights as graph inputs, named for the step (the trainer's arrays: not
+   * copies). The step is the one when asked; on WebGPU the weights are downloaded then.
+   */
+  private async inputs(job: Job): Promise<TrainedInputs> {
+    const key = `trained ${job.id} step ${job.trainer.step}`;
     const weights: InputTensor[] = [];
-    for (const [name, data] of job.trainer.weights()) weights.push({ name, dims: [...job.dims.get(name)!], data });
-    return { key: `trained ${job.id} step ${job.trainer.step}`, weights };
+    for (const [name, data] of await job.trainer.weights()) weights.push({ name, dims: [...job.dims.get(name)!], data });
+    return { key, weights };
   }
 
   /**
@@ -261,7 +331,7 @@ export class Jobs {
    * a job (running or ended) for the same architecture, else null (the seed's). Read when the
    * request arrives, so the analysis names the step whose weights it ran on.
    */
-  weightsFor(slot: ModelSlot, spec: Spec): TrainedInputs | null {
+  async weightsFor(slot: ModelSlot, spec: Spec): Promise<TrainedInputs | null> {
     const job = this.jobs.get(slot);
     return job && architecture(job.spec) === architecture(spec) ? this.inputs(job) : null;
   }
@@ -308,11 +378,12 @@ export class Jobs {
   }
 
   /** The slot's job's weights, copied (the caller may transfer them), or null when it has none. */
-  trainedWeights(slot: ModelSlot): TrainedWeights | null {
+  async trainedWeights(slot: ModelSlot): Promise<TrainedWeights | null> {
     const job = this.jobs.get(slot);
     if (!job) return null;
-    const { key, weights } = this.inputs(job);
-    return { job: job.id, step: job.trainer.step, key, weights: weights.map((w) => ({ name: w.name, dims: w.dims, data: Float32Array.from(w.data as Float32Array) })) };
+    const step = job.trainer.step;
+    const { key, weights } = await this.inputs(job);
+    return { job: job.id, step, key, weights: weights.map((w) => ({ name: w.name, dims: w.dims, data: Float32Array.from(w.data as Float32Array) })) };
   }
 
   /** Where the slot's job stands (null when it has none). */
@@ -346,6 +417,12 @@ function checkRequest(req: TrainRequest): Task {
   if (bad !== undefined) throw new TaskError(`the probe's tokens must be ids from 0 to ${VOCAB_SIZE - 1}, got ${bad}`);
   return task;
 }
+
+/** The batch of step `step` of `r`: src/train/run.ts's train() draws the same. */
+const batchAt = (task: Task, r: Recipe, step: number): Examples => task.generate(r.taskParams, { batch: r.batch, T: r.T, seed: hash32(r.seed, step), text: r.text });
+
+/** The learning rate of step `step` of `r` (warm-up, then cosine decay). */
+const lrAt = (r: Recipe, step: number): number => learningRate(step, { lr: r.lr, warmup: r.warmup, steps: r.steps, minRatio: r.minLrRatio });
 
 /** The result of a request a newer one for its slot overtook before it started. */
 const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'a newer training request for this model replaced it' });

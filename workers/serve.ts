@@ -127,7 +127,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
         const { sessions } = await start();
         const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
         // A slot with a training job of this architecture shows the job's weights of now.
-        const trained = jobs?.weightsFor(slot, req.spec) ?? undefined;
+        const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
         const { result, held: maps } = await analyse(sessions, req, () => slots.isStale(slot, req.id), onStage, trained);
         if (slots.keep(slot, maps, req.spec.seed)) keepWeightsOfSeeds(slots.seeds());
         return Comlink.transfer(result, transferables(result));
@@ -209,7 +209,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
       await jobs?.reset(slot);
     },
     async trainedWeights(slot) {
-      const w = jobs?.trainedWeights(slot) ?? null;
+      const w = (await jobs?.trainedWeights(slot)) ?? null;
       return w ? Comlink.transfer(w, w.weights.map((x) => x.data.buffer as ArrayBuffer)) : null;
     },
   };

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   if (result.diverged) say(json ? { event: 'diverged', step: result.diverged.step, message: result.diverged.message } : result.diverged.message);
   const seconds = (performance.now() - t0) / 1000;
   if (out) {
-    const graph = bakeWeights({ ...spec, seed: r.seed }, { T: spec.maxLen, mode }, result.trainer.weights());
+    const graph = bakeWeights({ ...spec, seed: r.seed }, { T: spec.maxLen, mode }, await result.trainer.weights());
     const bytes = toOnnxBytes(graph, {
       docString: `${spec.name} trained on ${task.title} for ${result.trainer.step} steps (Transformer Playground, ${mode} mode, T = ${spec.maxLen})`,
       metadata: {

@@ -3,6 +3,14 @@
  * from step to step (weights, Adam moments, σReparam vectors), fed in and read back by name.
  * Runs wherever onnxruntime runs (onnxruntime-web WASM or WebGPU, onnxruntime-node): the runtime
  * module is passed in, so this file stays free of the page and of Node.
+ *
+ * Where the state lives between steps:
+ *   - WASM / CPU: in Float32Arrays here, read back from each step's outputs and fed to the next.
+ *   - WebGPU (`keepOnGpu`): on the GPU. The session hands the `next.*` outputs back as GPU
+ *     tensors (onnxruntime-web's preferredOutputLocation 'gpu-buffer'), the next step takes them
+ *     as its inputs as they are, and the step before's tensors are disposed once the new ones
+ *     exist. Only the step's figures (loss, accuracy, gradient norms) come to the CPU each step;
+ *     the weights come when asked (`weights()`, `readState()`), downloaded once per step at most.
  */
 import { toOnnxBytes } from '../graph/onnx';
 import type { Spec } from '../spec/types';
@@ -30,9 +38,13 @@ export interface StepReport {
 }
 
 /** The part of an onnxruntime tensor the trainer uses. */
-interface OrtTensor {
+export interface OrtTensor {
   getData(): Promise<unknown>;
   dispose(): void;
+  /** 'cpu', 'gpu-buffer', … (onnxruntime-common's Tensor.DataLocation); absent counts as 'cpu'. */
+  readonly location?: string;
+  /** The GPUBuffer of a 'gpu-buffer' tensor. */
+  readonly gpuBuffer?: unknown;
 }
 /** The part of an onnxruntime session the trainer uses. */
 interface OrtSession {
@@ -44,7 +56,10 @@ interface OrtSession {
  * have it (pass either, cast to this type). Only src/runtime imports onnxruntime-web itself.
  */
 export interface OrtLike {
-  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+  Tensor: (new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor) & {
+    /** A tensor on an existing GPU buffer that it does not own (onnxruntime-web). */
+    fromGpuBuffer?(buffer: never, options: { dataType: 'float32'; dims: readonly number[] }): OrtTensor;
+  };
   InferenceSession: { create(bytes: Uint8Array, options?: object): Promise<OrtSession> };
 }
 
@@ -52,7 +67,27 @@ export interface TrainerOptions {
   optimizer?: OptimizerSettings;
   /** Execution providers, in order of preference (default WASM). */
   providers?: string[];
+  /** Keep the state on the GPU between steps (see above); true by default when the first provider is 'webgpu'. */
+  keepOnGpu?: boolean;
+  /**
+   * Start from this state (every state input by name, as `readState` gives it) after step `step`,
+   * in place of the seed's weights and zero moments: a run moved to another provider goes on.
+   */
+  from?: { step: number; state: ReadonlyMap<string, Float32Array> };
 }
+
+/**
+ * A state value left on the GPU by a step: `feed` is what the next step takes, `owner` the output
+ * tensor that owns the buffer (disposed when the value is replaced), `read` its values once
+ * downloaded. After a download onnxruntime-common calls the owner a CPU tensor, so `feed` becomes
+ * a tensor on the same GPU buffer: the next step still takes it from the GPU, not by an upload.
+ */
+interface OnGpu {
+  feed: OrtTensor;
+  owner: OrtTensor;
+  read?: Promise<Float32Array>;
+}
+type Held = Float32Array | OnGpu;
 
 const ints = (xs: ArrayLike<number>) => BigInt64Array.from(Array.from(xs), (v) => BigInt(v));
 
@@ -67,10 +102,15 @@ export class Trainer {
     private readonly evalSession: OrtSession,
     private readonly dims: Map<string, readonly number[]>,
     /** Everything a step carries to the next, by input name. */
-    private state: Map<string, Float32Array>,
+    private state: Map<string, Held>,
     /** The names of the trainable weights, in the graph's order. */
     readonly weightNames: readonly string[],
+    /** Whether each step's state outputs stay on the GPU. */
+    readonly keepOnGpu: boolean,
   ) {}
+
+  /** Downloads in flight: a step disposes the tensors they read only after them. */
+  private reads: Promise<unknown> = Promise.resolve();
 
   /**
    * Builds the step graph and its session, with the spec's seeded weights and zero moments. A step
@@ -80,18 +120,28 @@ export class Trainer {
     checkTrainingBudget(spec, shape);
     const { graph, weights } = trainGraph(spec, shape, opts.optimizer ?? DEFAULT_OPTIMIZER);
     const providers = opts.providers ?? ['wasm'];
-    const make = (g: typeof graph) => ort.InferenceSession.create(toOnnxBytes(g), { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-    const session = await make(graph);
-    const evalSession = await make(evalGraph(spec, shape));
-    const state = new Map<string, Float32Array>();
+    const keepOnGpu = opts.keepOnGpu ?? providers[0] === 'webgpu';
+    const state = new Map<string, Held>();
     for (const w of weights) {
       state.set(w.tensor.name, Float32Array.from(w.data as Float32Array));
       state.set(momentName('m', w.tensor.name), new Float32Array(w.data.length));
       state.set(momentName('v', w.tensor.name), new Float32Array(w.data.length));
     }
     for (const [name, value] of initialState(graph, weights)) state.set(name, value);
+    if (opts.from) {
+      const missing = [...state.keys()].filter((n) => opts.from!.state.get(n)?.length !== (state.get(n) as Float32Array).length);
+      if (missing.length) throw new Error(`the state to start from lacks or misshapes ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
+      for (const n of state.keys()) state.set(n, Float32Array.from(opts.from.state.get(n)!));
+    }
+    const base = { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+    // On the GPU the state outputs stay there; the figures of the step come to the CPU.
+    const onGpu = keepOnGpu ? { preferredOutputLocation: Object.fromEntries([...state.keys()].map((n) => [nextName(n), 'gpu-buffer'])) } : {};
+    const session = await ort.InferenceSession.create(toOnnxBytes(graph), { ...base, ...onGpu });
+    const evalSession = await ort.InferenceSession.create(toOnnxBytes(evalGraph(spec, shape)), base);
     const dims = new Map(graph.inputs.map((t) => [t.name, t.shape]));
-    return new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name));
+    const trainer = new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name), keepOnGpu);
+    trainer.step = opts.from?.step ?? 0;
+    return trainer;
   }
 
   private feeds(ex: Examples, extra: Record<string, OrtTensor> = {}): Record<string, OrtTensor> {
@@ -111,7 +161,9 @@ export class Trainer {
 
   private stateFeeds(names: (name: string) => boolean): Record<string, OrtTensor> {
     const out: Record<string, OrtTensor> = {};
-    for (const [name, value] of this.state) if (names(name)) out[name] = new this.ort.Tensor('float32', value, [...this.dims.get(name)!]);
+    for (const [name, value] of this.state) {
+      if (names(name)) out[name] = value instanceof Float32Array ? new this.ort.Tensor('float32', value, [...this.dims.get(name)!]) : value.feed;
+    }
     return out;
   }
 
@@ -126,8 +178,11 @@ export class Trainer {
       Object.values(out).forEach((t) => t.dispose());
       throw new DivergedError(step, loss);
     }
-    const next = new Map<string, Float32Array>();
-    for (const name of this.state.keys()) next.set(name, await read(nextName(name)));
+    const next = new Map<string, Held>();
+    for (const name of this.state.keys()) {
+      const t = out[nextName(name)]!;
+      next.set(name, this.keepOnGpu ? { feed: t, owner: t } : await read(nextName(name)));
+    }
     const report: StepReport = {
       step,
       loss,
@@ -136,9 +191,45 @@ export class Trainer {
       layerGradNorms: Array.from(await read('layer_grad_norms')),
       lr,
     };
-    this.state = next;
-    this.step = step;
+    if (this.keepOnGpu) {
+      const kept = new Set(this.state.keys());
+      for (const [name, t] of Object.entries(out)) if (!name.startsWith('next.') || !kept.has(name.slice('next.'.length))) t.dispose();
+      const before = this.state;
+      this.state = next;
+      this.step = step;
+      await this.disposeHeld(before);
+    } else {
+      this.state = next;
+      this.step = step;
+    }
     return report;
+  }
+
+  /** Disposes the GPU tensors of `state`, after the downloads that read them. */
+  private async disposeHeld(state: Map<string, Held>): Promise<void> {
+    await this.reads;
+    for (const v of state.values()) if (!(v instanceof Float32Array)) v.owner.dispose();
+  }
+
+  /** The values of state input `name` now: the array itself on the CPU, downloaded once from the GPU. */
+  private value(name: string): Promise<Float32Array> {
+    const v = this.state.get(name)!;
+    if (v instanceof Float32Array) return Promise.resolve(v);
+    v.read ??= (async () => {
+      const buffer = v.owner.location === 'gpu-buffer' ? v.owner.gpuBuffer : undefined;
+      const data = (await v.owner.getData()) as Float32Array;
+      // The owner now reads as a CPU tensor: feed the next step the same GPU buffer instead.
+      if (buffer !== undefined && this.ort.Tensor.fromGpuBuffer) v.feed = this.ort.Tensor.fromGpuBuffer(buffer as never, { dataType: 'float32', dims: [...this.dims.get(name)!] });
+      return data;
+    })();
+    return v.read;
+  }
+
+  /** The values of `names` now, as one download (steps wait for it before disposing what it reads). */
+  private download(names: readonly string[]): Promise<Map<string, Float32Array>> {
+    const all = Promise.all(names.map(async (n) => [n, await this.value(n)] as const)).then((pairs) => new Map(pairs));
+    this.reads = Promise.all([this.reads, all.catch(() => undefined)]).then(() => undefined);
+    return all;
   }
 
   /** Loss and accuracy over held-out batches (each position weighted equally), without training. */
@@ -157,12 +248,26 @@ export class Trainer {
     return { loss: loss / Math.max(count, 1), accuracy: right / Math.max(count, 1) };
   }
 
-  /** The current weights by name (copies are not made: do not modify). */
-  weights(): Map<string, Float32Array> {
-    return new Map(this.weightNames.map((n) => [n, this.state.get(n)!]));
+  /**
+   * The current weights by name (copies are not made: do not modify), as they are when called: on
+   * the GPU, downloaded now (once per step, however often asked).
+   */
+  weights(): Promise<Map<string, Float32Array>> {
+    return this.download(this.weightNames);
+  }
+
+  /** Everything a step carries to the next (weights, moments, σReparam vectors), by input name: what `from` takes. */
+  readState(): Promise<Map<string, Float32Array>> {
+    return this.download([...this.state.keys()]);
+  }
+
+  /** Where the state is between steps. */
+  get location(): 'cpu' | 'gpu' {
+    return this.keepOnGpu ? 'gpu' : 'cpu';
   }
 
   async release(): Promise<void> {
+    await this.disposeHeld(this.state).catch(() => undefined); // a lost device has nothing left to free
     await this.session.release();
     await this.evalSession.release();
   }

@@ -28,7 +28,7 @@ async function setup() {
 }
 
 /** An analysis as the worker runs it (workers/serve.ts): on the slot's job's weights when it has a job of this architecture. */
-const analyseAs = (jobs: Jobs, sessions: Sessions, req: AnalysisRequest) => analyse(sessions, req, () => false, () => undefined, jobs.weightsFor(req.slot ?? 'a', req.spec) ?? undefined);
+const analyseAs = async (jobs: Jobs, sessions: Sessions, req: AnalysisRequest) => analyse(sessions, req, () => false, () => undefined, (await jobs.weightsFor(req.slot ?? 'a', req.spec)) ?? undefined);
 
 /** The float64 reference on a job's weights. */
 const reference = (w: TrainedWeights, tokens: number[]) => {
@@ -40,11 +40,13 @@ const reference = (w: TrainedWeights, tokens: number[]) => {
 async function record(jobs: Jobs, req: TrainRequest, during: (p: TrainProgress) => void = () => undefined) {
   const progress: TrainProgress[] = [];
   const weights = new Map<number, TrainedWeights>();
+  const reads: Promise<unknown>[] = [];
   const result = await jobs.train(req, (p) => {
     progress.push(p);
-    weights.set(p.step, jobs.trainedWeights(req.slot ?? 'a')!);
+    reads.push(jobs.trainedWeights(req.slot ?? 'a').then((w) => weights.set(p.step, w!))); // asked now: the weights of this step
     during(p);
   });
+  await Promise.all(reads);
   return { result, progress, weights };
 }
 
@@ -99,7 +101,7 @@ describe('a training job in the worker', () => {
     });
     expect(stopped.result).toMatchObject({ status: 'stopped', step: 2 });
     expect(jobs.state('a')!.reports.map((s) => s.loss)).toEqual(whole.steps.slice(0, 2).map((s) => s.loss));
-    expect(jobs.trainedWeights('a')!.step).toBe(2);
+    expect((await jobs.trainedWeights('a'))!.step).toBe(2);
     await jobs.reset('a');
     expect(jobs.state('a')).toBeNull();
   });
@@ -144,13 +146,13 @@ describe('a training job in the worker', () => {
     await jobs.train({ spec, recipe: recipe(6) });
     const trained = await analyseAs(jobs, sessions, { id: 2, spec: seeded, tokens });
     expect(trained.result.weights).toMatch(/^trained \d+ step 6$/);
-    expectClose(trained.result.logits, reference(jobs.trainedWeights('a')!, tokens).logits, 1e-4, 'trained logits vs float64 reference');
+    expectClose(trained.result.logits, reference((await jobs.trainedWeights('a'))!, tokens).logits, 1e-4, 'trained logits vs float64 reference');
     expect(Array.from(trained.result.logits)).not.toEqual(Array.from(before.result.logits));
     // Another architecture in the same slot is not the job's: it runs on its seed's weights.
     const other = await analyseAs(jobs, sessions, { id: 3, spec: { ...seeded, nHeads: 2 }, tokens });
     expect(other.result.weights).toBe('seed 3');
     await jobs.reset('a');
-    expect(jobs.trainedWeights('a')).toBeNull();
+    expect(await jobs.trainedWeights('a')).toBeNull();
     const after = await analyseAs(jobs, sessions, { id: 4, spec: seeded, tokens });
     expect(after.result.weights).toBe('seed 3');
     expect(Array.from(after.result.logits)).toEqual(Array.from(before.result.logits));
@@ -181,13 +183,13 @@ describe('a training job in the worker', () => {
   it('refuses a step over the training budget and bad task parameters before compiling, keeping the job there was', async () => {
     const { jobs } = await setup();
     await jobs.train({ spec, recipe: recipe(2) });
-    const kept = jobs.trainedWeights('a')!;
+    const kept = (await jobs.trainedWeights('a'))!;
     await expect(jobs.train({ spec, recipe: recipe(2, { T: 128, batch: 4096, taskParams: {} }) })).rejects.toMatchObject({ name: ERROR.TrainingBudgetError, message: expect.stringMatching(/budget/) });
     await expect(jobs.train({ spec, recipe: recipe(2, { taskParams: { minLen: 5, maxLen: 4 } }) })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/minLen \(5\)/) });
     await expect(jobs.train({ spec, recipe: recipe(2, { task: 'nope' }) })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/no task "nope"/) });
     await expect(jobs.train({ spec, recipe: recipe(0) })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/steps must be/) });
     await expect(jobs.train({ spec, recipe: recipe(2), probe: [1, VOCAB_SIZE] })).rejects.toMatchObject({ name: ERROR.TaskError, message: expect.stringMatching(/probe's tokens/) });
-    expect(jobs.trainedWeights('a')).toEqual(kept);
+    expect(await jobs.trainedWeights('a')).toEqual(kept);
     await jobs.reset('a');
   });
 
@@ -199,7 +201,7 @@ describe('a training job in the worker', () => {
     expect(result.message).toMatch(/diverged at step \d+/);
     const at = Number(/step (\d+)/.exec(result.message!)![1]);
     expect(result.step).toBe(at - 1);
-    expect(jobs.trainedWeights(slot)).toEqual(weights.get(at - 1));
+    expect(await jobs.trainedWeights(slot)).toEqual(weights.get(at - 1));
     await jobs.reset(slot);
   });
 });
