@@ -20,6 +20,8 @@ interface Buffer {
 }
 
 export interface GpuLog {
+  /** Downloads throw from now on (a lost device). */
+  lost: boolean;
   /** Per run of the step session: input names fed from the GPU, and from the CPU. */
   runs: { gpu: string[]; cpu: string[] }[];
   downloads: number;
@@ -65,6 +67,7 @@ class GpuTensor implements OrtTensor {
     if (this.location === 'cpu') return this.cpu!;
     const { data } = this.contents();
     await Promise.resolve(); // a download takes a turn
+    if (this.log.lost) throw new Error('the device was lost (fake)');
     this.log.downloads++;
     this.cpu = Float32Array.from(data);
     this.location = 'cpu'; // as onnxruntime-common does after a download
@@ -87,10 +90,12 @@ export interface FakeGpu {
   failRun(n: number): void;
   /** Makes creating a session with provider 'webgpu' throw. */
   failCreate(): void;
+  /** Makes every later download throw, as after a lost device. */
+  loseDevice(): void;
 }
 
 export function fakeGpu(): FakeGpu {
-  const log: GpuLog = { runs: [], downloads: 0, disposed: 0, alive: new Set(), options: [] };
+  const log: GpuLog = { lost: false, runs: [], downloads: 0, disposed: 0, alive: new Set(), options: [] };
   let ids = 0;
   let failAt = -1;
   let createFails = false;
@@ -150,5 +155,6 @@ export function fakeGpu(): FakeGpu {
     log,
     failRun: (n) => (failAt = n),
     failCreate: () => (createFails = true),
+    loseDevice: () => (log.lost = true),
   };
 }
