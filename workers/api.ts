@@ -220,7 +220,10 @@ export interface ContinueProgress {
   tokens: number[];
 }
 
-export type ContinueResult = ContinueProgress;
+/** The tokens made, and which weights made them: `seed 3`, or `trained <job> step <n>` (as AnalysisResult.weights). */
+export interface ContinueResult extends ContinueProgress {
+  weights?: string;
+}
 
 /** A training job: what to train, and how often to tell the page. */
 export interface TrainRequest {

@@ -16,17 +16,20 @@
  * Once the text reaches maxLen the model sees a sliding window, the last maxLen tokens: every
  * later step runs the same graph, so one session serves all of them.
  *
- * Weights: the spec's seeded weights, baked in, like every graph the page runs today. When a
- * model on screen has trained weights, they belong here too (a graph with weights as inputs,
- * fed them).
+ * Weights: the spec's seeded weights, baked in; or, when the slot has a training job of this
+ * architecture (workers/jobs.ts `weightsFor`), the job's weights at the step the request arrived
+ * after, baked in the same way (src/train/bake.ts: σReparam's σ is then the trained W's). Each
+ * length is a graph of its own anyway, so baking costs what compiling did. The result names the
+ * weights it ran on, as an analysis does: `seed 3` or `trained <job> step <n>`.
  */
 import { compile, SpecError } from '../src/compiler/compile';
 import { BudgetError, modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { chooseToken } from '../src/analysis/sample';
+import { bakeWeights } from '../src/train/bake';
 import { Rng } from '../src/train/random';
 import type { LoadedModel } from '../src/runtime/ort';
-import { Superseded } from './analyse';
+import { Superseded, type TrainedInputs } from './analyse';
 import { CONTINUE_MAX, type ContinueProgress, type ContinueRequest, type ContinueResult } from './api';
 
 /** Loads ONNX bytes into a session (the worker's runtime). */
@@ -46,13 +49,14 @@ export function continueProblem(req: ContinueRequest): string | null {
  * Continues `req.tokens` by `req.count` tokens. `onProgress` hears the tokens made so far after
  * each one; `isStale()` is asked before each step and a true answer stops with Superseded.
  * Refuses a model over the memory budget (BudgetError) before anything is loaded, and a bad
- * request with SpecError.
+ * request with SpecError. With `trained`, runs on those weights instead of the seed's.
  */
 export async function continueText(
   load: Load,
   req: ContinueRequest,
   isStale: () => boolean = () => false,
   onProgress: (p: ContinueProgress) => void = () => undefined,
+  trained?: TrainedInputs,
 ): Promise<ContinueResult> {
   const problem = continueProblem(req);
   if (problem) throw new SpecError([problem]);
@@ -61,6 +65,8 @@ export async function continueText(
   const stats = modelStats(spec, longest);
   if (stats.over) throw new BudgetError(stats);
 
+  const values = trained ? new Map(trained.weights.map((w) => [w.name, w.data as Float32Array])) : null;
+  const graphAt = (T: number) => (values ? bakeWeights(spec, { T, mode: 'fast' }, values) : compile(spec, { T, mode: 'fast' }));
   const rng = new Rng(req.seed);
   const choice = { mode: req.mode, temperature: req.temperature, topK: req.topK };
   const text = req.tokens.slice();
@@ -76,7 +82,7 @@ export async function continueText(
         const before = held;
         held = null;
         await before?.model.release();
-        model = await load(toOnnxBytes(compile(spec, { T, mode: 'fast' })));
+        model = await load(toOnnxBytes(graphAt(T)));
         held = { T, model };
       }
       const out = await model.run(window);
@@ -90,5 +96,5 @@ export async function continueText(
   } finally {
     await held?.model.release();
   }
-  return { id: req.id, tokens: made };
+  return { id: req.id, tokens: made, weights: trained?.key ?? `seed ${spec.seed}` };
 }

@@ -181,7 +181,9 @@ export function serve(ort: OrtModule, provider: Provider): void {
         // Progress is a message to the page: never wait for it, never fail on it.
         const report = (p: ContinueProgress) => void Promise.resolve(onProgress?.(p)).catch(() => undefined);
         try {
-          return await continueText((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), report);
+          // A slot with a training job of this architecture continues with the job's weights of now.
+          const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
+          return await continueText((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), report, trained);
         } finally {
           (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
         }

@@ -1,5 +1,9 @@
+import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { continueText, type Load } from '../../workers/generate';
+import { Jobs } from '../../workers/jobs';
+import { recipe } from '../../src/train/run';
+import type { OrtLike } from '../../src/train/trainer';
 import { Superseded } from '../../workers/analyse';
 import { compile } from '../../src/compiler/compile';
 import { defaultSpec } from '../../src/spec/defaults';
@@ -85,4 +89,39 @@ describe('continueText (the worker body)', () => {
     await expect(continueText(load, { ...base, temperature: 0 })).rejects.toThrow(/temperature/);
     await expect(continueText(load, { ...base, tokens: [] })).rejects.toThrow(/no text/);
   });
+
+  it('continues with the weights of the slot’s training job: greedy is the float64 reference’s argmax on the exported trained weights', async () => {
+    const rt = await nodeRuntime();
+    const jobs = new Jobs(rt, ort as unknown as OrtLike);
+    const spec = defaultSpec();
+    const r = recipe({ task: 'copy', taskParams: { maxLen: 4 }, T: 10, batch: 8, steps: 40, lr: 1e-2, warmup: 4, evalEvery: 40, seed: 7 });
+    expect((await jobs.train({ spec, recipe: r })).status).toBe('done');
+    // The page's spec keeps its own seed: the job is found by architecture.
+    const trained = (await jobs.weightsFor('a', spec))!;
+    const exported = (await jobs.trainedWeights('a'))!;
+    expect(trained.key).toBe(`trained ${exported.job} step 40`);
+    const byName = new Map(exported.weights.map((w) => [w.name, Float64Array.from(w.data)]));
+    const trainedRow = (prefix: number[]) => {
+      const logits = referenceForward(spec, (name) => byName.get(name)!, prefix, VOCAB_SIZE).logits;
+      return logits.subarray((prefix.length - 1) * VOCAB_SIZE, prefix.length * VOCAB_SIZE);
+    };
+    const argmax = (row: ArrayLike<number>) => Array.from(row).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0);
+
+    const tokens = tokenize('abcd|', spec.maxLen).ids;
+    const res = await continueText(load, { id: 1, spec, tokens, count: 5, mode: 'greedy', temperature: 1, seed: 0 }, () => false, () => undefined, trained);
+    expect(res.weights).toBe(trained.key);
+    const prefix = tokens.slice();
+    let differs = false; // the trained weights matter: the seed's model would choose otherwise somewhere
+    for (const chosen of res.tokens) {
+      const row = trainedRow(prefix);
+      const best = argmax(row);
+      expect(row[chosen], `step ${prefix.length - tokens.length}`).toBeGreaterThanOrEqual(row[best]! - 1e-4 * Math.max(1, Math.abs(row[best]!)));
+      differs ||= argmax(refLastRow(spec, prefix)) !== best;
+      prefix.push(chosen);
+    }
+    expect(differs).toBe(true);
+    const seeded = await continueText(load, { id: 2, spec, tokens, count: 2, mode: 'greedy', temperature: 1, seed: 0 });
+    expect(seeded.weights).toBe(`seed ${spec.seed}`);
+    await jobs.reset('a');
+  }, 300_000);
 });

@@ -2,7 +2,9 @@
  * The model's continuation of the text: a number of characters, chosen greedily (the argmax at
  * each step) or sampled from softmax(logits / temperature) with a seed, run in the worker
  * (workers/generate.ts) and shown one by one as they come, after the end of the text. An edit of
- * the text or the model stops it (the worker answers Superseded) and clears it.
+ * the text or the model stops it (the worker answers Superseded) and clears it. It runs on the
+ * weights the views show (a training job's when the model has one), so the note that the weights
+ * are random shows only while the result on screen ran on the initial ones.
  */
 import { useRef, useState } from 'react';
 import { CHAR_VOCAB } from '../../spec/vocab';
@@ -15,7 +17,7 @@ const TAIL = 60;
 
 type Shown =
   | { phase: 'idle' }
-  | { phase: 'running' | 'done'; forId: number; choice: ContinueChoice; ids: number[] }
+  | { phase: 'running' | 'done'; forId: number; choice: ContinueChoice; ids: number[]; weights?: string }
   | { phase: 'failed'; forId: number; message: string };
 
 /** A token id as its character (unknown ids as #id). */
@@ -54,7 +56,7 @@ export function ContinueText({ result }: { result: ShownResult }) {
       .getState()
       .continueText(result, choice, onProgress)
       .then(
-        (r) => run.current === mine && setShown({ phase: 'done', forId: id, choice, ids: r.tokens }),
+        (r) => run.current === mine && setShown({ phase: 'done', forId: id, choice, ids: r.tokens, ...(r.weights ? { weights: r.weights } : {}) }),
         (e: unknown) => {
           if (run.current !== mine) return;
           const { name, message } = errorParts(e);
@@ -68,6 +70,13 @@ export function ContinueText({ result }: { result: ShownResult }) {
   const ids = shown.phase === 'running' || shown.phase === 'done' ? shown.ids : [];
   const made = ids.map(charOf).join('');
   const describe = (c: ContinueChoice) => (c.mode === 'greedy' ? 'greedy' : `sampled at temperature ${c.temperature.toFixed(2)}, seed ${c.seed}`);
+  /** "seed 3" or "trained 2 step 40" (workers/api.ts) as the hint says it. */
+  const onWeights = (w: string | undefined) => {
+    const step = w && /^trained \d+ step (\d+)$/.exec(w)?.[1];
+    return step ? `, on the weights after ${Number(step).toLocaleString('en')} training steps` : w ? `, on the initial weights (${w})` : '';
+  };
+  // The result on screen ran on trained weights: the continuation does too.
+  const untrained = !result.data.weights?.startsWith('trained ');
 
   return (
     <div className="continue" data-testid="continue">
@@ -128,13 +137,15 @@ export function ContinueText({ result }: { result: ShownResult }) {
             </mark>
           </p>
           <p className="hint" aria-live="polite">
-            {running ? `Continuing (${describe(shown.choice)}): ${ids.length} of ${shown.choice.count} characters.` : `The highlighted ${ids.length} characters are the model's continuation (${describe(shown.choice)}).`}
+            {running ? `Continuing (${describe(shown.choice)}): ${ids.length} of ${shown.choice.count} characters.` : `The highlighted ${ids.length} characters are the model's continuation (${describe(shown.choice)}${shown.phase === 'done' ? onWeights(shown.weights) : ''}).`}
           </p>
         </>
       ) : null}
-      <p className="hint" data-testid="continue-untrained">
-        The weights are random: train the model to get text that means something. Until then the continuation is noise shaped by the architecture.
-      </p>
+      {untrained ? (
+        <p className="hint" data-testid="continue-untrained">
+          The weights are random: train the model to get text that means something. Until then the continuation is noise shaped by the architecture.
+        </p>
+      ) : null}
     </div>
   );
 }
