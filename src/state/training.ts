@@ -45,6 +45,10 @@ export interface TrainingRun {
   snapshots: TrainSnapshot[];
   /** Steps per second over the newest report. */
   stepsPerSecond: number | null;
+  /** Where its steps run (absent until the first report): 'webgpu' keeps the state on the GPU. */
+  provider?: TrainProgress['provider'];
+  /** Why a run in the WebGPU worker trains on WASM, in one sentence, when it does. */
+  fallbackReason?: string;
   /** Why it was refused, stopped, diverged or failed. */
   message?: string;
 }
@@ -162,6 +166,8 @@ export function trainingActions(get: () => AppState, set: (part: Partial<Trainin
           evaluations: p.evaluations.length ? [...run.evaluations, ...p.evaluations] : run.evaluations,
           snapshots: p.snapshots.length ? [...run.snapshots, ...p.snapshots] : run.snapshots,
           stepsPerSecond: p.stepsPerSecond ?? run.stepsPerSecond,
+          provider: p.provider,
+          ...(p.fallbackReason ? { fallbackReason: p.fallbackReason } : {}),
           ...(p.message ? { message: p.message } : {}),
         }),
         p.reports.length > 0,

@@ -6,6 +6,7 @@
 import { Timeline } from './Timeline';
 import { TrainCharts } from './TrainCharts';
 import { TrainControls } from './TrainControls';
+import { TrainData } from './TrainData';
 import { TrainFiles } from './TrainFiles';
 import './train.css';
 
@@ -17,6 +18,7 @@ export function TrainPanel() {
       <TrainCharts />
       <Timeline />
       <TrainFiles />
+      <TrainData />
     </section>
   );
 }
