@@ -12,6 +12,7 @@
  */
 import { proxy } from 'comlink';
 import type { ModelSlot, TrainProgress, TrainSnapshot, TrainStatus } from '../../workers/api';
+import { ERROR } from '../spec/errors';
 import type { Spec } from '../spec/types';
 import { recipe, type Evaluation, type Recipe } from '../train/run';
 import type { StepReport } from '../train/trainer';
@@ -176,6 +177,12 @@ export function trainingActions(get: () => AppState, set: (part: Partial<Trainin
       (res) => patchRun(slot, ticket, () => ({ status: res.status, step: res.step, ...(res.message ? { message: res.message } : {}) }), true),
       (e: unknown) => {
         const { name, message } = e instanceof Error ? e : { name: 'Error', message: String(e) };
+        // The WebGPU worker went (a lost device, a failed runtime): its GPU state went with it. The
+        // host runs on WASM now; the run starts again there, same recipe, same batches.
+        if (name === ERROR.WorkerLost && runs()[slot]?.provider === 'webgpu' && ticket === asked[slot]) {
+          notice('warning', `Training${slot === 'b' ? ' (model B)' : ''} lost its WebGPU worker at step ${runs()[slot]!.step}; it starts again on WASM from the first step.`);
+          return startSlot(slot, spec, r, view);
+        }
         const refused = name === 'TrainingBudgetError' || name === 'TaskError';
         patchRun(slot, ticket, () => ({ status: refused ? 'refused' : 'failed', message }), !refused);
         if (ticket === asked[slot]) notice('error', `${refused ? 'Training refused' : 'Training failed'}${slot === 'b' ? ' (model B)' : ''}: ${message}`);
