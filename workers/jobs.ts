@@ -210,7 +210,12 @@ export class Jobs {
   }
 
   private trainerOn(provider: Provider, spec: Spec, r: Recipe, from?: { step: number; state: Map<string, Float32Array> }): Promise<Trainer> {
-    return Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: [provider], optimizer: recipeOptimizer(r), ...(from ? { from } : {}) });
+    return Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, {
+      providers: [provider],
+      optimizer: recipeOptimizer(r),
+      exclusive: (task) => this.runtime.exclusive(task),
+      ...(from ? { from } : {}),
+    });
   }
 
   /** The steps of `job`, back to back, until done, stopped, diverged or failed. */

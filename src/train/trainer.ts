@@ -74,6 +74,12 @@ export interface TrainerOptions {
    * in place of the seed's weights and zero moments: a run moved to another provider goes on.
    */
   from?: { step: number; state: ReadonlyMap<string, Float32Array> };
+  /**
+   * Runs a download from the GPU in turn with the module's session runs (workers/jobs.ts passes
+   * its runtime's queue): onnxruntime-web's WebGPU backend records a download on the same command
+   * encoder as the kernels of a run in progress. Default: at once.
+   */
+  exclusive?: <R>(task: () => Promise<R>) => Promise<R>;
 }
 
 /**
@@ -107,6 +113,7 @@ export class Trainer {
     readonly weightNames: readonly string[],
     /** Whether each step's state outputs stay on the GPU. */
     readonly keepOnGpu: boolean,
+    private readonly exclusive: <R>(task: () => Promise<R>) => Promise<R>,
   ) {}
 
   /** Downloads in flight: a step disposes the tensors they read only after them. */
@@ -139,7 +146,7 @@ export class Trainer {
     const session = await ort.InferenceSession.create(toOnnxBytes(graph), { ...base, ...onGpu });
     const evalSession = await ort.InferenceSession.create(toOnnxBytes(evalGraph(spec, shape)), base);
     const dims = new Map(graph.inputs.map((t) => [t.name, t.shape]));
-    const trainer = new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name), keepOnGpu);
+    const trainer = new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name), keepOnGpu, opts.exclusive ?? ((task) => task()));
     trainer.step = opts.from?.step ?? 0;
     return trainer;
   }
@@ -217,7 +224,7 @@ export class Trainer {
     if (v instanceof Float32Array) return Promise.resolve(v);
     v.read ??= (async () => {
       const buffer = v.owner.location === 'gpu-buffer' ? v.owner.gpuBuffer : undefined;
-      const data = (await v.owner.getData()) as Float32Array;
+      const data = (await this.exclusive(() => v.owner.getData())) as Float32Array;
       // The owner now reads as a CPU tensor: feed the next step the same GPU buffer instead.
       if (buffer !== undefined && this.ort.Tensor.fromGpuBuffer) v.feed = this.ort.Tensor.fromGpuBuffer(buffer as never, { dataType: 'float32', dims: [...this.dims.get(name)!] });
       return data;
