@@ -132,13 +132,23 @@ export interface Keeping {
   subscribe(listener: () => void): () => void;
   /** Deletes the kept copy of run A's model and recipe, and resets the runs (the views show the initial weights). */
   forget(): Promise<void>;
+  /** The trained-model ONNX file of run A's weights in `mode` at the recipe's T (batch 1). */
+  exportTrained(mode: 'inspect' | 'fast'): Promise<Uint8Array>;
+  /**
+   * Holds an imported trained model's weights as run A (status done, no history) and keeps them;
+   * the caller has loaded its spec as the model. Rejects with the worker's reason.
+   */
+  importTrained(file: { spec: Spec; recipe: Recipe; step: number; weights: TrainedWeights['weights'] }): Promise<void>;
   /** Resolves once the start-up restore is done (tests, e2e). */
   ready: Promise<void>;
   dispose(): void;
 }
 
 /** What keeping asks of the runtime. */
-export type KeepRuntime = Pick<RuntimeApi, 'trainedWeights'> & { restoreTraining(slot: ModelSlot, req: RestoreRequest): Promise<{ job: number; step: number }> };
+export type KeepRuntime = Pick<RuntimeApi, 'trainedWeights'> & {
+  restoreTraining(slot: ModelSlot, req: RestoreRequest): Promise<{ job: number; step: number }>;
+  exportTrained?(slot: ModelSlot, mode: 'inspect' | 'fast', T: number): Promise<Uint8Array>;
+};
 
 const keepings = new WeakMap<AppStore, Keeping>();
 
@@ -274,6 +284,19 @@ export function connectKeeping(store: AppStore, runtime: KeepRuntime, storage: K
       } catch (e) {
         say('failed', `The trained weights could not be deleted from this browser: ${storageProblem(e)}.`, 'error');
       }
+    },
+    exportTrained(mode) {
+      const run = store.getState().training.runs.a;
+      if (!run || !runtime.exportTrained) return Promise.reject(new Error('model A has no trained weights: train it (or import a trained model) first'));
+      return runtime.exportTrained('a', mode, run.recipe.T);
+    },
+    async importTrained(file) {
+      const { job } = await runtime.restoreTraining('a', { spec: file.spec, recipe: file.recipe, step: file.step, weights: file.weights });
+      const now = store.getState();
+      const run: TrainingRun = { slot: 'a', spec: file.spec, recipe: file.recipe, status: 'done', job, step: file.step, steps: file.step, reports: [], evaluations: [], snapshots: [], stepsPerSecond: null };
+      restoredRun = run;
+      store.setState({ training: { ...now.training, recipe: file.recipe, runs: { ...now.training.runs, a: run }, timeline: null, weightsVersion: now.training.weightsVersion + 1 } });
+      await save(run);
     },
     ready: restore(),
     dispose: () => {
