@@ -6,7 +6,7 @@
  * history downloads of both contexts); the exported trained ONNX, run in onnxruntime-node on the
  * task's held-out set, scores the held-out accuracy the page took last (masked positions, argmax,
  * as src/train/trainer.ts evaluates); importing that file restores the weights; a broken file is
- * refused with a message and changes nothing.
+ * refused with a message and changes nothing; Forget deletes the kept copy.
  */
 import * as ort from 'onnxruntime-node';
 import { shareFromLink } from '../src/spec/share';
@@ -153,4 +153,13 @@ test('a trained model is kept over a reload, reproduced from its link, exported 
   } finally {
     await fresh.close();
   }
+
+  // Forget deletes the kept copy: the initial weights now, and after a reload.
+  await page.getByTestId('train-forget').click();
+  await expect(status(page)).toHaveAttribute('data-status', 'none');
+  await expect(page.getByTestId('train-keep-message')).toContainText('Forgot the trained weights');
+  await page.reload();
+  await waitWhileBusy(page, () => ready(page), 'the analysis after the reload');
+  await expect(status(page)).toHaveAttribute('data-status', 'none');
+  expect(worstDiff(await mapOfText(page), trainedMap)).toBeGreaterThan(1e-3);
 });
