@@ -38,8 +38,10 @@ import {
   THUMB_SIDE,
   TRAIN_REPORT_EVERY,
   type ModelSlot,
+  type RestoreRequest,
   type TrainedWeights,
   type TrainProgress,
+  type TrainRecipe,
   type TrainRequest,
   type TrainResult,
   type TrainSnapshot,
@@ -56,7 +58,8 @@ interface Job {
   req: TrainRequest;
   status: TrainStatus;
   message?: string;
-  trainer: Trainer;
+  /** The trainer, or for weights restored from elsewhere (`restore`) only the weights: they never train. */
+  trainer: Trainer | HeldWeights;
   /** Shapes of the weight inputs, by name (the trainer keeps flat arrays). */
   dims: Map<string, readonly number[]>;
   reports: StepReport[];
@@ -67,9 +70,19 @@ interface Job {
   ended: Promise<unknown>;
 }
 
+/** Weights a job holds without a trainer: restored from the browser's storage or an imported file. */
+interface HeldWeights {
+  readonly step: number;
+  weights(): Map<string, Float32Array>;
+  release(): Promise<void>;
+}
+
 /** What tests and the page's later controller may read of a job. */
 export interface JobState {
   id: number;
+  /** The spec trained (with the recipe's seed) and its recipe. */
+  spec: Spec;
+  recipe: TrainRecipe;
   status: TrainStatus;
   step: number;
   message?: string;
@@ -155,6 +168,7 @@ export class Jobs {
   private async run(job: Job, task: Task, heldOut: Examples[], probe: number[], onProgress: (p: TrainProgress) => void): Promise<TrainResult> {
     const { recipe: r, reportEvery = TRAIN_REPORT_EVERY, snapshotEvery = 0 } = job.req;
     const trainer = job.trainer;
+    if (!(trainer instanceof Trainer)) throw new Error('restored weights do not train');
     // What the next report carries: everything since the previous one.
     let reports: StepReport[] = [];
     let evaluations: Evaluation[] = [];
@@ -210,6 +224,9 @@ export class Jobs {
         if (step % reportEvery === 0 && step < r.steps) report();
       }
       if (job.status === 'running') job.status = 'done';
+      // A stopped run ends with a held-out evaluation of the weights it keeps, so the accuracy
+      // shown is that of these weights (and of an export of them), not of an earlier step's.
+      else if (job.status === 'stopped' && trainer.step > 0 && job.evaluations.at(-1)?.step !== trainer.step) await evaluate();
     } catch (e) {
       if (e instanceof DivergedError) {
         job.status = 'diverged';
@@ -268,6 +285,44 @@ export class Jobs {
   weightsFor(slot: ModelSlot, spec: Spec): TrainedInputs | null {
     const job = this.jobs.get(slot);
     return job && architecture(job.spec) === architecture(spec) ? this.inputs(job) : null;
+  }
+
+  /**
+   * Holds `req.weights` in `slot` as a finished job of `req.spec` (status done; no trainer, no
+   * reports): analyses of that architecture in the slot run on them exactly as on a job's, and
+   * trainedWeights gives them back. Replaces the slot's job. Throws (TaskError) when the weights
+   * do not fit the spec's architecture, before the slot's job is touched.
+   */
+  async restore(slot: ModelSlot, req: RestoreRequest): Promise<JobState> {
+    const spec: Spec = { ...req.spec, seed: req.recipe.seed };
+    const inputs = compile(spec, { T: Math.min(spec.maxLen, 8), mode: 'inspect', weights: 'inputs' }).inputs.filter((t) => t.name !== 'tokens');
+    const given = new Map(req.weights.map((w) => [w.name, w]));
+    for (const t of inputs) {
+      const w = given.get(t.name);
+      if (!w) throw new TaskError(`the weights to restore do not fit the model: ${t.name} is missing`);
+      if (w.dims.join(',') !== t.shape.join(',') || w.data.length !== t.shape.reduce((a, b) => a * b, 1))
+        throw new TaskError(`the weights to restore do not fit the model: ${t.name} is [${w.dims.join(', ')}], the model's is [${t.shape.join(', ')}]`);
+    }
+    if (given.size !== inputs.length) throw new TaskError(`the weights to restore do not fit the model: ${given.size} weights for its ${inputs.length}`);
+    this.asked[slot]++; // a job still compiling for this slot gives way
+    await this.end(slot);
+    const weights = new Map(inputs.map((t) => [t.name, Float32Array.from(given.get(t.name)!.data)]));
+    const held: HeldWeights = { step: req.step, weights: () => weights, release: async () => undefined };
+    const job: Job = {
+      id: this.nextId++,
+      slot,
+      spec,
+      req: { slot, spec, recipe: req.recipe },
+      status: 'done',
+      trainer: held,
+      dims: new Map(inputs.map((t) => [t.name, t.shape])),
+      reports: [],
+      evaluations: [],
+      wake: () => undefined,
+      ended: Promise.resolve(),
+    };
+    this.jobs.set(slot, job);
+    return this.state(slot)!;
   }
 
   /** Pauses the slot's running job after the step in progress. */
@@ -329,7 +384,7 @@ export class Jobs {
   state(slot: ModelSlot): JobState | null {
     const job = this.jobs.get(slot);
     if (!job) return null;
-    return { id: job.id, status: job.status, step: job.trainer.step, reports: job.reports, evaluations: job.evaluations, ...(job.message ? { message: job.message } : {}) };
+    return { id: job.id, spec: job.spec, recipe: job.req.recipe, status: job.status, step: job.trainer.step, reports: job.reports, evaluations: job.evaluations, ...(job.message ? { message: job.message } : {}) };
   }
 }
 
