@@ -59,7 +59,7 @@ function drawLoss(svg: SVGSVGElement, runs: { name: 'a' | 'b'; run: TrainingRun 
   for (const { name, run } of runs) {
     const dash = name === 'b' ? DASH_B : null;
     const opacity = name === 'b' ? 0.85 : 1;
-    const suffix = name === 'a' ? '' : '-b';
+    const suffix = name === 'a' ? '' : 'B'; // data-points-b etc.
     const steps = run.reports.map((r) => r.step);
     const loss = run.reports.map((r) => r.loss);
     const kept = drawCurve(g, x, y, { name: `loss-${name}`, xs: steps, ys: loss, colour: LOSS, dash, width: 1.4, opacity });
