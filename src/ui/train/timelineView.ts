@@ -74,6 +74,6 @@ export function atSnapshot(result: ShownResult, snap: TrainSnapshot, pieces: str
 export function useTimelineResult(): { result: ShownResult | null; step: number | null } {
   const live = useDeferredResult();
   const snap = useApp((s) => timelineSnapshot(s));
-  const run = useApp((s) => s.training.runs.a);
+  const run = useApp((s) => (s.training.timeline === null ? null : s.training.runs.a)); // not re-rendered by each report while at Now
   return useMemo(() => (snap && live && run ? { result: atSnapshot(live, snap, probePieces(run)), step: snap.step } : { result: live, step: null }), [live, snap, run]);
 }
