@@ -7,6 +7,7 @@
  * the map the timeline shows are checked against numbers the page never computed: a timeline that
  * showed the present weights, another snapshot or the page's text would not match.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
@@ -111,6 +112,15 @@ test('the loss chart draws the run\'s losses; the timeline shows the model as it
   const mean = Array.from(node.entropy.subarray(node.T, 2 * node.T)).reduce((a, b) => a + b, 0) / node.T;
   const shown = Number(await page.getByTestId('entropy').locator('li[data-head="1"]').getAttribute('data-entropy-nats'));
   expect(Math.abs(shown - mean)).toBeLessThan(1e-3);
+
+  // The charts, the timeline and the "at step" badges have no serious accessibility problems, in either theme.
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') await page.getByRole('button', { name: 'Dark theme' }).click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    const axe = new AxeBuilder({ page }).include('[data-testid=train-charts]').include('[data-testid=timeline-panel]').include('[data-testid=map-timeline-step]').include('[data-testid=grid-timeline-step]').include('[data-testid=entropy-timeline-step]');
+    const serious = (await axe.analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${theme}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`)).toEqual([]);
+  }
 
   // The next snapshot is another map: the comparison above tells the steps apart (Node's map at the first snapshot is far from it).
   await timeline.fill('1');
