@@ -41,6 +41,9 @@ function shownMap(s: AppState): MapView | null {
   return m && s.result && m.id === s.result.data.id && m.layer === s.view.layer && m.head === s.view.head ? m : null;
 }
 
+/** The map the legend describes: the timeline's snapshot's while it is set, else the store's newest. */
+const mapOnScreen = (s: AppState): MapView | null => (timelineSnapshot(s) ? shownMap(s) : s.map);
+
 /** The tokens the shown map is of: the page's text, or the training probe's at a step of the timeline. */
 function shownPieces(s: AppState): string[] {
   const run = s.training.runs.a;
@@ -125,10 +128,13 @@ export function AttentionMap() {
   const view = useApp((s) => s.view);
   const hasResult = useApp((s) => s.result !== null);
   // Primitives only: a selector that builds a new object on every call never settles (React #185).
-  const mapT = useApp((s) => s.map?.T ?? 0);
-  const mapSide = useApp((s) => s.map?.side ?? 0);
-  const mapBlock = useApp((s) => s.map?.block ?? 1);
-  const signed = useApp((s) => (s.map ? hasNegative(s.map.values) : false));
+  const mapT = useApp((s) => mapOnScreen(s)?.T ?? 0);
+  const mapSide = useApp((s) => mapOnScreen(s)?.side ?? 0);
+  const mapBlock = useApp((s) => mapOnScreen(s)?.block ?? 1);
+  const signed = useApp((s) => {
+    const m = mapOnScreen(s);
+    return m ? hasNegative(m.values) : false;
+  });
   const selectLayer = useApp((s) => s.selectLayer);
   const selectHead = useApp((s) => s.selectHead);
   const atStep = useApp((s) => timelineSnapshot(s)?.step ?? null);
