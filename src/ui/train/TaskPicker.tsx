@@ -3,7 +3,7 @@
  * asks of the model and where it comes from, its parameters as fields (from the task's schema,
  * each checked with the task's own parse), and the text for a task that trains on one.
  */
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { Recipe } from '../../train/run';
 import { findTask, TASKS } from '../../train/tasks/registry';
 import { ParamControl, SelectField } from '../editor/fields';
@@ -66,19 +66,15 @@ export function TaskPicker({ recipe, disabled }: { recipe: Recipe; disabled: boo
 function TrainText({ text }: { text: string }) {
   const id = useId();
   const actions = useApp((s) => s.trainingActions);
-  const [value, setValue] = useState(text);
   return (
     <div className="field train-text">
       <label htmlFor={id}>Text to train on (the page's text unless changed here)</label>
       <textarea
         id={id}
         rows={3}
-        value={value}
+        value={text}
         data-testid="train-text"
-        onChange={(e) => {
-          setValue(e.target.value);
-          actions.setRecipe({ text: e.target.value });
-        }}
+        onChange={(e) => actions.setRecipe({ text: e.target.value })}
       />
     </div>
   );
