@@ -22,13 +22,22 @@ const T_TEXT = tokenize(DEFAULT_TEXT, defaultSpec().maxLen).ids.length;
 /** How long a run of a few hundred steps may take on a loaded machine. */
 const RUN_TIMEOUT = 240_000;
 
+/** Unfolds the task and recipe fields (folded by default under a one-line summary). */
+async function openRecipe(page: Page) {
+  const details = page.getByTestId('train-recipe');
+  if ((await details.getAttribute('open')) === null) await page.getByTestId('train-recipe-toggle').click();
+  await expect(details).toHaveAttribute('open', '');
+}
+
 /** Sets the recipe's fields: copy of strings up to 4 letters at T = 8, `steps` steps. */
 async function smallCopy(page: Page, steps: number) {
+  await openRecipe(page);
   await expect(page.getByTestId('train-task')).toHaveValue('copy');
   await page.getByTestId('train-param-maxLen').fill('4');
   await page.getByTestId('train-T').fill('8');
   await page.getByTestId('train-steps').fill(String(steps));
   await expect(page.getByTestId('train-budget')).toHaveAttribute('data-state', 'fits');
+  await expect(page.getByTestId('train-recipe-toggle')).toContainText(`Copy (maxLen 4) · batch 16 · T = 8 · ${steps.toLocaleString('en-US')} steps`);
 }
 
 /** A run's step numbers and losses as the page received them ('' : the B run's suffix). */
@@ -138,6 +147,7 @@ test('a recipe over the training memory budget is refused before compiling, with
   await page.goto('/');
   await waitForMap(page, T_TEXT);
   const panel = page.getByTestId('train-panel');
+  await openRecipe(page);
   // Each task shows its paragraph and source; its parameters are fields.
   await page.getByTestId('train-task').selectOption('mqar');
   await expect(page.getByTestId('train-task-source')).toContainText('Source:');

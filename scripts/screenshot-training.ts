@@ -11,6 +11,7 @@ import { root } from './bench/results';
 await withApp({ port: 4392 }, async (app) => {
   const page = await app.open({ viewport: { width: 1400, height: 1200 } });
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 120_000 });
+  await page.getByTestId('train-recipe-toggle').click(); // the fields are folded under a summary line
   await page.getByTestId('train-param-maxLen').fill('4');
   await page.getByTestId('train-T').fill('8');
   await page.getByTestId('train-steps').fill('200');

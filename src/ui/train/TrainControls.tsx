@@ -10,6 +10,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { isActive } from '../../state/training';
 import type { Spec } from '../../spec/types';
+import { DEFAULT_OPTIMIZER } from '../../train/optimizer';
+import type { Recipe } from '../../train/run';
+import { findTask } from '../../train/tasks/registry';
 import { useApp } from '../useApp';
 import { RunProgress } from './Progress';
 import { RecipeFields } from './RecipeFields';
@@ -55,10 +58,16 @@ export function TrainControls() {
   const both = !!specB;
   return (
     <div className="train-controls">
-      <div className="train-setup">
-        <TaskPicker recipe={recipe} disabled={active} />
-        <RecipeFields recipe={recipe} disabled={active} />
-      </div>
+      {/* Folded by default, so the views stay close under the text; the summary says the recipe in one line. */}
+      <details className="train-setup-details" data-testid="train-recipe">
+        <summary data-testid="train-recipe-toggle">
+          <strong>Task and recipe:</strong> {summary(recipe)}
+        </summary>
+        <div className="train-setup">
+          <TaskPicker recipe={recipe} disabled={active} />
+          <RecipeFields recipe={recipe} disabled={active} />
+        </div>
+      </details>
       <Budget entries={estimate.entries} pending={!estimate.current(models, recipe.T, recipe.batch)} />
       {problem ? (
         <p className="field-error" role="alert" data-testid="train-problem">
@@ -96,6 +105,15 @@ export function TrainControls() {
       </p>
     </div>
   );
+}
+
+/** The recipe in one line: "Copy (maxLen 4) · batch 16 · T = 8 · 300 steps · learning rate 0.003 …". */
+function summary(r: Recipe): string {
+  const task = findTask(r.task);
+  const params = Object.entries(r.taskParams).map(([k, v]) => `${k} ${String(v)}`);
+  const name = `${task?.title ?? r.task}${params.length ? ` (${params.join(', ')})` : ''}`;
+  const wd = r.weightDecay ?? DEFAULT_OPTIMIZER.weightDecay;
+  return `${name} · batch ${r.batch} · T = ${r.T} · ${r.steps.toLocaleString('en-US')} steps · learning rate ${r.lr} (warm-up ${r.warmup}, cosine to ${r.minLrRatio} of it) · weight decay ${wd} · seed ${r.seed}`;
 }
 
 /** The status before any training (the same test id as a run's, for the page's tests). */
