@@ -85,7 +85,7 @@ test('the default model learns copy: the loss falls, the badge says trained; a p
 
   // The same recipe again, paused after 40 steps or more, then resumed.
   await page.getByTestId('train-start').click();
-  await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT }).toBeGreaterThanOrEqual(40);
+  await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT, intervals: [50] }).toBeGreaterThanOrEqual(40);
   await page.getByTestId('train-pause').click();
   await expect(statusOf(page)).toHaveAttribute('data-status', 'paused', { timeout: 60_000 });
   const at = await stepOf(page);
@@ -107,11 +107,11 @@ test('an edit of the architecture stops the job and says so; an edit of the text
   await waitForMap(page, T_TEXT);
   await smallCopy(page, 5000);
   await page.getByTestId('train-start').click();
-  await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT }).toBeGreaterThanOrEqual(10);
+  await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT, intervals: [50] }).toBeGreaterThanOrEqual(10);
 
   await setText(page, 'abcd|abcd');
   const afterText = await stepOf(page);
-  await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT }).toBeGreaterThan(afterText);
+  await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT, intervals: [50] }).toBeGreaterThan(afterText);
   await expect(statusOf(page)).toHaveAttribute('data-status', 'running');
 
   await page.getByTestId('setting-nHeads').fill('2');

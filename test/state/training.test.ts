@@ -132,6 +132,9 @@ describe('training state (fake runtime)', () => {
       expect(store.getState().training.runs.a).toMatchObject({ status, message });
       expect(store.getState().training.notice).toMatchObject({ tone: 'error', text: expect.stringMatching(notice) });
     }
+    // The next Train clears what the notice said about the run it replaces.
+    store.getState().trainingActions.start();
+    expect(store.getState().training.notice).toBeNull();
   });
 
   it('compare mode starts A and B with the same recipe; ending compare forgets B', () => {
