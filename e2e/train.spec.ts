@@ -151,8 +151,16 @@ test('a recipe over the training memory budget is refused before compiling, with
   // Each task shows its paragraph and source; its parameters are fields.
   await page.getByTestId('train-task').selectOption('mqar');
   await expect(page.getByTestId('train-task-source')).toContainText('Source:');
+  // Character-level LM on corpus "custom" trains on a text: the page's, until another is written.
+  await page.getByTestId('train-task').selectOption('charLM');
+  await expect(page.getByTestId('train-text')).toHaveCount(0);
+  await page.getByTestId('train-param-corpus').selectOption('custom');
+  await expect(page.getByTestId('train-text')).toHaveValue(DEFAULT_TEXT);
+  await page.getByTestId('train-text').fill('too short');
+  await expect(page.getByTestId('train-problem')).toContainText('at least 20 characters');
   await page.getByTestId('train-task').selectOption('copy');
   await expect(page.getByTestId('train-task-explanation')).toContainText('"|"');
+  await expect(page.getByTestId('train-problem')).toHaveCount(0);
 
   // A bad parameter stays in its field with the task's reason; the recipe keeps its last good value.
   await page.getByTestId('train-param-maxLen').fill('99');
