@@ -87,6 +87,8 @@ export class Jobs {
   private readonly jobs = new Map<ModelSlot, Job>();
   /** Train requests per slot so far: a request overtaken while it compiled gives way to the newer one. */
   private readonly asked: Record<ModelSlot, number> = { a: 0, b: 0 };
+  /** The request of each slot whose step graph is compiling (its number in `asked`), or 0: a stop then cancels it. */
+  private readonly compiling: Record<ModelSlot, number> = { a: 0, b: 0 };
   private nextId = 1;
   /** The probes' inspect sessions, one per slot, apart from the views' sessions. */
   private readonly probes: Sessions;
@@ -117,9 +119,11 @@ export class Jobs {
     const probe = req.probe ?? Array.from(heldOut.tokens.subarray(0, r.T));
     checkTrainingBudget(spec, { T: r.T, batch: r.batch });
 
+    this.compiling[slot] = asked;
     await this.end(slot);
     if (asked !== this.asked[slot]) return overtaken(slot);
     const trainer = await Trainer.create(this.ort, spec, { T: r.T, batch: r.batch }, { providers: this.providers, optimizer: recipeOptimizer(r) });
+    if (this.compiling[slot] === asked) this.compiling[slot] = 0;
     if (asked !== this.asked[slot]) {
       await trainer.release();
       return overtaken(slot);
@@ -282,6 +286,12 @@ export class Jobs {
 
   /** Stops the slot's running or paused job after the step in progress; its weights stay. Resolves once it has stopped. */
   async stop(slot: ModelSlot): Promise<void> {
+    if (this.compiling[slot] === this.asked[slot]) this.asked[slot]++; // the request still compiling gives way
+    await this.halt(slot);
+  }
+
+  /** Stops the slot's job (the one that has taken steps) and waits for its loop to end. */
+  private async halt(slot: ModelSlot): Promise<void> {
     const job = this.jobs.get(slot);
     if (!job) return;
     if (job.status === 'running' || job.status === 'paused') {
@@ -301,7 +311,7 @@ export class Jobs {
   private async end(slot: ModelSlot): Promise<void> {
     const job = this.jobs.get(slot);
     if (!job) return;
-    await this.stop(slot);
+    await this.halt(slot);
     if (this.jobs.get(slot) === job) this.jobs.delete(slot);
     this.probes.releaseSlot(slot);
     await job.trainer.release();
@@ -347,8 +357,8 @@ function checkRequest(req: TrainRequest): Task {
   return task;
 }
 
-/** The result of a request a newer one for its slot overtook before it started. */
-const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'a newer training request for this model replaced it' });
+/** The result of a request stopped, reset or overtaken by a newer one for its slot before it started. */
+const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'stopped before its first step (by Stop, Reset or a newer training request)' });
 
 /** `ort` whose sessions are created, run and released on `runtime`'s queue of runs. */
 function queued(ort: OrtLike, runtime: Runtime): OrtLike {
