@@ -62,6 +62,7 @@ export async function readMemory(page: Page): Promise<PageMemory> {
 export async function pageTraining(app: App, browser: Browser, B = 16, T = 64): Promise<PageTraining> {
   const page = await app.open({ on: browser });
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 120_000 });
+  await page.getByTestId('train-recipe-toggle').click(); // the recipe's fields are folded under a summary line
   await setField(page, 'train-T', T);
   await setField(page, 'train-batch', B);
   await setField(page, 'train-steps', PAGE_STEPS);

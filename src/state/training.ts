@@ -194,6 +194,7 @@ export function trainingActions(get: () => AppState, set: (part: Partial<Trainin
     start: () => {
       if (!runtime) return;
       const s = get();
+      if (s.training.notice) set({ notice: null }); // what it said was about the runs this one replaces
       startSlot('a', s.spec, s.training.recipe, s.view);
       if (s.compare) startSlot('b', s.compare.specB, s.training.recipe, s.view);
       else if (runs().b) set({ runs: { ...runs(), b: null } });

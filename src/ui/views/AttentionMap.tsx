@@ -24,6 +24,7 @@ import { ExportButtons } from './ExportButtons';
 import { IndexPicker } from './IndexPicker';
 import { mapSvg, type DrawnMap } from './mapExport';
 import { showPiece } from './pieces';
+import { WeightsBadge } from '../train/WeightsBadge';
 
 const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
@@ -197,6 +198,7 @@ export function AttentionMap() {
     <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
         <h2>Attention map</h2>
+        <WeightsBadge />
         {mapKind ? (
           <span className="badge" data-testid="map-kind" title={mapKind === 'explicit' ? 'Computed directly by the mixer (inspect path)' : 'The exact map implied by an attention-free mixer (inspect path)'}>
             {mapKind}
