@@ -212,6 +212,8 @@ function bridgeApi() {
     releaseSlot: async () => {},
     continueText: never,
     trainedWeights: async () => null,
+    restoreTraining: never,
+    exportTrained: never,
   };
   const answer = (req: AnalysisRequest, weights: string) => ({ id: req.id, weights, backend: INFO.backend, map: null }) as unknown as AnalysisResult;
   return { api, pending, answer };
