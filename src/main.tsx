@@ -14,6 +14,7 @@ import { WorkerHost } from './state/host';
 import { connectBackendChoice, connectFollowEdits, connectPersistence, savedBackendChoice } from './state/persist';
 import { connectUrl } from './state/share';
 import { createAppStore } from './state/store';
+import { connectKeeping, indexedDbStorage } from './state/trainedStore';
 import { App } from './ui/App';
 import { StoreProvider } from './ui/useApp';
 import './ui/app.css';
@@ -27,6 +28,15 @@ function browserStorage(): Storage | null {
   }
 }
 const storage = browserStorage();
+
+/** IndexedDB, or null where the browser blocks it. */
+function browserIndexedDb(): IDBFactory | null {
+  try {
+    return window.indexedDB ?? null;
+  } catch {
+    return null;
+  }
+}
 const backendChoice = savedBackendChoice(storage);
 
 // One worker per execution provider; Vite bundles each from its own static URL.
@@ -48,6 +58,8 @@ connectBackendChoice(store, storage);
 connectFollowEdits(store, storage);
 showFirstLook(store); // the build's maps of the default model, until the live run replaces them
 connectBridge(store, host);
+// Trained weights kept in this browser: the current model and recipe's come back (IndexedDB).
+connectKeeping(store, host, indexedDbStorage(browserIndexedDb()));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -184,6 +184,19 @@ export interface InferenceApi {
   /** The slot's job's current weights by name (copies, transferred), or null when it has no job. */
   trainedWeights(slot: ModelSlot): Promise<TrainedWeights | null>;
   /**
+   * Holds trained weights that did not come from a job run here (kept in the browser, or imported
+   * from a file) in `slot` as a finished job of `req.spec`: analyses of that architecture in the
+   * slot run on them exactly as on a job's, and trainedWeights / exportTrained give them back.
+   * Replaces the slot's job. Rejects (TaskError) when they do not fit the spec's architecture.
+   */
+  restoreTraining(slot: ModelSlot, req: RestoreRequest): Promise<{ job: number; step: number }>;
+  /**
+   * The ONNX file of the slot's job's model at T (batch 1) in `mode`, with its trained weights
+   * baked in and the spec, recipe and step in its metadata, so it can be imported back
+   * (src/train/trainedFile.ts). Rejects when the slot has no job, or like exportOnnx when over budget.
+   */
+  exportTrained(slot: ModelSlot, mode: 'inspect' | 'fast', T: number): Promise<Uint8Array>;
+  /**
    * The model's continuation of `req.tokens` (workers/generate.ts), `req.count` tokens, greedy or
    * sampled. `onProgress` (a Comlink proxy) hears the tokens made so far after each one. Rejects
    * with Superseded once a newer analysis of the slot is announced (an edit), with BudgetError or
@@ -285,8 +298,8 @@ export interface TrainProgress {
   snapshots: TrainSnapshot[];
   /** Steps per second over the steps of this report (null when it has none). */
   stepsPerSecond: number | null;
-  /** Where the steps run now: 'webgpu' keeps the weights and moments on the GPU between steps (workers/jobs.ts). */
-  provider: Provider;
+  /** Where the steps run now: 'webgpu' keeps the weights and moments on the GPU between steps (workers/jobs.ts sets it always). */
+  provider?: Provider;
   /** Why a job of the WebGPU worker runs on WASM, in one sentence, when it does. */
   fallbackReason?: string;
   /** Why it stopped, diverged or failed. */
@@ -302,6 +315,17 @@ export interface TrainResult {
   /** The last held-out evaluation (null when none was taken). */
   evaluation: Evaluation | null;
   message?: string;
+}
+
+/** Trained weights to hold in a slot (InferenceApi.restoreTraining). */
+export interface RestoreRequest {
+  /** The spec they were trained for (its seed becomes the recipe's). */
+  spec: Spec;
+  recipe: TrainRecipe;
+  /** The steps they were trained for (0: initial weights). */
+  step: number;
+  /** Every trainable weight of the spec's architecture by name (docs/weights.md), as TrainedWeights holds them. */
+  weights: TrainedWeights['weights'];
 }
 
 /** A job's weights: the trainable weights by name (docs/weights.md), as a graph with weights as inputs takes them. */

@@ -45,8 +45,10 @@ import {
   THUMB_SIDE,
   TRAIN_REPORT_EVERY,
   type ModelSlot,
+  type RestoreRequest,
   type TrainedWeights,
   type TrainProgress,
+  type TrainRecipe,
   type TrainRequest,
   type TrainResult,
   type TrainSnapshot,
@@ -63,7 +65,8 @@ interface Job {
   req: TrainRequest;
   status: TrainStatus;
   message?: string;
-  trainer: Trainer;
+  /** The trainer, or for weights restored from elsewhere (`restore`) only the weights: they never train. */
+  trainer: Trainer | HeldWeights;
   /** Where its steps run ('webgpu': the state stays on the GPU between steps). */
   provider: Provider;
   /** Why a job of a WebGPU worker runs on WASM, in one sentence, when it does. */
@@ -78,9 +81,20 @@ interface Job {
   ended: Promise<unknown>;
 }
 
+/** Weights a job holds without a trainer: restored from the browser's storage or an imported file. */
+interface HeldWeights {
+  readonly step: number;
+  /** As Trainer.weights(). */
+  weights(): Promise<Map<string, Float32Array>>;
+  release(): Promise<void>;
+}
+
 /** What tests and the page's later controller may read of a job. */
 export interface JobState {
   id: number;
+  /** The spec trained (with the recipe's seed) and its recipe. */
+  spec: Spec;
+  recipe: TrainRecipe;
   status: TrainStatus;
   step: number;
   message?: string;
@@ -98,6 +112,8 @@ export class Jobs {
   private readonly jobs = new Map<ModelSlot, Job>();
   /** Train requests per slot so far: a request overtaken while it compiled gives way to the newer one. */
   private readonly asked: Record<ModelSlot, number> = { a: 0, b: 0 };
+  /** The request of each slot whose step graph is compiling (its number in `asked`), or 0: a stop then cancels it. */
+  private readonly compiling: Record<ModelSlot, number> = { a: 0, b: 0 };
   private nextId = 1;
   /** The probes' inspect sessions, one per slot, apart from the views' sessions. */
   private readonly probes: Sessions;
@@ -129,9 +145,11 @@ export class Jobs {
     const probe = req.probe ?? Array.from(heldOut.tokens.subarray(0, r.T));
     checkTrainingBudget(spec, { T: r.T, batch: r.batch });
 
+    this.compiling[slot] = asked;
     await this.end(slot);
     if (asked !== this.asked[slot]) return overtaken(slot);
     const { trainer, provider, fallbackReason } = await this.create(spec, r);
+    if (this.compiling[slot] === asked) this.compiling[slot] = 0;
     if (asked !== this.asked[slot]) {
       await trainer.release();
       return overtaken(slot);
@@ -179,11 +197,11 @@ export class Jobs {
   private async step(job: Job, task: Task, step: number): Promise<StepReport> {
     const r = job.req.recipe;
     try {
-      return await job.trainer.train(batchAt(task, r, step), lrAt(r, step));
+      return await (job.trainer as Trainer).train(batchAt(task, r, step), lrAt(r, step));
     } catch (e) {
       if (e instanceof DivergedError || job.provider !== 'webgpu') throw e;
       await this.toWasm(job, task, errorParts(e).message.slice(0, 160));
-      return await job.trainer.train(batchAt(task, r, step), lrAt(r, step));
+      return await (job.trainer as Trainer).train(batchAt(task, r, step), lrAt(r, step));
     }
   }
 
@@ -194,7 +212,7 @@ export class Jobs {
    */
   private async toWasm(job: Job, task: Task, why: string): Promise<void> {
     const r = job.req.recipe;
-    const failed = job.trainer;
+    const failed = job.trainer as Trainer;
     const taken = failed.step;
     const state = await failed.readState().catch(() => null);
     await failed.release().catch(() => undefined);
@@ -221,6 +239,9 @@ export class Jobs {
   /** The steps of `job`, back to back, until done, stopped, diverged or failed. */
   private async run(job: Job, task: Task, heldOut: Examples[], probe: number[], onProgress: (p: TrainProgress) => void): Promise<TrainResult> {
     const { recipe: r, reportEvery = TRAIN_REPORT_EVERY, snapshotEvery = 0 } = job.req;
+    if (!(job.trainer instanceof Trainer)) throw new Error('restored weights do not train');
+    /** The job's trainer now: a step that fails on WebGPU moves the job to a WASM one. */
+    const trainer = () => job.trainer as Trainer;
     // What the next report carries: everything since the previous one.
     let reports: StepReport[] = [];
     let evaluations: Evaluation[] = [];
@@ -232,7 +253,7 @@ export class Jobs {
         job: job.id,
         slot: job.slot,
         status: job.status,
-        step: job.trainer.step,
+        step: trainer().step,
         steps: r.steps,
         reports,
         evaluations,
@@ -253,13 +274,13 @@ export class Jobs {
       }
     };
     const evaluate = async () => {
-      const e = { step: job.trainer.step, ...(await job.trainer.evaluate(heldOut)) };
+      const e = { step: trainer().step, ...(await trainer().evaluate(heldOut)) };
       job.evaluations.push(e);
       evaluations.push(e);
     };
 
     try {
-      for (let step = job.trainer.step + 1; step <= r.steps; step++) {
+      for (let step = trainer().step + 1; step <= r.steps; step++) {
         await nextTask(); // messages first: a pause, a stop, an analysis
         while (job.status === 'paused') {
           report();
@@ -277,6 +298,9 @@ export class Jobs {
         if (step % reportEvery === 0 && step < r.steps) report();
       }
       if (job.status === 'running') job.status = 'done';
+      // A stopped run ends with a held-out evaluation of the weights it keeps, so the accuracy
+      // shown is that of these weights (and of an export of them), not of an earlier step's.
+      else if (job.status === 'stopped' && trainer().step > 0 && job.evaluations.at(-1)?.step !== trainer().step) await evaluate();
     } catch (e) {
       if (e instanceof DivergedError) {
         job.status = 'diverged';
@@ -290,7 +314,7 @@ export class Jobs {
     }
     report();
     const status = job.status as TrainResult['status'];
-    return { job: job.id, slot: job.slot, status, step: job.trainer.step, evaluation: job.evaluations.at(-1) ?? null, ...(job.message ? { message: job.message } : {}) };
+    return { job: job.id, slot: job.slot, status, step: trainer().step, evaluation: job.evaluations.at(-1) ?? null, ...(job.message ? { message: job.message } : {}) };
   }
 
   /** The probe's maps with the weights of the step just taken. */
@@ -341,6 +365,45 @@ export class Jobs {
     return job && architecture(job.spec) === architecture(spec) ? this.inputs(job) : null;
   }
 
+  /**
+   * Holds `req.weights` in `slot` as a finished job of `req.spec` (status done; no trainer, no
+   * reports): analyses of that architecture in the slot run on them exactly as on a job's, and
+   * trainedWeights gives them back. Replaces the slot's job. Throws (TaskError) when the weights
+   * do not fit the spec's architecture, before the slot's job is touched.
+   */
+  async restore(slot: ModelSlot, req: RestoreRequest): Promise<JobState> {
+    const spec: Spec = { ...req.spec, seed: req.recipe.seed };
+    const inputs = compile(spec, { T: Math.min(spec.maxLen, 8), mode: 'inspect', weights: 'inputs' }).inputs.filter((t) => t.name !== 'tokens');
+    const given = new Map(req.weights.map((w) => [w.name, w]));
+    for (const t of inputs) {
+      const w = given.get(t.name);
+      if (!w) throw new TaskError(`the weights to restore do not fit the model: ${t.name} is missing`);
+      if (w.dims.join(',') !== t.shape.join(',') || w.data.length !== t.shape.reduce((a, b) => a * b, 1))
+        throw new TaskError(`the weights to restore do not fit the model: ${t.name} is [${w.dims.join(', ')}], the model's is [${t.shape.join(', ')}]`);
+    }
+    if (given.size !== inputs.length) throw new TaskError(`the weights to restore do not fit the model: ${given.size} weights for its ${inputs.length}`);
+    this.asked[slot]++; // a job still compiling for this slot gives way
+    await this.end(slot);
+    const weights = new Map(inputs.map((t) => [t.name, Float32Array.from(given.get(t.name)!.data)]));
+    const held: HeldWeights = { step: req.step, weights: async () => weights, release: async () => undefined };
+    const job: Job = {
+      id: this.nextId++,
+      slot,
+      spec,
+      req: { slot, spec, recipe: req.recipe },
+      status: 'done',
+      trainer: held,
+      provider: this.provider ?? this.runtime.backend.provider,
+      dims: new Map(inputs.map((t) => [t.name, t.shape])),
+      reports: [],
+      evaluations: [],
+      wake: () => undefined,
+      ended: Promise.resolve(),
+    };
+    this.jobs.set(slot, job);
+    return this.state(slot)!;
+  }
+
   /** Pauses the slot's running job after the step in progress. */
   pause(slot: ModelSlot): void {
     const job = this.jobs.get(slot);
@@ -357,6 +420,12 @@ export class Jobs {
 
   /** Stops the slot's running or paused job after the step in progress; its weights stay. Resolves once it has stopped. */
   async stop(slot: ModelSlot): Promise<void> {
+    if (this.compiling[slot] === this.asked[slot]) this.asked[slot]++; // the request still compiling gives way
+    await this.halt(slot);
+  }
+
+  /** Stops the slot's job (the one that has taken steps) and waits for its loop to end. */
+  private async halt(slot: ModelSlot): Promise<void> {
     const job = this.jobs.get(slot);
     if (!job) return;
     if (job.status === 'running' || job.status === 'paused') {
@@ -376,7 +445,7 @@ export class Jobs {
   private async end(slot: ModelSlot): Promise<void> {
     const job = this.jobs.get(slot);
     if (!job) return;
-    await this.stop(slot);
+    await this.halt(slot);
     if (this.jobs.get(slot) === job) this.jobs.delete(slot);
     this.probes.releaseSlot(slot);
     await job.trainer.release();
@@ -395,7 +464,7 @@ export class Jobs {
   state(slot: ModelSlot): JobState | null {
     const job = this.jobs.get(slot);
     if (!job) return null;
-    return { id: job.id, status: job.status, step: job.trainer.step, reports: job.reports, evaluations: job.evaluations, ...(job.message ? { message: job.message } : {}) };
+    return { id: job.id, spec: job.spec, recipe: job.req.recipe, status: job.status, step: job.trainer.step, reports: job.reports, evaluations: job.evaluations, ...(job.message ? { message: job.message } : {}) };
   }
 }
 
@@ -429,8 +498,8 @@ const batchAt = (task: Task, r: Recipe, step: number): Examples => task.generate
 /** The learning rate of step `step` of `r` (warm-up, then cosine decay). */
 const lrAt = (r: Recipe, step: number): number => learningRate(step, { lr: r.lr, warmup: r.warmup, steps: r.steps, minRatio: r.minLrRatio });
 
-/** The result of a request a newer one for its slot overtook before it started. */
-const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'a newer training request for this model replaced it' });
+/** The result of a request stopped, reset or overtaken by a newer one for its slot before it started. */
+const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'stopped before its first step (by Stop, Reset or a newer training request)' });
 
 /** `ort` whose sessions are created, run and released on `runtime`'s queue of runs. */
 function queued(ort: OrtLike, runtime: Runtime): OrtLike {

@@ -214,6 +214,23 @@ export function serve(ort: OrtModule, provider: Provider): void {
       const w = (await jobs?.trainedWeights(slot)) ?? null;
       return w ? Comlink.transfer(w, w.weights.map((x) => x.data.buffer as ArrayBuffer)) : null;
     },
+    restoreTraining: (slot, req) =>
+      guard(async () => {
+        const { id, step } = await (await jobsOf()).restore(slot, req);
+        return { job: id, step };
+      }),
+    exportTrained: (slot, mode, T) =>
+      guard(async () => {
+        const state = jobs?.state(slot);
+        const w = await jobs?.trainedWeights(slot);
+        if (!state || !w) throw new Error(`model ${slot.toUpperCase()} has no trained weights: train it (or import a trained model) first`);
+        const stats = modelStats(state.spec, T);
+        if (stats.over) throw new BudgetError(stats);
+        // The file's writer is training code: a chunk of its own, like the jobs.
+        const { trainedOnnx } = await import('../src/train/trainedFile');
+        const bytes = trainedOnnx(state.spec, state.recipe, w.step, w.weights, { T, mode });
+        return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+      }),
   };
 
   Comlink.expose(api);

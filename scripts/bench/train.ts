@@ -16,6 +16,10 @@
  * norm (forward + backward) and whole (+ optimiser), timed on WASM; and onnxruntime-web's own
  * per-node profile of the step, summed by op type and by part.
  *
+ * Then the page (scripts/bench/trainPage.ts; skipped with --no-page): the same model, batch and
+ * length trained with the Training panel in headless Chromium, its steps per second and its memory
+ * after 200 and after 2,000 steps.
+ *
  * Without PyTorch it says what to install and records our rows only.
  * Results: bench/results/train.json and docs/benchmarks.md between <!-- train:start/end -->.
  */
@@ -34,7 +38,9 @@ import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer';
 import { initialState, momentName, trainGraph } from '../../src/train/step';
 import { findTask } from '../../src/train/tasks/registry';
 import { Trainer, type OrtLike } from '../../src/train/trainer';
+import { openApp } from './app';
 import { flag, machine, writeResult, writeSection } from './results';
+import { PAGE_MARK, PAGE_STEPS, pageTraining, type PageTraining } from './trainPage';
 
 const B = 16;
 const T = 64;
@@ -412,6 +418,20 @@ async function main(): Promise<void> {
   });
   for (const r of results) console.log(JSON.stringify(r));
 
+  // The page, right after (the same run): its own browser, with GC on demand and exact heap sizes.
+  let page: PageTraining | null = null;
+  if (!args.includes('--no-page')) {
+    console.log(`training in the page: the Training panel, B = ${B}, T = ${T}, ${PAGE_STEPS} steps ...`);
+    const app = await openApp({ port: 4394 });
+    try {
+      const measuring = await app.launch(['--enable-precise-memory-info', '--js-flags=--expose-gc']);
+      page = await pageTraining(app, measuring, B, T);
+      console.log(JSON.stringify(page));
+    } finally {
+      await app.close();
+    }
+  }
+
   console.log('where the time goes: timing the step graph in parts on WASM (1 thread) ...');
   const web = await runtime('web', 1);
   const parts = await timeParts(web, ['wasm'], fx, 60);
@@ -439,17 +459,18 @@ async function main(): Promise<void> {
     /** The machine's load average (1, 5, 15 minutes) at the end: other work ran alongside. */
     loadAverage: loadavg(),
     rows: results,
+    page,
     parts,
     profile,
   });
-  const body = docSection(date, m, results, parts, profile, torchVersion, blas);
+  const body = docSection(date, m, results, page, parts, profile, torchVersion, blas);
   if (!args.includes('--no-docs')) writeSection('train', body, 'Training steps per second');
   console.log(body);
 }
 
 type Result = { name: string; threads: number; steps: number; msPerStep: number; minMs: number; stepsPerSecond: number; vsPyTorch?: number; vsPyTorchFastest?: number; firstLosses: number[]; lossDiff: number };
 
-function docSection(date: string, m: ReturnType<typeof machine>, rows: Result[], parts: Split, profile: Profile, torchVersion: string | undefined, blas: { libraries?: string[]; openblas?: boolean }): string {
+function docSection(date: string, m: ReturnType<typeof machine>, rows: Result[], page: PageTraining | null, parts: Split, profile: Profile, torchVersion: string | undefined, blas: { libraries?: string[]; openblas?: boolean }): string {
   const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
   const torchLine = torchVersion
     ? `PyTorch ${torchVersion} (Debian's python3-torch), its matrix products in ${blas.openblas ? 'OpenBLAS' : 'the reference BLAS'} (${(blas.libraries ?? []).join(', ') || 'no BLAS library seen'}).`
@@ -465,6 +486,8 @@ function docSection(date: string, m: ReturnType<typeof machine>, rows: Result[],
       const ratio = (x: number | undefined) => (x === undefined || r.name === 'PyTorch' ? '' : `**${x.toFixed(2)}**`);
       return `| ${r.name} | ${r.threads} | ${ms(r.msPerStep)} | ${r.stepsPerSecond.toFixed(1)} | ${ratio(r.vsPyTorch)} | ${ms(r.minMs)} | ${ratio(r.vsPyTorchFastest)} | ${r.firstLosses.map((l) => l.toFixed(6)).join(', ')} |`;
     }),
+    ...(page ? [pageRow(page, rows)] : []),
+    ...(page ? ['', pageMemory(page)] : []),
     '',
     `Where our step's time goes. The step graph cut after the loss, after the gradient norm, and whole, each a session run on WASM at 1 thread, fastest of 60 runs each: forward only ${ms(parts.forwardMs)} ms, forward and backward ${ms(parts.forwardBackwardMs)} ms, the whole step ${ms(parts.stepMs)} ms (medians ${ms(parts.medians.forwardMs)}, ${ms(parts.medians.forwardBackwardMs)}, ${ms(parts.medians.stepMs)} ms). The optimiser is too small to separate from the spread between runs this way; the profile below separates it.`,
     `onnxruntime-web's own profile of the whole step (WASM, 1 thread; ${profile.kernels} kernels, each node's median over ${profile.steps} steps; the profiler slows every kernel, so read the shares): forward ${pct(profile.byPart.forward!)}, backward ${pct(profile.byPart.backward!)}, optimiser ${pct(profile.byPart.optimiser!)}; by op type:`,
@@ -474,6 +497,21 @@ function docSection(date: string, m: ReturnType<typeof machine>, rows: Result[],
     ...profile.byOp.slice(0, 10).map((o) => `| ${o.op} | ${o.nodes} | ${ms(o.ms)} | ${pct(o.ms)} |`),
     '<!-- train:end -->',
   ].join('\n');
+}
+
+/** The page's row: its steps per second over the whole of a panel run, against PyTorch's median at the same thread count. */
+function pageRow(p: PageTraining, rows: Result[]): string {
+  const torch = rows.find((r) => r.name === 'PyTorch' && r.threads === p.threads);
+  const ms = 1000 / p.stepsPerSecond;
+  return `| ours: the page (Training panel, WASM worker; views and snapshots included; steps ${PAGE_MARK + 100}–${p.steps}) | ${p.threads ?? '?'} | ${ms.toFixed(1)} | ${p.stepsPerSecond.toFixed(1)} | ${torch ? `**${(p.stepsPerSecond / torch.stepsPerSecond).toFixed(2)}**` : ''} |  |  |  |`;
+}
+
+/** The page's memory after PAGE_MARK steps and after all of them. */
+function pageMemory(p: PageTraining): string {
+  const mib = (b: number | null) => (b ? `${(b / 2 ** 20).toFixed(1)} MiB` : '—');
+  const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`);
+  const met = [p.growth.workerWasm, p.growth.workerJs, p.growth.pageJs].every((x) => x === null || Math.abs(x) <= 0.1);
+  return `Memory of the page's run, paused at step ${p.markStep} and after step ${p.steps} (after a GC): worker WASM heap ${mib(p.at.mark.workerWasmBytes)} → ${mib(p.at.end.workerWasmBytes)} (${pct(p.growth.workerWasm)}), worker JS heap ${mib(p.at.mark.workerJsBytes)} → ${mib(p.at.end.workerJsBytes)} (${pct(p.growth.workerJs)}), page JS heap ${mib(p.at.mark.pageJsBytes)} → ${mib(p.at.end.pageJsBytes)} (${pct(p.growth.pageJs)}). Target within 10%: **${met ? 'met' : 'missed'}**.`;
 }
 
 const args = process.argv.slice(2);

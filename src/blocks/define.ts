@@ -215,28 +215,47 @@ export function describeAllowed(info: ParamInfo): string {
   return 'true or false';
 }
 
-/** Declares a block; the result goes into registry.ts. */
-export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
-  const { params, emit, check, ...info } = src;
-  const shape = params.shape as Record<string, z.ZodType>;
+/** A schema's parameters as the registries hold them: each one's info, the defaults, and a parser whose messages name the owner. */
+export interface Params {
+  infos: Record<string, ParamInfo>;
+  defaults: Record<string, unknown>;
+  /** Validates raw parameters (an object of known keys within their ranges), filling defaults. */
+  parse(raw: unknown): { ok: true; params: Record<string, unknown> } | { ok: false; message: string };
+}
+
+/** The parameters of `schema`, for `title`'s messages (blocks and tasks declare theirs the same way). */
+export function params(title: string, schema: z.ZodObject): Params {
+  const shape = schema.shape as Record<string, z.ZodType>;
   const infos = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, paramInfo(v)]));
-  const defaults = params.parse({}) as Record<string, unknown>;
-  const parse = (raw: unknown, model?: ModelShape): ParamResult => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: `${src.title}: parameters must be an object` };
+  const defaults = schema.parse({}) as Record<string, unknown>;
+  const parse: Params['parse'] = (raw) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: `${title}: parameters must be an object` };
     const unknown = Object.keys(raw).filter((k) => !(k in shape));
     if (unknown.length) {
       const known = Object.keys(shape);
-      return { ok: false, message: `${src.title}: unknown parameter "${unknown[0]}" (${known.length ? `known: ${known.join(', ')}` : 'it takes none'})` };
+      return { ok: false, message: `${title}: unknown parameter "${unknown[0]}" (${known.length ? `known: ${known.join(', ')}` : 'it takes none'})` };
     }
-    const r = params.safeParse(raw);
+    const r = schema.safeParse(raw);
     if (!r.success) {
       const key = String(r.error.issues[0]!.path[0]);
       const got = (raw as Record<string, unknown>)[key];
-      return { ok: false, message: `${src.title}: parameter "${key}" must be ${describeAllowed(infos[key]!)}, got ${JSON.stringify(got)}` };
+      return { ok: false, message: `${title}: parameter "${key}" must be ${describeAllowed(infos[key]!)}, got ${JSON.stringify(got)}` };
     }
-    const problem = model && check ? check(r.data, model) : null;
-    if (problem) return { ok: false, message: `${src.title}: ${problem}` };
     return { ok: true, params: r.data as Record<string, unknown> };
+  };
+  return { infos, defaults, parse };
+}
+
+/** Declares a block; the result goes into registry.ts. */
+export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
+  const { params: schema, emit, check, ...info } = src;
+  const { infos, defaults, parse: parseParams } = params(src.title, schema);
+  const parse = (raw: unknown, model?: ModelShape): ParamResult => {
+    const r = parseParams(raw);
+    if (!r.ok) return r;
+    const problem = model && check ? check(r.params as z.output<Schema>, model) : null;
+    if (problem) return { ok: false, message: `${src.title}: ${problem}` };
+    return r;
   };
   return { ...info, paramInfo: infos, defaults, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
 }

@@ -45,6 +45,28 @@ export interface ShareDoc {
   lesson?: { id: string; step: number };
   /** Classroom mode: parts of the page hidden, and whether the lesson is locked. */
   classroom?: { hide: ClassroomPart[]; locked: boolean };
+  /** The training recipe (never the weights): opening the link offers "Train to reproduce". */
+  train?: SharedRecipe;
+}
+
+/**
+ * A training recipe as a link carries it: src/train/run.ts's Recipe, field for field (the spec
+ * folder does not import the training code; the types are kept equal by a test). `text` only for
+ * a task that trains on a text of the person's own.
+ */
+export interface SharedRecipe {
+  task: string;
+  taskParams: Record<string, unknown>;
+  text?: string;
+  T: number;
+  batch: number;
+  steps: number;
+  lr: number;
+  warmup: number;
+  minLrRatio: number;
+  seed: number;
+  evalEvery: number;
+  weightDecay?: number;
 }
 
 /** What was wrong with a link, as a kind (for tests and styling) and a one-line reason. */
@@ -63,6 +85,43 @@ const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 const whole = (what: string, max: number) => z.number({ error: (iss) => `must be a whole number from 0 to ${max}, got ${show(iss.input)}` }).int({ error: `${what} must be a whole number` }).min(0, { error: `${what} must be 0 or more` }).max(max, { error: `${what} must be at most ${max}` });
 const safeId = z.string({ error: 'must be a string' }).regex(SAFE_ID, { error: 'must be letters, digits, "-" or "_" (at most 64)' });
 
+/** Largest whole numbers of a recipe in a link: far above what the page trains (the worker checks the real limits). */
+const RECIPE_MAX = { T: 100_000, batch: 100_000, steps: 10_000_000, seed: 2 ** 32 - 1 } as const;
+const count = (what: string, min: number, max: number) =>
+  z.number({ error: (iss) => `must be a whole number from ${min} to ${max}, got ${show(iss.input)}` }).int({ error: `${what} must be a whole number` }).min(min, { error: `${what} must be at least ${min}` }).max(max, { error: `${what} must be at most ${max}` });
+const real = (what: string, min: number, max: number, open = false) =>
+  z
+    .number({ error: (iss) => `must be a number, got ${show(iss.input)}` })
+    .refine((v) => Number.isFinite(v) && (open ? v > min : v >= min) && v <= max, { error: `${what} must be from ${open ? 'above ' : ''}${min} to ${max}` });
+/** A task parameter: a number, a string or a flag (each task's own schema checks it further). */
+const param = z.union([z.number(), z.string().max(1000), z.boolean()], { error: 'must be a number, a string or true/false' });
+
+const recipeSchema = z.strictObject({
+  task: safeId,
+  taskParams: z.record(z.string().max(64), param, { error: 'must be an object of parameters' }).refine((p) => Object.keys(p).length <= 32, { error: 'has too many parameters' }),
+  text: z.string({ error: 'must be a string' }).max(MAX_SHARE_TEXT, { error: `must be at most ${MAX_SHARE_TEXT} characters` }).optional(),
+  T: count('T', 1, RECIPE_MAX.T),
+  batch: count('batch', 1, RECIPE_MAX.batch),
+  steps: count('steps', 1, RECIPE_MAX.steps),
+  lr: real('the learning rate', 0, 10, true),
+  warmup: count('warmup', 0, RECIPE_MAX.steps),
+  minLrRatio: real('minLrRatio', 0, 1),
+  seed: count('seed', 0, RECIPE_MAX.seed),
+  evalEvery: count('evalEvery', 1, RECIPE_MAX.steps),
+  weightDecay: real('the weight decay', 0, 1).refine((v) => v < 1, { error: 'the weight decay must be below 1' }).optional(),
+});
+
+/** A recipe read from a link or a trained-model file, or every reason it is refused ("train.lr: …"). */
+export function readRecipe(raw: unknown, where = 'train'): { ok: true; recipe: SharedRecipe } | { ok: false; errors: string[] } {
+  const r = recipeSchema.safeParse(raw);
+  if (r.success) {
+    const { text, weightDecay, ...rest } = r.data;
+    return { ok: true, recipe: { ...rest, ...(text !== undefined ? { text } : {}), ...(weightDecay !== undefined ? { weightDecay } : {}) } };
+  }
+  const at = (path: PropertyKey[]) => [where, ...path.map(String)].filter(Boolean).join('.') || 'recipe';
+  return { ok: false, errors: r.error.issues.map((i) => `${at(i.path)}: ${i.message}`) };
+}
+
 const docSchema = z.strictObject({
   v: z.literal(SHARE_VERSION),
   spec: z.unknown(),
@@ -76,6 +135,8 @@ const docSchema = z.strictObject({
       locked: z.boolean({ error: 'must be true or false' }),
     })
     .optional(),
+  // Checked by readRecipe, so its reasons name the field ("train.lr: …").
+  train: z.unknown().optional(),
 });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -121,6 +182,11 @@ export function readShareDoc(raw: unknown): ShareResult {
     const hide = [...new Set(d.classroom.hide)];
     if (hide.length !== d.classroom.hide.length) repaired.push('classroom.hide: parts listed twice were listed once');
     doc.classroom = { hide, locked: d.classroom.locked };
+  }
+  if (d.train !== undefined) {
+    const r = readRecipe(d.train);
+    if (!r.ok) return tampered(r.errors);
+    doc.train = r.recipe;
   }
   return { ok: true, doc, format: 's', repaired };
 }

@@ -15,7 +15,7 @@
  * send the model on screen again, so what was shown comes back from the new worker. Nothing here
  * touches the store: the bridge turns events into state.
  */
-import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, InferenceApi, LatencyMode, ModelSlot, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, InferenceApi, LatencyMode, ModelSlot, RestoreRequest, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
 import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
 
 export type Provider = BackendInfo['provider'];
@@ -470,6 +470,19 @@ export class WorkerHost implements RuntimeApi {
   }
   trainedWeights(slot: ModelSlot) {
     return this.onJob(slot, (api) => api.trainedWeights(slot), null);
+  }
+  /** Trained weights held in `slot` on the active worker (it becomes the slot's job's worker, as train does). */
+  async restoreTraining(slot: ModelSlot, req: RestoreRequest) {
+    const w = this.active;
+    await w.ready;
+    this.jobWorkers.set(slot, w);
+    return this.on(w, (api) => api.restoreTraining(slot, req));
+  }
+  exportTrained(slot: ModelSlot, mode: 'inspect' | 'fast', T: number) {
+    return this.onJob(slot, (api) => api.exportTrained(slot, mode, T), null).then((bytes) => {
+      if (!bytes) throw new Error(`model ${slot.toUpperCase()} has no trained weights in this page: train it (or import a trained model) first`);
+      return bytes;
+    });
   }
 
   /** `task` on the worker that runs `slot`'s job; `none` when there is no such worker alive (nothing to control). */

@@ -18,14 +18,17 @@
  */
 import { findPreset } from '../presets';
 import { findLesson, HIDE_KEYS, type HideKey } from '../presets/lessons';
-import { CLASSROOM_PARTS, MAX_LINK_DATA, SHARE_VERSION, shareFromLink, shareToHash, type ClassroomPart, type ShareDoc, type ShareResult } from '../spec/share';
+import { CLASSROOM_PARTS, MAX_LINK_DATA, SHARE_VERSION, shareFromLink, shareToHash, type ClassroomPart, type SharedRecipe, type ShareDoc, type ShareResult } from '../spec/share';
+import type { Recipe } from '../train/run';
+import { findTask } from '../train/tasks/registry';
 import type { AppState, AppStore } from './store';
+import { defaultRecipe } from './training';
 
 /** Quiet time after an edit before the address bar is rewritten (ms). */
 export const URL_DEBOUNCE_MS = 300;
 
 /** The parts of the state a share document holds. */
-export type Work = Pick<AppState, 'spec' | 'text' | 'view' | 'presetId' | 'lesson' | 'classroom'>;
+export type Work = Pick<AppState, 'spec' | 'text' | 'view' | 'presetId' | 'lesson' | 'classroom'> & Partial<Pick<AppState, 'training'>>;
 
 export interface UrlEnv {
   location: { hash: string; pathname: string; search: string };
@@ -110,7 +113,33 @@ export function workDoc(s: Work): ShareDoc {
   if (s.presetId) doc.preset = s.presetId;
   if (s.lesson) doc.lesson = { id: s.lesson.id, step: s.lesson.step };
   if (s.classroom.hide.length || s.classroom.locked) doc.classroom = { hide: s.classroom.hide.filter(isPart), locked: s.classroom.locked };
+  const train = s.training ? linkRecipe(s.training) : null;
+  if (train) doc.train = train;
   return doc;
+}
+
+/**
+ * The recipe a link carries: model A's run's when there is one (what was trained), else the
+ * panel's when it differs from the default (what is about to be); null otherwise, so a link of
+ * someone who never touched training stays as short as before. The text goes only with a task
+ * that trains on a text; the weights never go.
+ */
+export function linkRecipe(t: Pick<AppState['training'], 'recipe' | 'runs'>): SharedRecipe | null {
+  const r = t.runs.a?.recipe ?? t.recipe;
+  if (!t.runs.a && JSON.stringify(r) === JSON.stringify(defaultRecipe())) return null;
+  const { text, weightDecay, ...rest } = r;
+  const out: SharedRecipe = { ...rest, taskParams: { ...r.taskParams } };
+  if (text !== undefined && findTask(r.task)?.takesText) out.text = text;
+  if (weightDecay !== undefined) out.weightDecay = weightDecay;
+  return out;
+}
+
+/** The recipe each store last opened from a link (TrainFiles offers "Train to reproduce" with it). */
+const linked = new WeakMap<AppStore, Recipe>();
+
+/** The recipe of the link `store` opened last, or null when the link carried none. */
+export function linkedRecipe(store: AppStore): Recipe | null {
+  return linked.get(store) ?? null;
 }
 
 /** The hash (without '#') of a link to the work in `s`, or why the work does not fit in a link. */
@@ -146,6 +175,12 @@ export function openShared(store: AppStore, r: ShareResult, opts: UrlOptions = {
     : r.format === 'c'
       ? { tone: 'info' as const, text: 'This link is from an older version and holds only the model: it opened with the default text and view.' }
       : null;
+  if (doc.train) {
+    // The recipe becomes the panel's; training starts only when the person asks (Train to reproduce).
+    const recipe: Recipe = doc.train;
+    linked.set(store, recipe);
+    store.setState({ training: { ...store.getState().training, recipe } });
+  } else linked.delete(store);
   store.setState({ text: doc.text, presetId: preset, lesson, classroom: doc.classroom ?? { hide: [], locked: false }, banner });
   store.getState().selectView(doc.view.layer, doc.view.head);
   return true;
@@ -224,7 +259,8 @@ export function connectUrl(store: AppStore, env: UrlEnv, opts: UrlOptions = {}):
   };
 
   const opened = read();
-  const follower = followWork(store, ['spec', 'text', 'view', 'presetId', 'lesson', 'classroom'], URL_DEBOUNCE_MS, write);
+  // `training` moves with every report; the link changes only with the recipe and whether a run exists.
+  const follower = followWork(store, ['spec', 'text', 'view', 'presetId', 'lesson', 'classroom', 'training'], URL_DEBOUNCE_MS, write);
   const onHashChange = () => {
     if (!read()) write(); // a refused link gives way to the work it left untouched
   };

@@ -167,7 +167,7 @@ export function trainingActions(get: () => AppState, set: (part: Partial<Trainin
           evaluations: p.evaluations.length ? [...run.evaluations, ...p.evaluations] : run.evaluations,
           snapshots: p.snapshots.length ? [...run.snapshots, ...p.snapshots] : run.snapshots,
           stepsPerSecond: p.stepsPerSecond ?? run.stepsPerSecond,
-          provider: p.provider,
+          provider: p.provider ?? run.provider,
           ...(p.fallbackReason ? { fallbackReason: p.fallbackReason } : {}),
           ...(p.message ? { message: p.message } : {}),
         }),
@@ -207,6 +207,7 @@ export function trainingActions(get: () => AppState, set: (part: Partial<Trainin
     start: () => {
       if (!runtime) return;
       const s = get();
+      if (s.training.notice) set({ notice: null }); // what it said was about the runs this one replaces
       startSlot('a', s.spec, s.training.recipe, s.view);
       if (s.compare) startSlot('b', s.compare.specB, s.training.recipe, s.view);
       else if (runs().b) set({ runs: { ...runs(), b: null } });

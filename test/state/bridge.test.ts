@@ -17,13 +17,15 @@ const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'can
   releaseSlot: async () => {},
 };
 /** The training methods, never answering (test/workers/jobs.test.ts covers the worker's side). */
-const TRAINING_STUBS: Pick<InferenceApi, 'train' | 'pauseTraining' | 'resumeTraining' | 'stopTraining' | 'resetTraining' | 'trainedWeights'> = {
+const TRAINING_STUBS: Pick<InferenceApi, 'train' | 'pauseTraining' | 'resumeTraining' | 'stopTraining' | 'resetTraining' | 'trainedWeights' | 'restoreTraining' | 'exportTrained'> = {
   train: () => new Promise(() => {}),
   pauseTraining: async () => {},
   resumeTraining: async () => {},
   stopTraining: async () => {},
   resetTraining: async () => {},
   trainedWeights: async () => null,
+  restoreTraining: async () => ({ job: 1, step: 0 }),
+  exportTrained: async () => new Uint8Array(),
 };
 
 /** A worker stand-in whose answers the test releases by hand, in any order. */

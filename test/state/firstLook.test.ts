@@ -94,6 +94,8 @@ describe('the first look (computed at build time)', () => {
       stopTraining: async () => undefined,
       resetTraining: async () => undefined,
       trainedWeights: async () => null,
+      restoreTraining: async () => ({ job: 1, step: 0 }),
+      exportTrained: async () => new Uint8Array(),
       continueText: never,
     };
     const disconnect = connectBridge(store, api);

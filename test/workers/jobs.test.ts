@@ -204,4 +204,17 @@ describe('a training job in the worker', () => {
     expect(await jobs.trainedWeights(slot)).toEqual(weights.get(at - 1));
     await jobs.reset(slot);
   });
+
+  it('a stop while the step graph compiles cancels the job before its first step', async () => {
+    const { jobs } = await setup();
+    const running = jobs.train({ spec, recipe: recipe(50), reportEvery: 1 }); // past its checks: compiling
+    await jobs.stop('a');
+    const result = await running;
+    expect(result).toMatchObject({ status: 'stopped', step: 0 });
+    expect(result.message).toMatch(/before its first step/);
+    expect(jobs.state('a')).toBeNull();
+    // The slot trains again afterwards.
+    expect((await jobs.train({ spec, recipe: recipe(2) })).status).toBe('done');
+    await jobs.reset('a');
+  });
 });

@@ -25,7 +25,7 @@
  * in `split.note`.
  */
 import type { z } from 'zod';
-import { describeAllowed, paramInfo, type ParamInfo } from '../../blocks/define';
+import { params, type ParamInfo } from '../../blocks/define';
 import { CHAR_VOCAB, tokenize } from '../../spec/vocab';
 import { Rng, hash32, hashString, mix32 } from '../random';
 
@@ -208,28 +208,16 @@ function checkOptions(batch: number, T: number, seed: number): string | null {
 /** Declares a task; the result goes into registry.ts. */
 export function defineTask<Schema extends z.ZodObject>(src: TaskSource<Schema>): Task {
   type P = z.output<Schema>;
-  const shape = src.params.shape as Record<string, z.ZodType>;
-  const infos = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, paramInfo(v)]));
-  const defaults = src.params.parse({}) as Record<string, unknown>;
+  const { infos, defaults, parse: parseParams } = params(src.title, src.params);
   const takesText = src.takesText ?? false;
 
   const parse = (raw: unknown, text?: string): TaskParamResult => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: `${src.title}: parameters must be an object` };
-    const unknown = Object.keys(raw).filter((k) => !(k in shape));
-    if (unknown.length) {
-      const known = Object.keys(shape);
-      return { ok: false, message: `${src.title}: unknown parameter "${unknown[0]}" (${known.length ? `known: ${known.join(', ')}` : 'it takes none'})` };
-    }
-    const r = src.params.safeParse(raw);
-    if (!r.success) {
-      const key = String(r.error.issues[0]!.path[0]);
-      const got = (raw as Record<string, unknown>)[key];
-      return { ok: false, message: `${src.title}: parameter "${key}" must be ${describeAllowed(infos[key]!)}, got ${JSON.stringify(got)}` };
-    }
+    const r = parseParams(raw);
+    if (!r.ok) return r;
     if (text !== undefined && !takesText) return { ok: false, message: `${src.title}: this task takes no text` };
-    const problem = src.check?.(r.data, text) ?? null;
+    const problem = src.check?.(r.params as P, text) ?? null;
     if (problem) return { ok: false, message: `${src.title}: ${problem}` };
-    return { ok: true, params: r.data as Record<string, unknown> };
+    return r;
   };
 
   const parsed = (raw: unknown, text?: string): P => {

@@ -18,6 +18,7 @@ import { BLUES_LUT, colourIndex, colourRows, colourTable, gradientOf, paintCells
 import { joinRows } from '../views/chart';
 import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
+import { WeightsBadge } from '../train/WeightsBadge';
 import { formatMs, spreadData, spreadText } from '../views/LatencyLabels';
 
 const SIDE = 220; // CSS pixels per map
@@ -223,6 +224,8 @@ export function ComparePanel() {
         <>
           <p className="hint" data-testid="compare-what">
             A: the model in the editor (“{result?.spec.name ?? '…'}”). B: {compare.label}. Layer run {view.layer}, head {view.head} for both: choose them above the attention map.
+            {' '}
+            <WeightsBadge slot="b" />
             {compare.run.phase === 'failed' ? <span className="field-error"> B could not run: {compare.run.message}</span> : null}
           </p>
           {bMissing ? <p className="notice">{bMissing}</p> : null}

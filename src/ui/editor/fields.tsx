@@ -6,8 +6,8 @@ import { useId, useState, type ReactNode } from 'react';
 import { describeAllowed, type ParamInfo } from '../../spec/catalog';
 import type { EditResult } from '../../spec/edits';
 
-/** Proposes a value; returns the edit's result (its reason is shown when refused). */
-export type Commit = (value: unknown) => EditResult;
+/** Proposes a value; returns the edit's result (its reason is shown when refused). Other forms (the Train panel's recipe) answer the same way. */
+export type Commit = (value: unknown) => EditResult | { ok: true } | { ok: false; reason: string };
 
 function Field({ id, label, error, hint, children }: { id: string; label: string; error: string | null; hint?: ReactNode; children: ReactNode }) {
   return (
@@ -152,12 +152,12 @@ export function TextField({ label, value, commit, testId }: { label: string; val
 }
 
 /** The control for one block parameter, generated from its schema. */
-export function ParamControl({ name, info, value, commit }: { name: string; info: ParamInfo; value: unknown; commit: Commit }) {
+export function ParamControl({ name, info, value, commit, testId = `param-${name}` }: { name: string; info: ParamInfo; value: unknown; commit: Commit; testId?: string }) {
   const hint = `${describeAllowed(info)}; default ${JSON.stringify(info.default)}`;
-  if (info.type === 'boolean') return <CheckField label={name} value={Boolean(value)} commit={commit} testId={`param-${name}`} />;
-  if (info.type === 'enum') return <SelectField label={name} value={String(value)} options={info.options.map((o) => ({ value: o, label: o }))} commit={commit} hint={hint} testId={`param-${name}`} />;
+  if (info.type === 'boolean') return <CheckField label={name} value={Boolean(value)} commit={commit} testId={testId} />;
+  if (info.type === 'enum') return <SelectField label={name} value={String(value)} options={info.options.map((o) => ({ value: o, label: o }))} commit={commit} hint={hint} testId={testId} />;
   const step = info.type === 'int' ? 1 : stepFor(info.min, info.max);
-  return <NumberField label={name} value={Number(value)} min={info.min} max={info.max} step={step} hint={hint} commit={commit} testId={`param-${name}`} />;
+  return <NumberField label={name} value={Number(value)} min={info.min} max={info.max} step={step} hint={hint} commit={commit} testId={testId} />;
 }
 
 /** A step of about a hundredth of the range, rounded to a power of ten. */

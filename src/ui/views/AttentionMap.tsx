@@ -14,6 +14,8 @@ import { useEffect, useRef, useState } from 'react';
 import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
+import { timelineSnapshot } from '../../state/training';
+import { probePieces, snapshotMap } from '../train/timelineView';
 import { useApp, useAppStore } from '../useApp';
 import { everyKth, joinRows } from './chart';
 import { drawnDataWanted } from './drawnData';
@@ -22,6 +24,7 @@ import { ExportButtons } from './ExportButtons';
 import { IndexPicker } from './IndexPicker';
 import { mapSvg, type DrawnMap } from './mapExport';
 import { showPiece } from './pieces';
+import { WeightsBadge } from '../train/WeightsBadge';
 
 const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
@@ -31,10 +34,21 @@ const SCALE_NAMES: Record<MapScale, string> = { sqrt: '√ scale', linear: 'line
 /** How a signed map is coloured: diverging around 0 (the default), or by |weight| alone. */
 export type SignMode = 'diverging' | 'magnitude';
 
-/** The map to draw: the store's map when it is the one selected and from the newest result. */
+/** The map to draw: the timeline's snapshot's, or the store's map when it is the one selected and from the newest result. */
 function shownMap(s: AppState): MapView | null {
+  const snap = timelineSnapshot(s);
+  if (snap) return snapshotMap(snap, s.view.layer, s.view.head);
   const m = s.map;
   return m && s.result && m.id === s.result.data.id && m.layer === s.view.layer && m.head === s.view.head ? m : null;
+}
+
+/** The map the legend describes: the timeline's snapshot's while it is set, else the store's newest. */
+const mapOnScreen = (s: AppState): MapView | null => (timelineSnapshot(s) ? shownMap(s) : s.map);
+
+/** The tokens the shown map is of: the page's text, or the training probe's at a step of the timeline. */
+function shownPieces(s: AppState): string[] {
+  const run = s.training.runs.a;
+  return (timelineSnapshot(s) && run ? probePieces(run) : null) ?? s.result?.input.pieces ?? [];
 }
 
 /** Tokens [first, last] covered by cell `c` of a map with `block`-sized cells. */
@@ -67,7 +81,7 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
     : paintCells(canvas, { cols: side, rows: side, width: SIZE, height: SIZE }, lut, (k) => colourIndex(Math.abs(values[k]!) / (max || 1), scale));
 
   // Axes: keys along the top, queries down the left; a block cell is labelled by its first token.
-  const pieces = s.result.input.pieces;
+  const pieces = shownPieces(s);
   const x = scaleBand<number>().domain(Array.from({ length: side }, (_, i) => i)).range([0, SIZE]);
   const label = (c: number) => (m.block === 1 ? showPiece(pieces[c] ?? '') : String(c * m.block));
   const root = select(svg);
@@ -89,9 +103,11 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
     max: String(max),
     resultId: String(m.id),
     text: pieces.join(''),
+    step: String(timelineSnapshot(s)?.step ?? ''),
   });
   const what = m.block === 1 ? `${m.T} queries by ${m.T} keys` : `${m.T} queries by ${m.T} keys in ${side} × ${side} cells, each the mean of a ${m.block} × ${m.block} block`;
-  canvas.setAttribute('aria-label', `Attention map of layer ${m.layer}, head ${m.head}: ${what}, largest ${diverging ? '|weight|' : 'weight'} ${max.toFixed(3)}`);
+  const step = timelineSnapshot(s)?.step;
+  canvas.setAttribute('aria-label', `Attention map of layer ${m.layer}, head ${m.head}${step === undefined ? '' : ` at training step ${step} (the probe example)`}: ${what}, largest ${diverging ? '|weight|' : 'weight'} ${max.toFixed(3)}`);
   legend.lo.textContent = diverging ? (-max).toFixed(3) : '0';
   legend.hi.textContent = max.toFixed(3);
   return { map: m, pieces, model: s.result.spec.name, indices, lut, max, colourScale, scaleName: SCALE_NAMES[scale] };
@@ -113,12 +129,16 @@ export function AttentionMap() {
   const view = useApp((s) => s.view);
   const hasResult = useApp((s) => s.result !== null);
   // Primitives only: a selector that builds a new object on every call never settles (React #185).
-  const mapT = useApp((s) => s.map?.T ?? 0);
-  const mapSide = useApp((s) => s.map?.side ?? 0);
-  const mapBlock = useApp((s) => s.map?.block ?? 1);
-  const signed = useApp((s) => (s.map ? hasNegative(s.map.values) : false));
+  const mapT = useApp((s) => mapOnScreen(s)?.T ?? 0);
+  const mapSide = useApp((s) => mapOnScreen(s)?.side ?? 0);
+  const mapBlock = useApp((s) => mapOnScreen(s)?.block ?? 1);
+  const signed = useApp((s) => {
+    const m = mapOnScreen(s);
+    return m ? hasNegative(m.values) : false;
+  });
   const selectLayer = useApp((s) => s.selectLayer);
   const selectHead = useApp((s) => s.selectHead);
+  const atStep = useApp((s) => timelineSnapshot(s)?.step ?? null);
   // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
   const mapKind = useApp((s) => {
     if (!s.result) return undefined;
@@ -134,7 +154,7 @@ export function AttentionMap() {
     };
     redraw(store.getState());
     return store.subscribe((s, prev) => {
-      if (s.result !== prev.result || s.view !== prev.view || s.map !== prev.map) redraw(s);
+      if (s.result !== prev.result || s.view !== prev.view || s.map !== prev.map || timelineSnapshot(s) !== timelineSnapshot(prev)) redraw(s);
     });
   }, [store, scale, sign]);
 
@@ -154,7 +174,7 @@ export function AttentionMap() {
     cross.style.setProperty('--cx', `${(J + 0.5) * cell}px`);
     cross.style.setProperty('--cy', `${(I + 0.5) * cell}px`);
     const w = m.values[I * m.side + J]!;
-    const p = s.result.input.pieces;
+    const p = shownPieces(s);
     if (m.block === 1) out.textContent = `query ${I} “${showPiece(p[I]!)}” → key ${J} “${showPiece(p[J]!)}”: ${w.toFixed(4)}`;
     else {
       const [q0, q1] = span(m, I);
@@ -178,9 +198,15 @@ export function AttentionMap() {
     <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
         <h2>Attention map</h2>
+        <WeightsBadge />
         {mapKind ? (
           <span className="badge" data-testid="map-kind" title={mapKind === 'explicit' ? 'Computed directly by the mixer (inspect path)' : 'The exact map implied by an attention-free mixer (inspect path)'}>
             {mapKind}
+          </span>
+        ) : null}
+        {atStep !== null ? (
+          <span className="badge timeline-badge" data-testid="map-timeline-step" title="The timeline shows the model as it was at this step of training, on the training probe example">
+            at step {atStep}
           </span>
         ) : null}
         <IndexPicker label="Layer" count={nLayers} value={view.layer} onChange={selectLayer} testId="layer-select" />

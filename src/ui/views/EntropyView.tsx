@@ -11,7 +11,8 @@ import { headEntropies, rowFractions } from '../../analysis/entropy';
 import { blockInfo } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import type { AppState } from '../../state/store';
-import { useApp, useDeferredResult } from '../useApp';
+import { useTimelineResult } from '../train/timelineView';
+import { useApp } from '../useApp';
 import { chartDocument, everyKth, headColour, headDash, inner, joinRows, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { EntropyHeatmap } from './EntropyHeatmap';
@@ -107,7 +108,7 @@ function EntropyByPosition({ result, layer, head }: { result: Result; layer: num
 }
 
 export function EntropyView() {
-  const result = useDeferredResult();
+  const { result, step } = useTimelineResult();
   const view = useApp((s) => s.view);
   const selectHead = useApp((s) => s.selectHead);
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;
@@ -125,9 +126,19 @@ export function EntropyView() {
 
   return (
     <section className="panel" aria-label="Entropy">
-      <h2>Entropy <span className="unit">layer {layer}</span></h2>
+      <h2>
+        Entropy <span className="unit">layer {layer}</span>
+        {step !== null ? (
+          <>
+            {' '}
+            <span className="badge timeline-badge" data-testid="entropy-timeline-step" title="The timeline shows the model as it was at this step of training, on the training probe example">
+              at step {step}
+            </span>
+          </>
+        ) : null}
+      </h2>
       {rows.length === 0 ? <WaitingHint /> : null}
-      <ul className="entropy-list" data-testid="entropy">
+      <ul className="entropy-list" data-testid="entropy" data-step={step ?? ''}>
         {rows.map((r) => {
           const frac = Number.isNaN(r.meanFraction) ? 0 : r.meanFraction;
           return (

@@ -11,7 +11,8 @@ import { interpolateViridis } from 'd3-scale-chromatic';
 import { useEffect, useMemo, useRef } from 'react';
 import { headEntropyGrid } from '../../analysis/entropy';
 import type { AppState } from '../../state/store';
-import { useApp, useDeferredResult } from '../useApp';
+import { useTimelineResult } from '../train/timelineView';
+import { useApp } from '../useApp';
 import { ENTROPY_GRADIENT, entropyColour, legendMarkup, percent, SVG_NS } from './chart';
 import { BLUES_LUT, colourIndex } from './colour';
 import { ExportButtons, svgDocument } from './ExportButtons';
@@ -71,7 +72,7 @@ function gridSvg(grid: HTMLElement, layers: number, heads: number): string | nul
 }
 
 export function HeadGrid() {
-  const result = useDeferredResult();
+  const { result, step } = useTimelineResult();
   const view = useApp((s) => s.view);
   const selectView = useApp((s) => s.selectView);
   const gridRef = useRef<HTMLDivElement>(null);
@@ -98,10 +99,15 @@ export function HeadGrid() {
             {layers} layer run{layers === 1 ? '' : 's'} × {heads} head{heads === 1 ? '' : 's'}
           </span>
         </h2>
+        {step !== null ? (
+          <span className="badge timeline-badge" data-testid="grid-timeline-step" title="The timeline shows the model as it was at this step of training, on the training probe example">
+            at step {step}
+          </span>
+        ) : null}
         <ExportButtons name="head-grid" svg={() => (gridRef.current ? gridSvg(gridRef.current, layers, heads) : null)} />
       </div>
       {!result ? <WaitingHint /> : null}
-      <div className="head-grid" ref={gridRef} data-testid="head-grid" style={{ '--heads': heads } as React.CSSProperties}>
+      <div className="head-grid" ref={gridRef} data-testid="head-grid" data-step={step ?? ''} style={{ '--heads': heads } as React.CSSProperties}>
         {result ? (
           <div className="head-grid-row" aria-hidden="true">
             <span />
