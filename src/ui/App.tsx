@@ -3,7 +3,8 @@
  * the status line under it (status, backend and what last happened to the runtime, wrapping
  * there rather than squeezing the top bar), and the banner; blocks and settings, the model, and
  * the views in three columns. The views column: text; attention map beside the head grid; compare
- * mode right under them (it follows their layer and head pickers); latency at the column's full
+ * mode right under them (it follows their layer and head pickers); the Training panel (its
+ * timeline moves the map above it); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
@@ -62,9 +63,6 @@ export function App() {
             <ViewPart name="text" what="text panel">
               <TextInput />
             </ViewPart>
-            <ViewPart name="train" what="training panel">
-              <TrainPanel />
-            </ViewPart>
             <div className="view-grid map-row">
               <ViewPart name="attention-map" what="attention map">
                 <AttentionMap />
@@ -80,6 +78,9 @@ export function App() {
                 </ErrorBoundary>
               </div>
             </div>
+            <ViewPart name="train" what="training panel">
+              <TrainPanel />
+            </ViewPart>
             <ViewPart name="latency" what="latency view">
               <LatencyView />
             </ViewPart>
