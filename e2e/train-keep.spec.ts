@@ -8,12 +8,10 @@
  * as src/train/trainer.ts evaluates); importing that file restores the weights; a broken file is
  * refused with a message and changes nothing; Forget deletes the kept copy.
  */
-import * as ort from 'onnxruntime-node';
 import { shareFromLink } from '../src/spec/share';
-import { VOCAB_SIZE } from '../src/spec/vocab';
-import { findTask } from '../src/train/tasks/registry';
 import { expect, test } from './fixtures';
 import { readMap, setText, waitWhileBusy, type DrawnMap } from './helpers';
+import { downloaded, heldOutAccuracy } from './trained';
 import type { Page } from '@playwright/test';
 
 /** The text the maps are compared on (set after training, so its analysis runs on the final weights). */
@@ -30,14 +28,6 @@ interface History {
 const status = (page: Page) => page.getByTestId('train-status');
 const step = async (page: Page) => Number(await status(page).getAttribute('data-step'));
 const ready = async (page: Page) => (await page.getByTestId('status').textContent()) === 'ready';
-
-async function downloaded(page: Page, testId: string): Promise<Buffer> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
-  const stream = await file.createReadStream();
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
 
 const history = async (page: Page): Promise<History> => JSON.parse((await downloaded(page, 'train-history-json')).toString('utf8')) as History;
 
@@ -58,28 +48,6 @@ async function mapOfText(page: Page): Promise<DrawnMap> {
 }
 
 const worstDiff = (a: DrawnMap, b: DrawnMap) => (a.rows.length !== b.rows.length ? Infinity : Math.max(...a.rows.flatMap((row, i) => row.map((v, j) => Math.abs(v - (b.rows[i]?.[j] ?? Infinity))))));
-
-/** Held-out accuracy of a trained fast ONNX file (batch 1, at the recipe's T) in onnxruntime-node: masked positions, argmax against the target. */
-async function heldOutAccuracy(bytes: Buffer, recipe: History['recipe']): Promise<{ accuracy: number; count: number }> {
-  const held = findTask(recipe.task)!.heldOut(recipe.taskParams, recipe.T, recipe.text);
-  const session = await ort.InferenceSession.create(bytes);
-  const T = recipe.T;
-  let right = 0;
-  let count = 0;
-  for (let b = 0; b < held.B; b++) {
-    const row = BigInt64Array.from(Array.from(held.tokens.subarray(b * T, (b + 1) * T)), BigInt);
-    const logits = (await session.run({ tokens: new ort.Tensor('int64', row, [1, T]) }))['logits']!.data as Float32Array;
-    for (let t = 0; t < T; t++) {
-      if (!held.lossMask[b * T + t]) continue;
-      let best = 0;
-      for (let v = 1; v < VOCAB_SIZE; v++) if (logits[t * VOCAB_SIZE + v]! > logits[t * VOCAB_SIZE + best]!) best = v;
-      count++;
-      if (best === held.targets[b * T + t]) right++;
-    }
-  }
-  await session.release();
-  return { accuracy: right / count, count };
-}
 
 test('a trained model is kept over a reload, reproduced from its link, exported and imported back', async ({ page, browser }) => {
   test.setTimeout(600_000);

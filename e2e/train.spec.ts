@@ -1,7 +1,8 @@
 /**
  * Training in the page (the Train panel, src/ui/train/TrainControls.tsx) against the production
  * build, WASM: the default model trained on copy (strings of at most 4 letters, T = 8, batch 16)
- * for 200 steps; its loss falls and the views' badge says the weights are trained. A second run of
+ * for 200 steps; its loss falls (the loss chart draws it), the held-out accuracy shown is the
+ * exported trained ONNX file's in onnxruntime-node, and the views' badge says the weights are trained. A second run of
  * the same recipe, paused and resumed in the middle, takes the same steps with the same losses as
  * the uninterrupted one (same seed: same batches). An edit of the architecture stops a job and
  * says why; an edit of the text does not. Compare mode trains A and B on the same batches (B a
@@ -17,6 +18,7 @@ import { DEFAULT_TEXT, defaultSpec } from '../src/spec/defaults';
 import { tokenize } from '../src/spec/vocab';
 import { expect, test } from './fixtures';
 import { setText, waitForMap } from './helpers';
+import { downloaded, heldOutAccuracy } from './trained';
 
 const T_TEXT = tokenize(DEFAULT_TEXT, defaultSpec().maxLen).ids.length;
 /** How long a run of a few hundred steps may take on a loaded machine. */
@@ -75,6 +77,19 @@ test('the default model learns copy: the loss falls, the badge says trained; a p
   expect(whole.steps).toEqual(oneTo(200));
   expectFalling(whole.losses);
   await expect(page.getByTestId('train-progress')).toHaveAttribute('aria-valuenow', '200');
+  // The loss chart draws the falling curve.
+  const drawn = ((await page.getByTestId('train-loss-chart').getAttribute('data-loss')) ?? '').split(',').map(Number);
+  expect(drawn).toHaveLength(200);
+  drawn.forEach((v, i) => expect(Math.abs(v - whole.losses[i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(whole.losses[i]!)));
+  // The held-out accuracy shown is the exported trained model's, evaluated in onnxruntime-node on the task's held-out set.
+  const shown = page.getByTestId('train-accuracy');
+  await expect(shown).toHaveAttribute('data-step', '200');
+  const accuracy = Number(await shown.getAttribute('data-accuracy'));
+  expect(accuracy).toBeGreaterThan(0.5);
+  const scored = await heldOutAccuracy(await downloaded(page, 'train-export-fast'), { task: 'copy', taskParams: { maxLen: 4 }, T: 8 });
+  // Two runtimes in float32: an argmax may flip at a near-tie, one position at most.
+  expect(Math.abs(scored.accuracy - accuracy), `page ${accuracy}, onnxruntime-node ${scored.accuracy} of ${scored.count}`).toBeLessThanOrEqual(1 / scored.count + 1e-9);
+  await expect(shown).toContainText(`held-out accuracy ${(100 * accuracy).toFixed(1)}%`);
   // The views ran again on the trained weights.
   await expect(page.getByTestId('weights-badge')).toHaveText('trained: 200 steps of copy', { timeout: 60_000 });
 

@@ -22,6 +22,7 @@ export function RunProgress({ run, label, slot }: { run: TrainingRun; label: str
   const suffix = slot === 'a' ? '' : `-${slot}`;
   const left = run.status === 'running' ? secondsLeft(run.step, run.steps, run.stepsPerSecond) : null;
   const loss = run.reports.at(-1)?.loss;
+  const held = run.evaluations.at(-1);
   const share = run.steps ? run.step / run.steps : 0;
   const problem = run.status === 'refused' || run.status === 'failed' || run.status === 'diverged';
   // For the page's tests (src/ui/views/drawnData.ts): every step's number and loss, as received.
@@ -52,7 +53,18 @@ export function RunProgress({ run, label, slot }: { run: TrainingRun; label: str
         {run.stepsPerSecond !== null ? ` · ${run.stepsPerSecond.toFixed(1)} steps/s` : ''}
         {left !== null ? ` · ${formatDuration(left)} left` : ''}
         {loss !== undefined ? ` · loss ${loss.toFixed(3)}` : ''}
+        {run.provider ? <span data-testid={`train-provider${suffix}`} data-provider={run.provider}>{` · on ${run.provider === 'webgpu' ? 'WebGPU' : 'WASM'}`}</span> : null}
       </p>
+      {run.fallbackReason ? (
+        <p className="hint" data-testid={`train-fallback${suffix}`}>
+          {run.fallbackReason}
+        </p>
+      ) : null}
+      {held ? (
+        <p className="train-figures" data-testid={`train-accuracy${suffix}`} data-accuracy={held.accuracy} data-step={held.step}>
+          held-out accuracy {(100 * held.accuracy).toFixed(1)}% · held-out loss {held.loss.toFixed(3)} (step {held.step.toLocaleString('en-US')})
+        </p>
+      ) : null}
       {run.message ? (
         <p className={problem ? 'field-error' : 'hint'} data-testid={`train-message${suffix}`}>
           {run.message}

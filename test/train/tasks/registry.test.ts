@@ -1,6 +1,7 @@
-// The task registry: every task declares what the UI and the docs need, has its own test file, and
+// The task registry: every task declares what the UI and the docs need, has its own test file (or a row in
+// transduction.test.ts's table), and
 // refuses bad input with a message naming the parameter and its range.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TASKS, findTask } from '../../../src/train/tasks/registry';
 
@@ -18,7 +19,9 @@ describe('the task registry', () => {
     expect(t.explanation.length).toBeGreaterThan(100);
     expect(Object.keys(t.paramInfo)).toEqual(Object.keys(t.defaults));
     expect(t.parse({})).toEqual({ ok: true, params: t.defaults });
-    expect(existsSync(`test/train/tasks/${kind}.test.ts`), `test/train/tasks/${kind}.test.ts`).toBe(true);
+    // Its own test file, or a row of the table that tests copy, reverse and sort together.
+    const tabled = readFileSync('test/train/tasks/transduction.test.ts', 'utf8').includes(`{ task: ${kind}, answer:`);
+    expect(existsSync(`test/train/tasks/${kind}.test.ts`) || tabled, `test/train/tasks/${kind}.test.ts`).toBe(true);
   });
 
   it.each(TASKS.map((t) => [t.kind, t] as const))('%s generates at its defaults, at the shortest T it says it needs', (_kind, t) => {
