@@ -9,6 +9,7 @@
  * Links of the first kind (`#c=`, the spec alone) still open, with the default text and view.
  * Every refusal is one line naming what was wrong; nothing here throws on any input.
  */
+import type { Recipe } from './recipe';
 import LZString from 'lz-string';
 import { z } from 'zod';
 import { DEFAULT_TEXT } from './defaults';
@@ -49,25 +50,8 @@ export interface ShareDoc {
   train?: SharedRecipe;
 }
 
-/**
- * A training recipe as a link carries it: src/train/run.ts's Recipe, field for field (the spec
- * folder does not import the training code; the types are kept equal by a test). `text` only for
- * a task that trains on a text of the person's own.
- */
-export interface SharedRecipe {
-  task: string;
-  taskParams: Record<string, unknown>;
-  text?: string;
-  T: number;
-  batch: number;
-  steps: number;
-  lr: number;
-  warmup: number;
-  minLrRatio: number;
-  seed: number;
-  evalEvery: number;
-  weightDecay?: number;
-}
+/** A training recipe as a link carries it (`text` only for a task that trains on a text of the person's own). */
+export type SharedRecipe = Recipe;
 
 /** What was wrong with a link, as a kind (for tests and styling) and a one-line reason. */
 export type LinkProblem = 'not-ours' | 'damaged' | 'too-long' | 'tampered' | 'newer';

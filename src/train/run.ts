@@ -1,8 +1,10 @@
 /**
  * A whole training run: a task, a recipe (batch, length, steps, learning-rate schedule, seed), the
  * Trainer stepping through it, and held-out evaluations along the way. The command line trainer
- * (scripts/cli/train.ts) and the tests use it; the page's training job will too.
+ * (scripts/cli/train.ts) and the tests use it; the page's training job (workers/jobs.ts) takes the
+ * same steps. The recipe type is the spec folder's (src/spec/recipe.ts): links and files carry it.
  */
+import type { Recipe } from '../spec/recipe';
 import type { Spec } from '../spec/types';
 import { hash32 } from './random';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizer';
@@ -11,26 +13,7 @@ import { findTask, TASKS } from './tasks/registry';
 import type { Batch } from './tasks/define';
 import { DivergedError, Trainer, type Examples, type OrtLike, type StepReport, type TrainerOptions } from './trainer';
 
-/** What to train on and how. */
-export interface Recipe {
-  task: string;
-  taskParams: Record<string, unknown>;
-  /** The text of a task that takes one (character-level language modelling). */
-  text?: string;
-  T: number;
-  batch: number;
-  steps: number;
-  /** Peak learning rate, reached after `warmup` steps, then cosine decay to `minLrRatio` of it. */
-  lr: number;
-  warmup: number;
-  minLrRatio: number;
-  /** Seeds the weights (as the spec's seed) and the order of the training batches. */
-  seed: number;
-  /** Evaluate on the held-out set every this many steps (and after the last). */
-  evalEvery: number;
-  /** AdamW's decoupled weight decay on matrices (DEFAULT_OPTIMIZER's when absent). */
-  weightDecay?: number;
-}
+export type { Recipe };
 
 /** The optimiser a recipe trains with: the defaults, with its weight decay. */
 export function recipeOptimizer(r: Pick<Recipe, 'weightDecay'>): OptimizerSettings {
