@@ -30,7 +30,19 @@ async function continueAndRead(page: Page, count: number): Promise<number[]> {
   await page.getByTestId('continue-count').fill(String(count));
   await page.getByTestId('continue-button').click();
   const output = page.getByTestId('continue-output');
-  await expect(output).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  // Each character is a compile and a run: on a loaded machine that can take seconds. Waits while
+  // characters keep coming; fails when none came for a minute.
+  let made = -1;
+  while ((await output.getAttribute('data-phase')) !== 'done') {
+    const before = made;
+    await expect
+      .poll(async () => ((await output.getAttribute('data-phase')) === 'done' ? Infinity : ((await output.getAttribute('data-ids')) ?? '').split(',').filter(Boolean).length), {
+        timeout: 60_000,
+        message: `the continuation makes progress (after ${Math.max(0, before)} characters)`,
+      })
+      .toBeGreaterThan(before);
+    made = ((await output.getAttribute('data-ids')) ?? '').split(',').filter(Boolean).length;
+  }
   const ids = ((await output.getAttribute('data-ids')) ?? '').split(',').filter(Boolean).map(Number);
   expect(ids).toHaveLength(count);
   // What is shown is those characters, after the text.

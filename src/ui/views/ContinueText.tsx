@@ -49,15 +49,21 @@ export function ContinueText({ result }: { result: ShownResult }) {
     const mine = ++run.current;
     const choice: ContinueChoice = { count, mode, temperature, seed };
     setShown({ phase: 'running', forId: id, choice, ids: [] });
+    // Progress comes through a port of its own and may land after the answer: never after it.
+    let finished = false;
     const onProgress = (p: { tokens: number[] }) => {
-      if (run.current === mine) setShown({ phase: 'running', forId: id, choice, ids: p.tokens });
+      if (run.current === mine && !finished) setShown({ phase: 'running', forId: id, choice, ids: p.tokens });
     };
     store
       .getState()
       .continueText(result, choice, onProgress)
       .then(
-        (r) => run.current === mine && setShown({ phase: 'done', forId: id, choice, ids: r.tokens, ...(r.weights ? { weights: r.weights } : {}) }),
+        (r) => {
+          finished = true;
+          if (run.current === mine) setShown({ phase: 'done', forId: id, choice, ids: r.tokens, ...(r.weights ? { weights: r.weights } : {}) });
+        },
         (e: unknown) => {
+          finished = true;
           if (run.current !== mine) return;
           const { name, message } = errorParts(e);
           setShown(name === ERROR.Superseded ? { phase: 'idle' } : { phase: 'failed', forId: id, message });
