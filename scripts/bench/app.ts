@@ -127,3 +127,37 @@ export async function withApp(options: AppOptions, body: (app: App) => Promise<v
   }
   process.exit(code);
 }
+
+/** Memory of the page's WASM worker and of the page, in bytes (null where the browser does not say). */
+export interface PageMemory {
+  workerWasmBytes: number | null;
+  workerJsBytes: number | null;
+  pageJsBytes: number | null;
+  sessions: number;
+}
+
+/**
+ * The WASM worker's heaps as the statistics panel reports them after the newest result (its JS heap
+ * from the browser's own measurement when the panel has none), and the page's JS heap after a GC
+ * (in a browser launched with --js-flags=--expose-gc and --enable-precise-memory-info).
+ */
+export async function readMemory(page: Page): Promise<PageMemory> {
+  const id = await page.getAttribute('[data-testid=attention-map]', 'data-result-id');
+  await page.waitForSelector(`[data-testid=runtime-memory][data-result-id="${id}"]`, { timeout: 120_000 });
+  const m = await page.getByTestId('runtime-memory').evaluate((el: HTMLElement) => ({ ...el.dataset }));
+  const { pageJs, workerJs } = await page.evaluate(async () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    // The browser's own measurement (cross-origin isolated pages only) splits memory by realm: the workers' JS heaps.
+    type Breakdown = { bytes: number; attribution: { scope: string; url: string }[] }[];
+    const perf = performance as Performance & { measureUserAgentSpecificMemory(): Promise<{ breakdown: Breakdown }>; memory?: { usedJSHeapSize: number } };
+    let workerJs: number | null = null;
+    try {
+      const r = await perf.measureUserAgentSpecificMemory();
+      workerJs = r.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope' && /wasm\.worker/.test(a.url))).reduce((n, b) => n + b.bytes, 0);
+    } catch {
+      // not available: left out
+    }
+    return { pageJs: perf.memory?.usedJSHeapSize ?? null, workerJs };
+  });
+  return { workerWasmBytes: Number(m['wasmBytes']) || null, workerJsBytes: Number(m['jsHeapBytes']) || workerJs || null, pageJsBytes: pageJs, sessions: Number(m['sessions']) };
+}

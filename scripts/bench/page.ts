@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { median, quantile } from '../../src/analysis/spread';
-import { UNLIMITED_FRAMES, withApp, type App } from './app';
+import { readMemory, UNLIMITED_FRAMES, withApp, type App } from './app';
 import { gpt2Markdown, gpt2Ratio, spliceGpt2Section, type Gpt2Result } from './gpt2';
 import { BENCHMARKS_MD, machine, spliceSection, writeResult } from './results';
 
@@ -193,26 +193,7 @@ async function recompiles(app: App, browser: Browser, total = 500, mark = 50) {
     (self as unknown as { __tpDebug: { sessions: { inspectWeights: string } } }).__tpDebug.sessions.inspectWeights = 'baked';
   });
   await page.waitForSelector('[data-testid=runtime-memory]');
-  const read = async () => {
-    const id = await page.getAttribute('[data-testid=attention-map]', 'data-result-id');
-    await page.waitForSelector(`[data-testid=runtime-memory][data-result-id="${id}"]`);
-    const m = await page.getByTestId('runtime-memory').evaluate((el: HTMLElement) => ({ ...el.dataset }));
-    const { pageJs, workerJs } = await page.evaluate(async () => {
-      (globalThis as { gc?: () => void }).gc?.();
-      // The browser's own measurement (cross-origin isolated pages only) splits memory by realm: the workers' JS heaps.
-      type Breakdown = { bytes: number; attribution: { scope: string; url: string }[] }[];
-      const perf = performance as Performance & { measureUserAgentSpecificMemory(): Promise<{ breakdown: Breakdown }>; memory?: { usedJSHeapSize: number } };
-      let workerJs: number | null = null;
-      try {
-        const r = await perf.measureUserAgentSpecificMemory();
-        workerJs = r.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope' && /wasm\.worker/.test(a.url))).reduce((n, b) => n + b.bytes, 0);
-      } catch {
-        // not available: left out
-      }
-      return { pageJs: perf.memory?.usedJSHeapSize ?? null, workerJs };
-    });
-    return { workerWasmBytes: Number(m['wasmBytes']) || null, workerJsBytes: Number(m['jsHeapBytes']) || workerJs || null, pageJsBytes: pageJs, sessions: Number(m['sessions']) };
-  };
+  const read = () => readMemory(page);
   type Mark = Awaited<ReturnType<typeof read>>;
   const marks: Record<number, Mark> = {};
   const t0 = Date.now();

@@ -6,35 +6,32 @@
  * and the probe's snapshot every steps / 50 steps.
  *
  *   - steps per second: from the panel's step counter, timed in the page (a MutationObserver on
- *     its data-step), between step 300 and the last step (after the warm-up and the memory pause);
+ *     its data-step), from 100 steps after the memory pause to the last step;
  *   - memory: the worker's WebAssembly and JS heaps and the page's JS heap (after a GC), with
  *     training paused at step 200 and once all 2,000 steps are done. Target: within 10%.
  */
 import type { Browser, Page } from '@playwright/test';
-import type { App } from './app';
+import { readMemory, type App, type PageMemory } from './app';
 
 export const PAGE_STEPS = 2000;
 export const PAGE_MARK = 200;
-/** Steps per second are timed from here to the end. */
-const TIMED_FROM = 300;
-
-export interface PageMemory {
-  workerWasmBytes: number | null;
-  workerJsBytes: number | null;
-  pageJsBytes: number | null;
-}
+/** Steps per second are timed from this many steps after the memory pause to the end. */
+export const TIMED_AFTER_MARK = 100;
 
 export interface PageTraining {
   B: number;
   T: number;
   steps: number;
-  /** Steps per second from TIMED_FROM to the last step. */
+  /** Steps per second from TIMED_AFTER_MARK steps after the memory pause to the last step. */
   stepsPerSecond: number;
   timedSteps: number;
   /** Threads onnxruntime-web's WASM module runs with in the page. */
   threads: number | null;
   /** The step training was paused at for the first reading, and the readings. */
   markStep: number;
+  /** Snapshots the page held at the pause and at the end (the timeline's points). */
+  markSnapshots: number;
+  endSnapshots: number;
   at: { mark: PageMemory; end: PageMemory };
   growth: { workerWasm: number | null; workerJs: number | null; pageJs: number | null };
 }
@@ -46,33 +43,21 @@ async function setField(page: Page, testId: string, value: number) {
   await field.blur();
 }
 
-/** The worker's heaps as the statistics panel reports them after its newest result, and the page's JS heap after a GC. */
-export async function readMemory(page: Page): Promise<PageMemory> {
-  const id = await page.getAttribute('[data-testid=attention-map]', 'data-result-id');
-  await page.waitForSelector(`[data-testid=runtime-memory][data-result-id="${id}"]`, { timeout: 120_000 });
-  const m = await page.getByTestId('runtime-memory').evaluate((el: HTMLElement) => ({ ...el.dataset }));
-  const pageJs = await page.evaluate(() => {
-    (globalThis as { gc?: () => void }).gc?.();
-    return (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
-  });
-  return { workerWasmBytes: Number(m['wasmBytes']) || null, workerJsBytes: Number(m['jsHeapBytes']) || null, pageJsBytes: pageJs };
-}
-
 /** Trains in the page of `browser` (one with --expose-gc and precise memory info) and measures it. */
-export async function pageTraining(app: App, browser: Browser, B = 16, T = 64): Promise<PageTraining> {
+export async function pageTraining(app: App, browser: Browser, B = 16, T = 64, steps = PAGE_STEPS, markAt = PAGE_MARK): Promise<PageTraining> {
   const page = await app.open({ on: browser });
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 120_000 });
   await page.getByTestId('train-recipe-toggle').click(); // the recipe's fields are folded under a summary line
   await setField(page, 'train-T', T);
   await setField(page, 'train-batch', B);
-  await setField(page, 'train-steps', PAGE_STEPS);
+  await setField(page, 'train-steps', steps);
   // Every change of the step counter, timed in the page.
+  // (No named functions inside: tsx would wrap them in a helper the page does not have.)
   await page.evaluate(() => {
     const w = window as unknown as { __steps: [number, number][] };
     w.__steps = [];
-    const el = () => document.querySelector<HTMLElement>('[data-testid=train-status]');
     new MutationObserver(() => {
-      const step = Number(el()?.dataset['step'] ?? 0);
+      const step = Number(document.querySelector<HTMLElement>('[data-testid=train-status]')?.dataset['step'] ?? 0);
       const last = w.__steps.at(-1);
       if (!last || last[1] !== step) w.__steps.push([performance.now(), step]);
     }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-step'] });
@@ -80,34 +65,39 @@ export async function pageTraining(app: App, browser: Browser, B = 16, T = 64): 
   const step = async () => Number(await page.getAttribute('[data-testid=train-status]', 'data-step'));
   const status = async () => page.getAttribute('[data-testid=train-status]', 'data-status');
   await page.getByTestId('train-start').click();
-  await page.waitForFunction((mark) => Number(document.querySelector<HTMLElement>('[data-testid=train-status]')?.dataset['step'] ?? 0) >= mark, PAGE_MARK, { timeout: 600_000, polling: 100 });
+  await page.waitForFunction((mark) => Number(document.querySelector<HTMLElement>('[data-testid=train-status]')?.dataset['step'] ?? 0) >= mark, markAt, { timeout: 600_000, polling: 100 });
   await page.getByTestId('train-pause').click();
   await page.waitForSelector('[data-testid=train-status][data-status=paused]', { timeout: 120_000 });
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 120_000 });
   const markStep = await step();
   const mark = await readMemory(page);
+  const snapshots = async () => Number((await page.getByTestId('timeline').getAttribute('max')) ?? 0) + 1;
+  const markSnapshots = await snapshots();
   await page.getByTestId('train-resume').click();
   await page.waitForSelector('[data-testid=train-status][data-status=done]', { timeout: 3_600_000 });
-  if ((await step()) !== PAGE_STEPS) throw new Error(`training ended at step ${await step()} (${await status()})`);
+  if ((await step()) !== steps) throw new Error(`training ended at step ${await step()} (${await status()})`);
   await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 120_000 });
   const end = await readMemory(page);
-  const steps = await page.evaluate(() => (window as unknown as { __steps: [number, number][] }).__steps);
-  const from = steps.find(([, s]) => s >= TIMED_FROM)!;
-  const to = steps.at(-1)!;
+  const endSnapshots = await snapshots();
+  const seen = await page.evaluate(() => (window as unknown as { __steps: [number, number][] }).__steps);
+  const from = seen.find(([, s]) => s >= markAt + TIMED_AFTER_MARK)!;
+  const to = seen.at(-1)!;
   const threads = await page.evaluate(() => Number(document.querySelector<HTMLElement>('[data-testid=backend]')?.dataset['threads'] ?? NaN));
   await page.context().close();
-  const growth = (key: keyof PageMemory) => {
+  const growth = (key: 'workerWasmBytes' | 'workerJsBytes' | 'pageJsBytes') => {
     const [a, b] = [mark[key], end[key]];
     return a && b ? b / a - 1 : null;
   };
   return {
     B,
     T,
-    steps: PAGE_STEPS,
+    steps,
     stepsPerSecond: ((to[1] - from[1]) * 1000) / (to[0] - from[0]),
     timedSteps: to[1] - from[1],
     threads: Number.isFinite(threads) ? threads : null,
     markStep,
+    markSnapshots,
+    endSnapshots,
     at: { mark, end },
     growth: { workerWasm: growth('workerWasmBytes'), workerJs: growth('workerJsBytes'), pageJs: growth('pageJsBytes') },
   };
