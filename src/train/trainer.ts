@@ -15,6 +15,7 @@
 import { toOnnxBytes } from '../graph/onnx';
 import type { Spec } from '../spec/types';
 import { checkTrainingBudget } from './budget';
+import { scoreBatches } from './evaluate';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from './optimizer';
 import { evalGraph, initialState, momentName, nextName, trainGraph, type StepShape } from './step';
 
@@ -241,18 +242,12 @@ export class Trainer {
 
   /** Loss and accuracy over held-out batches (each position weighted equally), without training. */
   async evaluate(batches: readonly Examples[]): Promise<{ loss: number; accuracy: number }> {
-    let loss = 0;
-    let right = 0;
-    let count = 0;
-    for (const ex of batches) {
+    return scoreBatches(batches, async (ex) => {
       const out = await this.evalSession.run(this.feeds(ex, this.stateFeeds((n) => this.weightNames.includes(n) || n.startsWith('sigma_u.'))));
-      const scored = Array.from(ex.lossMask).reduce((s, v) => s + v, 0);
-      loss += ((await out['loss']!.getData()) as Float32Array)[0]! * scored;
-      right += ((await out['accuracy']!.getData()) as Float32Array)[0]! * scored;
-      count += scored;
+      const r = { loss: ((await out['loss']!.getData()) as Float32Array)[0]!, accuracy: ((await out['accuracy']!.getData()) as Float32Array)[0]! };
       Object.values(out).forEach((t) => t.dispose());
-    }
-    return { loss: loss / Math.max(count, 1), accuracy: right / Math.max(count, 1) };
+      return r;
+    });
   }
 
   /**
