@@ -21,6 +21,7 @@ import type { StepReport } from '../train/trainer';
 import type { RuntimeApi } from './host';
 import type { AppStore } from './store';
 import { architecture, isActive, type TrainingRun } from './training';
+import { errorParts } from '../spec/errors';
 
 /** One kept run: what it takes to show it again and to give its weights back to the worker. */
 export interface KeptRun {
@@ -162,7 +163,7 @@ function storageProblem(e: unknown): string {
   const name = e instanceof Error || (typeof DOMException !== 'undefined' && e instanceof DOMException) ? (e as Error).name : '';
   if (name === 'QuotaExceededError') return "this browser's storage for the page is full (QuotaExceededError)";
   if (name === 'SecurityError' || name === 'InvalidStateError' || name === 'UnknownError') return `this browser's storage is unavailable here (${name}: a private window or blocked site data)`;
-  return `this browser's storage failed (${e instanceof Error ? e.message : String(e)})`;
+  return `this browser's storage failed (${errorParts(e).message})`;
 }
 
 const taskTitle = (r: Recipe) => findTask(r.task)?.title.toLowerCase() ?? r.task;
@@ -251,7 +252,7 @@ export function connectKeeping(store: AppStore, runtime: KeepRuntime, storage: K
       store.setState({ training: { ...now.training, runs: { ...now.training.runs, a: run }, weightsVersion: now.training.weightsVersion + 1 } });
       say('restored', `Restored the trained weights kept in this browser: ${kept.step.toLocaleString('en-US')} steps of ${taskTitle(kept.recipe)} (saved ${kept.savedAt.slice(0, 16).replace('T', ' ')} UTC).`);
     } catch (e) {
-      say('failed', `Trained weights kept in this browser could not be restored: ${e instanceof Error ? e.message : String(e)}. The initial weights are shown.`, 'error');
+      say('failed', `Trained weights kept in this browser could not be restored: ${errorParts(e).message}. The initial weights are shown.`, 'error');
     }
   };
 

@@ -12,7 +12,7 @@
  */
 import { proxy } from 'comlink';
 import type { ModelSlot, TrainProgress, TrainSnapshot, TrainStatus } from '../../workers/api';
-import { ERROR } from '../spec/errors';
+import { ERROR, errorParts } from '../spec/errors';
 import type { Spec } from '../spec/types';
 import { recipe, type Evaluation, type Recipe } from '../train/run';
 import type { StepReport } from '../train/trainer';
@@ -27,7 +27,7 @@ export type { Recipe, Evaluation, StepReport, TrainSnapshot, TrainStatus };
  * step's report; `refused` when the worker refused it before compiling (over the memory budget,
  * bad task parameters: `message` says why and what to change); then the job's own statuses.
  */
-export interface TrainingRun {
+export interface TrainingRun extends Pick<TrainProgress, 'steps' | 'provider' | 'fallbackReason' | 'message'> {
   slot: ModelSlot;
   /** The spec trained (the model's, with the recipe's seed). */
   spec: Spec;
@@ -35,23 +35,16 @@ export interface TrainingRun {
   status: 'starting' | 'refused' | TrainStatus;
   /** The worker's id of the job (null until its first report). */
   job: number | null;
-  /** Steps taken so far, and in all. */
+  /** Steps taken so far. */
   step: number;
-  steps: number;
-  /** Every step's figures, in order. */
+  /** Every step's figures, in order (the progress reports' `reports`, gathered). */
   reports: StepReport[];
   /** Held-out evaluations, in order. */
   evaluations: Evaluation[];
   /** The probe's maps at the snapshot steps, in order. */
   snapshots: TrainSnapshot[];
-  /** Steps per second over the newest report. */
+  /** Steps per second over the newest report that had steps. */
   stepsPerSecond: number | null;
-  /** Where its steps run (absent until the first report): 'webgpu' keeps the state on the GPU. */
-  provider?: TrainProgress['provider'];
-  /** Why a run in the WebGPU worker trains on WASM, in one sentence, when it does. */
-  fallbackReason?: string;
-  /** Why it was refused, stopped, diverged or failed. */
-  message?: string;
 }
 
 export interface TrainingState {
@@ -176,7 +169,7 @@ export function trainingActions(get: () => AppState, set: (part: Partial<Trainin
     runtime!.train({ slot, spec, recipe: r, reportEvery: REPORT_EVERY, snapshotEvery: every, view: { layer: view.layer, head: view.head } }, proxy(onProgress)).then(
       (res) => patchRun(slot, ticket, () => ({ status: res.status, step: res.step, ...(res.message ? { message: res.message } : {}) }), true),
       (e: unknown) => {
-        const { name, message } = e instanceof Error ? e : { name: 'Error', message: String(e) };
+        const { name, message } = errorParts(e);
         // The WebGPU worker went (a lost device, a failed runtime): its GPU state went with it. The
         // host runs on WASM now; the run starts again there, same recipe, same batches.
         if (name === ERROR.WorkerLost && runs()[slot]?.provider === 'webgpu' && ticket === asked[slot]) {

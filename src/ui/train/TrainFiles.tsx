@@ -13,6 +13,7 @@ import { historyCsv, historyJson } from '../../train/history';
 import { fileStem } from '../editor/ExportModel';
 import { useApp, useAppStore } from '../useApp';
 import { download } from '../views/ExportButtons';
+import { errorParts } from '../../spec/errors';
 import './trainFiles.css';
 
 const NO_KEEPING: KeepState = { phase: 'none', message: null, tone: 'info' };
@@ -45,7 +46,7 @@ export function TrainFiles() {
       const bytes = await keeping.exportTrained(mode);
       download(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `${stem()}.trained-${run.step}.${mode}.T${run.recipe.T}.onnx`);
     } catch (e) {
-      setMessage({ tone: 'refused', text: `The trained model could not be exported: ${e instanceof Error ? e.message : String(e)}` });
+      setMessage({ tone: 'refused', text: `The trained model could not be exported: ${errorParts(e).message}` });
     } finally {
       setBusy(false);
     }
