@@ -38,7 +38,7 @@ export interface UrlEnv {
 }
 
 export interface UrlOptions {
-  /** How many steps the lesson `id` has, or undefined when this app does not know it (default: src/presets/lessons.ts). */
+  /** How many steps the lesson `id` has, or undefined when this app does not know it (default: src/presets/lessons/). */
   lessonSteps?: (id: string) => number | undefined;
 }
 
