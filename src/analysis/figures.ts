@@ -60,12 +60,16 @@ export function formatFigure(f: Figure, r: Summaries): string {
   return String(Math.round(v));
 }
 
-/** `{name}` in `text` replaced by figure `name` of `r`; with no result yet, by an ellipsis. */
-export function fillFigures(text: string, figures: Readonly<Record<string, Figure>> | undefined, r: Summaries | null): string {
+/**
+ * `{name}` in `text` replaced by figure `name` of `r`; with no result yet, by an ellipsis. Figures
+ * of another source (`from: 'experiment'`, read from an experiment's results) are left for their
+ * own filler.
+ */
+export function fillFigures(text: string, figures: Readonly<Record<string, Figure | { from: 'experiment' }>> | undefined, r: Summaries | null): string {
   if (!figures) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const f = figures[name];
-    if (!f) return whole;
+    if (!f || 'from' in f) return whole;
     return r ? formatFigure(f, r) : '…';
   });
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { findPreset } from '../../src/presets';
-import { FOCUS_KEYS, HIDE_KEYS, LESSONS, findLesson, resolveStep, type Lesson } from '../../src/presets/lessons';
+import { FOCUS_KEYS, HIDE_KEYS, LESSONS, findLesson, resolveStep, type Lesson, type ExperimentFigure } from '../../src/presets/lessons';
 import { DEFAULT_TEXT } from '../../src/spec/defaults';
 import { layerSchedule } from '../../src/spec/schedule';
 import { validateSpec } from '../../src/spec/schema';
@@ -14,6 +14,13 @@ import { analyse } from '../../workers/analyse';
 import type { HeldMaps } from '../../workers/analyse';
 import type { AnalysisResult } from '../../workers/api';
 import { nodeSessions } from '../helpers';
+import type { Figure } from '../../src/analysis/figures';
+
+/** A figure read from the analysis on screen (not from an experiment's results). */
+function analysisFigure(f: Figure | ExperimentFigure | undefined): Figure {
+  if (!f || 'from' in f) throw new Error('not a figure of the analysis');
+  return f;
+}
 
 const steps = LESSONS.flatMap((lesson) => lesson.steps.map((step, i) => [lesson.id, i, lesson, step] as const));
 
@@ -123,7 +130,7 @@ describe('what the step texts say', () => {
     // The figure the text quotes, by the function the page fills it with; checked against the pooled mean of every row's fraction.
     const at = async (i: number) => {
       const { result } = await runStep('entropy-collapse', i);
-      const figure = findLesson('entropy-collapse')!.steps[i]!.figures!['entropy']!.of(result);
+      const figure = analysisFigure(findLesson('entropy-collapse')!.steps[i]!.figures!['entropy']).of(result);
       const pooled = entropyFraction(result).reduce((a, b) => a + b, 0) / result.nLayers;
       expect(Math.abs(figure - pooled), `step ${i}: per-head mean against pooled rows`).toBeLessThan(0.02);
       return figure;
@@ -143,8 +150,8 @@ describe('what the step texts say', () => {
       const figures = findLesson('norm-placement')!.steps[i]!.figures;
       const rms = residual(result);
       if (figures) {
-        if (figures['embedding']) expect(figures['embedding'].of(result)).toBeCloseTo(rms[0]!, 5);
-        expect(figures['last']!.of(result)).toBeCloseTo(rms.at(-1)!, 5);
+        if (figures['embedding']) expect(analysisFigure(figures['embedding']).of(result)).toBeCloseTo(rms[0]!, 5);
+        expect(analysisFigure(figures['last']).of(result)).toBeCloseTo(rms.at(-1)!, 5);
       }
       return rms;
     };
@@ -193,10 +200,10 @@ describe('what the step texts say', () => {
       for (let i = 1; i < T; i++) s += e[h * T + i]! / Math.log(mamba.support[layer]![h * T + i]!);
       return s / (T - 1);
     }));
-    const below = findLesson('implicit-attention')!.steps[3]!.figures!['below']!.of(mamba);
+    const below = analysisFigure(findLesson('implicit-attention')!.steps[3]!.figures!['below']).of(mamba);
     expect(below).toBe(perHead.filter((f) => f < 0.6).length); // the count the text quotes
     expect(below).toBeGreaterThanOrEqual(1);
-    expect(findLesson('implicit-attention')!.steps[3]!.figures!['heads']!.of(mamba)).toBe(perHead.length);
+    expect(analysisFigure(findLesson('implicit-attention')!.steps[3]!.figures!['heads']).of(mamba)).toBe(perHead.length);
     const a = (await runStep('implicit-attention', 4)).held;
     const b = (await runStep('implicit-attention', 4, [...DEFAULT_TEXT].reverse().join(''))).held;
     expect(b.T).toBe(a.T);

@@ -2,6 +2,7 @@
 import { ENTROPY } from './build';
 import { DEFAULT_TEXT } from '../../spec/defaults';
 import { headsBelow, headCount } from '../../analysis/figures';
+import type { Summaries } from '../../analysis/figures';
 import type { Lesson } from './types';
 
 const lesson: Lesson = {
@@ -33,7 +34,7 @@ const lesson: Lesson = {
     {
       title: 'Mamba: the input decides what to keep',
       body: 'In a Mamba-2 layer, token s writes into a small state with a strength Δ_s computed from the token itself, and the state decays at every step by a factor that also depends on the input. The implicit map entry (t, s) is how much of token s’s write is still there when token t reads it. Unlike retention’s fixed decay, the fading here changes with the text: some tokens are written strongly and kept, others barely written, so the map is uneven and its entropy lower ({below} of its {heads} heads stay below 60% of the maximum).',
-      figures: { below: { of: (r) => headsBelow(r, 0.6), show: 'count' }, heads: { of: headCount, show: 'count' } },
+      figures: { below: { of: (r: Summaries) => headsBelow(r, 0.6), show: 'count' }, heads: { of: headCount, show: 'count' } },
       spec: 'mamba',
       focus: 'attention-map',
     },

@@ -5,6 +5,8 @@
 import { CLASSROOM_PARTS, type ClassroomPart } from '../../spec/share';
 import type { Spec } from '../../spec/types';
 import type { Figure } from '../../analysis/figures';
+import type { Experiment, ExperimentResult, SummaryRow } from '../../spec/experiment';
+import type { Recipe } from '../../spec/recipe';
 
 /** Parts of the page a classroom link may hide (the share document validates against the same list). */
 export const HIDE_KEYS = CLASSROOM_PARTS;
@@ -26,6 +28,7 @@ export const FOCUS_PANELS = {
   inspector: 'Inspector',
   stats: 'Model statistics',
   train: 'Training',
+  experiments: 'Experiments',
 } as const;
 export type FocusKey = keyof typeof FOCUS_PANELS;
 export const FOCUS_KEYS = Object.keys(FOCUS_PANELS) as FocusKey[];
@@ -34,8 +37,16 @@ export interface LessonStep {
   title: string;
   /** A few sentences a student can follow: what changed, where to look, what it means. `{name}` stands for figure `name`. */
   body: string;
-  /** The figures the body quotes, computed from the result of this step's model and text (src/analysis/figures.ts). */
-  figures?: Readonly<Record<string, Figure>>;
+  /**
+   * The figures the body quotes: computed from the result of this step's model and text
+   * (src/analysis/figures.ts), or, for an ExperimentFigure, from the kept results of this step's
+   * experiment (until it has run, the page says so in their place).
+   */
+  figures?: Readonly<Record<string, Figure | ExperimentFigure>>;
+  /** The training recipe the step puts in the Train panel (the student presses Train). Left out: the Train panel keeps its recipe. */
+  recipe?: Recipe;
+  /** The experiment of this step, shown in the Experiments panel with its results when kept. Left out: the previous step's experiment. */
+  experiment?: () => Experiment;
   /** The model of this step: a preset id, or a function building the spec. Left out: the previous step's model. */
   spec?: string | (() => Spec);
   /** The text of this step. Left out: the previous step's text. */
@@ -61,4 +72,12 @@ export interface ResolvedStep {
   presetId: string | null;
   text: string;
   view: { layer: number; head: number };
+}
+
+/** A figure a step quotes from its experiment's results: a summary row's number (src/train/experiment.ts summarize). */
+export interface ExperimentFigure {
+  from: 'experiment';
+  /** The number, from the summary rows of the experiment's result (and the result itself, for its runs' courses); null when the runs so far do not give it. */
+  of(rows: readonly SummaryRow[], result: ExperimentResult): number | null;
+  show: 'percent' | 'decimal' | 'count';
 }
