@@ -14,6 +14,7 @@ import type { Recipe, Sessions } from './sessions';
 import { liftWeights } from '../src/graph/lift';
 import type { InputTensor } from '../src/runtime/ort';
 import { downsample, rowSupport } from '../src/analysis/maps';
+import { headStats } from '../src/analysis/headStats';
 import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisStage, type AnalysisResult, type MapView, type ViewRef } from './api';
 
 /** Thrown when a newer request arrived while this one ran; the caller drops it. */
@@ -181,6 +182,8 @@ export async function analyse(
       const r = out[`router_probs.${i}`];
       return r ? { experts: r.dims[r.dims.length - 1]!, probs: r.data } : null;
     }),
+    // From the full maps, which only the worker holds (a long text's views get block means).
+    headStats: held.maps.map((m) => headStats(m, tokens, H)),
     timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2, reused: sessions.created === createdBefore, fed: sessions.fed > fedBefore },
     backend: sessions.runtime.backend,
     weights: trained?.key ?? `seed ${spec.seed}`,

@@ -1,5 +1,6 @@
 /** The inference worker's API, shared by the worker and the UI's bridge. Plain data only, and the memory budget. */
 import type { Spec } from '../src/spec/types';
+import type { HeadStats } from '../src/analysis/headStats';
 import type { BackendInfo, Provider } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
@@ -73,6 +74,8 @@ export interface AnalysisResult {
   vocabSize: number;
   /** Per layer run: router probabilities [T, E] of a mixture-of-experts layer, or null. */
   router: ({ experts: number; probs: Float32Array } | null)[];
+  /** Per layer run: what each head does on this text (src/analysis/headStats.ts, from the full maps) [runs][H]. */
+  headStats: HeadStats[][];
   /**
    * Where the time of this analysis went (ms); `reused` when the inspect session was already there
    * (same graph, same length), and `fed` when it was given other weights (a seed-only edit):
@@ -278,6 +281,11 @@ export interface TrainSnapshot {
   thumbs: Float32Array[];
   /** Per layer run: attn_entropy [H, T]. */
   entropy: Float32Array[];
+  /**
+   * Per layer run: what each head does on the probe (src/analysis/headStats.ts, from the full maps)
+   * [runs][H]; absent from snapshots kept before it was recorded.
+   */
+  headStats?: HeadStats[][];
   /** The requested view's map at full size (up to MAP_MAX_SIDE); its `id` is the job's id. */
   map: MapView;
 }

@@ -28,6 +28,7 @@
  */
 import { compile } from '../src/compiler/compile';
 import { downsample } from '../src/analysis/maps';
+import { headStats } from '../src/analysis/headStats';
 import { errorParts } from '../src/spec/errors';
 import { layerSchedule } from '../src/spec/schedule';
 import { VOCAB_SIZE } from '../src/spec/vocab';
@@ -340,6 +341,7 @@ export class Jobs {
       thumbSide: downsample(maps[0]!, T, 0, THUMB_SIDE).side,
       thumbs,
       entropy: Array.from({ length: L }, (_, i) => out[`attn_entropy.${i}`]!.data),
+      headStats: maps.map((m) => headStats(m, probe, H)),
       map: mapView(held, job.req.view ?? { layer: 0, head: 0 }) ?? mapView(held, { layer: 0, head: 0 })!,
     };
   }

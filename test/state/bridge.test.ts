@@ -59,6 +59,7 @@ function fakeApi() {
     logits: new Float32Array(0),
     vocabSize: 97,
     router: [],
+    headStats: [],
     timings: { compileMs: 0, loadMs: 0, inspectRunMs: 0, reused: false },
     backend: INFO.backend,
   });

@@ -1,10 +1,11 @@
 /**
  * The live training charts: loss and held-out accuracy (A and B in compare mode), gradient norm
- * per layer, and entropy per head. Each redraws on every progress report from the run in the store.
+ * per layer, entropy per head, and a head statistic per head (HeadStatsChart). Each redraws on every progress report from the run in the store.
  */
 import { useApp } from '../useApp';
 import { GradNormChart } from './GradNormChart';
 import { HeadEntropyChart } from './HeadEntropyChart';
+import { HeadStatsChart } from './HeadStatsChart';
 import { LossChart } from './LossChart';
 import './charts.css';
 
@@ -16,6 +17,7 @@ export function TrainCharts() {
       <LossChart />
       <GradNormChart />
       <HeadEntropyChart />
+      <HeadStatsChart />
     </div>
   );
 }

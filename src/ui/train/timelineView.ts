@@ -62,7 +62,7 @@ export function atSnapshot(result: ShownResult, snap: TrainSnapshot, pieces: str
   const T = snap.T;
   return {
     ...result,
-    data: { ...result.data, T, nLayers: snap.nLayers, nHeads: snap.nHeads, thumbs: snap.thumbs, thumbSide: snap.thumbSide, entropy: snap.entropy, support: snapshotSupport(snap) },
+    data: { ...result.data, T, nLayers: snap.nLayers, nHeads: snap.nHeads, thumbs: snap.thumbs, thumbSide: snap.thumbSide, entropy: snap.entropy, support: snapshotSupport(snap), headStats: snap.headStats ?? [] },
     input: { ...result.input, pieces: pieces ?? Array.from({ length: T }, (_, i) => String(i)) },
   };
 }

@@ -6,9 +6,13 @@
  * data-entropy-fraction. Thumbnails show magnitudes on the sequential scale even for signed
  * (implicit) maps: at 24 × 24 a block's mean |weight| says where a head looks, while signed means
  * would cancel; the attention map shows the sign.
+ *
+ * Under each thumbnail, unless folded away, what the head does on this text (HeadStatsCell.tsx):
+ * the worker's head statistics (AnalysisResult.headStats, from the full maps; a snapshot's during
+ * timeline scrubbing) beside the same entropy fraction the frame shows, and a role badge.
  */
 import { interpolateViridis } from 'd3-scale-chromatic';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { headEntropyGrid } from '../../analysis/entropy';
 import type { AppState } from '../../state/store';
 import { useTimelineResult } from '../train/timelineView';
@@ -16,9 +20,14 @@ import { useApp } from '../useApp';
 import { ENTROPY_GRADIENT, entropyColour, legendMarkup, percent, SVG_NS } from './chart';
 import { BLUES_LUT, colourIndex } from './colour';
 import { ExportButtons, svgDocument } from './ExportButtons';
+import { HeadStatsCell } from './HeadStatsCell';
+import { statValues } from './headStatsInfo';
 import { WaitingHint } from './Waiting';
 
 type Result = NonNullable<AppState['result']>;
+
+/** Heads (layer runs × heads) up to which the statistics show until the person chooses: beyond, the grid stays thumbnails only. */
+export const STATS_SHOWN_UP_TO = 48;
 
 /** Draws thumbnail `head` of layer run `run` into `canvas`, each scaled to its own largest weight (√ scale, as the map's default). */
 function drawThumb(canvas: HTMLCanvasElement, result: Result, run: number, head: number) {
@@ -76,6 +85,8 @@ export function HeadGrid() {
   const view = useApp((s) => s.view);
   const selectView = useApp((s) => s.selectView);
   const gridRef = useRef<HTMLDivElement>(null);
+  /** The person's choice of "Show head statistics" (null: by the grid's size, STATS_SHOWN_UP_TO). */
+  const [statsChoice, setStatsChoice] = useState<boolean | null>(null);
 
   const entropy = useMemo(() => {
     if (!result) return [];
@@ -90,6 +101,8 @@ export function HeadGrid() {
 
   const heads = result?.data.nHeads ?? 0;
   const layers = result?.data.nLayers ?? 0;
+  const showStats = statsChoice ?? layers * heads <= STATS_SHOWN_UP_TO;
+  const stats = result?.data.headStats;
   return (
     <section className="panel head-grid-panel" aria-label="Heads">
       <div className="panel-head">
@@ -104,10 +117,13 @@ export function HeadGrid() {
             at step {step}
           </span>
         ) : null}
+        <label className="head-stats-toggle" title="Under each thumbnail: its previous-token, induction, sink, distance and entropy figures on this text, and a role when one clearly dominates">
+          <input type="checkbox" checked={showStats} onChange={(e) => setStatsChoice(e.target.checked)} data-testid="head-stats-toggle" /> Show head statistics
+        </label>
         <ExportButtons name="head-grid" svg={() => (gridRef.current ? gridSvg(gridRef.current, layers, heads) : null)} />
       </div>
       {!result ? <WaitingHint /> : null}
-      <div className="head-grid" ref={gridRef} data-testid="head-grid" data-step={step ?? ''} style={{ '--heads': heads } as React.CSSProperties}>
+      <div className={showStats ? 'head-grid with-stats' : 'head-grid'} ref={gridRef} data-testid="head-grid" data-step={step ?? ''} style={{ '--heads': heads } as React.CSSProperties}>
         {result ? (
           <div className="head-grid-row" aria-hidden="true">
             <span />
@@ -122,22 +138,24 @@ export function HeadGrid() {
             {row.map(({ head: h, meanFraction }) => {
               const selected = view.layer === r && view.head === h;
               return (
-                <button
-                  key={h}
-                  type="button"
-                  className={selected ? 'thumb selected' : 'thumb'}
-                  aria-label={`Layer ${r}, head ${h}: entropy ${percent(meanFraction)}`}
-                  aria-pressed={selected}
-                  data-layer={r}
-                  data-head={h}
-                  data-entropy-fraction={meanFraction}
-                  style={{ background: entropyColour(meanFraction) }}
-                  onClick={() => {
-                    selectView(r, h);
-                  }}
-                >
-                  <canvas width={24} height={24} />
-                </button>
+                <div key={h} className="head-cell">
+                  <button
+                    type="button"
+                    className={selected ? 'thumb selected' : 'thumb'}
+                    aria-label={`Layer ${r}, head ${h}: entropy ${percent(meanFraction)}`}
+                    aria-pressed={selected}
+                    data-layer={r}
+                    data-head={h}
+                    data-entropy-fraction={meanFraction}
+                    style={{ background: entropyColour(meanFraction) }}
+                    onClick={() => {
+                      selectView(r, h);
+                    }}
+                  >
+                    <canvas width={24} height={24} />
+                  </button>
+                  {showStats && stats?.[r] ? <HeadStatsCell layer={r} head={h} values={statValues(stats[r][h], meanFraction)} /> : null}
+                </div>
               );
             })}
           </div>
