@@ -3,8 +3,8 @@
  * the attention map, head grid and entropy view draw the snapshot the timeline points at
  * (timelineSnapshot, src/state/training.ts) instead of the current result. A snapshot is the
  * worker's run of the job's probe example (the first held-out example of the task, workers/jobs.ts)
- * with the weights of that step: every layer run and head as a thumbnail, each row's entropy, and
- * the full map of the view selected when training started.
+ * with the weights of that step: every layer run and head as a thumbnail, each row's entropy, each
+ * head's statistics, and the full map of the view selected when training started.
  */
 import { useMemo } from 'react';
 import { rowSupport } from '../../analysis/maps';
