@@ -168,6 +168,7 @@ export function HeadGrid() {
         <span className="hint">
           Frame colour: the head's mean entropy as a fraction of uniform (dark: each query looks at few keys; yellow: spread evenly). Each thumbnail shows
           magnitudes |weight| (the sign of an implicit map is not shown here), scaled to its own largest one. Click one to show it, with its sign, in the attention map.
+          {showStats ? ' Under each: what the head does on this text (prev, ind, sink, dist, H; hover a number for what it means) and its role when one figure clearly dominates.' : null}
         </span>
       </div>
     </section>
