@@ -82,7 +82,7 @@ export const ROLE_STAT: Record<HeadRole, HeadStat> = { 'previous-token': 'previo
 export const ROLE_MEANING: Record<HeadRole, string> = {
   'previous-token': 'Previous-token head: most of its weight goes to the token just before each query.',
   induction: 'Induction head: most of its weight goes to the token that followed an earlier occurrence of the current one, so it can continue a repeated segment.',
-  sink: 'Sink head: most of its weight is parked on the first token (an attention sink; the head does little on this text).',
+  sink: 'Sink head: most of its weight is parked on the first token (an attention sink).',
 };
 
 /**
