@@ -12,18 +12,30 @@ function parseCsv(text: string): string[][] {
   let row: string[] = [];
   let f = '';
   let quoted = false;
+  const endField = () => {
+    row.push(f);
+    f = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (f += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        f += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else f += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(f), (f = '');
-    else if (c === '\n') row.push(f), rows.push(row), (row = []), (f = '');
-    else f += c;
+    else if (c === ',') endField();
+    else if (c === '\n') {
+      endField();
+      rows.push(row);
+      row = [];
+    } else f += c;
   }
-  if (f || row.length) row.push(f), rows.push(row);
+  if (f || row.length) {
+    endField();
+    rows.push(row);
+  }
   return rows;
 }
 
