@@ -57,7 +57,7 @@ export default tseslint.config(
   boundary('analysis', []),
   boundary('presets', ['spec', 'analysis']),
   boundary('runtime', ['graph', 'analysis'], { ort: true }),
-  boundary('train', ['spec', 'blocks', 'graph', 'compiler']),
+  boundary('train', ['spec', 'blocks', 'graph', 'compiler', 'analysis', 'presets']),
   boundary('state', ['spec', 'presets', 'workers', 'analysis', 'train'], { core: false }),
   boundary('ui', ['state', 'spec', 'presets', 'analysis', 'train'], { core: false }),
   {

@@ -55,6 +55,12 @@ export interface RunHooks {
   onEval?: (evaluation: Evaluation) => void;
   /** Asked before each step: true stops the run there. */
   stop?: () => boolean;
+  /**
+   * Awaited between steps (after a step and its evaluation, before the next is asked for), with the
+   * trainer holding the weights so far: a worker yields to other messages here; the experiment
+   * runner measures the weights an evaluation scored.
+   */
+  between?: (trainer: Trainer) => Promise<void>;
   trainer?: TrainerOptions;
 }
 
@@ -82,6 +88,7 @@ export async function train(ort: OrtLike, spec: Spec, r: Recipe, hooks: RunHooks
   };
   try {
     for (let step = 1; step <= r.steps; step++) {
+      if (step > 1 && hooks.between) await hooks.between(trainer);
       if (hooks.stop?.()) break;
       const batch = task.generate(r.taskParams, { batch: r.batch, T: r.T, seed: hash32(r.seed, step), text: r.text });
       const report = await trainer.train(batch, learningRate(step, { lr: r.lr, warmup: r.warmup, steps: r.steps, minRatio: r.minLrRatio }));
