@@ -382,6 +382,26 @@ export async function runExperiment(ort: OrtLike, exp: Experiment, hooks: Experi
   return result;
 }
 
+/**
+ * A measure's short name, as the files' column headers and the command line's table give it:
+ * "accuracy", "stepsTo 0.9", "accuracyAt T=24", "head induction L1" (the best head) or
+ * "head sink L0 H2", "residual after 2".
+ */
+export function measureName(m: Measure): string {
+  switch (m.kind) {
+    case 'stepsTo':
+      return `stepsTo ${m.accuracy}`;
+    case 'accuracyAt':
+      return `accuracyAt T=${m.T}`;
+    case 'head':
+      return `head ${m.stat} L${m.layer}${m.head === undefined ? '' : ` H${m.head}`}`;
+    case 'residual':
+      return `residual after ${m.after}`;
+    default:
+      return m.kind;
+  }
+}
+
 /** Mean, extremes and sample standard deviation of the finite values; null when there are none. */
 export function summaryOf(values: readonly (number | null)[]): MeasureSummary | null {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
