@@ -3,6 +3,7 @@
 // the definition, and the edits the checkboxes make. Expected values are written from the rules.
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/spec/experiment';
+import { readExperiment } from '../../src/spec/experimentSchema';
 import { recipe } from '../../src/train/run';
 import {
   checkPath,
@@ -19,6 +20,7 @@ import {
   sizeProblem,
   togglePlain,
 } from '../../src/ui/experiments/definition';
+import { definitionFromFile, fileStem } from '../../src/ui/experiments/files';
 
 const base = (): Experiment => ({
   title: 'Width',
@@ -114,5 +116,23 @@ describe('the definition as a whole', () => {
     const r = recipe({ task: 'copy', T: 16, steps: 40, lr: 0.003, batch: 8 });
     const l = recipeLine(r);
     for (const part of ['copy', 'T 16', 'batch 8', '40 steps', 'lr 0.003']) expect(l).toContain(part);
+  });
+});
+
+describe('a definition file read back', () => {
+  it('takes a definition, or the definition of a results file; refuses what is not one, with the reason', () => {
+    const e = base();
+    const read = definitionFromFile(JSON.stringify(e), readExperiment);
+    expect(read.ok && read.experiment.variants).toEqual(e.variants);
+    const fromResults = definitionFromFile(JSON.stringify({ format: 'transformer-playground-experiment', version: 1, experiment: e, runs: [] }), readExperiment);
+    expect(fromResults.ok && fromResults.experiment.seeds).toEqual([1, 2]);
+    expect(definitionFromFile('{', readExperiment)).toEqual({ ok: false, reason: 'it is not JSON' });
+    const bad = definitionFromFile(JSON.stringify({ ...e, seeds: [1, 1] }), readExperiment);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.reason).toMatch(/^seeds: /);
+  });
+  it('names files after the title', () => {
+    expect(fileStem('Width sweep: d_model 32–64')).toBe('width-sweep-d-model-32-64');
+    expect(fileStem('  ')).toBe('experiment');
   });
 });

@@ -7,13 +7,14 @@
  */
 import type { Experiment, Measure, Variant } from '../../spec/experiment';
 import { HEAD_STATS } from '../../spec/experiment';
+import { EXPERIMENT_LIMITS } from '../../spec/experimentSchema';
 import { LIMITS } from '../../spec/schema';
 import type { Recipe } from '../../spec/recipe';
 import { findPreset } from '../../presets';
 import { FIELD_LIMITS } from '../train/recipeChecks';
 
-/** How many of each an experiment may hold (as src/spec/experimentSchema.ts's EXPERIMENT_LIMITS). */
-export const EDITOR_LIMITS = { variants: 12, sweepValues: 12, seeds: 10, runs: 60, measures: 12 } as const;
+/** How many of each an experiment may hold (the schema's limits, checked here as typed). */
+export const EDITOR_LIMITS = EXPERIMENT_LIMITS;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
