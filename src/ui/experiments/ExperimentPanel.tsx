@@ -82,7 +82,7 @@ export function ExperimentView({ state, actions, rows, modelA, modelB, trainReci
       </details>
       <div className="experiment-controls">
         <button type="button" className="primary" disabled={busy || missing === 0} onClick={() => void actions.run()} data-testid="experiment-run" title={missing === 0 ? 'Every run has finished: Forget its kept results to run it again' : undefined}>
-          {finished > 0 && missing > 0 ? `Run the ${missing} missing` : 'Run'}
+          {!busy && finished > 0 && missing > 0 ? `Run the ${missing} missing` : 'Run'}
         </button>
         <button type="button" disabled={status !== 'running'} onClick={() => actions.stop()} data-testid="experiment-stop">
           Stop

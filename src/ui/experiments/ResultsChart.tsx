@@ -18,7 +18,7 @@ import { ChartSvg } from '../views/ChartSvg';
 import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
 import { logExtent } from '../train/curves';
-import { drawCurve, drawLegend, legendRows, trainChartDocument, trainFrame, type Group, type LegendEntry } from '../train/trainChart';
+import { drawCurve, LEGEND_ROW, trainChartDocument, trainFrame, type Group, type LegendEntry } from '../train/trainChart';
 import { formatValue, isTracked, lossCourses, measureName, rowPoints, showOf, sweepLines, trackedCourses, type Course, type RowPoint, type Show } from './results';
 
 type Scale = ScaleContinuousNumeric<number, number>;
@@ -75,7 +75,7 @@ function drawSummary(svg: SVGSVGElement, result: ExperimentResult, rows: readonl
         .attr('d', line<RowPoint>().x((p) => x(p.sweepValue as number)).y((p) => y(p.mean!))(withMean));
       for (const p of l.points) drawPoint(g, y, p, x(p.sweepValue as number), headColour(i));
     });
-    drawLegend(g, frame, entries);
+    drawRowLegend(g, frame, entries);
   } else {
     const x = scaleLinear().domain([-0.5, points.length - 0.5]).range([0, w]);
     const g = plotFrame(svg, frame, x, y, {
@@ -107,7 +107,7 @@ function drawSummary(svg: SVGSVGElement, result: ExperimentResult, rows: readonl
 /** One course over training per row: `log` for the loss. */
 function drawCourses(svg: SVGSVGElement, courses: Course[], yTitle: string, show: Show | 'log') {
   const entries: LegendEntry[] = courses.map((c, i) => ({ label: c.label, colour: headColour(i), dash: headDash(i) }));
-  const frame = trainFrame(legendRows(entries.length), 14);
+  const frame = frameFor(entries.length);
   const { w, h } = inner(frame);
   const last = Math.max(1, ...courses.map((c) => c.steps.at(-1) ?? 0));
   const x = scaleLinear().domain([0, last]).range([0, w]);
@@ -117,14 +117,28 @@ function drawCourses(svg: SVGSVGElement, courses: Course[], yTitle: string, show
   g.select('text.axis-title').attr('y', h + 30);
   const few = courses.every((c) => c.steps.length <= 60);
   courses.forEach((c, i) => drawCurve(g, x, y, { name: c.label, xs: c.steps, ys: c.means, colour: headColour(i), dash: headDash(i), dots: few && show !== 'log', width: 1.4 }));
-  drawLegend(g, frame, entries);
+  drawRowLegend(g, frame, entries);
   for (const key of Object.keys(svg.dataset)) if (key !== 'testid') delete svg.dataset[key];
   Object.assign(svg.dataset, { points: String(courses.reduce((n, c) => n + c.steps.length, 0)) });
   if (drawnDataWanted()) Object.assign(svg.dataset, { labels: courses.map((c) => c.label).join('|'), steps: courses.map((c) => c.steps.join(',')).join(';'), means: joinRows(courses.map((c) => c.means)) });
 }
 
-const short = (s: string) => (s.length > 18 ? `${s.slice(0, 17)}…` : s);
-const summaryFrame = (legend: number) => trainFrame(legend ? legendRows(legend) : 1, 14);
+const short = (s: string, n = 18) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** A chart's frame with one legend row per entry (rows' labels are long: one a row, so none overlaps). */
+const frameFor = (entries: number) => trainFrame(Math.max(1, entries), 14);
+const summaryFrame = frameFor;
+
+/** The legend under the x axis, one entry a row, part of the chart so an export carries it. */
+function drawRowLegend(g: Group, f: ReturnType<typeof trainFrame>, entries: LegendEntry[]) {
+  const plotHeight = f.height - f.margin.top - f.margin.bottom;
+  const legend = g.append('g').attr('class', 'legend').attr('transform', `translate(${8 - f.margin.left},${plotHeight + 42})`);
+  entries.forEach((e, i) => {
+    const row = legend.append('g').attr('transform', `translate(0,${i * LEGEND_ROW})`);
+    row.append('line').attr('x1', 0).attr('x2', 18).attr('y1', 5).attr('y2', 5).attr('stroke', e.colour).attr('stroke-width', 2).attr('stroke-dasharray', e.dash);
+    if (e.dots) row.append('circle').attr('cx', 9).attr('cy', 5).attr('r', 2.5).attr('fill', e.colour);
+    row.append('text').attr('x', 22).attr('y', 5).attr('dy', '0.35em').attr('fill', 'currentColor').text(short(e.label, 64));
+  });
+}
 
 /** One chart: its title, exports and SVG (hidden until drawn). */
 function Figure(props: { title: string; name: string; testId: string; frame: ReturnType<typeof trainFrame>; draw: (svg: SVGSVGElement) => void; deps: unknown[]; shown: boolean; label: string }) {
@@ -184,7 +198,7 @@ export function ResultsChart({ result, rows }: { result: ExperimentResult; rows:
             title={`${measureName(m)} over training (mean over seeds)`}
             name="experiment-course"
             testId="experiment-course-chart"
-            frame={trainFrame(legendRows(tracked.length), 14)}
+            frame={frameFor(tracked.length)}
             draw={(svg) => drawCourses(svg, tracked, measureName(m), showOf(m))}
             deps={[result, rows, k]}
             shown
@@ -196,7 +210,7 @@ export function ResultsChart({ result, rows }: { result: ExperimentResult; rows:
             title="Training loss (mean over seeds)"
             name="experiment-loss"
             testId="experiment-loss-chart"
-            frame={trainFrame(legendRows(losses.length), 14)}
+            frame={frameFor(losses.length)}
             draw={(svg) => drawCourses(svg, losses, 'training loss (log)', 'log')}
             deps={[result, rows]}
             shown
