@@ -237,10 +237,15 @@ export function experimentsActions(get: () => AppState, set: (part: Partial<Expe
       if (running()) return notice('An experiment is already running: stop it first, or wait for it to finish.');
       if (!runtime) return notice('There is no runtime to run the experiment with.');
       const def = state().definition;
-      const planned = plannedRuns(def);
+      let planned: number;
+      try {
+        planned = planRuns(def).length; // an unknown preset, a bad sweep path, a model that cannot give a measure: said before anything runs
+      } catch (e) {
+        return notice(`The experiment cannot run: ${errorParts(e).message}. Change the definition.`);
+      }
       const before = state().result;
       const done = (before?.runs ?? []).filter(isFinished);
-      if (planned !== null && done.length >= planned) return notice('Every run of this experiment has finished: its results are below. Forget them to run it again.');
+      if (done.length >= planned) return notice('Every run of this experiment has finished: its results are below. Forget them to run it again.');
       const ticket = ++asked;
       keepFailureSaid = false;
       const result: ExperimentResult = { experiment: def, runs: before?.runs ?? [], provider: 'wasm', started: before?.started ?? new Date().toISOString() };

@@ -165,6 +165,14 @@ describe('experiments in the store', () => {
     await act(store).forget(experimentKey(EXP));
     expect(x(store).status).toBe('running');
 
+    // A definition the runner cannot plan (an unknown preset) is refused before the worker is asked.
+    const { store: other, calls: none } = await setup();
+    expect(act(other).setDefinition({ ...EXP, variants: [{ label: 'x', model: 'no-such-preset' }] })).toBe(true);
+    await act(other).run();
+    expect(none).toHaveLength(0);
+    expect(x(other).status).toBe('idle');
+    expect(x(other).notice).toMatch(/cannot run: .*no-such-preset/);
+
     const bare = createAppStore();
     bare.getState().experimentsActions.setDefinition(EXP);
     await bare.getState().experimentsActions.run();
