@@ -14,6 +14,7 @@ import { WorkerHost } from './state/host';
 import { connectBackendChoice, connectFollowEdits, connectPersistence, savedBackendChoice } from './state/persist';
 import { connectUrl } from './state/share';
 import { createAppStore } from './state/store';
+import { indexedDbExperiments } from './state/experimentStore';
 import { connectKeeping, indexedDbStorage } from './state/trainedStore';
 import { App } from './ui/App';
 import { StoreProvider } from './ui/useApp';
@@ -51,7 +52,8 @@ const host = new WorkerHost(
 );
 
 // The store gets the runtime when it is made: its actions (export, backend, latency) call it directly.
-const store = createAppStore({ runtime: host, backendChoice });
+// Experiment results are kept in IndexedDB too (src/state/experimentStore.ts).
+const store = createAppStore({ runtime: host, backendChoice, experimentStorage: indexedDbExperiments(browserIndexedDb()) });
 const link = connectUrl(store, { location: window.location, history: window.history, events: window });
 connectPersistence(store, { storage, events: window }, { restore: !link.opened });
 connectBackendChoice(store, storage);

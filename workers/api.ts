@@ -5,6 +5,7 @@ import type { BackendInfo, Provider } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
+import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
 
 export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
@@ -206,6 +207,15 @@ export interface InferenceApi {
    * SpecError before running anything.
    */
   continueText(req: ContinueRequest, onProgress?: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /**
+   * Runs experiment `exp` (workers/experiments.ts: its trainings one after another, always on
+   * WASM), skipping the runs in `done` (kept from before). `onProgress` (a Comlink proxy) hears at
+   * least every 10 steps and after every run. Resolves with every run, also when stopped; rejects
+   * (ExperimentBusy) while another experiment runs, and with the reason a definition cannot run.
+   */
+  runExperiment(exp: Experiment, done: readonly ExperimentRun[], onProgress: (p: ExperimentProgress) => void): Promise<ExperimentResult>;
+  /** Stops the experiment under way after the step in progress (nothing when none runs). */
+  stopExperiment(): Promise<void>;
 }
 
 /** Most tokens one continuation makes. */

@@ -503,8 +503,8 @@ const lrAt = (r: Recipe, step: number): number => learningRate(step, { lr: r.lr,
 /** The result of a request stopped, reset or overtaken by a newer one for its slot before it started. */
 const overtaken = (slot: ModelSlot): TrainResult => ({ job: 0, slot, status: 'stopped', step: 0, evaluation: null, message: 'stopped before its first step (by Stop, Reset or a newer training request)' });
 
-/** `ort` whose sessions are created, run and released on `runtime`'s queue of runs. */
-function queued(ort: OrtLike, runtime: Runtime): OrtLike {
+/** `ort` whose sessions are created, run and released on `runtime`'s queue of runs (workers/experiments.ts uses it too). */
+export function queued(ort: OrtLike, runtime: Runtime): OrtLike {
   return {
     Tensor: ort.Tensor,
     InferenceSession: {

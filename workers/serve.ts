@@ -24,6 +24,7 @@ import { continueText } from './generate';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
 import type { Jobs } from './jobs';
+import type { Experiments } from './experiments';
 import type { OrtLike } from '../src/train/trainer';
 
 interface WorkerScope {
@@ -87,6 +88,13 @@ export function serve(ort: OrtModule, provider: Provider): void {
     if (jobs) return jobs;
     const [{ Jobs }, { rt }] = await Promise.all([import('./jobs'), start()]);
     return (jobs ??= new Jobs(rt, ort as unknown as OrtLike));
+  };
+  /** Experiments (workers/experiments.ts), made on the first one: training code, loaded like the jobs. */
+  let experiments: Experiments | null = null;
+  const experimentsOf = async (): Promise<Experiments> => {
+    if (experiments) return experiments;
+    const [{ Experiments }, { rt }] = await Promise.all([import('./experiments'), start()]);
+    return (experiments ??= new Experiments(rt, ort as unknown as OrtLike));
   };
   /** A WASM runtime beside a WebGPU one, for the sweep's second series (one module, one queue of runs). */
   let wasmRuntime: Runtime | null = null;
@@ -231,6 +239,19 @@ export function serve(ort: OrtModule, provider: Provider): void {
         const bytes = trainedOnnx(state.spec, state.recipe, w.step, w.weights, { T, mode });
         return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
       }),
+    runExperiment: (exp, done, onProgress) =>
+      guard(async () => {
+        try {
+          // Progress is a message to the page: never wait for it, never fail on it.
+          const report = (p: Parameters<typeof onProgress>[0]) => void Promise.resolve(onProgress(p)).catch(() => undefined);
+          return await (await experimentsOf()).run(exp, done, report);
+        } finally {
+          (onProgress as Partial<Comlink.ProxyMethods>)[Comlink.releaseProxy]?.();
+        }
+      }),
+    async stopExperiment() {
+      experiments?.stop();
+    },
   };
 
   Comlink.expose(api);

@@ -10,6 +10,8 @@
  * Every refusal is one line naming what was wrong; nothing here throws on any input.
  */
 import type { Recipe } from './recipe';
+import type { Experiment } from './experiment';
+import { readExperiment } from './experimentSchema';
 import LZString from 'lz-string';
 import { z } from 'zod';
 import { DEFAULT_TEXT } from './defaults';
@@ -27,7 +29,7 @@ export const MAX_LINK_JSON = 200_000;
 export const MAX_SHARE_TEXT = 100_000;
 
 /** Parts of the page a classroom link may hide. */
-export const CLASSROOM_PARTS = ['palette', 'settings', 'stack', 'inspector', 'stats', 'text', 'presets', 'latency', 'views', 'export', 'train'] as const;
+export const CLASSROOM_PARTS = ['palette', 'settings', 'stack', 'inspector', 'stats', 'text', 'presets', 'latency', 'views', 'export', 'train', 'experiments'] as const;
 export type ClassroomPart = (typeof CLASSROOM_PARTS)[number];
 
 /** Preset and lesson ids: letters, digits, '-' and '_', at most 64 characters. */
@@ -48,6 +50,8 @@ export interface ShareDoc {
   classroom?: { hide: ClassroomPart[]; locked: boolean };
   /** The training recipe (never the weights): opening the link offers "Train to reproduce". */
   train?: SharedRecipe;
+  /** The experiment in the Experiments panel (its definition, never its results): opening the link puts it there. */
+  experiment?: Experiment;
 }
 
 /** A training recipe as a link carries it (`text` only for a task that trains on a text of the person's own). */
@@ -121,6 +125,8 @@ const docSchema = z.strictObject({
     .optional(),
   // Checked by readRecipe, so its reasons name the field ("train.lr: …").
   train: z.unknown().optional(),
+  // Checked by readExperiment; a refused one is left out and the rest of the document opens.
+  experiment: z.unknown().optional(),
 });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -171,6 +177,11 @@ export function readShareDoc(raw: unknown): ShareResult {
     const r = readRecipe(d.train);
     if (!r.ok) return tampered(r.errors);
     doc.train = r.recipe;
+  }
+  if (d.experiment !== undefined) {
+    const e = readExperiment(d.experiment);
+    if (e.ok) doc.experiment = e.experiment;
+    else repaired.push(`experiment: it is not valid (${e.errors[0]}), so it was left out`);
   }
   return { ok: true, doc, format: 's', repaired };
 }

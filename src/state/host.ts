@@ -17,6 +17,7 @@
  */
 import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, InferenceApi, LatencyMode, ModelSlot, RestoreRequest, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
 import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
+import type { Experiment, ExperimentProgress, ExperimentRun } from '../spec/experiment';
 
 export type Provider = BackendInfo['provider'];
 
@@ -483,6 +484,31 @@ export class WorkerHost implements RuntimeApi {
       if (!bytes) throw new Error(`model ${slot.toUpperCase()} has no trained weights in this page: train it (or import a trained model) first`);
       return bytes;
     });
+  }
+
+  /** The worker the experiment under way runs in (its Stop goes there). */
+  private experimentWorker: Worker | null = null;
+
+  /**
+   * An experiment, always on the WASM worker (its trainings run on WASM wherever they run, and the
+   * WASM worker is the one that always exists), never run again elsewhere: a lost worker rejects it
+   * with WorkerLost, and the page keeps the runs that had finished. Not counted as busy, like a job.
+   */
+  async runExperiment(exp: Experiment, done: readonly ExperimentRun[], onProgress: (p: ExperimentProgress) => void) {
+    const w = this.state.wasm;
+    await w.ready;
+    this.experimentWorker = w;
+    try {
+      return await this.on(w, (api) => api.runExperiment(exp, done, onProgress), true);
+    } catch (e) {
+      this.replaceIfBroken(w, errorParts(e).name);
+      throw e;
+    }
+  }
+  async stopExperiment() {
+    const w = this.experimentWorker;
+    if (!w || w.phase === 'retired' || w.phase === 'lost') return;
+    await this.on(w, (api) => api.stopExperiment());
   }
 
   /** `task` on the worker that runs `slot`'s job; `none` when there is no such worker alive (nothing to control). */

@@ -23,12 +23,13 @@ import type { Recipe } from '../train/run';
 import { findTask } from '../train/tasks/registry';
 import type { AppState, AppStore } from './store';
 import { defaultRecipe } from './training';
+import { isDefaultDefinition } from './experiments';
 
 /** Quiet time after an edit before the address bar is rewritten (ms). */
 export const URL_DEBOUNCE_MS = 300;
 
 /** The parts of the state a share document holds. */
-export type Work = Pick<AppState, 'spec' | 'text' | 'view' | 'presetId' | 'lesson' | 'classroom'> & Partial<Pick<AppState, 'training'>>;
+export type Work = Pick<AppState, 'spec' | 'text' | 'view' | 'presetId' | 'lesson' | 'classroom'> & Partial<Pick<AppState, 'training' | 'experiments'>>;
 
 export interface UrlEnv {
   location: { hash: string; pathname: string; search: string };
@@ -115,6 +116,8 @@ export function workDoc(s: Work): ShareDoc {
   if (s.classroom.hide.length || s.classroom.locked) doc.classroom = { hide: s.classroom.hide.filter(isPart), locked: s.classroom.locked };
   const train = s.training ? linkRecipe(s.training) : null;
   if (train) doc.train = train;
+  // The experiment's definition once someone set one (a link of someone who never did stays as short as before).
+  if (s.experiments && !isDefaultDefinition(s.experiments.definition)) doc.experiment = s.experiments.definition;
   return doc;
 }
 
@@ -181,6 +184,8 @@ export function openShared(store: AppStore, r: ShareResult, opts: UrlOptions = {
     linked.set(store, recipe);
     store.setState({ training: { ...store.getState().training, recipe } });
   } else linked.delete(store);
+  // The experiment goes to the Experiments panel (refused while one runs: its notice says so).
+  if (doc.experiment) store.getState().experimentsActions.setDefinition(doc.experiment);
   store.setState({ text: doc.text, presetId: preset, lesson, classroom: doc.classroom ?? { hide: [], locked: false }, banner });
   store.getState().selectView(doc.view.layer, doc.view.head);
   return true;
@@ -259,8 +264,8 @@ export function connectUrl(store: AppStore, env: UrlEnv, opts: UrlOptions = {}):
   };
 
   const opened = read();
-  // `training` moves with every report; the link changes only with the recipe and whether a run exists.
-  const follower = followWork(store, ['spec', 'text', 'view', 'presetId', 'lesson', 'classroom', 'training'], URL_DEBOUNCE_MS, write);
+  // `training` and `experiments` move with every report; the link changes only with the recipe, whether a run exists, and the experiment's definition.
+  const follower = followWork(store, ['spec', 'text', 'view', 'presetId', 'lesson', 'classroom', 'training', 'experiments'], URL_DEBOUNCE_MS, write);
   const onHashChange = () => {
     if (!read()) write(); // a refused link gives way to the work it left untouched
   };

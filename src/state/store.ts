@@ -18,6 +18,8 @@ import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
 import type { RuntimeApi } from './host';
 import { initialTraining, trainingActions, type TrainingActions, type TrainingRuntime, type TrainingState } from './training';
+import { experimentsActions, initialExperiments, type ExperimentsActions, type ExperimentsRuntime, type ExperimentsState } from './experiments';
+import type { ExperimentStorage } from './experimentStore';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
@@ -149,6 +151,9 @@ export interface AppState {
   /** Training in the page: the recipe, each slot's run, the timeline (src/state/training.ts). */
   training: TrainingState;
   trainingActions: TrainingActions;
+  /** Experiments: the definition in the panel, its run and result, the results kept (src/state/experiments.ts). */
+  experiments: ExperimentsState;
+  experimentsActions: ExperimentsActions;
 }
 
 /** What undo and redo restore: the spec and the preset it came from. */
@@ -171,7 +176,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -181,7 +186,7 @@ export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperatu
  * on the `runtime` it is given; nothing replaces them later. Without a runtime (tests of state
  * alone), the actions that need one refuse or do nothing.
  */
-export function createAppStore(initial?: { spec?: Spec; text?: string; backendChoice?: BackendChoice; runtime?: StoreRuntime }): AppStore {
+export function createAppStore(initial?: { spec?: Spec; text?: string; backendChoice?: BackendChoice; runtime?: StoreRuntime; experimentStorage?: ExperimentStorage | null }): AppStore {
   const runtime = initial?.runtime ?? null;
   let noticeId = 0;
   const store = createStore<AppState>()(
@@ -273,6 +278,13 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
         training: initialTraining(),
         trainingActions: trainingActions(get, (part) => set((s) => ({ training: { ...s.training, ...part } })), runtime?.train ? (runtime as TrainingRuntime) : null),
+        experiments: initialExperiments(initial?.spec ?? defaultSpec(), initial?.spec ? null : 'default', initialTraining().recipe),
+        experimentsActions: experimentsActions(
+          get,
+          (part) => set((s) => ({ experiments: { ...s.experiments, ...part } })),
+          runtime?.runExperiment ? (runtime as ExperimentsRuntime) : null,
+          initial?.experimentStorage ?? null,
+        ),
       }),
       {
         partialize: (s): History => ({ spec: s.spec, presetId: s.presetId, lastEdit: s.lastEdit }),

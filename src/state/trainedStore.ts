@@ -158,8 +158,8 @@ export function keepingOf(store: AppStore): Keeping | null {
   return keepings.get(store) ?? null;
 }
 
-/** The storage's error in words: full, unavailable, or its own message. */
-function storageProblem(e: unknown): string {
+/** The storage's error in words: full, unavailable, or its own message (src/state/experiments.ts says it too). */
+export function storageProblem(e: unknown): string {
   const name = e instanceof Error || (typeof DOMException !== 'undefined' && e instanceof DOMException) ? (e as Error).name : '';
   if (name === 'QuotaExceededError') return "this browser's storage for the page is full (QuotaExceededError)";
   if (name === 'SecurityError' || name === 'InvalidStateError' || name === 'UnknownError') return `this browser's storage is unavailable here (${name}: a private window or blocked site data)`;

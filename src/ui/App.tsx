@@ -4,7 +4,8 @@
  * there rather than squeezing the top bar), and the banner; blocks and settings, the model, and
  * the views in three columns. The views column: text; attention map beside the head grid; compare
  * mode right under them (it follows their layer and head pickers); the Training panel (its
- * timeline moves the map above it); latency at the column's full
+ * timeline moves the map above it); the Experiments panel (trainings one after another, under the
+ * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
@@ -28,6 +29,7 @@ import { ResidualView } from './views/ResidualView';
 import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
+import { ExperimentPanel } from './experiments/ExperimentPanel';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -80,6 +82,9 @@ export function App() {
             </div>
             <ViewPart name="train" what="training panel">
               <TrainPanel />
+            </ViewPart>
+            <ViewPart name="experiments" what="experiments panel">
+              <ExperimentPanel />
             </ViewPart>
             <ViewPart name="latency" what="latency view">
               <LatencyView />

@@ -17,7 +17,7 @@ const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'can
   releaseSlot: async () => {},
 };
 /** The training methods, never answering (test/workers/jobs.test.ts covers the worker's side). */
-const TRAINING_STUBS: Pick<InferenceApi, 'train' | 'pauseTraining' | 'resumeTraining' | 'stopTraining' | 'resetTraining' | 'trainedWeights' | 'restoreTraining' | 'exportTrained'> = {
+const TRAINING_STUBS: Pick<InferenceApi, 'train' | 'pauseTraining' | 'resumeTraining' | 'stopTraining' | 'resetTraining' | 'trainedWeights' | 'restoreTraining' | 'exportTrained' | 'runExperiment' | 'stopExperiment'> = {
   train: () => new Promise(() => {}),
   pauseTraining: async () => {},
   resumeTraining: async () => {},
@@ -26,6 +26,8 @@ const TRAINING_STUBS: Pick<InferenceApi, 'train' | 'pauseTraining' | 'resumeTrai
   trainedWeights: async () => null,
   restoreTraining: async () => ({ job: 1, step: 0 }),
   exportTrained: async () => new Uint8Array(),
+  runExperiment: () => new Promise(() => {}),
+  stopExperiment: async () => {},
 };
 
 /** A worker stand-in whose answers the test releases by hand, in any order. */

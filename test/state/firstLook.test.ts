@@ -97,6 +97,8 @@ describe('the first look (computed at build time)', () => {
       restoreTraining: async () => ({ job: 1, step: 0 }),
       exportTrained: async () => new Uint8Array(),
       continueText: never,
+      runExperiment: never,
+      stopExperiment: async () => undefined,
     };
     const disconnect = connectBridge(store, api);
     await Promise.resolve();

@@ -214,6 +214,8 @@ function bridgeApi() {
     trainedWeights: async () => null,
     restoreTraining: never,
     exportTrained: never,
+    runExperiment: never,
+    stopExperiment: async () => {},
   };
   const answer = (req: AnalysisRequest, weights: string) => ({ id: req.id, weights, backend: INFO.backend, map: null }) as unknown as AnalysisResult;
   return { api, pending, answer };

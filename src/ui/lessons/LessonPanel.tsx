@@ -2,7 +2,9 @@
  * The lesson being followed: the current step's title and text, "step n of m", Back, Next and
  * Exit (no Exit when the classroom locks the lesson), and "Show me", which takes the reader to
  * the panel the step points at. Entering a step applies it: the model (one undoable edit), the
- * text and the view; a step that leaves one out keeps the latest set before it. A lesson restored
+ * text, the view and the experiment; a step that leaves one out keeps the latest set before it.
+ * A step's training recipe goes to the Train panel. Figures quote the result on screen, or the
+ * step's experiment's results (src/ui/lessons/experimentFigures.ts). A lesson restored
  * with the page (from a link or the saved work) keeps the model it was restored with.
  */
 import { useEffect, useMemo, useRef } from 'react';
@@ -11,7 +13,9 @@ import { findLesson, FOCUS_PANELS, resolveStep, type Lesson } from '../../preset
 import { validateSpec } from '../../spec/schema';
 import { tokenize } from '../../spec/vocab';
 import type { AppStore } from '../../state/store';
+import { experimentKey } from '../../state/experiments';
 import { useApp, useAppStore } from '../useApp';
+import { fillExperimentFigures, stepExperiment } from './experimentFigures';
 import { STEP_BODY_ID, useCurrentStep, useLocked } from './classroom';
 import './lessons.css';
 import { revealPart } from './Part';
@@ -29,6 +33,12 @@ function applyStep(store: AppStore, lesson: Lesson, index: number) {
   store.setState({ presetId: r.presetId });
   if (s.text !== r.text) s.setText(r.text);
   store.getState().selectView(r.view.layer, r.view.head);
+  // The step's recipe goes to the Train panel whole (not through setRecipe, whose task change
+  // resets the task's parameters); the experiment, inherited like the model, to the Experiments panel.
+  const recipe = lesson.steps[index]!.recipe;
+  if (recipe) store.setState({ training: { ...store.getState().training, recipe } });
+  const experiment = stepExperiment(lesson, index);
+  if (experiment && experimentKey(experiment) !== experimentKey(store.getState().experiments.definition)) store.getState().experimentsActions.setDefinition(experiment);
 }
 
 /**
@@ -48,7 +58,15 @@ function useStepBody(lesson: Lesson, index: number): string {
     if (!want || !result) return null;
     return JSON.stringify(result.spec) === want.spec && result.input.ids.join(',') === want.ids ? result.data : null;
   }, [want, result]);
-  return fillFigures(step.body, step.figures, summaries);
+  // Figures of the step's experiment: from its result in the store, once that is this experiment's.
+  const experiments = useApp((s) => s.experiments);
+  const wantKey = useMemo(() => {
+    const e = step.figures ? stepExperiment(lesson, index) : null;
+    return e ? experimentKey(e) : null;
+  }, [lesson, index, step.figures]);
+  const ours = wantKey !== null && experiments.result !== null && experimentKey(experiments.result.experiment) === wantKey;
+  const running = ours && (experiments.status === 'running' || experiments.status === 'stopping');
+  return fillExperimentFigures(fillFigures(step.body, step.figures, summaries), step.figures, ours ? experiments.result : null, running);
 }
 
 /** Clears a lesson the page does not know and keeps the step inside the lesson (links are hand-edited). */
