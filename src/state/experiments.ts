@@ -257,7 +257,7 @@ export function experimentsActions(get: () => AppState, set: (part: Partial<Expe
         const res = await runtime.runExperiment(def, done, proxy(onProgress));
         if (!mine()) return;
         const stopped = state().status === 'stopping' || res.runs.some((r) => r.status === 'stopped');
-        const final: ExperimentResult = { ...res, experiment: def, runs: mergeRuns(state().result?.runs ?? [], res.runs) };
+        const final: ExperimentResult = { ...res, experiment: def, started: result.started, runs: mergeRuns(state().result?.runs ?? [], res.runs) };
         const failed = final.runs.filter((r) => r.status === 'failed');
         set({ result: final, status: stopped ? 'stopped' : 'done', progress: null });
         if (failed.length) notice(`${failed.length} run${failed.length === 1 ? '' : 's'} failed (${failed[0]!.label}, seed ${failed[0]!.seed}: ${failed[0]!.message ?? 'no reason given'}); Run tries ${failed.length === 1 ? 'it' : 'them'} again.`);

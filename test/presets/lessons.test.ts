@@ -68,7 +68,7 @@ describe('the lessons', () => {
   });
 
   it('hide keys are the classroom parts agreed with the share link', () => {
-    expect([...HIDE_KEYS]).toEqual(['palette', 'settings', 'stack', 'inspector', 'stats', 'text', 'presets', 'latency', 'views', 'export', 'train']);
+    expect([...HIDE_KEYS]).toEqual(['palette', 'settings', 'stack', 'inspector', 'stats', 'text', 'presets', 'latency', 'views', 'export', 'train', 'experiments']);
   });
 });
 

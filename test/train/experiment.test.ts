@@ -175,6 +175,23 @@ describe('runExperiment', () => {
     expect(run.track[run.track.length - 1]!.values[0]).toBeNull();
   }, 60_000);
 
+  it('with σReparam the probe is fed the trained σ vectors: its maps are those of the trained weights baked with their exact σ', async () => {
+    const spec: Spec = { ...tiny(), sigmaReparam: { enabled: true, gamma: 1 } };
+    const probe = [5, 6, 7, 5, 6, 7];
+    const exp = experiment({ variants: [{ label: 'σ', model: spec }], measures: [{ kind: 'head', stat: 'distance', layer: 1, head: 0 }, { kind: 'head', stat: 'entropy', layer: 0, head: 1 }], probe });
+    const run = (await runExperiment(ort, exp, CPU)).runs[0]!;
+    expect(run.status).toBe('done');
+    const direct = await train(ort, { ...spec, seed: 1 }, { ...COPY, seed: 1 }, { trainer: CPU });
+    const trained = await direct.trainer.weights();
+    await direct.trainer.release();
+    const weights = [...trained].map(([name, data]) => ({ name, dims: [data.length], data }));
+    // analyse bakes σReparam weights into a graph of their own, σ = ‖W‖₂ computed exactly from them;
+    // the runner's probe uses the one power iteration the model trained with: close, not equal.
+    const { result: a, held: maps } = await analyse(await nodeSessions(), { id: 1, spec: { ...spec, seed: 1 }, tokens: probe }, undefined, undefined, { key: 'trained', weights });
+    expect(run.values[0]).toBeCloseTo(headStats(maps.maps[1]!, probe, 2)[0]!.distance!, 2);
+    expect(run.values[1]).toBeCloseTo(headEntropies(a.entropy[0]!, a.support[0]!, 2, probe.length)[1]!.meanFraction, 2);
+  }, 60_000);
+
   it('a diverging run keeps its losses, counts as diverged in the summary, and the experiment goes on', async () => {
     const exp = experiment({
       variants: [

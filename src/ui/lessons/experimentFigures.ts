@@ -24,7 +24,7 @@ export function stepExperiment(lesson: Lesson, index: number): Experiment | null
   return make ? make() : null;
 }
 
-/** A number as a step's text shows it: a percent, a decimal with two significant places below 10, or a count. */
+/** A number as a step's text shows it: a percent, a count, or a decimal (two places below 1, one below 10, none from 10). */
 export function formatExperimentValue(v: number, show: ExperimentFigure['show']): string {
   if (show === 'percent') return `${Math.round(v * 100)}%`;
   if (show === 'count') return String(Math.round(v));
