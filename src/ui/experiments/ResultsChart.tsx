@@ -85,6 +85,7 @@ function drawSummary(svg: SVGSVGElement, result: ExperimentResult, rows: readonl
       yFormat: yFormat(show),
       yTicks: 5,
     });
+    g.select('text.axis-title').attr('y', h + 30); // under its axis, as in the sweep chart
     g.select('.x-axis').call((a) => a.selectAll('.tick').filter((d) => !Number.isInteger(d)).remove());
     if (points.length > 4) g.selectAll('.x-axis .tick text').attr('transform', 'rotate(-20)').attr('text-anchor', 'end');
     points.forEach((p, i) => drawPoint(g, y, p, x(i), headColour(i)));
