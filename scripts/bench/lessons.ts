@@ -1,0 +1,77 @@
+/**
+ * npm run bench:lessons [-- --only ID,ID]: each lesson with an experiment, run in the page as a
+ * student would (headless Chromium, production build, WASM): open the lesson at its first step
+ * with an experiment (`?lesson=ID&step=N`), press Run in the Experiments panel, wait until it is
+ * done. Recorded per lesson: runs, steps in all, seconds from the press to done (the page's own
+ * clock), and the step's text with its figures filled in from the page's results.
+ *
+ * Results: bench/results/lessons.json and docs/benchmarks.md between <!-- lessons:start/end -->.
+ * The machine is shared: the seconds are what one run took on it then, not a property of the lesson.
+ */
+import { LESSONS } from '../../src/presets/lessons';
+import { planRuns } from '../../src/train/experiment';
+import { openApp } from './app';
+import { flag, machine, writeResult, writeSection } from './results';
+
+interface LessonTiming {
+  id: string;
+  title: string;
+  step: number;
+  runs: number;
+  steps: number;
+  seconds: number;
+  status: string;
+  /** The step's text as the page showed it after the run, figures filled in. */
+  body: string;
+}
+
+const only = flag(process.argv.slice(2), 'only')?.split(',');
+const lessons = LESSONS.flatMap((lesson) => {
+  const step = lesson.steps.findIndex((s) => s.experiment);
+  if (step < 0 || (only && !only.includes(lesson.id))) return [];
+  const runs = planRuns(lesson.steps[step]!.experiment!());
+  return [{ lesson, step, runs: runs.length, steps: runs.reduce((n, r) => n + r.recipe.steps, 0) }];
+});
+
+const app = await openApp({ port: Number(process.env['BENCH_PORT'] ?? 4390) });
+const timings: LessonTiming[] = [];
+try {
+  for (const { lesson, step, runs, steps } of lessons) {
+    const page = await app.open();
+    await page.goto(`${app.url}?lesson=${lesson.id}&step=${step}`);
+    await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 300_000 });
+    await page.waitForSelector('[data-testid=experiment-run]:not([disabled])', { timeout: 120_000 });
+    const started = await page.evaluate(() => performance.now());
+    await page.getByTestId('experiment-run').click();
+    await page.waitForSelector('[data-testid=experiment-status]:is([data-status=done],[data-status=failed],[data-status=stopped])', { timeout: 3_600_000 });
+    const ended = await page.evaluate(() => performance.now());
+    const status = (await page.getAttribute('[data-testid=experiment-status]', 'data-status')) ?? '?';
+    // The step's figures fill from the result once it is in the store.
+    await page.waitForFunction(() => !document.querySelector('[data-testid=lesson-step-body]')?.textContent?.includes('(run'), null, { timeout: 60_000 }).catch(() => undefined);
+    const body = (await page.getByTestId('lesson-step-body').textContent()) ?? '';
+    const t: LessonTiming = { id: lesson.id, title: lesson.title, step, runs, steps, seconds: (ended - started) / 1000, status, body };
+    console.log(`${t.id}: ${t.runs} runs, ${t.steps} steps, ${t.seconds.toFixed(0)} s (${t.status})`);
+    timings.push(t);
+    await page.context().close();
+  }
+  const m = machine(app.browser);
+  const date = new Date().toISOString().slice(0, 10);
+  writeResult('lessons.json', { date, machine: m, lessons: timings });
+  const rows = timings.map((t) => `| ${t.title} (\`${t.id}\`) | ${t.runs} | ${t.steps.toLocaleString('en')} | ${Math.round(t.seconds)} s (${(t.seconds / 60).toFixed(1)} min) | ${t.status} |`);
+  writeSection(
+    'lessons',
+    [
+      '<!-- lessons:start -->',
+      `Measured by \`npm run bench:lessons\` on ${date}: ${m.model}, ${m.cpus} cores, ${m.browser ?? 'Chromium'}, headless, production build, WASM.`,
+      "Each lesson is opened at its first step with an experiment and its Run pressed, as a student would; the time is from the press to the panel's \"done\", the page's own clock. The machine is shared, so a quiet one is faster.",
+      '',
+      '| Lesson | Runs | Steps in all | In the page | Ended |',
+      '| --- | ---: | ---: | ---: | --- |',
+      ...rows,
+      '<!-- lessons:end -->',
+    ].join('\n'),
+    'Training lessons in the page',
+  );
+} finally {
+  await app.close();
+}
