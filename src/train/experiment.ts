@@ -359,20 +359,16 @@ export async function runExperiment(ort: OrtLike, exp: Experiment, hooks: Experi
       stopped = true;
       break;
     }
-    const progress = (run: number, step: number, finished: ExperimentRun[], fraction: number): ExperimentProgress => ({
-      runs: plan.length,
-      run,
-      label: p.label,
-      seed: p.seed,
-      step,
-      steps: p.recipe.steps,
-      fraction: total ? Math.min(1, fraction) : 1,
-      finished,
-    });
+    /** Where run `at` stands (the one under way; after the last, the last one, done). */
+    const progress = (at: number, step: number, finished: ExperimentRun[], fraction: number): ExperimentProgress => {
+      const q = plan[Math.min(at, plan.length - 1)]!;
+      return { runs: plan.length, run: at, label: q.label, seed: q.seed, step, steps: q.recipe.steps, fraction: total ? Math.min(1, fraction) : 1, finished };
+    };
     const run = await runOne(ort, exp, p, hooks, (step) => hooks.onProgress?.(progress(i, step, [], (before + step) / total)));
     result.runs.push(run);
     before += p.recipe.steps;
-    hooks.onProgress?.(progress(i + 1, run.steps, [run], before / total));
+    // After a run: the next one's label and seed at step 0 (the last run's, all its steps, after the last).
+    hooks.onProgress?.(progress(i + 1, i + 1 < plan.length ? 0 : run.steps, [run], before / total));
     if (run.status === 'stopped') {
       stopped = true;
       break;

@@ -229,6 +229,8 @@ describe('runExperiment', () => {
     expect(resumed.runs[0]).toBe(stopped.runs[0]); // carried, not run again
     expect(resumed.runs.map((r) => [r.seed, r.status, r.steps])).toEqual([[1, 'done', 20], [2, 'done', 20], [3, 'done', 20]]);
     expect(progress.filter((p) => p.finished.length).map((p) => p.finished[0]!.seed)).toEqual([2, 3]);
+    // A report after a run names the run that comes next, at step 0; after the last, the last run, all its steps.
+    expect(progress.filter((p) => p.finished.length).map((p) => [p.run, p.seed, p.step])).toEqual([[2, 3, 0], [3, 3, 20]]);
     expect(progress[0]!.fraction).toBeCloseTo((20 + 10) / 60, 12);
     expect(resumed.finished).toBeDefined();
   }, 60_000);
