@@ -23,6 +23,7 @@ import {
   STEPS_TO,
   TWO,
 } from '../../../src/presets/lessons/inductionHeads';
+import { readExperiment } from '../../../src/spec/experimentSchema';
 import { tokenize } from '../../../src/spec/vocab';
 import { summarize, runExperiment } from '../../../src/train/experiment';
 import { ids } from '../../../src/train/tasks/define';
@@ -75,6 +76,8 @@ describe('lesson induction-heads: the claim holds', () => {
     const lesson = findLesson('induction-heads')!;
     const withExperiment = lesson.steps.filter((s) => s.experiment);
     expect(withExperiment.map((s) => s.figures)).toEqual([HEADS_FIGURES, DEPTH_FIGURES]);
+    // The page takes a definition only when it reads back as itself (links and files carry it).
+    for (const exp of [headsExperiment(), depthExperiment()]) expect(readExperiment(JSON.parse(JSON.stringify(exp)))).toEqual({ ok: true, experiment: exp });
   });
 
   it('2 layers: a plateau, then the jump together with a previous-token head in layer 0 and an induction head in layer 1', async () => {

@@ -7,6 +7,7 @@ import * as ortNode from 'onnxruntime-node';
 import { expect, it } from 'vitest';
 import type { SummaryRow } from '../../../src/spec/experiment';
 import { findLesson } from '../../../src/presets/lessons';
+import { readExperiment } from '../../../src/spec/experimentSchema';
 import { AT_1X, AT_2X, AT_4X, FIGURES, lengthExperiment, MEASURES, RECIPE, SCHEMES, TRAIN_LEN } from '../../../src/presets/lessons/lengthGeneralisation';
 import { runExperiment, summarize } from '../../../src/train/experiment';
 import type { OrtLike } from '../../../src/train/trainer';
@@ -25,6 +26,8 @@ it('the experiment scores strings longer than any trained on, at 2× and 4× the
   const strip = (v: (typeof exp.variants)[number]) => (typeof v.model === 'string' ? v.model : { ...v.model, name: '', position: null });
   expect(new Set(exp.variants.map((v) => JSON.stringify(strip(v)))).size).toBe(1);
   expect(findLesson('length-generalisation')!.steps.find((s) => s.experiment)!.experiment).toBe(lengthExperiment);
+  // The page takes a definition only when it reads back as itself (links and files carry it).
+  expect(readExperiment(JSON.parse(JSON.stringify(exp)))).toEqual({ ok: true, experiment: exp });
 });
 
 it('lesson length-generalisation: beyond the training length every scheme degrades, and NoPE, ALiBi, T5 bias (and sinusoidal) stay ahead of learned positions at 2×', async () => {
