@@ -13,10 +13,20 @@ import latency from './latency';
 import entropyCollapse from './entropyCollapse';
 import normPlacement from './normPlacement';
 import implicitAttention from './implicitAttention';
+import inductionHeads from './inductionHeads';
+import lengthGeneralisation from './lengthGeneralisation';
 
 export * from './types';
 
-export const LESSONS: readonly Lesson[] = [positions, latency, entropyCollapse, normPlacement, implicitAttention];
+export const LESSONS: readonly Lesson[] = [
+  positions,
+  latency,
+  entropyCollapse,
+  normPlacement,
+  implicitAttention,
+  inductionHeads,
+  lengthGeneralisation,
+];
 
 /** The lesson with `id`, or undefined. */
 export function findLesson(id: string): Lesson | undefined {
