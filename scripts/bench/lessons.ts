@@ -1,8 +1,7 @@
 /**
- * npm run bench:lessons [-- --only ID,ID]: each lesson with an experiment, run in the page as a
- * student would (headless Chromium, production build, WASM): open the lesson at its first step
- * with an experiment (`?lesson=ID&step=N`), press Run in the Experiments panel, wait until it is
- * done. Recorded per lesson: runs, steps in all, seconds from the press to done (the page's own
+ * npm run bench:lessons [-- --only ID,ID]: each lesson's experiments, run in the page as a student
+ * would (headless Chromium, production build, WASM): open the lesson at each step that sets an
+ * experiment (`?lesson=ID&step=N`), press Run in the Experiments panel, wait until it is done. Recorded per lesson: runs, steps in all, seconds from the press to done (the page's own
  * clock), and the step's text with its figures filled in from the page's results.
  *
  * Results: bench/results/lessons.json and docs/benchmarks.md between <!-- lessons:start/end -->.
@@ -26,12 +25,16 @@ interface LessonTiming {
 }
 
 const only = flag(process.argv.slice(2), 'only')?.split(',');
-const lessons = LESSONS.flatMap((lesson) => {
-  const step = lesson.steps.findIndex((s) => s.experiment);
-  if (step < 0 || (only && !only.includes(lesson.id))) return [];
-  const runs = planRuns(lesson.steps[step]!.experiment!());
-  return [{ lesson, step, runs: runs.length, steps: runs.reduce((n, r) => n + r.recipe.steps, 0) }];
-});
+/** Every step that sets an experiment of its own, lesson by lesson. */
+const lessons = LESSONS.flatMap((lesson) =>
+  only && !only.includes(lesson.id)
+    ? []
+    : lesson.steps.flatMap((s, step) => {
+        if (!s.experiment) return [];
+        const runs = planRuns(s.experiment());
+        return [{ lesson, step, runs: runs.length, steps: runs.reduce((n, r) => n + r.recipe.steps, 0) }];
+      }),
+);
 
 const app = await openApp({ port: Number(process.env['BENCH_PORT'] ?? 4390) });
 const timings: LessonTiming[] = [];
@@ -57,7 +60,10 @@ try {
   const m = machine(app.browser);
   const date = new Date().toISOString().slice(0, 10);
   writeResult('lessons.json', { date, machine: m, lessons: timings });
-  const rows = timings.map((t) => `| ${t.title} (\`${t.id}\`) | ${t.runs} | ${t.steps.toLocaleString('en')} | ${Math.round(t.seconds)} s (${(t.seconds / 60).toFixed(1)} min) | ${t.status} |`);
+  const minutes = (s: number) => `${Math.round(s)} s (${(s / 60).toFixed(1)} min)`;
+  const rows = timings.map((t) => `| ${t.title} (\`${t.id}\`) | ${t.step + 1} | ${t.runs} | ${t.steps.toLocaleString('en')} | ${minutes(t.seconds)} | ${t.status} |`);
+  const ids = [...new Set(timings.map((t) => t.id))];
+  const totals = ids.map((id) => `| ${id} | ${minutes(timings.filter((t) => t.id === id).reduce((n, t) => n + t.seconds, 0))} |`);
   writeSection(
     'lessons',
     [
@@ -65,9 +71,15 @@ try {
       `Measured by \`npm run bench:lessons\` on ${date}: ${m.model}, ${m.cpus} cores, ${m.browser ?? 'Chromium'}, headless, production build, WASM.`,
       "Each lesson is opened at its first step with an experiment and its Run pressed, as a student would; the time is from the press to the panel's \"done\", the page's own clock. The machine is shared, so a quiet one is faster.",
       '',
-      '| Lesson | Runs | Steps in all | In the page | Ended |',
-      '| --- | ---: | ---: | ---: | --- |',
+      '| Lesson | Step | Runs | Steps in all | In the page | Ended |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
       ...rows,
+      '',
+      'Each lesson, every experiment of it run one after another:',
+      '',
+      '| Lesson | In the page |',
+      '| --- | ---: |',
+      ...totals,
       '<!-- lessons:end -->',
     ].join('\n'),
     'Training lessons in the page',
