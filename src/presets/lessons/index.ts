@@ -13,10 +13,13 @@ import latency from './latency';
 import entropyCollapse from './entropyCollapse';
 import normPlacement from './normPlacement';
 import implicitAttention from './implicitAttention';
+import recallGap from './recallGap';
+import entropyTraining from './entropyTraining';
+import normTraining from './normTraining';
 
 export * from './types';
 
-export const LESSONS: readonly Lesson[] = [positions, latency, entropyCollapse, normPlacement, implicitAttention];
+export const LESSONS: readonly Lesson[] = [positions, latency, entropyCollapse, normPlacement, implicitAttention, recallGap, entropyTraining, normTraining];
 
 /** The lesson with `id`, or undefined. */
 export function findLesson(id: string): Lesson | undefined {
