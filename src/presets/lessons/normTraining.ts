@@ -27,7 +27,7 @@ export const NORM_RECIPE: Recipe = {
   T: 32,
   batch: 16,
   steps: 300,
-  lr: 1e-2,
+  lr: 3e-2,
   warmup: 0,
   minLrRatio: 0.1,
   seed: 1,

@@ -112,7 +112,7 @@ const lesson: Lesson = {
     },
     {
       title: 'Width is state',
-      body: 'A recurrent mixer’s state grows with the width: linear attention and retention keep a head-dimension-squared matrix per head, Mamba-2 a state of N × d_model. Halving Mamba-2’s width to d_model 32 takes it from {mamba} to {narrow}. Zoology’s finding is the same direction at scale: the recurrent models needed more dimensions as the number of pairs grew, while attention did not. Attention pays instead with a cache that grows with the context.',
+      body: 'A recurrent mixer’s state grows with the width: linear attention and retention keep a head-dimension-squared matrix per head, Mamba-2 a state of N × d_model. Zoology found that the recurrent models needed more dimensions the more pairs there were, while attention did not. Here halving Mamba-2’s width takes it from {mamba} to {narrow}: a small step, not a robust one on one seed. With 4 pairs the state is not what holds the recurrent mixers back within 800 steps; Zoology’s effect shows with tens of pairs in long sequences, beyond what a page can train in minutes. Attention pays for its recall with a cache that grows with the context.',
       figures: { mamba: percent(RECALL_LABELS.mamba), narrow: percent(RECALL_LABELS.narrow) },
       focus: 'experiments',
     },
