@@ -89,7 +89,7 @@ const lesson: Lesson = {
     },
     {
       title: 'The experiment: three learning rates, with and without σReparam',
-      body: 'The Experiments panel trains the decoder at three peak learning rates, and the same decoder with σReparam, two seeds each. The lowest entropy of a layer-1 head, as a share of uniform: {low} at the lowest learning rate, {mid} at the middle one, {high} at the highest, where every query looks at a single character. The loss does not spike here, it stalls: the training loss over the last tenth of the steps is {lowLoss} at the lowest rate and {highLoss} at the highest, and held-out accuracy falls from {lowAcc} to {highAcc}. The table also counts diverged runs and the largest rise of the loss.',
+      body: 'The Experiments panel trains the decoder at three peak learning rates, and the same decoder with σReparam, two seeds each. The lowest entropy of a layer-1 head, as a share of uniform: {low} at the lowest learning rate, {mid} at the middle one, {high} at the highest: there nearly every query looks at a single character. The loss does not spike here, it stalls: the training loss over the last tenth of the steps is {lowLoss} at the lowest rate and {highLoss} at the highest, and held-out accuracy falls from {lowAcc} to {highAcc}. The table also counts diverged runs and the largest rise of the loss.',
       figures: {
         low: entropy(plain(LOW)),
         mid: entropy(plain(MID)),
@@ -117,7 +117,7 @@ const lesson: Lesson = {
     },
     {
       title: 'Where the toy scale differs',
-      body: 'Zhai et al. trained for hundreds of thousands of steps, where a collapse shows as a spike or a divergence after a long stable stretch. Here 300 steps is the whole run and the learning rate starts at its peak, so a collapse shows as a loss that stops falling almost at once rather than as a spike after a long stable stretch. The entropy measure here is the lowest head of a layer on one held-out window (the probe), not the mean over a dataset; Zhai et al. plot per-layer means. Lower entropy is not wrong in itself: a head that must find one earlier character should be sharp. What the paper ties to instability is every head collapsing together, fast.',
+      body: 'Zhai et al. trained large models on long runs, where a collapse shows as a spike or a divergence after a long stable stretch. Here 300 steps is the whole run and the learning rate starts at its peak, so a collapse shows as a loss that stops falling almost at once rather than as a spike after a long stable stretch. The entropy measure here is the lowest head of a layer on one held-out window (the probe), not what Zhai et al. monitor, the mean over query positions, heads and examples. Lower entropy is not wrong in itself: a head that must find one earlier character should be sharp. What the paper ties to instability is every head collapsing together, fast.',
       focus: 'experiments',
     },
   ],

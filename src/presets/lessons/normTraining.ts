@@ -70,7 +70,7 @@ const lesson: Lesson = {
     },
     {
       title: 'Train it yourself, no warm-up',
-      body: 'The Train panel now holds a character-level language-modelling recipe at a high peak learning rate with no warm-up. Press Train with this Post-LN model and watch the loss; then switch every layer to Pre-LN or Peri-LN in the inspector and train again. The residual view on the trained weights shows how large the stream has grown after each layer.',
+      body: 'The Train panel now holds a character-level language-modelling recipe at a high peak learning rate with no warm-up. Press Train with this Post-LN model and watch the loss; then set the layers to Pre-LN or Peri-LN in the inspector and train again. The residual view on the trained weights shows how large the stream has grown after each layer.',
       recipe: NORM_RECIPE,
       focus: 'train',
     },
@@ -103,7 +103,7 @@ const lesson: Lesson = {
     },
     {
       title: 'Where the toy scale differs',
-      body: 'The papers trained models with hundreds of millions to billions of parameters for many thousands of steps; Pre-LN’s massive activations and its divergences appear late and at scale. Six layers of width 32 trained for 300 steps show the first part, Post-LN’s trouble without warm-up and Pre-LN’s growing stream, but not a Pre-LN run blowing up. With a warm-up, Post-LN would train too: set warm-up to a tenth of the steps in the Train panel and try.',
+      body: 'The papers trained models with hundreds of millions to billions of parameters for many thousands of steps; Pre-LN’s massive activations and its divergences appear late and at scale. Six layers of width 32 trained for 300 steps show the first part, Post-LN’s trouble without warm-up and Pre-LN’s growing stream, but not a Pre-LN run blowing up. Xiong et al. found that a warm-up lets Post-LN train: set the warm-up to a tenth of the steps in the Train panel and see whether it does here.',
       focus: 'experiments',
     },
   ],

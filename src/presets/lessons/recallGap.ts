@@ -94,7 +94,7 @@ const lesson: Lesson = {
     },
     {
       title: 'Train it yourself',
-      body: 'The Train panel now holds the recipe of this lesson: MQAR with 4 pairs and 4 queries, batch 32, 800 steps. Press Train and watch the held-out accuracy: it stays low for a while, then climbs as layer 0 learns to copy each key onto the value after it and layer 1 learns to look that key up. Afterwards the attention map of layer 1 on the text shows each query key pointing at the value it was paired with.',
+      body: 'The Train panel now holds the recipe of this lesson: MQAR with 4 pairs and 4 queries, batch 32, 800 steps. Press Train and watch the held-out accuracy: it stays low for a while, then climbs as layer 0 learns to copy each key onto the value after it and layer 1 learns to look that key up. Afterwards, look at the attention map of layer 1 on the text, at the keys after the ":": does each attend to the value it was paired with?',
       recipe: RECALL_RECIPE,
       focus: 'train',
     },
@@ -112,13 +112,13 @@ const lesson: Lesson = {
     },
     {
       title: 'Width is state',
-      body: 'A recurrent mixer’s state grows with the width: linear attention and retention keep a head-dimension-squared matrix per head, Mamba-2 a state of N × d_model. Zoology found that the recurrent models needed more dimensions the more pairs there were, while attention did not. Here halving Mamba-2’s width takes it from {mamba} to {narrow}: a small step, not a robust one on one seed. With 4 pairs the state is not what holds the recurrent mixers back within 800 steps; Zoology’s effect shows with tens of pairs in long sequences, beyond what a page can train in minutes. Attention pays for its recall with a cache that grows with the context.',
+      body: 'A recurrent mixer’s state grows with the width: linear attention and retention keep a head-dimension-squared matrix per head, Mamba-2 a state of N × d_model. Zoology found that the recurrent models needed more dimensions the more pairs there were, while attention did not. Here halving Mamba-2’s width takes it from {mamba} to {narrow}: a small step, not a robust one on one seed. With 4 pairs the state is not what holds the recurrent mixers back within 800 steps; Zoology’s effect shows with more pairs in longer sequences, trained far longer than a page can in minutes. Attention pays for its recall with a cache that grows with the context.',
       figures: { mamba: percent(RECALL_LABELS.mamba), narrow: percent(RECALL_LABELS.narrow) },
       focus: 'experiments',
     },
     {
       title: 'Where the toy scale differs',
-      body: 'The paper trained for many epochs with up to 64 pairs in sequences of hundreds of tokens, where the recurrent models plateau well below attention. Here the budget is 800 steps, so the gap partly measures how fast each mixer learns, not only what its state can hold: with enough steps the recurrent mixers would close some of it, since 4 pairs fit in a state of this size in principle. The held-out loss tells the same story as the accuracy: attention {attentionLoss}, Mamba-2 {mambaLoss}.',
+      body: 'The paper trained two-layer models like these for 64 epochs of 100,000 examples, with up to 16 pairs in sequences of up to 256 tokens drawn from 8,192 tokens, where the recurrent models plateau well below attention. Here the budget is 800 steps, so the gap partly measures how fast each mixer learns, not only what its state can hold: with enough steps the recurrent mixers would close some of it, since 4 pairs fit in a state of this size in principle. The held-out loss tells the same story as the accuracy: attention {attentionLoss}, Mamba-2 {mambaLoss}.',
       figures: { attentionLoss: measured(RECALL_LABELS.attention, LOSS), mambaLoss: measured(RECALL_LABELS.mamba, LOSS) },
       focus: 'experiments',
     },
