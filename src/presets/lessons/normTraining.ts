@@ -90,7 +90,7 @@ const lesson: Lesson = {
     },
     {
       title: 'The residual stream after training',
-      body: 'The root mean square of the residual stream after the last layer, on the probe text: Post-LN {postRes} (its last operation is a norm), Pre-LN {preRes}, Peri-LN {periRes}. Pre-LN’s stream has grown during training because what each layer adds is never normalised; Peri-LN’s output norms cap each addition. The largest rise of the training loss above its lowest value so far: Post-LN {postSpike}, Pre-LN {preSpike}, Peri-LN {periSpike}.',
+      body: 'The root mean square of the residual stream after the last layer, on the probe text: Post-LN {postRes} (its last operation is a norm), Pre-LN {preRes}, Peri-LN {periRes}. Pre-LN’s stream has grown during training because what each layer adds is never normalised; Peri-LN’s output norms cap each addition. The largest rise of the training loss above its lowest value so far: Post-LN {postSpike}, Pre-LN {preSpike}, Peri-LN {periSpike}; a loss that never falls far has little to rise back from, so compare these only between the placements that learn.',
       figures: {
         postRes: measured(POST, M.residual),
         preRes: measured(PRE, M.residual),
