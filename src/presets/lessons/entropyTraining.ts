@@ -77,7 +77,7 @@ const lesson: Lesson = {
       title: 'What Zhai et al. found',
       body: 'Zhai et al. (ICML 2023) tracked the entropy of every attention head during training and found the same pattern across vision, speech, translation and language models: when training went wrong (the loss oscillated or diverged) the entropy of the heads had collapsed towards 0, every query looking at a single key. In their Vision Transformer, doubling the default learning rate was enough to make every head collapse and training diverge. The lesson “Attention entropy collapse, and σReparam” shows the mechanism at initialisation: larger logits, sharper rows. Here the model is the default decoder, trained on the sonnets.',
       spec: entropyModel(false),
-      text: 'Shall I compare thee to a summer’s day?',
+      text: "Shall I compare thee to a summer's day?",
       view: { layer: 1, head: 0 },
       focus: 'entropy',
     },

@@ -64,7 +64,7 @@ const lesson: Lesson = {
       title: 'What the papers found',
       body: 'Xiong et al. (2020) showed that in a Post-LN transformer the gradients of the last layers are large at initialisation, which is why the original transformer needed a learning-rate warm-up, and that Pre-LN trains without one. Kim et al. (Peri-LN, 2025) found the price of Pre-LN: nothing normalises what a sub-block adds, so hidden states can grow large with depth and training (“massive activations”); normalising each sub-block’s output too (Peri-LN) kept the growth balanced and training steadier. The lesson “Norm placement and residual growth” shows the three placements at initialisation; here they are trained. The model: 6 Post-LN layers, d_model 32.',
       spec: normModel('post'),
-      text: 'Shall I compare thee to a summer’s day?',
+      text: "Shall I compare thee to a summer's day?",
       view: { layer: 0, head: 0 },
       focus: 'stack',
     },
