@@ -30,8 +30,8 @@ const MAMBA: BlockRef = { kind: 'mamba2', params: {} };
  * MQAR with 4 key–value pairs and 4 queries (17 tokens: "a3b7c1d9:b7d9a3c1"). Chosen so that
  * softmax attention solves it within the steps an experiment in the page can afford. Its accuracy
  * stays on a plateau and then jumps (an induction-like circuit forms) at a step that varies with
- * the seed and the schedule: between steps 300 and 500 in our runs at lr 3e-3, batch 32; 800
- * steps leave room for that. With 8 pairs it had not left the plateau by step 800.
+ * the seed and the schedule: from about step 300 to after step 500 in our runs at lr 3e-3,
+ * batch 32; 800 steps leave room for that. With 8 pairs it had not left the plateau by step 800.
  */
 export const RECALL_RECIPE: Recipe = {
   task: 'mqar',
@@ -118,7 +118,7 @@ const lesson: Lesson = {
     },
     {
       title: 'Where the toy scale differs',
-      body: 'The paper trained two-layer models like these for 64 epochs of 100,000 examples, with up to 16 pairs in sequences of up to 256 tokens drawn from 8,192 tokens, where the recurrent models plateau well below attention. Here the budget is 800 steps, so the gap partly measures how fast each mixer learns, not only what its state can hold: with enough steps the recurrent mixers would close some of it, since 4 pairs fit in a state of this size in principle. The held-out loss tells the same story as the accuracy: attention {attentionLoss}, Mamba-2 {mambaLoss}.',
+      body: 'The paper trained two-layer models like these for 64 epochs of 100,000 examples, with up to 16 pairs in sequences of up to 256 tokens drawn from 8,192 tokens, where the recurrent models plateau well below attention. Here the budget is 800 steps, so the gap partly measures how fast each mixer learns, not only what its state can hold: with more steps the recurrent mixers might close some of it, since 4 pairs fit in a state of this size in principle. The held-out loss tells the same story as the accuracy: attention {attentionLoss}, Mamba-2 {mambaLoss}.',
       figures: { attentionLoss: measured(RECALL_LABELS.attention, LOSS), mambaLoss: measured(RECALL_LABELS.mamba, LOSS) },
       focus: 'experiments',
     },
