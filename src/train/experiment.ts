@@ -21,7 +21,6 @@ import { parseSpec, validateSpec } from '../spec/schema';
 import { layerSchedule } from '../spec/schedule';
 import type { Spec } from '../spec/types';
 import { findPreset } from '../presets';
-import type { ExperimentFigure } from '../presets/lessons/types';
 import { evaluateAt } from './evaluate';
 import { headMeasure, makeProbe, residualMeasure, type Probe, type ProbeResult } from './probe';
 import { heldOutBatches, train, type Evaluation } from './run';
@@ -437,7 +436,5 @@ export function rowOf(rows: readonly SummaryRow[], label: string): SummaryRow | 
   return rows.find((r) => r.label === label);
 }
 
-/** A lesson figure: measure number `measure` (its index in the experiment's measures) of the row `label`, as its mean (or min, max). */
-export function measured(label: string, measure: number, stat: 'mean' | 'min' | 'max' = 'mean', show: ExperimentFigure['show'] = 'decimal'): ExperimentFigure {
-  return { from: 'experiment', of: (rows) => rowOf(rows, label)?.measures[measure]?.[stat] ?? null, show };
-}
+/** A lesson figure from a summary row (defined with the lessons, which may not import train/). */
+export { measured } from '../presets/lessons/experimentFigures';

@@ -1,14 +1,14 @@
 /**
- * Figures a lesson step quotes from its experiment's results (types.ts ExperimentFigure). The same
- * as src/train/experiment.ts `measured`, which presets/ may not import (the folder table in
- * docs/architecture.md: train/ imports presets/, not the other way), plus figures read from the
- * runs' courses over training (their `track`).
+ * Figures a lesson step quotes from its experiment's results (types.ts ExperimentFigure): a number
+ * of a summary row (`measured`), or one read from the runs' courses over training (their `track`).
+ * They live here, not in train/, because presets/ may not import train/ (the folder table in
+ * docs/architecture.md); src/train/experiment.ts re-exports `measured`.
  */
 import type { ExperimentRun, SummaryRow } from '../../spec/experiment';
 import type { ExperimentFigure } from './types';
 
 /** Measure number `measure` (its index in the experiment's measures) of the row `label`, as its mean (or min, max) over the seeds. */
-export function fromRow(label: string, measure: number, stat: 'mean' | 'min' | 'max' = 'mean', show: ExperimentFigure['show'] = 'decimal'): ExperimentFigure {
+export function measured(label: string, measure: number, stat: 'mean' | 'min' | 'max' = 'mean', show: ExperimentFigure['show'] = 'decimal'): ExperimentFigure {
   return { from: 'experiment', of: (rows: readonly SummaryRow[]) => rows.find((r) => r.label === label)?.measures[measure]?.[stat] ?? null, show };
 }
 

@@ -14,7 +14,10 @@ import entropyCollapse from './entropyCollapse';
 import normPlacement from './normPlacement';
 import implicitAttention from './implicitAttention';
 import inductionHeads from './inductionHeads';
+import recallGap from './recallGap';
 import lengthGeneralisation from './lengthGeneralisation';
+import entropyTraining from './entropyTraining';
+import normTraining from './normTraining';
 
 export * from './types';
 
@@ -24,8 +27,12 @@ export const LESSONS: readonly Lesson[] = [
   entropyCollapse,
   normPlacement,
   implicitAttention,
+  // Training lessons: each reproduces a paper's finding with an experiment (docs/lessons.md).
   inductionHeads,
+  recallGap,
   lengthGeneralisation,
+  entropyTraining,
+  normTraining,
 ];
 
 /** The lesson with `id`, or undefined. */

@@ -4,7 +4,7 @@ import type { Experiment, Measure } from '../../spec/experiment';
 import type { Recipe } from '../../spec/recipe';
 import type { Spec } from '../../spec/types';
 import { tokenize } from '../../spec/vocab';
-import { firstStepAbove, fromRow, meanOverRuns, valueBefore } from './experimentFigures';
+import { firstStepAbove, measured, meanOverRuns, valueBefore } from './experimentFigures';
 import type { Lesson } from './types';
 
 /** An attention-only decoder (no feed-forward blocks) with RoPE and `n` layers. */
@@ -88,21 +88,21 @@ export function depthExperiment(): Experiment {
 
 /** The figures of the heads experiment. */
 export const HEADS_FIGURES = {
-  accuracy: fromRow(TWO, ACCURACY!, 'mean', 'percent'),
-  reached: fromRow(TWO, STEPS_TO!, 'mean', 'count'),
+  accuracy: measured(TWO, ACCURACY!, 'mean', 'percent'),
+  reached: measured(TWO, STEPS_TO!, 'mean', 'count'),
   formed: meanOverRuns(TWO, (run) => firstStepAbove(run, INDUCTION_L1!, FORMED), 'count'),
   plateau: meanOverRuns(TWO, (run) => valueBefore(run, INDUCTION_L1!, FORMED, ACCURACY!), 'percent'),
   previousBefore: meanOverRuns(TWO, (run) => valueBefore(run, INDUCTION_L1!, FORMED, PREVIOUS_L0!), 'percent'),
-  previous: fromRow(TWO, PREVIOUS_L0!, 'mean', 'percent'),
-  induction: fromRow(TWO, INDUCTION_L1!, 'mean', 'percent'),
-  inductionL0: fromRow(TWO, INDUCTION_L0!, 'mean', 'percent'),
+  previous: measured(TWO, PREVIOUS_L0!, 'mean', 'percent'),
+  induction: measured(TWO, INDUCTION_L1!, 'mean', 'percent'),
+  inductionL0: measured(TWO, INDUCTION_L0!, 'mean', 'percent'),
 };
 
 /** The figures of the depth experiment (its measures: accuracy, loss, steps to 90%). */
 export const DEPTH_FIGURES = {
-  two: fromRow(TWO, 0, 'mean', 'percent'),
-  one: fromRow(ONE, 0, 'mean', 'percent'),
-  oneBest: fromRow(ONE, 0, 'max', 'percent'),
+  two: measured(TWO, 0, 'mean', 'percent'),
+  one: measured(ONE, 0, 'mean', 'percent'),
+  oneBest: measured(ONE, 0, 'max', 'percent'),
 };
 
 const lesson: Lesson = {

@@ -3,7 +3,7 @@ import { defaultSpec } from '../../spec/defaults';
 import type { Experiment, Measure } from '../../spec/experiment';
 import type { Recipe } from '../../spec/recipe';
 import type { BlockRef, Spec } from '../../spec/types';
-import { fromRow } from './experimentFigures';
+import { measured } from './experimentFigures';
 import type { Lesson } from './types';
 
 /** The six position schemes the experiment compares, with the labels its table shows. */
@@ -72,9 +72,9 @@ const short: Record<string, string> = { NoPE: 'nope', 'learned absolute': 'learn
 /** `<scheme>1`, `<scheme>2`, `<scheme>4`: each scheme's mean accuracy at 1×, 2× and 4×. */
 export const FIGURES = Object.fromEntries(
   SCHEMES.flatMap((s) => [
-    [`${short[s.label]}1`, fromRow(s.label, AT_1X, 'mean', 'percent')],
-    [`${short[s.label]}2`, fromRow(s.label, AT_2X, 'mean', 'percent')],
-    [`${short[s.label]}4`, fromRow(s.label, AT_4X, 'mean', 'percent')],
+    [`${short[s.label]}1`, measured(s.label, AT_1X, 'mean', 'percent')],
+    [`${short[s.label]}2`, measured(s.label, AT_2X, 'mean', 'percent')],
+    [`${short[s.label]}4`, measured(s.label, AT_4X, 'mean', 'percent')],
   ]),
 );
 

@@ -7,7 +7,7 @@ import * as ortNode from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { ExperimentResult, ExperimentRun } from '../../../src/spec/experiment';
 import { findLesson } from '../../../src/presets/lessons';
-import { firstStepAbove, fromRow, meanOverRuns, valueBefore } from '../../../src/presets/lessons/experimentFigures';
+import { firstStepAbove, measured, meanOverRuns, valueBefore } from '../../../src/presets/lessons/experimentFigures';
 import {
   ACCURACY,
   DEPTH_FIGURES,
@@ -52,7 +52,7 @@ describe('the figures read from runs', () => {
     expect(firstStepAbove(run([[0.1, null], [0.2, 0.6]]), 1, 0.5)).toBe(100);
   });
 
-  it('meanOverRuns averages over the finished runs of one row; fromRow reads the summary', () => {
+  it('meanOverRuns averages over the finished runs of one row; measured reads the summary', () => {
     const runs = [
       { label: 'a', status: 'done', track: run([[0, 0.6]]).track, values: [0.5] },
       { label: 'a', status: 'done', track: run([[0, 0.1], [0, 0.7]]).track, values: [0.7] },
@@ -63,9 +63,9 @@ describe('the figures read from runs', () => {
     expect(meanOverRuns('a', (r) => firstStepAbove(r, 1, 0.5), 'count').of([], result)).toBe(75);
     expect(meanOverRuns('c', (r) => firstStepAbove(r, 1, 0.5), 'count').of([], result)).toBeNull();
     const rows = [{ variant: 0, sweep: null, label: 'a', runs: 2, diverged: 0, measures: [{ n: 2, mean: 0.6, min: 0.5, max: 0.7, sd: 0.14 }] }];
-    expect(fromRow('a', 0, 'max').of(rows, result)).toBe(0.7);
-    expect(fromRow('a', 0).of(rows, result)).toBe(0.6);
-    expect(fromRow('b', 0).of(rows, result)).toBeNull();
+    expect(measured('a', 0, 'max').of(rows, result)).toBe(0.7);
+    expect(measured('a', 0).of(rows, result)).toBe(0.6);
+    expect(measured('b', 0).of(rows, result)).toBeNull();
   });
 });
 
