@@ -31,18 +31,21 @@ const lessons = LESSONS.flatMap((lesson) =>
     ? []
     : lesson.steps.flatMap((s, step) => {
         if (!s.experiment) return [];
-        const runs = planRuns(s.experiment());
-        return [{ lesson, step, runs: runs.length, steps: runs.reduce((n, r) => n + r.recipe.steps, 0) }];
+        const exp = s.experiment();
+        const runs = planRuns(exp);
+        return [{ lesson, step, title: exp.title, runs: runs.length, steps: runs.reduce((n, r) => n + r.recipe.steps, 0) }];
       }),
 );
 
 const app = await openApp({ port: Number(process.env['BENCH_PORT'] ?? 4390) });
 const timings: LessonTiming[] = [];
 try {
-  for (const { lesson, step, runs, steps } of lessons) {
+  for (const { lesson, step, title, runs, steps } of lessons) {
     const page = await app.open();
-    await page.goto(`${app.url}?lesson=${lesson.id}&step=${step}`);
+    await page.goto(`${app.url}?lesson=${lesson.id}&step=${step + 1}`); // the link counts steps from 1
     await page.waitForSelector('[data-testid=status]:text-is("ready")', { timeout: 300_000 });
+    // The panel holds the step's experiment (not the page's starting one) before Run is pressed.
+    await page.waitForFunction((t) => document.querySelector('[data-testid=experiment-title]')?.textContent?.trim() === t, title, { timeout: 120_000 });
     await page.waitForSelector('[data-testid=experiment-run]:not([disabled])', { timeout: 120_000 });
     const started = await page.evaluate(() => performance.now());
     await page.getByTestId('experiment-run').click();
