@@ -72,7 +72,7 @@ try {
     [
       '<!-- lessons:start -->',
       `Measured by \`npm run bench:lessons\` on ${date}: ${m.model}, ${m.cpus} cores, ${m.browser ?? 'Chromium'}, headless, production build, WASM.`,
-      "Each lesson is opened at its first step with an experiment and its Run pressed, as a student would; the time is from the press to the panel's \"done\", the page's own clock. The machine is shared, so a quiet one is faster.",
+      "Each lesson is opened at each step that sets an experiment (the Step column, counted from 1) and Run pressed, as a student would; the time is from the press to the panel's \"done\", the page's own clock. The machine is shared, so a quiet one is faster.",
       '',
       '| Lesson | Step | Runs | Steps in all | In the page | Ended |',
       '| --- | ---: | ---: | ---: | ---: | --- |',
