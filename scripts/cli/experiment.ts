@@ -15,7 +15,7 @@ import type { Experiment, ExperimentResult, MeasureSummary } from '../../src/spe
 import { readExperiment } from '../../src/spec/experimentSchema';
 import { ExperimentError, measureName, planRuns, runExperiment, summarize } from '../../src/train/experiment';
 import { resultsCsv, resultsJson, summaryCsv } from '../../src/train/experimentFile';
-import type { OrtLike } from '../../src/train/trainer';
+import { nodeRuntime, runMain, webRuntime } from './runtimes';
 import { CliError } from './source';
 
 const USAGE = `usage: npm run experiment -- (definition.json | --lesson LESSON_ID) [--out results.json] [--csv runs.csv]
@@ -149,26 +149,4 @@ async function main(): Promise<void> {
   if (result.runs.some((r) => r.status === 'failed')) process.exitCode = 1;
 }
 
-async function webRuntime(threads: number): Promise<OrtLike> {
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = threads;
-  ort.env.logLevel = 'error';
-  return ort;
-}
-
-async function nodeRuntime(threads: number): Promise<OrtLike> {
-  const ort = (await import('onnxruntime-node')) as unknown as OrtLike & { default?: OrtLike };
-  const mod = ort.default ?? ort;
-  const create = mod.InferenceSession.create.bind(mod.InferenceSession) as (b: Uint8Array, o: object) => ReturnType<OrtLike['InferenceSession']['create']>;
-  // onnxruntime-node takes thread counts per session.
-  return { Tensor: mod.Tensor, InferenceSession: { create: (bytes: Uint8Array, o: object) => create(bytes, { ...o, intraOpNumThreads: threads, interOpNumThreads: 1 }) } } as unknown as OrtLike;
-}
-
-main().catch((e: unknown) => {
-  if (e instanceof CliError) {
-    (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
-    process.exit(e.code);
-  }
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runMain(main);

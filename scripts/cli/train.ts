@@ -14,7 +14,7 @@ import { bakeWeights } from '../../src/train/bake';
 import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer';
 import { recipe, train, type Recipe } from '../../src/train/run';
 import { findTask, TASKS } from '../../src/train/tasks/registry';
-import type { OrtLike } from '../../src/train/trainer';
+import { nodeRuntime, runMain, webRuntime } from './runtimes';
 import { CliError, INFERENCE_MODES, parseArgs } from './source';
 
 const USAGE = `usage: npm run train -- [config.json | share-link | --preset NAME] --task KIND [--task-params JSON] [--text FILE]
@@ -151,26 +151,4 @@ function readText(file: string): string {
   }
 }
 
-async function webRuntime(threads: number): Promise<OrtLike> {
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = threads;
-  ort.env.logLevel = 'error';
-  return ort;
-}
-
-async function nodeRuntime(threads: number): Promise<OrtLike> {
-  const ort = (await import('onnxruntime-node')) as unknown as OrtLike & { default?: OrtLike };
-  const mod = ort.default ?? ort;
-  const create = mod.InferenceSession.create.bind(mod.InferenceSession) as (b: Uint8Array, o: object) => ReturnType<OrtLike['InferenceSession']['create']>;
-  // onnxruntime-node takes thread counts per session.
-  return { Tensor: mod.Tensor, InferenceSession: { create: (bytes: Uint8Array, o: object) => create(bytes, { ...o, intraOpNumThreads: threads, interOpNumThreads: 1 }) } } as unknown as OrtLike;
-}
-
-main().catch((e: unknown) => {
-  if (e instanceof CliError) {
-    (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
-    process.exit(e.code);
-  }
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runMain(main);

@@ -22,7 +22,7 @@ import { findTask } from '../train/tasks/registry';
 import type { ExperimentStorage, KeptSummary } from './experimentStore';
 import type { RuntimeApi } from './host';
 import type { AppState, CompareState } from './store';
-import { storageProblem } from './trainedStore';
+import { canonical, storageProblem } from './trainedStore';
 
 export interface ExperimentsState {
   /** The one in the panel. */
@@ -53,20 +53,6 @@ export interface ExperimentsActions {
 
 /** What the experiment actions ask of the runtime (the worker host in the page; fakes in tests). */
 export type ExperimentsRuntime = Pick<RuntimeApi, 'runExperiment' | 'stopExperiment'>;
-
-/** A JSON text with the keys of every object in sorted order (undefined fields left out): equal definitions give equal texts. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** FNV-1a over the UTF-16 code units of `text`, from `seed` (two seeds give a 64-bit key). */
 function fnv1a(text: string, seed: number): string {

@@ -56,8 +56,8 @@ export const MAX_KEPT_REPORTS = 20_000;
 /** Bytes of snapshots kept at most (beyond, every other snapshot is dropped until they fit). */
 export const MAX_KEPT_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 
-/** A JSON text with the keys of every object in sorted order: the same recipe gives the same text. */
-function canonical(v: unknown): string {
+/** A JSON text with the keys of every object in sorted order (undefined fields left out): equal values give equal texts (the keys of kept recipes and experiments). */
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
