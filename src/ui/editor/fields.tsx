@@ -14,17 +14,24 @@ function Field({ id, label, error, hint, children }: { id: string; label: string
     <div className="field">
       <label htmlFor={id}>{label}</label>
       {children}
-      {error ? (
-        <span className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </span>
-      ) : hint ? (
-        <span className="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
+      <FieldNote id={id} error={error} hint={hint} />
     </div>
   );
+}
+
+/** Under a field: the reason its value was refused (`${id}-error`), else its hint (`${id}-hint`). */
+export function FieldNote({ id, error, hint, testId }: { id: string; error: string | null; hint?: ReactNode; testId?: string | undefined }) {
+  if (error)
+    return (
+      <span className="field-error" id={`${id}-error`} role="alert" data-testid={testId ? `${testId}-error` : undefined}>
+        {error}
+      </span>
+    );
+  return hint ? (
+    <span className="hint" id={`${id}-hint`}>
+      {hint}
+    </span>
+  ) : null;
 }
 
 /** A number (whole or not) within a range. */

@@ -6,6 +6,7 @@
  * elsewhere (another value than the one typed), so "1,2" is not rewritten to "1, 2" under the cursor.
  */
 import { useId, useState, type ReactNode } from 'react';
+import { FieldNote } from '../editor/fields';
 import type { Parsed } from './definition';
 
 export type Check = { ok: true } | { ok: false; reason: string };
@@ -55,15 +56,7 @@ export function CheckedField<T>(props: {
         data-testid={testId}
         onChange={(e) => propose(e.target.value)}
       />
-      {error ? (
-        <span className="field-error" id={`${id}-error`} role="alert" data-testid={testId ? `${testId}-error` : undefined}>
-          {error}
-        </span>
-      ) : hint ? (
-        <span className="hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
+      <FieldNote id={id} error={error} hint={hint} testId={testId} />
     </div>
   );
 }

@@ -8,21 +8,20 @@
 import { scaleLinear } from 'd3-scale';
 import { useEffect, useRef } from 'react';
 import { timelineSnapshot, type TrainingRun } from '../../state/training';
-import { headColour, headDash, inner, joinRows, plotFrame } from '../views/chart';
+import { inner, joinRows, plotFrame } from '../views/chart';
 import { ChartSvg } from '../views/ChartSvg';
 import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
 import { useApp } from '../useApp';
 import { causalUniformMean, headEntropySeries } from './curves';
-import { drawCurve, drawCursor, drawLegend, legendRows, trainChartDocument, trainFrame } from './trainChart';
+import { drawCursor, drawHeadSeries, drawLegend, headEntries, legendRows, trainChartDocument, trainFrame } from './trainChart';
 
-const UNIFORM = 'currentColor';
 
 function drawEntropy(svg: SVGSVGElement, run: TrainingRun, layer: number, selected: number, cursor: number | null) {
   const { steps, heads } = headEntropySeries(run.snapshots, layer);
   const T = run.snapshots[0]?.T ?? 1;
   const uniform = causalUniformMean(T);
-  const entries = [...heads.map((_, h) => ({ label: `head ${h}`, colour: headColour(h), dash: headDash(h), dots: true })), { label: 'uniform (causal)', colour: UNIFORM, dash: '4 3' }];
+  const entries = headEntries(heads.length, true);
   const frame = trainFrame(legendRows(entries.length));
   const { w, h } = inner(frame);
   let top = Math.max(uniform, 0.1);
@@ -31,10 +30,7 @@ function drawEntropy(svg: SVGSVGElement, run: TrainingRun, layer: number, select
   const y = scaleLinear().domain([0, top * 1.08]).range([h, 0]);
   const g = plotFrame(svg, frame, x, y, { xTitle: 'step', yTitle: `mean entropy, layer ${layer} (nats)`, xFormat: (v) => String(v), yTicks: 5 });
   g.select('text.axis-title').attr('y', h + 30);
-  g.append('line').attr('class', 'reference').attr('x1', 0).attr('x2', w).attr('y1', y(uniform)).attr('y2', y(uniform)).attr('stroke', UNIFORM).attr('stroke-opacity', 0.6).attr('stroke-dasharray', '4 3');
-  const order = [...heads.keys()].filter((k) => k !== selected).concat(selected < heads.length ? [selected] : []);
-  for (const k of order)
-    drawCurve(g, x, y, { name: `head-${k}`, xs: steps, ys: heads[k]!, colour: headColour(k), dash: headDash(k), width: k === selected ? 2.6 : 1.3, opacity: k === selected ? 1 : 0.75, dots: true });
+  drawHeadSeries(g, x, y, steps, heads, selected, uniform);
   drawCursor(g, x, h, cursor);
   drawLegend(g, frame, entries);
   for (const key of Object.keys(svg.dataset)) if (key !== 'testid') delete svg.dataset[key];

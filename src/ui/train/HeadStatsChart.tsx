@@ -9,22 +9,21 @@
 import { scaleLinear } from 'd3-scale';
 import { useEffect, useRef, useState } from 'react';
 import { timelineSnapshot, type TrainingRun } from '../../state/training';
-import { headColour, headDash, inner, joinRows, plotFrame } from '../views/chart';
+import { inner, joinRows, plotFrame } from '../views/chart';
 import { ChartSvg } from '../views/ChartSvg';
 import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
 import { HEAD_STAT_INFO, HEAD_STATS, type HeadStat } from '../views/headStatsInfo';
 import { useApp } from '../useApp';
 import { headStatSeries, uniformCausal } from './headStatsSeries';
-import { drawCurve, drawCursor, drawLegend, legendRows, trainChartDocument, trainFrame } from './trainChart';
+import { drawCursor, drawHeadSeries, drawLegend, headEntries, legendRows, trainChartDocument, trainFrame } from './trainChart';
 
-const UNIFORM = 'currentColor';
 
 function drawStats(svg: SVGSVGElement, run: TrainingRun, layer: number, stat: HeadStat, selected: number, cursor: number | null) {
   const info = HEAD_STAT_INFO[stat];
   const { steps, heads } = headStatSeries(run.snapshots, layer, stat);
   const uniform = uniformCausal(stat, run.snapshots[0]?.T ?? 0);
-  const entries = [...heads.map((_, h) => ({ label: `head ${h}`, colour: headColour(h), dash: headDash(h), dots: true })), ...(uniform === null ? [] : [{ label: 'uniform (causal)', colour: UNIFORM, dash: '4 3' }])];
+  const entries = headEntries(heads.length, uniform !== null);
   const frame = trainFrame(legendRows(entries.length));
   const { w, h } = inner(frame);
   let top = 1;
@@ -39,11 +38,7 @@ function drawStats(svg: SVGSVGElement, run: TrainingRun, layer: number, stat: He
   const yFormat = stat === 'entropy' ? (v: number) => `${Math.round(v * 100)}%` : undefined;
   const g = plotFrame(svg, frame, x, y, { xTitle: 'step', yTitle, xFormat: (v) => String(v), yTicks: 5, ...(yFormat ? { yFormat } : {}) });
   g.select('text.axis-title').attr('y', h + 30);
-  if (uniform !== null)
-    g.append('line').attr('class', 'reference').attr('x1', 0).attr('x2', w).attr('y1', y(uniform)).attr('y2', y(uniform)).attr('stroke', UNIFORM).attr('stroke-opacity', 0.6).attr('stroke-dasharray', '4 3');
-  const order = [...heads.keys()].filter((k) => k !== selected).concat(selected < heads.length ? [selected] : []);
-  for (const k of order)
-    drawCurve(g, x, y, { name: `head-${k}`, xs: steps, ys: heads[k]!, colour: headColour(k), dash: headDash(k), width: k === selected ? 2.6 : 1.3, opacity: k === selected ? 1 : 0.75, dots: true });
+  drawHeadSeries(g, x, y, steps, heads, selected, uniform);
   drawCursor(g, x, h, cursor);
   drawLegend(g, frame, entries);
   for (const key of Object.keys(svg.dataset)) if (key !== 'testid') delete svg.dataset[key];

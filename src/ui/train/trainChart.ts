@@ -7,7 +7,7 @@ import type { ScaleContinuousNumeric } from 'd3-scale';
 import type { Selection } from 'd3-selection';
 import { line } from 'd3-shape';
 import { svgDocument } from '../views/ExportButtons';
-import type { Frame } from '../views/chart';
+import { headColour, headDash, type Frame } from '../views/chart';
 import { thinIndices } from './curves';
 
 export type Group = Selection<SVGGElement, unknown, null, undefined>;
@@ -92,6 +92,28 @@ export function drawCurve(g: Group, x: Scale, y: Scale, c: Curve): number[] {
       .attr('fill', c.colour)
       .attr('fill-opacity', c.opacity ?? 1);
   return kept;
+}
+
+/** The dashed reference line of what uniform causal attention scores, and its legend entry. */
+export const UNIFORM_ENTRY: LegendEntry = { label: 'uniform (causal)', colour: 'currentColor', dash: '4 3' };
+
+/** The legend of a per-head chart: one entry per head, then the uniform reference when there is one. */
+export const headEntries = (heads: number, uniform: boolean): LegendEntry[] => [
+  ...Array.from({ length: heads }, (_, h) => ({ label: `head ${h}`, colour: headColour(h), dash: headDash(h), dots: true })),
+  ...(uniform ? [UNIFORM_ENTRY] : []),
+];
+
+/**
+ * One curve per head against step (the `selected` head drawn last and thickest), over the dashed
+ * line of the uniform reference when there is one: the head-entropy and head-statistics charts.
+ */
+export function drawHeadSeries(g: Group, x: Scale, y: Scale, steps: readonly number[], heads: readonly ArrayLike<number>[], selected: number, uniform: number | null) {
+  const [x0, x1] = x.range() as [number, number];
+  if (uniform !== null)
+    g.append('line').attr('class', 'reference').attr('x1', x0).attr('x2', x1).attr('y1', y(uniform)).attr('y2', y(uniform)).attr('stroke', UNIFORM_ENTRY.colour).attr('stroke-opacity', 0.6).attr('stroke-dasharray', UNIFORM_ENTRY.dash);
+  const order = [...heads.keys()].filter((k) => k !== selected).concat(selected < heads.length ? [selected] : []);
+  for (const k of order)
+    drawCurve(g, x, y, { name: `head-${k}`, xs: steps, ys: heads[k]!, colour: headColour(k), dash: headDash(k), width: k === selected ? 2.6 : 1.3, opacity: k === selected ? 1 : 0.75, dots: true });
 }
 
 /** The timeline's cursor: a vertical line at `step` across the plot, labelled. */
