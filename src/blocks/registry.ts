@@ -34,6 +34,7 @@ import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
 import probSparse from './probSparse';
+import shiftedWindow from './shiftedWindow';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -53,6 +54,7 @@ export const BLOCKS: readonly Block[] = [
   spectral,
   lmu,
   probSparse,
+  shiftedWindow,
   learnedAbsolute,
   nope,
   sinusoidal,
