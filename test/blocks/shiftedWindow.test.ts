@@ -37,7 +37,9 @@ describe('shifted_window in stacks, loops and short sequences', () => {
     ['a', { window: 4 }],
     ['abc', { window: 2, causal: false }],
     ['abcd', { window: 4 }],
-  ])('%j %j in a 3-layer model', (text, params) => expectMatchesReference(threeLayerSpec(mixer(params)), text));
+  ])('%j %j in a 3-layer model', async (text, params) => {
+    await expectMatchesReference(threeLayerSpec(mixer(params)), text);
+  });
   it('with RoPE', () => expectMatchesReference(threeLayerSpec({ ...mixer({ window: 6 }), position: { kind: 'rope', params: {} } })));
 });
 
