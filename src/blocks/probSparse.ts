@@ -79,12 +79,13 @@ export function sampledKeys(T: number, U: number, causal: boolean): number[] {
 /** M(q_i) = max − mean of the sampled scaled products, [B, H, T] (from detached q, k [B, H, T, hd]). */
 function sparsity(ctx: BlockContext, q: Tensor, k: Tensor, U: number, causal: boolean): Tensor {
   const { b, B, T, nHeads: H, headDim: hd } = ctx;
-  const idx = b.constant('sampled_keys', 'int64', [T * U], sampledKeys(T, U, causal));
-  const rows = b.gather(b.transpose(k, [2, 0, 1, 3]), idx); // [T·U, B, H, hd]: key j_s(i)
-  const sample = b.transpose(b.reshape(rows, [T, U, B, H, hd]), [2, 3, 0, 4, 1]); // [B, H, T, hd, U]
-  const dots = b.reshape(b.matmul(b.reshape(q, [B, H, T, 1, hd]), sample), [B, H, T, U]); // q_i · k_{j_s(i)}
-  const s = b.mul(dots, b.scalar(1 / Math.sqrt(hd)));
-  return b.sub(b.reduceMax(s, [-1], false), b.reduceMean(s, [-1], false)); // [B, H, T]
+  // Time-major, so that the sample is one Gather of rows and the products broadcast without copies.
+  const idx = b.constant('sampled_keys', 'int64', [T, U], sampledKeys(T, U, causal));
+  const sample = b.gather(b.transpose(k, [2, 0, 1, 3]), idx); // [T, U, B, H, hd]: key j_s(i)
+  const query = b.reshape(b.transpose(q, [2, 0, 1, 3]), [T, 1, B, H, hd]);
+  const s = b.mul(b.reduceSum(b.mul(query, sample), [4], false), b.scalar(1 / Math.sqrt(hd))); // [T, U, B, H]
+  const m = b.sub(b.reduceMax(s, [1], false), b.reduceMean(s, [1], false)); // [T, B, H]
+  return b.transpose(m, [1, 2, 0]); // [B, H, T]
 }
 
 /** One-hot rows [B, H, u, T] of the u largest entries of m [B, H, T], largest first, ties to the lower index. */
