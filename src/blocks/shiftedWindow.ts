@@ -92,7 +92,11 @@ sorted list into groups of equal *size*. In 1-D with one token per position, sor
 (shifted or not) and then position is the identity order, so its groups are always
 [0, g), [g, 2g), …: the unshifted windows (\`shift: false\`); its shift changes nothing in 1-D.
 Checked against mit-han-lab/flatformer (\`FlattenedWindowMapping\`: the sort keys are monotone in x
-when y is constant). One detail differs: FlatFormer fills a last, partial group with the tokens
+when y is constant). Its alternation between x-major and y-major orders has no 1-D counterpart:
+the y-major key of a single row reverses every other window; unshifted with g = w that gives the
+same groups again, while shifted it would put the first w − ⌊w/2⌋ tokens in one group with the
+last ⌊w/2⌋ tokens of the next window (non-contiguous groups, an artefact of treating a row as a
+2-D image), so the 1-D form is the x-major order. One detail differs: FlatFormer fills a last, partial group with the tokens
 before it (that group's queries see the last g tokens); here the last window is cut.
 **Map:** explicit: blocks on the diagonal (lower triangles when causal), offset on odd layers.
 Additive model position biases (ALiBi, T5) are not applied; RoPE is.

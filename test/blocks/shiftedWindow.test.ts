@@ -98,6 +98,20 @@ describe('the windows of the map', () => {
         const groups = order.map((x, rank) => [x, Math.floor(rank / g)] as const);
         for (const [x, group] of groups) expect(group).toBe(Math.floor((x + windowOffset(T, g, 0, true)) / g));
       }
+    // The y-major key of one row (y constant): window-major, every other window reversed. Unshifted,
+    // with groups of one window (g = w), the groups are again the windows [0, w), [w, 2w), ….
+    for (const w of [4, 8])
+      for (const shift of [0]) {
+        const key = (x: number) => {
+          const [x1, x2] = [Math.floor((x + shift) / w), (x + shift) % w];
+          return x1 * 2 * w + (x1 % 2 === 0 ? x2 : w - 1 - x2);
+        };
+        const order = Array.from({ length: T }, (_, x) => x).sort((a, b) => key(a) - key(b));
+        const groups = new Map<number, number[]>();
+        order.forEach((x, rank) => groups.set(Math.floor(rank / w), [...(groups.get(Math.floor(rank / w)) ?? []), x]));
+        // Each group is one window of the (possibly shifted) grid, in some order, as a set.
+        for (const members of groups.values()) expect(new Set(members.map((x) => Math.floor((x + shift) / w))).size).toBe(1);
+      }
   });
 });
 
