@@ -85,7 +85,9 @@ windows; its mask adds −100 to the logits, here the weight is exactly 0. When 
 window and no shift (as in Swin). Windows at the ends are cut to the tokens that exist (Swin's
 classification code requires T to be a multiple of w).
 **Layer parity:** the shift follows the index of the layer *run*: in a loop the same layer's
-passes alternate between the two grids (runs 0, 2, … unshifted; 1, 3, … shifted).
+passes alternate between the two grids (runs 0, 2, … unshifted; 1, 3, … shifted). The index counts
+every layer of the stack, so with other mixers in between, a Swin layer's grid follows its own
+position (Swin alternates within each stage of Swin blocks: \`shift_size = 0 if i % 2 == 0\`).
 **FlatFormer** ("FlatFormer: Flattened Window Attention for Efficient Point Cloud Transformer",
 Liu et al., CVPR 2023) is not a separate block: it sorts points by window coordinates and cuts the
 sorted list into groups of equal *size*. In 1-D with one token per position, sorting by window
