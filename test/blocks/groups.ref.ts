@@ -1,0 +1,87 @@
+/**
+ * References of the group-structured mixers, written from the papers' formulas with plain loops
+ * (one head, one query at a time), sharing nothing with src/blocks/groups.ts:
+ * - Combiner-Fixed (Ren et al., 2021) / CCA core-context attention (Chen et al., 2024).
+ * - Block Transformer (Ho et al., 2024) as one mixer: coarse causal attention over mean-pooled
+ *   group embeddings, local attention with the previous groups' context as a prefix.
+ * Groups are contiguous runs of C = min(block, T) tokens from position 0.
+ */
+import type { RefContext, References } from '../reference/context';
+import { columns, mat, setColumns, softmax, type Mat } from '../reference/math';
+
+type P = Record<string, unknown>;
+
+const dot = (a: Mat, i: number, b: Mat, j: number) => {
+  let s = 0;
+  for (let c = 0; c < a.cols; c++) s += a.v[i * a.cols + c]! * b.v[j * b.cols + c]!;
+  return s;
+};
+
+/** The tokens of group g among T. */
+const members = (g: number, C: number, T: number) => Array.from({ length: Math.min(C, T - g * C) }, (_, u) => g * C + u);
+
+/** A pooled row of `m` over the tokens `js`: mean or max per channel. */
+function pool(m: Mat, js: number[], how: 'mean' | 'max'): Float64Array {
+  const out = new Float64Array(m.cols);
+  for (let c = 0; c < m.cols; c++) {
+    const vals = js.map((j) => m.v[j * m.cols + c]!);
+    out[c] = how === 'max' ? Math.max(...vals) : vals.reduce((a, b) => a + b, 0) / vals.length;
+  }
+  return out;
+}
+
+const dotRow = (a: Mat, i: number, row: Float64Array) => row.reduce((s, r, c) => s + r * a.v[i * a.cols + c]!, 0);
+
+/** Combiner-Fixed / CCA: one softmax over direct keys and summaries of the other (earlier) groups. */
+export function combiner(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
+  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const C = Math.min(p['block'] as number, T);
+  const window = p['window'] as number;
+  const summary = p['summary'] as 'mean' | 'max' | 'core';
+  const causal = p['causal'] !== false;
+  const nG = Math.ceil(T / C);
+  const grp = (i: number) => Math.floor(i / C);
+  const q = ctx.linear(x, d, 'q');
+  const k = ctx.linear(x, d, 'k');
+  const v = ctx.linear(x, d, 'v');
+  const probs = new Float64Array(H * T * T);
+  const mixed = mat(T, d);
+  for (let h = 0; h < H; h++) {
+    const qh = ctx.position.rotate(columns(q, h * hd, hd));
+    qh.v.forEach((val, idx) => (qh.v[idx] = val / Math.sqrt(hd)));
+    const kh = ctx.position.rotate(columns(k, h * hd, hd));
+    const vh = columns(v, h * hd, hd);
+    // Summaries: weights w[g][u] over the group's tokens, key kbar[g].
+    const w: number[][] = [];
+    const kbar: Float64Array[] = [];
+    for (let g = 0; g < nG; g++) {
+      const js = members(g, C, T);
+      const qbar = summary === 'core' ? qh.v.slice(js[js.length - 1]! * hd, (js[js.length - 1]! + 1) * hd) : pool(qh, js, summary);
+      w[g] = softmax(js.map((j) => dotRow(kh, j, qbar)));
+      kbar[g] = summary === 'core' ? Float64Array.from({ length: hd }, (_, c) => js.reduce((s, j, u) => s + w[g]![u]! * kh.v[j * hd + c]!, 0)) : pool(kh, js, summary);
+    }
+    const out = mat(T, hd);
+    for (let i = 0; i < T; i++) {
+      const gi = grp(i);
+      const direct = (j: number) => (causal ? j <= i && gi - grp(j) <= window : Math.abs(gi - grp(j)) <= window);
+      const summarised = (g: number) => (causal ? g < gi - window : Math.abs(g - gi) > window);
+      const logits = [
+        ...Array.from({ length: T }, (_, j) => (direct(j) ? dot(qh, i, kh, j) : -Infinity)),
+        ...Array.from({ length: nG }, (_, g) => (summarised(g) ? dotRow(qh, i, kbar[g]!) : -Infinity)),
+      ];
+      const a = softmax(logits);
+      const row = new Float64Array(T);
+      for (let j = 0; j < T; j++) row[j] = a[j]!;
+      for (let g = 0; g < nG; g++) members(g, C, T).forEach((j, u) => (row[j]! += a[T + g]! * w[g]![u]!));
+      row.forEach((wt, j) => {
+        probs[(h * T + i) * T + j] = wt;
+        for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * vh.v[j * hd + c]!;
+      });
+    }
+    setColumns(mixed, h * hd, out);
+  }
+  return { y: ctx.linear(mixed, d, 'o'), probs };
+}
+
+/** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
+export const references: References = { mixer: { combiner } };
