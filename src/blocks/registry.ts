@@ -34,6 +34,7 @@ import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
 import combiner from './combiner';
+import blockTransformer from './blockTransformer';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -53,6 +54,7 @@ export const BLOCKS: readonly Block[] = [
   spectral,
   lmu,
   combiner,
+  blockTransformer,
   learnedAbsolute,
   nope,
   sinusoidal,

@@ -83,5 +83,61 @@ export function combiner(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float6
   return { y: ctx.linear(mixed, d, 'o'), probs };
 }
 
+/**
+ * Block Transformer as one mixer: e_g = mean of the group's inputs; coarse causal attention over
+ * groups with queries e W_qc, keys e W_kc (per head, /√hd); the prefix of group g ≥ 1 carries
+ * key Σ_{g'} P^c[g−1][g'] k̄_{g'} and value Σ P^c[g−1][g'] v̄_{g'} (group means of token keys and
+ * values); token i attends to its group's tokens j ≤ i and the prefix in one softmax.
+ */
+export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
+  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const C = Math.min(p['block'] as number, T);
+  const nG = Math.ceil(T / C);
+  const grp = (i: number) => Math.floor(i / C);
+  const e = mat(nG, d);
+  for (let g = 0; g < nG; g++) e.v.set(pool(x, members(g, C, T), 'mean'), g * d);
+  const qc = ctx.linear(e, d, 'qc');
+  const kc = ctx.linear(e, d, 'kc');
+  const q = ctx.linear(x, d, 'q');
+  const k = ctx.linear(x, d, 'k');
+  const v = ctx.linear(x, d, 'v');
+  const probs = new Float64Array(H * T * T);
+  const mixed = mat(T, d);
+  for (let h = 0; h < H; h++) {
+    const qh = ctx.position.rotate(columns(q, h * hd, hd));
+    const kh = ctx.position.rotate(columns(k, h * hd, hd));
+    const vh = columns(v, h * hd, hd);
+    const qch = columns(qc, h * hd, hd);
+    const kch = columns(kc, h * hd, hd);
+    const coarse = Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (g2 <= g ? dot(qch, g, kch, g2) / Math.sqrt(hd) : -Infinity))));
+    const kbar = Array.from({ length: nG }, (_, g) => pool(kh, members(g, C, T), 'mean'));
+    const vbar = Array.from({ length: nG }, (_, g) => pool(vh, members(g, C, T), 'mean'));
+    const out = mat(T, hd);
+    for (let i = 0; i < T; i++) {
+      const gi = grp(i);
+      const kp = new Float64Array(hd);
+      const vp = new Float64Array(hd);
+      if (gi >= 1)
+        for (let g2 = 0; g2 < nG; g2++)
+          for (let c = 0; c < hd; c++) {
+            kp[c]! += coarse[gi - 1]![g2]! * kbar[g2]![c]!;
+            vp[c]! += coarse[gi - 1]![g2]! * vbar[g2]![c]!;
+          }
+      const logits = [
+        ...Array.from({ length: T }, (_, j) => (grp(j) === gi && j <= i ? dot(qh, i, kh, j) / Math.sqrt(hd) : -Infinity)),
+        gi >= 1 ? dotRow(qh, i, kp) / Math.sqrt(hd) : -Infinity,
+      ];
+      const a = softmax(logits);
+      const row = new Float64Array(T);
+      for (let j = 0; j < T; j++) row[j] = a[j]! + (gi >= 1 && grp(j) < gi ? (a[T]! * coarse[gi - 1]![grp(j)]!) / members(grp(j), C, T).length : 0);
+      row.forEach((wt, j) => (probs[(h * T + i) * T + j] = wt));
+      for (let j = 0; j < T; j++) for (let c = 0; c < hd; c++) out.v[i * hd + c]! += a[j]! * vh.v[j * hd + c]!;
+      for (let c = 0; c < hd; c++) out.v[i * hd + c]! += a[T]! * vp[c]!;
+    }
+    setColumns(mixed, h * hd, out);
+  }
+  return { y: ctx.linear(mixed, d, 'o'), probs };
+}
+
 /** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
-export const references: References = { mixer: { combiner } };
+export const references: References = { mixer: { combiner, block_transformer: blockTransformer } };
