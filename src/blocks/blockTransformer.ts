@@ -39,24 +39,9 @@
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
-import type { BlockContext } from './define';
 import { defineBlock } from './define';
-import { fromGroups, groupIndices, groupLayout, groupMean, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
+import { fromGroups, groupIndices, groupLayout, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
 import { allOf, mergeHeads, splitHeads } from './nn';
-
-/** The coarse (block-decoder) map P^c [B, H, n, n] over mean-pooled group embeddings, causal. */
-function coarseMap(ctx: BlockContext, x: Tensor, C: number): Tensor {
-  const { b, B, T, dModel: d, nHeads: H, headDim: hd } = ctx;
-  const { n } = groupLayout(T, C);
-  const e = b.reshape(groupMean(ctx, toGroups(ctx, b.reshape(x, [B, 1, T, d]), C), C), [B, n, d]); // e_g [B, n, d]
-  const heads = (t: Tensor) => b.transpose(b.reshape(t, [B, n, H, hd]), [0, 2, 1, 3]); // [B, H, n, hd]
-  const qc = heads(ctx.linear(e, d, d, 'qc'));
-  const kc = heads(ctx.linear(e, d, d, 'kc'));
-  const logits = b.mul(b.matmul(qc, b.transpose(kc, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(hd))); // [B, H, n, n]
-  const idx = Array.from({ length: n }, (_, g) => g);
-  const earlier = b.greaterOrEqual(b.constant('coarse_row', 'int64', [n, 1], idx), b.constant('coarse_col', 'int64', [1, n], idx));
-  return b.softmax(b.where(earlier, logits, b.scalar(-1e9)), -1);
-}
 
 export default defineBlock({
   kind: 'block_transformer',
@@ -97,7 +82,7 @@ paper stacks full layers); one context per head; causal only; ALiBi/T5 biases no
     const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
     const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
     const [qg, kg, vg] = [q, k, v].map((t) => toGroups(ctx, t, C)) as [Tensor, Tensor, Tensor]; // [B, H, n, C, hd]
-    const coarse = coarseMap(ctx, x, C); // [B, H, n, n]
+    const coarse = groupSummaryMap(ctx, x, C, ['qc', 'kc'], true); // [B, H, n, n]: the block decoder's map
     const [B_, H_] = [kg.shape[0]!, kg.shape[1]!];
     const means = (t: Tensor) => b.reshape(groupMean(ctx, t, C), [B_, H_, n, hd]);
     const prefixK = previousGroup(ctx, b.matmul(coarse, means(kg))); // [B, H, n, hd]: context of g − 1

@@ -104,3 +104,22 @@ export function previousGroup(ctx: BlockContext, x: Tensor): Tensor {
   const padded = b.pad(x, before, after); // [B, H, n + 1, …]
   return b.slice(padded, [2], [0], [n]);
 }
+
+/**
+ * Attention among groups over their mean-pooled inputs x̄_g (x [B, T, d]): per head,
+ * P_{g g'} = softmax_{g'}((x̄_g W_{names[0]})_h · (x̄_{g'} W_{names[1]})_h / √hd), over g' ≤ g when
+ * causal → [B, H, n, n]. The coarse map of the Block Transformer's block decoder and TNT's outer attention.
+ */
+export function groupSummaryMap(ctx: BlockContext, x: Tensor, C: number, names: [string, string], causal: boolean): Tensor {
+  const { b, B, T, dModel: d, nHeads: H, headDim: hd } = ctx;
+  const { n } = groupLayout(T, C);
+  const e = b.reshape(groupMean(ctx, toGroups(ctx, b.reshape(x, [B, 1, T, d]), C), C), [B, n, d]); // x̄_g [B, n, d]
+  const heads = (t: Tensor) => b.transpose(b.reshape(t, [B, n, H, hd]), [0, 2, 1, 3]); // [B, H, n, hd]
+  const qs = heads(ctx.linear(e, d, d, names[0]));
+  const ks = heads(ctx.linear(e, d, d, names[1]));
+  const logits = b.mul(b.matmul(qs, b.transpose(ks, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(hd))); // [B, H, n, n]
+  if (!causal) return b.softmax(logits, -1);
+  const idx = Array.from({ length: n }, (_, g) => g);
+  const earlier = b.greaterOrEqual(b.constant('group_row', 'int64', [n, 1], idx), b.constant('group_col', 'int64', [1, n], idx));
+  return b.softmax(b.where(earlier, logits, b.scalar(-1e9)), -1);
+}

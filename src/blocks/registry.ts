@@ -35,6 +35,7 @@ import spectral from './spectral';
 import lmu from './lmu';
 import combiner from './combiner';
 import blockTransformer from './blockTransformer';
+import tnt from './tnt';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -55,6 +56,7 @@ export const BLOCKS: readonly Block[] = [
   lmu,
   combiner,
   blockTransformer,
+  tnt,
   learnedAbsolute,
   nope,
   sinusoidal,

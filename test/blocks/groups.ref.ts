@@ -4,6 +4,7 @@
  * - Combiner-Fixed (Ren et al., 2021) / CCA core-context attention (Chen et al., 2024).
  * - Block Transformer (Ho et al., 2024) as one mixer: coarse causal attention over mean-pooled
  *   group embeddings, local attention with the previous groups' context as a prefix.
+ * - TNT (Han et al., 2021) in 1-D: inner attention within groups, outer attention over groups.
  * Groups are contiguous runs of C = min(block, T) tokens from position 0.
  */
 import type { RefContext, References } from '../reference/context';
@@ -139,5 +140,60 @@ export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs
   return { y: ctx.linear(mixed, d, 'o'), probs };
 }
 
+/**
+ * TNT in 1-D: inner softmax attention within each group (causal inside it when causal); sentence
+ * value s_g = mean over the group of (v_j + u_j); outer attention over groups with queries
+ * x̄ W_qo, keys x̄ W_ko (x̄ the group mean of the inputs; groups g' ≤ g when causal); each token adds
+ * the outer result of its own group (bidirectional) or of the previous group (causal).
+ */
+export function tnt(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
+  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const C = Math.min(p['block'] as number, T);
+  const causal = p['causal'] !== false;
+  const nG = Math.ceil(T / C);
+  const grp = (i: number) => Math.floor(i / C);
+  const xbar = mat(nG, d);
+  for (let g = 0; g < nG; g++) xbar.v.set(pool(x, members(g, C, T), 'mean'), g * d);
+  const qo = ctx.linear(xbar, d, 'qo');
+  const ko = ctx.linear(xbar, d, 'ko');
+  const q = ctx.linear(x, d, 'q');
+  const k = ctx.linear(x, d, 'k');
+  const v = ctx.linear(x, d, 'v');
+  const probs = new Float64Array(H * T * T);
+  const mixed = mat(T, d);
+  for (let h = 0; h < H; h++) {
+    const qh = ctx.position.rotate(columns(q, h * hd, hd));
+    const kh = ctx.position.rotate(columns(k, h * hd, hd));
+    const vh = columns(v, h * hd, hd);
+    const qoh = columns(qo, h * hd, hd);
+    const koh = columns(ko, h * hd, hd);
+    // Inner map (T × T, zero outside the group) and u = A_in v.
+    const inner = Array.from({ length: T }, (_, i) => softmax(Array.from({ length: T }, (_, j) => (grp(j) === grp(i) && (!causal || j <= i) ? dot(qh, i, kh, j) / Math.sqrt(hd) : -Infinity))));
+    const outer = Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (!causal || g2 <= g ? dot(qoh, g, koh, g2) / Math.sqrt(hd) : -Infinity))));
+    // Sentence weights over tokens: s_g = Σ_j S[g][j] v_j with S = M (I + A_in).
+    const S = Array.from({ length: nG }, (_, g) => {
+      const row = new Float64Array(T);
+      const js = members(g, C, T);
+      for (const j of js) {
+        row[j]! += 1 / js.length;
+        for (let m = 0; m < T; m++) row[m]! += inner[j]![m]! / js.length;
+      }
+      return row;
+    });
+    const out = mat(T, hd);
+    for (let i = 0; i < T; i++) {
+      const row = Float64Array.from(inner[i]!);
+      const go = causal ? grp(i) - 1 : grp(i); // the group whose outer result token i reads
+      if (go >= 0) for (let g2 = 0; g2 < nG; g2++) for (let j = 0; j < T; j++) row[j]! += outer[go]![g2]! * S[g2]![j]!;
+      row.forEach((wt, j) => {
+        probs[(h * T + i) * T + j] = wt;
+        for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * vh.v[j * hd + c]!;
+      });
+    }
+    setColumns(mixed, h * hd, out);
+  }
+  return { y: ctx.linear(mixed, d, 'o'), probs };
+}
+
 /** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
-export const references: References = { mixer: { combiner, block_transformer: blockTransformer } };
+export const references: References = { mixer: { combiner, block_transformer: blockTransformer, tnt } };
