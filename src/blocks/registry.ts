@@ -36,6 +36,7 @@ import lmu from './lmu';
 import combiner from './combiner';
 import blockTransformer from './blockTransformer';
 import tnt from './tnt';
+import fit from './fit';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -57,6 +58,7 @@ export const BLOCKS: readonly Block[] = [
   combiner,
   blockTransformer,
   tnt,
+  fit,
   learnedAbsolute,
   nope,
   sinusoidal,

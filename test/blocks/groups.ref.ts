@@ -5,6 +5,7 @@
  * - Block Transformer (Ho et al., 2024) as one mixer: coarse causal attention over mean-pooled
  *   group embeddings, local attention with the previous groups' context as a prefix.
  * - TNT (Han et al., 2021) in 1-D: inner attention within groups, outer attention over groups.
+ * - FIT (Chen & Li, 2023) in 1-D: local groups, latents that read them, global attention over latents.
  * Groups are contiguous runs of C = min(block, T) tokens from position 0.
  */
 import type { RefContext, References } from '../reference/context';
@@ -195,5 +196,81 @@ export function tnt(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
   return { y: ctx.linear(mixed, d, 'o'), probs };
 }
 
+/**
+ * FIT in 1-D: local softmax attention inside groups; m latents per group read their group's
+ * tokens after the local layer (v + u) with learned queries ℓ_r over the token keys; global
+ * attention over all latents (groups ≤ g when causal) with per-head projections W_gq, W_gk; the
+ * latents shifted one group later when causal (group 0 gets zeros); each token adds the softmax
+ * mix (over r, keys G'_r W_wk) of its group's shifted latents.
+ */
+export function fit(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
+  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const C = Math.min(p['block'] as number, T);
+  const m = p['latents'] as number;
+  const causal = p['causal'] !== false;
+  const nG = Math.ceil(T / C);
+  const grp = (i: number) => Math.floor(i / C);
+  const q = ctx.linear(x, d, 'q');
+  const k = ctx.linear(x, d, 'k');
+  const v = ctx.linear(x, d, 'v');
+  const ell = ctx.weight('latents'); // [1, H, m, hd]
+  const [wgq, wgk, wwk] = ['wgq', 'wgk', 'wwk'].map((nm) => ctx.weight(nm)); // [1, H, hd, hd]
+  /** row · W_h for a per-head [hd, hd] matrix. */
+  const times = (row: Float64Array, W: Float64Array, h: number) => Float64Array.from({ length: hd }, (_, c) => row.reduce((s, r, c2) => s + r * W[(h * hd + c2) * hd + c]!, 0));
+  const dotv = (a: Float64Array, b2: Float64Array) => a.reduce((s, r, c) => s + r * b2[c]!, 0);
+  const probs = new Float64Array(H * T * T);
+  const mixed = mat(T, d);
+  for (let h = 0; h < H; h++) {
+    const qh = ctx.position.rotate(columns(q, h * hd, hd));
+    const kh = ctx.position.rotate(columns(k, h * hd, hd));
+    const vh = columns(v, h * hd, hd);
+    const vrow = (j: number) => vh.v.slice(j * hd, (j + 1) * hd);
+    const local = Array.from({ length: T }, (_, i) => softmax(Array.from({ length: T }, (_, j) => (grp(j) === grp(i) && (!causal || j <= i) ? dot(qh, i, kh, j) / Math.sqrt(hd) : -Infinity))));
+    // Latent maps over tokens: latent a = (g, r) = Σ_j lat[a][j] v_j.
+    const lat: Float64Array[] = [];
+    for (let g = 0; g < nG; g++)
+      for (let r = 0; r < m; r++) {
+        const js = members(g, C, T);
+        const lr = ell.slice((h * m + r) * hd, (h * m + r + 1) * hd);
+        const rho = softmax(js.map((j) => dotv(lr, vrowOf(kh, j)) / Math.sqrt(hd)));
+        const row = new Float64Array(T);
+        js.forEach((j, u) => {
+          row[j]! += rho[u]!;
+          for (let t = 0; t < T; t++) row[t]! += rho[u]! * local[j]![t]!;
+        });
+        lat.push(row);
+      }
+    const value = (row: Float64Array) => Float64Array.from({ length: hd }, (_, c) => row.reduce((s, a, j) => s + a * vh.v[j * hd + c]!, 0));
+    const Lv = lat.map(value);
+    const nm = nG * m;
+    const glob = Array.from({ length: nm }, (_, a) => {
+      const qa = times(Lv[a]!, wgq, h);
+      return softmax(Array.from({ length: nm }, (_, b2) => (!causal || Math.floor(b2 / m) <= Math.floor(a / m) ? dotv(qa, times(Lv[b2]!, wgk, h)) / Math.sqrt(hd) : -Infinity)));
+    });
+    const G = glob.map((pa) => {
+      const row = new Float64Array(T);
+      pa.forEach((wt, b2) => lat[b2]!.forEach((val, t) => (row[t]! += wt * val)));
+      return row;
+    });
+    const out = mat(T, hd);
+    for (let i = 0; i < T; i++) {
+      const go = causal ? grp(i) - 1 : grp(i); // whose latents token i reads
+      const rowsG = Array.from({ length: m }, (_, r) => (go >= 0 ? G[go * m + r]! : new Float64Array(T)));
+      const qi = Float64Array.from(vrowOf(qh, i), (val) => val / Math.sqrt(hd));
+      const omega = softmax(rowsG.map((row) => dotv(qi, times(value(row), wwk, h))));
+      const row = Float64Array.from(local[i]!);
+      rowsG.forEach((gr, r) => gr.forEach((val, t) => (row[t]! += omega[r]! * val)));
+      row.forEach((wt, j) => {
+        probs[(h * T + i) * T + j] = wt;
+        for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * vrow(j)[c]!;
+      });
+    }
+    setColumns(mixed, h * hd, out);
+  }
+  return { y: ctx.linear(mixed, d, 'o'), probs };
+}
+
+const vrowOf = (m: Mat, i: number) => m.v.slice(i * m.cols, (i + 1) * m.cols);
+
 /** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */
-export const references: References = { mixer: { combiner, block_transformer: blockTransformer, tnt } };
+export const references: References = { mixer: { combiner, block_transformer: blockTransformer, tnt, fit } };
