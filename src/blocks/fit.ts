@@ -110,7 +110,7 @@ the token projections; ALiBi/T5 biases not applied. Cost O(T·C + T·m + (T·m/C
     const ell = b.reshape(b.mul(w.ell, b.scalar(1 / Math.sqrt(hd))), [1, H_, 1, m, hd]);
     const keyReal = b.greater(b.transpose(groupValid(ctx, C), [0, 1, 2, 4, 3]), b.scalar(0.5)); // [1, 1, n, 1, C]
     const read = b.softmax(b.where(keyReal, b.matmul(ell, b.transpose(kg, [0, 1, 2, 4, 3])), b.scalar(-1e9)), -1);
-    const shift = (t: Tensor) => (p.causal ? b.reshape(previousGroup(ctx, b.reshape(t, [B_, H_, n, m, t.shape[3]!])), t.shape) : t); // [B, H, n·m, ·]
+    const shift = (t: Tensor) => (p.causal ? b.reshape(previousGroup(ctx, b.reshape(t, [B_, H_, n, m, t.shape[3]!])), [...t.shape]) : t); // [B, H, n·m, ·]
 
     if (ctx.mode === 'inspect') {
       const { rows, cols } = groupIndices(ctx, C);

@@ -214,7 +214,9 @@ export function fit(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
   const k = ctx.linear(x, d, 'k');
   const v = ctx.linear(x, d, 'v');
   const ell = ctx.weight('latents'); // [1, H, m, hd]
-  const [wgq, wgk, wwk] = ['wgq', 'wgk', 'wwk'].map((nm) => ctx.weight(nm)); // [1, H, hd, hd]
+  const wgq = ctx.weight('wgq'); // [1, H, hd, hd]
+  const wgk = ctx.weight('wgk');
+  const wwk = ctx.weight('wwk');
   /** row · W_h for a per-head [hd, hd] matrix. */
   const times = (row: Float64Array, W: Float64Array, h: number) => Float64Array.from({ length: hd }, (_, c) => row.reduce((s, r, c2) => s + r * W[(h * hd + c2) * hd + c]!, 0));
   const dotv = (a: Float64Array, b2: Float64Array) => a.reduce((s, r, c) => s + r * b2[c]!, 0);
