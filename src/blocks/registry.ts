@@ -35,6 +35,10 @@ import spectral from './spectral';
 import lmu from './lmu';
 import probSparse from './probSparse';
 import shiftedWindow from './shiftedWindow';
+import combiner from './combiner';
+import blockTransformer from './blockTransformer';
+import tnt from './tnt';
+import fit from './fit';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -55,6 +59,10 @@ export const BLOCKS: readonly Block[] = [
   lmu,
   probSparse,
   shiftedWindow,
+  combiner,
+  blockTransformer,
+  tnt,
+  fit,
   learnedAbsolute,
   nope,
   sinusoidal,
