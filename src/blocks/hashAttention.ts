@@ -5,8 +5,8 @@
  * pvt/performer.py (EcoformerSelfAttention, EcoformerFastAttention, linear_attention_bias),
  * pvt/hashing/ksh.py (KernelSH) and twins/hashing/utils.py (BinaryQuantizer).
  *
- * Per head h, with u the head's slice of x W_QK (one projection for queries AND keys, as in the
- * authors' EcoformerSelfAttention: `to_qk`), scaled to unit length (their `qk / ‖qk‖`):
+ * Per head h, with u the head's slice of x W_QK (one projection for queries AND keys, without bias,
+ * as in the authors' EcoformerSelfAttention: `to_qk`), scaled to unit length (their `qk / ‖qk‖`):
  *   κ_m(u)  = exp(−‖u − a_m‖² / (2 σ(u))),  m = 1 … M anchors a_m (unit length)
  *   σ(u)    = mean_m ‖u − a_m‖²
  *   h(u)_k  = sign(Σ_m κ_m(u) A_mk) ∈ {−1, +1},  k = 1 … b bits     (kernelised hashing, KSH)
@@ -36,6 +36,8 @@
  * subtracted, and (2) let W_QK learn through a straight-through estimator (gradient 1 where |z| < 1).
  * Neither is done here: A and the anchors keep their random initial values (a kernelised
  * locality-sensitive hash), and μ is not subtracted (there is no batch to estimate it from).
+ * Everything above the sign is scale-invariant (unit u and anchors, sign of κA), so the decoupled
+ * weight decay that still shrinks these matrices does not change the codes.
  * σ is per token (mean over the anchors) instead of the authors' mean over all tokens and
  * anchors, so that a token's code never depends on later tokens.
  *
@@ -116,7 +118,7 @@ this mixer.
   }),
   emit(ctx, x, p) {
     const { b, dModel, nHeads: H, headDim } = ctx;
-    const u = unit(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'qk'))); // [B, H, T, hd], queries = keys
+    const u = unit(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'qk', { bias: false }))); // [B, H, T, hd], queries = keys
     const anchors = unit(ctx, ctx.weight('anchors', [H, p.anchors, headDim], { kind: 'normal', std: 1 })); // [H, M, hd]
     const A = ctx.weight('hash', [H, p.anchors, p.bits], { kind: 'normal', std: 1 }); // [H, M, bits]
     const codes = hashCodes(ctx, u, anchors, A); // [B, H, T, bits]

@@ -34,6 +34,7 @@ import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
 import hashAttention from './hashAttention';
+import kernelRpe from './kernelRpe';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -53,6 +54,7 @@ export const BLOCKS: readonly Block[] = [
   spectral,
   lmu,
   hashAttention,
+  kernelRpe,
   learnedAbsolute,
   nope,
   sinusoidal,

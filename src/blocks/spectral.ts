@@ -232,7 +232,7 @@ export function complexMul(ctx: BlockContext, z: Tensor, same: Tensor, cross: Te
  *   1. a size-16 DFT over n1 (one MatMul of the block matrix with [2·16, N2·R]),
  *   2. twiddles e^{sign·2πi·n2·k1/N},
  *   3. the size-N2 DFT over n2 for every k1 (the recursion, after a Transpose),
- * and the result, laid out [k2, k1], is already in order k = 16·k2 + k1.
+ * and the result, laid out [k2, k1], is already in order k = 16·k2 + k1. Also used by kernelRpe.ts.
  */
 export function fft(ctx: BlockContext, z: Tensor, sign: 1 | -1): Tensor {
   const { b } = ctx;

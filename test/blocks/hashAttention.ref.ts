@@ -52,7 +52,7 @@ export function hashAttention(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: F
   const bits = p['bits'] as number;
   const M = p['anchors'] as number;
   const causal = p['causal'] !== false;
-  const qk = ctx.linear(x, d, 'qk');
+  const qk = ctx.linear(x, d, 'qk', { bias: false });
   const v = ctx.linear(x, d, 'v');
   const anchorsAll = ctx.weight('anchors'); // [H, M, hd]
   const hashAll = ctx.weight('hash'); // [H, M, bits]
