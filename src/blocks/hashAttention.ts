@@ -96,8 +96,9 @@ the code) scaled to unit length; kernel features κ_m(u) = exp(−‖u − a_m�
 anchors a_m, with σ(u) = mean_m ‖u − a_m‖²; code h(u) = sign(κ(u) A) ∈ {−1, +1}^b. Affinity
 w_ij = h(u_i)·h(u_j) + b + 1 = 2 (b − Hamming distance) + 1, always ≥ 1;
 y_i = Σ_j w_ij v_j / Σ_j w_ij over the visible keys (j ≤ i when causal), then the output projection.
-The map is exact: A_ij = w_ij / Σ_j′ w_ij′, so each row is a distribution over the visible keys that
-ranks them by Hamming distance, with only 2b + 1 distinct levels.
+The map is exact: A_ij = w_ij / (Σ_j′ w_ij′ + ε) (ε = 1e-6, the linear-attention guard; every total
+is ≥ 1), so each row is a distribution over the visible keys that ranks them by Hamming distance,
+with only b + 1 distinct levels (the odd numbers 1 … 2b + 1, divided by the row total).
 **No gradient through sign:** W_QK, the anchors and the hash weights A receive exactly zero gradient;
 W_V and W_O train. Differences from the authors: they fit A by kernel-based supervised hashing on
 the first batch (matching the softmax map's most and least similar pairs), sample the anchors from
