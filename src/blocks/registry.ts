@@ -39,6 +39,8 @@ import combiner from './combiner';
 import blockTransformer from './blockTransformer';
 import tnt from './tnt';
 import fit from './fit';
+import hashAttention from './hashAttention';
+import kernelRpe from './kernelRpe';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -63,6 +65,8 @@ export const BLOCKS: readonly Block[] = [
   blockTransformer,
   tnt,
   fit,
+  hashAttention,
+  kernelRpe,
   learnedAbsolute,
   nope,
   sinusoidal,
