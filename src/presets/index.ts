@@ -239,6 +239,19 @@ export const PRESETS: readonly Preset[] = [
       layers: layers(4, mixer('shifted_window', { window: 8, shift: true, relativeBias: true, causal: true })),
     }),
   },
+  {
+    id: 'block-transformer',
+    title: 'Block Transformer: coarse attention over blocks of 4, then local attention inside each block',
+    citation: 'Ho et al., 2024 (NeurIPS). Block Transformer: Global-to-Local Language Modeling for Fast Inference.',
+    description:
+      'Every layer mixes tokens in two stages. Globally, each block of 4 tokens is pooled into one embedding and the blocks attend causally to one another; locally, each token attends only to the earlier tokens of its own block plus one prefix that carries the context of all blocks before it. The map is exact: a bright triangle inside each block of 4, and faint columns over earlier blocks, spread evenly over each block’s tokens by the pooling. The paper’s point is serving cost: the key/value cache of the local stage holds at most one block, so decoding reads far less memory than a full-attention model of the same size. Simplified here (see the block’s notes): the embedder is a mean rather than a concatenation of the block’s tokens, and the global and local stages share one layer instead of being separate stacks of layers. Positions are rotary, as in the Pythia-style models the paper builds on.',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'Block Transformer',
+      position: ROPE,
+      layers: layers(4, mixer('block_transformer', { block: 4 })),
+    }),
+  },
 ];
 
 /** The preset with `id`, or undefined. */

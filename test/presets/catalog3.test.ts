@@ -52,3 +52,25 @@ describe('Swin-style preset', () => {
     }
   });
 });
+
+describe('Block Transformer preset', () => {
+  it('reads its own block causally and each earlier block evenly, nothing later', async () => {
+    const { T, H, layer } = await maps('block-transformer');
+    for (const r of [0, 3]) {
+      const p = layer(r);
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < T; i++) {
+          const g = Math.floor(i / 4);
+          let sum = 0;
+          for (let j = 0; j < T; j++) {
+            const w = p[(h * T + i) * T + j]!;
+            sum += w;
+            if (j > i) expect(w).toBe(0);
+            else if (Math.floor(j / 4) === g) expect(w).toBeGreaterThan(0);
+            else if (g > 0) expect(w, `earlier block: the same weight on each of its tokens (${i}, ${j})`).toBeCloseTo(p[(h * T + i) * T + Math.floor(j / 4) * 4]!, 6);
+          }
+          expect(sum).toBeCloseTo(1, 5);
+        }
+    }
+  });
+});
