@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [--kinds a,b] [--max-t N]   (this part alone: npx tsx scripts/bench/mixers.ts …)
+ * npm run bench:mixers -- --docs-only   (rewrites the tables from bench/results/latest.json, measuring nothing)
  *
  * How forward latency grows with sequence length, per token mixer, in one run: every
  * attention-free (implicit-map) mixer and softmax attention, in a 1-layer model (d 64, 4 heads,
@@ -89,21 +90,33 @@ interface Report {
 /** The exponent over the points with T ≥ 1024, against T or T·log T. */
 const exponentOf = (points: Point[], against: Growth) => fitExponent(points.filter((p): p is { T: number; ms: number } => p.ms !== null && p.T >= 1024), against);
 
+const LATEST = join(root, 'bench/results/latest.json');
+
+/** The stored report, each row with its date and both exponents refitted from its points. */
+function storedReport(): Report {
+  const prev = JSON.parse(readFileSync(LATEST, 'utf8')) as Report;
+  return { ...prev, results: prev.results.map((r) => refit({ ...r, date: r.date ?? prev.date })) };
+}
+
+const refit = (r: Row): Row => ({
+  ...r,
+  exponent: { wasm: exponentOf(r.wasm, 'T'), native: exponentOf(r.native, 'T') },
+  exponentTLogT: { wasm: exponentOf(r.wasm, 'TlogT'), native: exponentOf(r.native, 'TlogT') },
+});
+
 /** The rows of the previous full run with the same lengths, for a --kinds run to keep. */
 function previousRows(): Row[] {
-  const file = join(root, 'bench/results/latest.json');
-  if (!only || quick || !existsSync(file)) return [];
-  const prev = JSON.parse(readFileSync(file, 'utf8')) as Report;
-  if (prev.lengths.join() !== LENGTHS.join()) return [];
-  return prev.results.map((r) => ({
-    ...r,
-    date: r.date ?? prev.date,
-    exponent: { wasm: exponentOf(r.wasm, 'T'), native: exponentOf(r.native, 'T') },
-    exponentTLogT: { wasm: exponentOf(r.wasm, 'TlogT'), native: exponentOf(r.native, 'TlogT') },
-  }));
+  if (!only || quick || !existsSync(LATEST)) return [];
+  const prev = storedReport();
+  return prev.lengths.join() === LENGTHS.join() ? prev.results : [];
 }
 
 async function main() {
+  if (args.includes('--docs-only')) {
+    writeDocs(storedReport());
+    console.log('rewrote the mixer tables of docs/benchmarks.md from bench/results/latest.json');
+    return;
+  }
   const wasm = await Runtime.start({ ort: ortWeb, numThreads: 1, preferWebGpu: false });
   const date = new Date().toISOString();
   const results = previousRows();
