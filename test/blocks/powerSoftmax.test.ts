@@ -9,6 +9,7 @@ import { toOnnxBytes } from '../../src/graph/onnx';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
 import { referenceForward } from '../reference/forward64';
+import { expectGradientsMatch } from '../train/gradcheck';
 import { expectClose, nodeRuntime, weightsOf } from '../helpers';
 import { aloneSpec, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
 
@@ -73,4 +74,8 @@ describe('ALiBi keeps its meaning', () => {
   it('without a bias it is still s^p / Σ s^p (the log-domain form changes nothing)', async () => {
     await expectMatchesReference(aloneSpec(power({ power: 8 })));
   });
+
+  it('its gradient with ALiBi matches finite differences of the reference', async () => {
+    await expectGradientsMatch(aloneSpec({ ...power({ power: 4 }), ...alibi }, { dModel: 16, nHeads: 2, maxLen: 16 }), { B: 2 });
+  }, 300_000);
 });

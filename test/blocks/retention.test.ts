@@ -11,6 +11,7 @@ import { numel } from '../../src/graph/ir';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
+import { expectGradientsMatch } from '../train/gradcheck';
 import { expectClose, nodeRuntime } from '../helpers';
 import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
@@ -62,6 +63,10 @@ describe("RetNet's rotation (torchscale RetNetRelPos)", () => {
   it('odd head size (9): four pairs turn, the last dimension passes; matches the reference', async () => {
     await expectMatchesReference(aloneSpec(mixer({ chunk: 8 }), { dModel: 36, nHeads: 4 }), TEXT, 1e-4, 1e-4);
   });
+
+  it('rotation by the position block (RoPE): the gradient matches finite differences too', async () => {
+    await expectGradientsMatch(aloneSpec({ ...mixer({ rotation: 'position' }), position: rope }, { dModel: 16, nHeads: 2, maxLen: 16 }), { B: 2 });
+  }, 300_000);
 
   it('differs from RoPE-rotated retention (the fix is visible in the logits)', async () => {
     const logits = async (params: Record<string, unknown>) => {
