@@ -38,8 +38,9 @@ export default defineBlock({
 (ALiBi, T5) the weights are s_ij^p · exp(b_ij) / Σ_k s_ik^p · exp(b_ik): the bias stays a log-weight,
 so ALiBi still lowers distant keys (adding b to s before the even power would reward them). This
 bias rule is our choice; the paper has no position bias. Computed as softmax(p·log|s| + b) with |s|
-clipped at 1e-30, which is the same value without overflow. Rows sum to 1. Public reimplementations add ε·T to the denominator while training; we leave it out so
-that each row stays a distribution. With an even power, a strongly negative score attracts as much
+clipped at 1e-30, which is the same value without overflow. Rows sum to 1. Public
+reimplementations add ε·T to the denominator while training; we leave it out so that each row
+stays a distribution. With an even power, a strongly negative score attracts as much
 weight as a strongly positive one.
 `,
   params: z.object({
