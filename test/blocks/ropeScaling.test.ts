@@ -15,6 +15,7 @@ import { expectGradientsMatch } from '../train/gradcheck';
 import { expectClose, nodeRuntime, rng, weightsOf } from '../helpers';
 import { aloneSpec, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
 import { clexLogFrequencies } from './rope.ref';
+import { cpuOnly } from '../graph/gpuOps';
 
 const rope = (params: Record<string, unknown>) => ({ position: { kind: 'rope', params } });
 
@@ -129,6 +130,8 @@ describe('CLEX', () => {
       ['position.clex_down', [8, 4]],
     ]);
     expect(graph.nodes.filter((n) => n.op === 'Sin')).toHaveLength(1);
+    // Sin, Cos, Tanh, Exp, MatMul: every op has a WebGPU kernel in the installed onnxruntime-web.
+    expect(cpuOnly(graph.nodes.map((n) => n.op))).toEqual([]);
   });
 
   it('its gradient reaches the ODE (T = 8, trained length 4: t = 2) and matches finite differences', async () => {
