@@ -170,8 +170,8 @@ export const PRESETS: readonly Preset[] = [
     title: 'RetNet: multi-scale retention',
     citation: 'Sun et al., 2023. Retentive Network: A Successor to Transformer for Large Language Models.',
     description:
-      'Retention replaces softmax with a decay: token n reads an earlier token m with weight (q_n · k_m) · γ^(n−m), so older tokens fade geometrically. Each head has its own γ, from about 0.97 per step (short memory) to 0.996 (long memory), which is the “multi-scale” of the title; queries and keys are rotated as in RoPE. The same model can be run in parallel for training, as a recurrence for generation, or chunk by chunk (what the latency figure measures). The implicit map is signed and fades away from the diagonal at each head’s rate; the GroupNorm and swish gate of the paper are left out.',
-    spec: () => ({ ...defaultSpec(), name: 'RetNet-style decoder', position: ROPE, layers: layers(2, mixer('retention', {})) }),
+      'Retention replaces softmax with a decay: token n reads an earlier token m with weight (q_n · k_m) · γ^(n−m), so older tokens fade geometrically. Each head has its own γ, from about 0.97 per step (short memory) to 0.996 (long memory), which is the “multi-scale” of the title; queries and keys are turned by RetNet’s own angles θ_k = 1/10000^(k/(d/2 − 1)) for head size d, the torchscale reference’s, which are its only position signal: the preset adds no position vector. The same model can be run in parallel for training, as a recurrence for generation, or chunk by chunk (what the latency figure measures). The implicit map is signed and fades away from the diagonal at each head’s rate; the GroupNorm and swish gate of the paper are left out.',
+    spec: () => ({ ...defaultSpec(), name: 'RetNet-style decoder', position: { kind: 'nope', params: {} }, layers: layers(2, mixer('retention', {})) }),
   },
   {
     id: 'mamba',
