@@ -16,6 +16,7 @@ import moe from './moe';
 import noFfn from './noFfn';
 import polycom from './polycom';
 import noNorm from './noNorm';
+import crmsNorm from './crmsNorm';
 import rmsNorm from './rmsNorm';
 import dilatedAttention from './dilatedAttention';
 import minimalAttention from './minimalAttention';
@@ -60,6 +61,7 @@ export const BLOCKS: readonly Block[] = [
   layerNorm,
   rmsNorm,
   noNorm,
+  crmsNorm,
   mlp,
   glu,
   polycom,
