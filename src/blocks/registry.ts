@@ -13,6 +13,7 @@ import t5Bias from './t5Bias';
 import glu from './glu';
 import mlp from './mlp';
 import moe from './moe';
+import matformer from './matformer';
 import noFfn from './noFfn';
 import polycom from './polycom';
 import noNorm from './noNorm';
@@ -66,6 +67,7 @@ export const BLOCKS: readonly Block[] = [
   glu,
   polycom,
   moe,
+  matformer,
   noFfn,
   sequential,
   parallel,
