@@ -18,6 +18,7 @@ import noFfn from './noFfn';
 import polycom from './polycom';
 import noNorm from './noNorm';
 import crmsNorm from './crmsNorm';
+import repBatchNorm from './repBatchNorm';
 import rmsNorm from './rmsNorm';
 import dilatedAttention from './dilatedAttention';
 import minimalAttention from './minimalAttention';
@@ -63,6 +64,7 @@ export const BLOCKS: readonly Block[] = [
   rmsNorm,
   noNorm,
   crmsNorm,
+  repBatchNorm,
   mlp,
   glu,
   polycom,
