@@ -63,7 +63,7 @@ Re-parameterized BatchNorm" (Guo et al., ICML 2024). Checked against the officia
 (xinghaochen/SLAB: \`prepbn.py\` RepBN and LinearNorm, \`merge_bn\` in swin_transformer.py).
 **Math:** RepBN(x) = BN(x) + α·x with BN(x) = (x − μ)/√(σ² + ε)·γ + β per feature, α learnable
 (1 at the start). Training: y = λ·LN(x) + (1 − λ)·RepBN(x) with the batch's μ, σ² (biased) over all
-B·T tokens; LN has its own gain and bias. Schedule (the code's LinearNorm): λ = 1 for the first
+B·T tokens; LN has its own gain and bias (\`ln_gamma\`, \`ln_beta\`, in training graphs only). Schedule (the code's LinearNorm): λ = 1 for the first
 \`warm\` steps (BN not run), then λ = r0·iter/\`steps\` with iter counting down from \`steps\` to 0, one a
 step. Inference: RepBN with the running statistics, which is one affine map
 y = x ⊙ (γ/√(σ²_run + ε) + α) + (β − γ·μ_run/√(σ²_run + ε)).
