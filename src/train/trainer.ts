@@ -259,10 +259,12 @@ export class Trainer {
 
   /**
    * The current weights by name (copies are not made: do not modify), as they are when called: on
-   * the GPU, downloaded now (once per step, however often asked).
+   * the GPU, downloaded now (once per step, however often asked). These are the weights inference
+   * graphs take, running statistics included; a weight only the training step uses (the LayerNorm
+   * SLAB's progressive BatchNorm hands over from) is left out: readState has everything.
    */
   weights(): Promise<Map<string, Float32Array>> {
-    return this.download(this.weightNames);
+    return this.download(this.weightNames.filter((n) => this.evalInputs.has(n)));
   }
 
   /** Everything a step carries to the next (weights, moments, σReparam vectors), by input name: what `from` takes. */

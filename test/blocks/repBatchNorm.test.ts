@@ -9,6 +9,7 @@ import { progressiveLambda } from '../../src/blocks/repBatchNorm';
 import { compile } from '../../src/compiler/compile';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { bakeWeights } from '../../src/train/bake';
+import { weightShapes } from '../../src/train/trainedFile';
 import { gradGraph } from '../../src/train/step';
 import { Trainer, type OrtLike } from '../../src/train/trainer';
 import { validateSpec } from '../../src/spec/schema';
@@ -160,6 +161,9 @@ describe('rep_batch_norm in training', () => {
     const state = await trainer.readState();
     await trainer.release();
     expect([...state.keys()].filter((n) => n.includes('running_'))).toHaveLength(6); // no Adam moments for statistics
+    expect([...state.keys()].filter((n) => n.includes('.ln_'))).toHaveLength(3 * 2 * 3); // the LN of the mix: weights and moments
+    expect([...weights.keys()].filter((n) => n.includes('.ln_'))).toEqual([]); // not an inference weight
+    expect([...weights.keys()].sort()).toEqual([...weightShapes(spec).keys()].sort()); // what a trained file holds
     const mean = weights.get('layers.0.norm_mixer.running_mean')!;
     expect(Math.max(...mean.map(Math.abs))).toBeGreaterThan(1e-3); // moved from 0 (steps 2 and 3)
     // The held-out loss is the baked inference model's (running statistics) on the same batch.
