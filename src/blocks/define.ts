@@ -96,10 +96,31 @@ export interface BlockContext {
   /** In inspect mode, adds the output `${name}.${layer}` (e.g. router_probs, batch axis first); nothing in fast mode. */
   probe(name: string, t: Tensor): void;
   /**
+   * A running statistic of this block (BatchNorm's running mean and variance): a weight that is fed
+   * and stored like the others but that the training step sets from the data (ctx.training.update)
+   * instead of the optimizer. Inference graphs read it as a weight. (The compiler always provides
+   * it; hand-made contexts in tests may leave it out.)
+   */
+  statistic?(name: string, shape: number[], init: InitScheme): Tensor;
+  /**
+   * Present only in a training step's forward pass (compile option `training`), for blocks that
+   * train differently from how they infer (BatchNorm's batch statistics, SLAB's LN→BN schedule,
+   * MatFormer's granularity per step). Inference, evaluation and the gradient check build without it.
+   */
+  readonly training?: TrainingContext;
+  /**
    * A float32 scalar the block adds to the training objective (e.g. MoE's load-balancing loss).
    * Present only when the graph is built for training; a block computes its loss only then.
    */
   readonly auxLoss?: (t: Tensor) => void;
+}
+
+/** What a training step's forward pass gives a block. */
+export interface TrainingContext {
+  /** The step number (float32 [], 1 for the first step): the graph input `step` the trainer feeds. */
+  step(): Tensor;
+  /** Hands the next value of a running statistic (from ctx.statistic) back as the step's output next.<name>. */
+  update(statistic: Tensor, next: Tensor): void;
 }
 
 /** A token mixer's output: the mixed sequence, and its attention map [B, H, T, T] in inspect mode. */

@@ -12,9 +12,9 @@ import type { Tensor } from '../graph/ir';
 import { defineBlock, type BlockContext } from './define';
 import { gelu } from './nn';
 
-type Activation = 'relu' | 'gelu' | 'silu' | 'relu2';
+export type Activation = 'relu' | 'gelu' | 'silu' | 'relu2';
 
-function activate(ctx: BlockContext, u: Tensor, act: Activation): Tensor {
+export function activate(ctx: BlockContext, u: Tensor, act: Activation): Tensor {
   const { b } = ctx;
   switch (act) {
     case 'relu': return b.relu(u);

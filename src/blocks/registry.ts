@@ -13,9 +13,12 @@ import t5Bias from './t5Bias';
 import glu from './glu';
 import mlp from './mlp';
 import moe from './moe';
+import matformer from './matformer';
 import noFfn from './noFfn';
 import polycom from './polycom';
 import noNorm from './noNorm';
+import crmsNorm from './crmsNorm';
+import repBatchNorm from './repBatchNorm';
 import rmsNorm from './rmsNorm';
 import dilatedAttention from './dilatedAttention';
 import minimalAttention from './minimalAttention';
@@ -76,10 +79,13 @@ export const BLOCKS: readonly Block[] = [
   layerNorm,
   rmsNorm,
   noNorm,
+  crmsNorm,
+  repBatchNorm,
   mlp,
   glu,
   polycom,
   moe,
+  matformer,
   noFfn,
   sequential,
   parallel,

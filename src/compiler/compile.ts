@@ -15,6 +15,7 @@ import { findBlock } from '../blocks/registry';
 import { GraphBuilder } from '../graph/builder';
 import { spectralNorm } from '../graph/spectral';
 import { liftWeights } from '../graph/lift';
+import { foldAffines } from '../graph/fold';
 import type { Graph, Tensor } from '../graph/ir';
 import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
@@ -47,6 +48,18 @@ export interface CompileOptions {
    * load balancing), when any block declares one. Training graphs set it; inference graphs do not.
    */
   auxLosses?: boolean;
+  /**
+   * The forward pass of a training step: blocks that train differently from how they infer get
+   * ctx.training (BatchNorm's batch statistics, SLAB's schedule, MatFormer's granularity per step).
+   * The graph then takes the input `step` (float32 [], from 1) and returns next.<name> for each
+   * running statistic a block keeps. Off for inference, evaluation and the gradient check.
+   */
+  training?: boolean;
+  /**
+   * Fold the per-feature affine maps blocks mark (BatchNorm at inference) into the linear layers
+   * that read them (graph/fold.ts). Default: on for fast graphs that are not training graphs.
+   */
+  fold?: boolean;
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -117,6 +130,21 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const spectral = opts.spectral ?? 'exact';
   const auxLosses: Tensor[] = [];
   const inspect = mode === 'inspect';
+  // A training step's forward pass: the step number as an input (made once, when a block asks),
+  // and the running statistics' next values as outputs.
+  // A statistic shared by looped layers is updated by its first pass only.
+  let stepInput: Tensor | undefined;
+  const updated = new Set<string>();
+  const training: BlockContext['training'] = opts.training
+    ? {
+        step: () => (stepInput ??= b.input('step', 'float32', [])),
+        update: (stat, next) => {
+          if (updated.has(stat.name)) return;
+          updated.add(stat.name);
+          b.scope('statistics', () => b.output(next, `next.${stat.name}`));
+        },
+      }
+    : undefined;
 
   const position = findBlock('position', spec.position.kind)!;
   const positionParams = spec.position.params;
@@ -124,6 +152,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   let bias: Tensor | null | undefined; // the same in every layer: emitted once
   const context = (prefix: string): BlockContext => {
     const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
+    const statistic: BlockContext['statistic'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init, { statistic: true });
     const ctx: BlockContext = {
       b,
       dModel: spec.dModel,
@@ -135,6 +164,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       mode,
       layer: layerIndex,
       weight,
+      statistic,
+      ...(training ? { training } : {}),
       linear: (x, inDim, outDim, name, opts) => {
         let w = weight(`w${name}`, [inDim, outDim], { kind: 'normal', std: 1 / Math.sqrt(inDim) });
         if (spec.sigmaReparam.enabled) {
@@ -219,5 +250,6 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // [runs + 1, T] at B = 1 (what the page reads); [runs + 1, B, T] when batched.
   const stacked = () => (B === 1 ? norms : norms.map((n) => b.reshape(n, [1, B, T])));
   if (inspect) b.scope('probes', () => b.output(b.concat(stacked(), 0), 'resid_rms'));
-  return opts.weights === 'inputs' ? liftWeights(b.finish()).graph : b.finish();
+  const built = (opts.fold ?? (mode === 'fast' && !opts.training)) ? foldAffines(b.finish()) : b.finish();
+  return opts.weights === 'inputs' ? liftWeights(built).graph : built;
 }

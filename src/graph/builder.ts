@@ -6,7 +6,7 @@
  * emitted, so a wrong emitter is caught at compile time, not by the runtime.
  */
 import { normalValues } from './init';
-import type { AttrValue, DType, Graph, InitScheme, Initializer, OpNode, Tensor } from './ir';
+import type { Affine, AttrValue, DType, Graph, InitScheme, Initializer, OpNode, Tensor } from './ir';
 import { numel } from './ir';
 
 /** A shape mismatch found while building, with the scope that caused it. */
@@ -50,6 +50,7 @@ export class GraphBuilder {
   private readonly params = new Map<string, { tensor: Tensor; init: InitScheme }>();
   private readonly scopes: string[] = [];
   private readonly stops = new Set<string>();
+  private readonly affineMaps: Affine[] = [];
   private counter = 0;
 
   constructor(
@@ -139,6 +140,11 @@ export class GraphBuilder {
     return t;
   }
 
+  /** The graph input named `name`, if one was declared. */
+  inputNamed(name: string): Tensor | undefined {
+    return this.ins.find((t) => t.name === name);
+  }
+
   /** Declares `t` as a graph output under `name` (renamed through Identity). */
   output(t: Tensor, name: string): Tensor {
     const out: Tensor = { name: this.claim(name), dtype: t.dtype, shape: t.shape };
@@ -151,8 +157,9 @@ export class GraphBuilder {
    * A learnable float32 weight named `name`, initialised by `init` from its own seeded stream.
    * Asking again for the same name with the same shape and scheme returns the same weight: that
    * is how weights are shared (tied embeddings, looped layers, one relative-position table).
+   * `statistic`: set by the training step from the data, not by the optimizer (ir.ts Initializer).
    */
-  param(name: string, shape: number[], init: InitScheme): Tensor {
+  param(name: string, shape: number[], init: InitScheme, opts: { statistic?: boolean } = {}): Tensor {
     const known = this.params.get(name);
     if (known) {
       if (fmt(known.tensor.shape) !== fmt(shape) || JSON.stringify(known.init) !== JSON.stringify(init)) {
@@ -166,7 +173,7 @@ export class GraphBuilder {
     else if (init.kind === 'constant') draw = () => new Float32Array(n).fill(init.value);
     else this.fail(`param "${name}" needs a normal or constant initialiser`);
     // Drawn on first read (serialisation, valueOf), so a graph built only for its cost is cheap.
-    const tensor = this.store(name, 'float32', shape, lazy(draw), init, true);
+    const tensor = this.store(name, 'float32', shape, lazy(draw), init, true, false, opts.statistic);
     this.params.set(name, { tensor, init });
     return tensor;
   }
@@ -200,10 +207,10 @@ export class GraphBuilder {
     return this.store(this.fresh('scalar'), 'float32', [], lazy(() => Float32Array.of(value())), { kind: 'data' }, false, true);
   }
 
-  private store(name: string, dtype: DType, shape: number[], data: () => Initializer['data'], init: InitScheme, trainable: boolean, claimed = false): Tensor {
+  private store(name: string, dtype: DType, shape: number[], data: () => Initializer['data'], init: InitScheme, trainable: boolean, claimed = false, statistic = false): Tensor {
     const tensor: Tensor = { name: claimed ? name : this.claim(name), dtype, shape };
     const scope = this.currentScope;
-    this.inits.push({ tensor, get data() { return data(); }, init, trainable, scope });
+    this.inits.push({ tensor, get data() { return data(); }, init, trainable, scope, ...(statistic ? { statistic } : {}) });
     return tensor;
   }
 
@@ -409,12 +416,27 @@ export class GraphBuilder {
     });
   }
 
+  /**
+   * y = x ⊙ scale + shift over the last axis, scale and shift [d] computed from weights only. Recorded
+   * so that graph/fold.ts may fold it into the linear layers that read y (BatchNorm at inference).
+   */
+  affine(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
+    const d = x.shape[x.shape.length - 1]!;
+    if (scale.shape.length !== 1 || scale.shape[0] !== d || shift.shape.length !== 1 || shift.shape[0] !== d) {
+      this.fail(`an affine map of ${fmt(x.shape)} needs scale and shift of shape [${d}]`);
+    }
+    const y = this.add(this.mul(x, scale), shift);
+    this.affineMaps.push({ y: y.name, x: x.name, scale: scale.name, shift: shift.name });
+    return y;
+  }
+
   // ── result ─────────────────────────────────────────────────────────────────────────────────
 
   /** The finished graph. */
   finish(): Graph {
     if (this.outs.length === 0) this.fail('the graph has no outputs');
     const graph: Graph = { name: this.name, inputs: this.ins, outputs: this.outs, initializers: this.inits, nodes: this.nodes };
-    return this.stops.size ? { ...graph, detached: [...this.stops] } : graph;
+    const withAffines = this.affineMaps.length ? { ...graph, affines: [...this.affineMaps] } : graph;
+    return this.stops.size ? { ...withAffines, detached: [...this.stops] } : withAffines;
   }
 }

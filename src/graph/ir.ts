@@ -47,6 +47,12 @@ export interface Initializer {
   readonly init: InitScheme;
   /** True for learnable weights, false for constants such as index tables. */
   readonly trainable: boolean;
+  /**
+   * A weight the training step sets from the data rather than the optimizer (BatchNorm's running
+   * statistics): trainable (fed and stored like every weight) but given no gradient step; the
+   * training graph returns its next value as next.<name> (compile option `training`).
+   */
+  readonly statistic?: boolean;
   readonly scope: string;
 }
 
@@ -59,6 +65,16 @@ export interface Graph {
   readonly nodes: readonly OpNode[];
   /** Tensors a gradient does not flow through (stop-gradient), e.g. σReparam's power-iteration vectors. */
   readonly detached?: readonly string[];
+  /** Per-feature affine maps y = x ⊙ scale + shift that may be folded into the linear layers reading y (graph/fold.ts). */
+  readonly affines?: readonly Affine[];
+}
+
+/** y = x ⊙ scale + shift over the last axis (scale, shift [d], from weights only), by tensor names. */
+export interface Affine {
+  readonly y: string;
+  readonly x: string;
+  readonly scale: string;
+  readonly shift: string;
 }
 
 /** Number of elements of a shape. */

@@ -34,8 +34,8 @@ export const nextName = (name: string): string => `next.${name}`;
  * `objective` is what is differentiated: the cross-entropy plus the auxiliary losses blocks declare
  * (MoE load balancing), unless `aux` is false.
  */
-function lossGraph(spec: Spec, shape: StepShape, lift: boolean, aux = true) {
-  const forward = compile(spec, { T: shape.T, mode: 'fast', batch: shape.batch, spectral: 'power', auxLosses: aux });
+function lossGraph(spec: Spec, shape: StepShape, lift: boolean, aux = true, training = false) {
+  const forward = compile(spec, { T: shape.T, mode: 'fast', batch: shape.batch, spectral: 'power', auxLosses: aux, training });
   const lifted = lift ? liftWeights(forward) : { graph: forward, weights: forward.initializers.filter((i) => i.trainable) };
   const b = GraphBuilder.extend({ ...lifted.graph, name: `playground_train_T${shape.T}_B${shape.batch}` }, spec.seed);
   const logits = lifted.graph.nodes.flatMap((n) => n.outputs).find((t) => t.name === 'logits')!; // [B, T, V]
@@ -58,8 +58,9 @@ function lossGraph(spec: Spec, shape: StepShape, lift: boolean, aux = true) {
   });
   const auxLoss = aux ? lifted.graph.nodes.flatMap((n) => n.outputs).find((t) => t.name === 'aux_loss') : undefined;
   const objective = auxLoss ? b.scope('loss', () => b.add(loss, auxLoss)) : loss;
-  // extend() keeps the forward graph's nodes but not its outputs: σReparam's next.sigma_u.* must stay outputs.
-  const state = lifted.graph.outputs.filter((t) => t.name.startsWith(nextName('sigma_u.')));
+  // extend() keeps the forward graph's nodes but not its outputs: σReparam's next.sigma_u.* and the
+  // running statistics' next.<name> (training graphs) must stay outputs.
+  const state = lifted.graph.outputs.filter((t) => t.name.startsWith(nextName('')));
   return { b, loss, accuracy, objective, auxLoss, weights: lifted.weights, state };
 }
 
@@ -103,9 +104,11 @@ export function evalGraph(spec: Spec, shape: StepShape): Graph {
 /**
  * The `grad` graph: loss, accuracy and grad.<name> of every trainable weight (of the cross-entropy
  * plus the blocks' auxiliary losses, output as aux_loss; `{ aux: false }` leaves them out).
+ * `{ training: true }` differentiates a training step's forward pass (compile option `training`:
+ * batch statistics, schedules); the graph then takes the input `step`.
  */
-export function gradGraph(spec: Spec, shape: StepShape, { aux = true } = {}): Graph {
-  const { b, loss, accuracy, objective, auxLoss, weights, state } = lossGraph(spec, shape, false, aux);
+export function gradGraph(spec: Spec, shape: StepShape, { aux = true, training = false } = {}): Graph {
+  const { b, loss, accuracy, objective, auxLoss, weights, state } = lossGraph(spec, shape, false, aux, training);
   const grads = differentiate(b, objective, weights.map((w) => w.tensor));
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
@@ -116,10 +119,12 @@ export function gradGraph(spec: Spec, shape: StepShape, { aux = true } = {}): Gr
 
 /** The `train` graph (one AdamW step) and the initial weights to feed it. */
 export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings = DEFAULT_OPTIMIZER): { graph: Graph; weights: Initializer[] } {
-  const { b, loss, accuracy, objective, auxLoss, weights, state } = lossGraph(spec, shape, true);
+  const { b, loss, accuracy, objective, auxLoss, weights: all, state } = lossGraph(spec, shape, true, true, true);
+  // Running statistics are set by the forward pass (its next.<name> outputs), not by AdamW.
+  const weights = all.filter((w) => !w.statistic);
   const grads = differentiate(b, objective, weights.map((w) => w.tensor));
   if (auxLoss) b.output(auxLoss, 'total_aux_loss');
-  const step = b.input('step', 'float32', []);
+  const step = stepInput(b);
   const lr = b.input('lr', 'float32', []);
   b.scope('optimizer', () => {
     // Global gradient norm, and per group for the view.
@@ -159,7 +164,12 @@ export function trainGraph(spec: Spec, shape: StepShape, opt: OptimizerSettings 
   });
   b.output(loss, 'loss');
   b.output(accuracy, 'accuracy');
-  return { graph: withState(b.finish(), state), weights };
+  return { graph: withState(b.finish(), state), weights: all };
+}
+
+/** The input `step`: the forward pass's when a block asked for it (compile option `training`), else a new one. */
+function stepInput(b: GraphBuilder): Tensor {
+  return b.inputNamed('step') ?? b.input('step', 'float32', []);
 }
 
 /** Weight decay applies to matrices (projections, embeddings), not to biases and norm gains (as in nanoGPT). */

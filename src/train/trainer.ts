@@ -115,6 +115,8 @@ export class Trainer {
     /** Whether each step's state outputs stay on the GPU. */
     readonly keepOnGpu: boolean,
     private readonly exclusive: <R>(task: () => Promise<R>) => Promise<R>,
+    /** The state inputs the held-out graph takes. */
+    private readonly evalInputs: ReadonlySet<string>,
   ) {}
 
   /** Downloads in flight: a step disposes the tensors they read only after them. */
@@ -132,6 +134,7 @@ export class Trainer {
     const state = new Map<string, Held>();
     for (const w of weights) {
       state.set(w.tensor.name, Float32Array.from(w.data as Float32Array));
+      if (w.statistic) continue; // a running statistic: set by the step itself, no moments
       state.set(momentName('m', w.tensor.name), new Float32Array(w.data.length));
       state.set(momentName('v', w.tensor.name), new Float32Array(w.data.length));
     }
@@ -145,9 +148,13 @@ export class Trainer {
     // On the GPU the state outputs stay there; the figures of the step come to the CPU.
     const onGpu = keepOnGpu ? { preferredOutputLocation: Object.fromEntries([...state.keys()].map((n) => [nextName(n), 'gpu-buffer'])) } : {};
     const session = await ort.InferenceSession.create(toOnnxBytes(graph), { ...base, ...onGpu });
-    const evalSession = await ort.InferenceSession.create(toOnnxBytes(evalGraph(spec, shape)), base);
+    const evaluation = evalGraph(spec, shape);
+    const evalSession = await ort.InferenceSession.create(toOnnxBytes(evaluation), base);
     const dims = new Map(graph.inputs.map((t) => [t.name, t.shape]));
-    const trainer = new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name), keepOnGpu, opts.exclusive ?? ((task) => task()));
+    // The held-out graph is an inference pass: it reads the weights it uses (not, e.g., the LN of
+    // SLAB's training-only mix) and the σReparam vectors.
+    const evalInputs = new Set(evaluation.inputs.map((t) => t.name));
+    const trainer = new Trainer(ort, shape, session, evalSession, dims, state, weights.map((w) => w.tensor.name), keepOnGpu, opts.exclusive ?? ((task) => task()), evalInputs);
     trainer.step = opts.from?.step ?? 0;
     return trainer;
   }
@@ -243,7 +250,7 @@ export class Trainer {
   /** Loss and accuracy over held-out batches (each position weighted equally), without training. */
   async evaluate(batches: readonly Examples[]): Promise<{ loss: number; accuracy: number }> {
     return scoreBatches(batches, async (ex) => {
-      const out = await this.evalSession.run(this.feeds(ex, this.stateFeeds((n) => this.weightNames.includes(n) || n.startsWith('sigma_u.'))));
+      const out = await this.evalSession.run(this.feeds(ex, this.stateFeeds((n) => this.evalInputs.has(n))));
       const r = { loss: ((await out['loss']!.getData()) as Float32Array)[0]!, accuracy: ((await out['accuracy']!.getData()) as Float32Array)[0]! };
       Object.values(out).forEach((t) => t.dispose());
       return r;
@@ -252,10 +259,12 @@ export class Trainer {
 
   /**
    * The current weights by name (copies are not made: do not modify), as they are when called: on
-   * the GPU, downloaded now (once per step, however often asked).
+   * the GPU, downloaded now (once per step, however often asked). These are the weights inference
+   * graphs take, running statistics included; a weight only the training step uses (the LayerNorm
+   * SLAB's progressive BatchNorm hands over from) is left out: readState has everything.
    */
   weights(): Promise<Map<string, Float32Array>> {
-    return this.download(this.weightNames);
+    return this.download(this.weightNames.filter((n) => this.evalInputs.has(n)));
   }
 
   /** Everything a step carries to the next (weights, moments, σReparam vectors), by input name: what `from` takes. */

@@ -57,25 +57,39 @@ export const feedsOf = (batch: Batch) => ({
   loss_mask: Float32Array.from(batch.mask.flat()),
 });
 
+export interface GradientCheckOptions {
+  T?: number;
+  B?: number;
+  samples?: number;
+  tol?: number;
+  seed?: number;
+  /** Check a training step's forward pass (compile option `training`) at this step number. */
+  step?: number;
+  /** The float64 loss to differentiate numerically (default: referenceLoss of the spec). */
+  reference?: (spec: Spec, w: (name: string) => Float64Array, batch: Batch) => number;
+}
+
 /** Checks every trainable weight's gradient; returns the worst relative error by weight. */
-export async function expectGradientsMatch(rawSpec: Spec, { T = 8, B = 2, samples = 8, tol = 1e-3, seed = 1 } = {}): Promise<Map<string, number>> {
+export async function expectGradientsMatch(rawSpec: Spec, { T = 8, B = 2, samples = 8, tol = 1e-3, seed = 1, step, reference = referenceLoss }: GradientCheckOptions = {}): Promise<Map<string, number>> {
   const checked = validateSpec(rawSpec);
   if (!checked.ok) throw new Error(checked.errors.join('\n'));
   const spec = checked.spec;
   const batch = randomBatch(B, T, seed);
-  const graph = gradGraph(spec, { T, batch: B }, { aux: false }); // the reference computes the cross-entropy only
+  const training = step !== undefined;
+  const graph = gradGraph(spec, { T, batch: B }, { aux: false, training }); // the reference computes the cross-entropy only
   const s = await session(graph);
   const state = Object.fromEntries(initialState(graph, graph.initializers.filter((i) => i.trainable)));
-  const out = await s.run({ ...feedsOf(batch), ...state });
+  const takesStep = graph.inputs.some((t) => t.name === 'step'); // only when a block reads it
+  const out = await s.run({ ...feedsOf(batch), ...state, ...(training && takesStep ? { step: Float32Array.of(step) } : {}) });
   await s.release();
 
-  const weights = new Map(compile(spec, { T, mode: 'fast' }).initializers.filter((i) => i.trainable).map((i) => [i.tensor.name, Float64Array.from(i.data as Float32Array)]));
+  const weights = new Map(compile(spec, { T, mode: 'fast', training }).initializers.filter((i) => i.trainable).map((i) => [i.tensor.name, Float64Array.from(i.data as Float32Array)]));
   const w = (name: string) => {
     const v = weights.get(name);
     if (!v) throw new Error(`no weight ${name}`);
     return v;
   };
-  const loss = referenceLoss(spec, w, batch);
+  const loss = reference(spec, w, batch);
   expect(Math.abs(out['loss']!.data[0]! - loss), 'loss').toBeLessThan(1e-4 * Math.max(1, loss));
 
   const errors = new Map<string, number>();
@@ -87,9 +101,9 @@ export async function expectGradientsMatch(rawSpec: Spec, { T = 8, B = 2, sample
     const fdAt = (dir: (i: number) => number) => {
       const saved = Float64Array.from(values);
       values.forEach((v, i) => (values[i] = v + h * dir(i)));
-      const up = referenceLoss(spec, w, batch);
+      const up = reference(spec, w, batch);
       saved.forEach((v, i) => (values[i] = v - h * dir(i)));
-      const down = referenceLoss(spec, w, batch);
+      const down = reference(spec, w, batch);
       values.set(saved);
       return (up - down) / (2 * h);
     };
