@@ -33,6 +33,7 @@ import deltaNet from './deltaNet';
 import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
+import tokenMixingMlp from './tokenMixingMlp';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -51,6 +52,7 @@ export const BLOCKS: readonly Block[] = [
   pooling,
   spectral,
   lmu,
+  tokenMixingMlp,
   learnedAbsolute,
   nope,
   sinusoidal,
