@@ -34,6 +34,8 @@ import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
 import tokenMixingMlp from './tokenMixingMlp';
+import tokenformer from './tokenformer';
+import pattentionFfn from './pattentionFfn';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -53,6 +55,7 @@ export const BLOCKS: readonly Block[] = [
   spectral,
   lmu,
   tokenMixingMlp,
+  tokenformer,
   learnedAbsolute,
   nope,
   sinusoidal,
@@ -66,6 +69,7 @@ export const BLOCKS: readonly Block[] = [
   glu,
   polycom,
   moe,
+  pattentionFfn,
   noFfn,
   sequential,
   parallel,
