@@ -35,6 +35,7 @@ import spectral from './spectral';
 import lmu from './lmu';
 import tokenMixingMlp from './tokenMixingMlp';
 import tokenformer from './tokenformer';
+import ponet from './ponet';
 import pattentionFfn from './pattentionFfn';
 
 export const BLOCKS: readonly Block[] = [
@@ -56,6 +57,7 @@ export const BLOCKS: readonly Block[] = [
   lmu,
   tokenMixingMlp,
   tokenformer,
+  ponet,
   learnedAbsolute,
   nope,
   sinusoidal,

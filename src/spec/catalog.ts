@@ -2,11 +2,11 @@
  * What the UI may know about blocks: names, papers, explanations and parameter ranges, by slot
  * and kind. The UI reads blocks through the spec, never the emitters.
  */
-import type { Layout, ParamInfo, Placement, Slot } from '../blocks/define';
+import type { Layout, MapKind, ParamInfo, Placement, Slot } from '../blocks/define';
 import { describeAllowed, PLACEMENTS } from '../blocks/define';
 import { BLOCKS, findBlock } from '../blocks/registry';
 
-export type { Layout, ParamInfo, Slot };
+export type { Layout, MapKind, ParamInfo, Slot };
 export { describeAllowed, PLACEMENTS };
 
 /** Each norm placement's name ("Pre-LN"), by key. */
@@ -31,7 +31,7 @@ export interface BlockInfo {
   title: string;
   paper: string;
   explanation: string;
-  map?: 'explicit' | 'implicit';
+  map?: MapKind;
   /** Mixers: the schedule helper's letter for it, if any. */
   letter?: string;
   /** Norms: the wiring diagram's box label and formula name; null when the norm is the identity. */
