@@ -74,6 +74,21 @@ export function blocksFor(slot: Slot): BlockInfo[] {
   return CATALOG.filter((b) => b.slot === slot);
 }
 
+/** How the page names each kind of map (badge text), what the badge's tooltip says, and the legend's note. */
+export const MAP_KINDS: Readonly<Record<MapKind, { label: string; title: string; note: string }>> = {
+  explicit: { label: 'explicit', title: 'Computed directly by the mixer (inspect path)', note: 'each row sums to 1' },
+  implicit: {
+    label: 'implicit',
+    title: 'The exact map implied by an attention-free mixer (inspect path)',
+    note: 'implicit map: output = A · values; weights can be negative and rows need not sum to 1',
+  },
+  attribution: {
+    label: 'attribution (gradient)',
+    title: 'No exact map exists for this mixer: each cell is the gradient of output i with respect to token j (averaged over the head\'s channels), exact only to first order at this input',
+    note: 'attribution map (gradient): how much output i moves per unit move of token j at this input; output ≠ A · values',
+  },
+};
+
 /** The name of a slot for messages ("Feed-forward"). */
 export function slotLabel(slot: Slot): string {
   return SLOTS.find((s) => s.slot === slot)!.label;
