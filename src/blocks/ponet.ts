@@ -14,7 +14,9 @@
  * (`context_layer_v = context_layer_k`); the fusion is exactly
  * `(v.unsqueeze(-2) + context_layer_segment) * context_layer_o + context_layer_local`, then the
  * output dense layer (PoNetSelfOutput.dense; its residual and LayerNorm are our topology's). Local
- * max-pooling is MaxPool1d(3, stride 1, padding 1) (padding never wins a max).
+ * max-pooling is MaxPool1d(3, stride 1, padding 1) (padding never wins a max). UNVERIFIED: the
+ * paper's own equations were not available to us (only its code); where the paper's text might
+ * differ (e.g. a separate GA value projection), we follow the code.
  *
  * Decisions:
  * - Segments: the paper cuts text into sentences or a fixed number of segments; in 1-D token form
@@ -44,7 +46,6 @@ import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
-import { relativePositions } from './attention';
 import { causalMask, mergeHeads, splitHeads } from './nn';
 
 const NEG = -1e9;
@@ -70,7 +71,8 @@ export default defineBlock({
   doc: `
 **Paper:** "PoNet: Pooling Network for Efficient Token Mixing in Long Sequences" (Tan et al., ICLR
 2022). Checked against the authors' code in Hugging Face transformers (\`models/ponet\`,
-\`PoNetSelfAttention\`).
+\`PoNetSelfAttention\`); the paper's equation text itself was not available to us (unverified
+against it: where it might differ, e.g. a separate GA value projection, we follow the code).
 **Math:** Q, K, O, S, L = x W (with biases). GA: ḡ = mean_j Q_j, p = softmax(ḡ Kᵀ/√headDim),
 g = p K (the keys are the values, as in the authors' code). SMP: Ŝ_i = max over i's segment of S;
 LMP: L̂_i = max over i's window of L. Fusion z_i = (g + Ŝ_i) ⊙ O_i + L̂_i, y = z W_out.
@@ -83,7 +85,9 @@ from GA, O_ic where j is the segment argmax, 1 where j is the window argmax. Max
 piecewise linear, so this is the exact linearisation at the input shown (checked against finite
 differences); it does not reproduce the output as map × values.
 **Fast path:** GA by one mean query (O(T); causal O(T²)), segment max by reshape + ReduceMax (causal:
-running max in log₂(segment) steps), local max by ReduceMax over shifted copies.
+running max in log₂(segment) steps), local max by ReduceMax over shifted copies. The inspect path
+builds the max-pooling parts of the map as a band of offsets laid onto the diagonals (no T × T × d
+tensor).
 `,
   params: z.object({
     causal: z.boolean().default(true),
@@ -212,26 +216,38 @@ function segmentMask(ctx: BlockContext, seg: number, causal: boolean): Tensor {
 /**
  * The one-hot argmax part of the attribution map, [B, H, T, T]: for each offset δ = j − i in
  * [lo, hi], the share of head h's channels c whose max at i came from x_{i+δ} (times the gate
- * O_ic when given), placed on the diagonal j = i + δ (and kept only where `allowed` [T, T]).
+ * O_ic when given). Those shares form a band [B, H, T, K] (K offsets), laid onto the diagonals
+ * j = i + δ by `bandToDense`, and kept only where `allowed` [T, T] (the same segment, causal).
  */
 function argmaxMap(ctx: BlockContext, x: Tensor, xMax: Tensor, gate: Tensor | null, range: { lo: number; hi: number }, allowed: Tensor | null): Tensor {
   const { b, T } = ctx;
   const d = x.shape[2]!;
-  const { diff } = relativePositions(ctx); // i − j, [T, T]
   const before = Math.max(0, -range.lo);
   const after = Math.max(0, range.hi);
   const padded = b.concat([...(before ? [negRows(ctx, before, d)] : []), x, ...(after ? [negRows(ctx, after, d)] : [])], 1);
-  let map: Tensor | null = null;
+  const band: Tensor[] = [];
   for (let delta = range.lo; delta <= range.hi; delta++) {
-    if (Math.abs(delta) >= T) continue;
-    const xj = b.slice(padded, [1], [before + delta], [before + delta + T]); // x_{i+δ}, [B, T, d]
-    let hit = b.cast(b.equal(xj, xMax), 'float32'); // [B, T, d]: channel c's max at i came from i + δ
-    const heads = splitHeads(ctx, hit); // [B, H, T, hd]
-    hit = b.reduceMean(gate ? b.mul(heads, gate) : heads, [-1], true); // [B, H, T, 1]
-    let diagonal = b.cast(b.equal(diff, b.scalar(-delta)), 'float32'); // j = i + δ, [T, T]
-    if (allowed) diagonal = b.mul(diagonal, allowed);
-    const part = b.mul(hit, diagonal); // [B, H, T, T]
-    map = map ? b.add(map, part) : part;
+    const xj = b.slice(padded, [1], [before + delta], [before + delta + T]); // x_{i+δ} (−1e9 outside the text), [B, T, d]
+    const hit = splitHeads(ctx, b.cast(b.equal(xj, xMax), 'float32')); // channel c's max at i came from i + δ, [B, H, T, hd]
+    band.push(b.reduceMean(gate ? b.mul(hit, gate) : hit, [-1], true)); // [B, H, T, 1]
   }
-  return map!;
+  const dense = bandToDense(ctx, b.concat(band, 3), before); // [B, H, T, T]
+  return allowed ? b.mul(dense, allowed) : dense;
+}
+
+/**
+ * band [B, H, T, K] with band[i, k] the entry for key j = i + k − before → dense [B, H, T, T]
+ * (zero off the band), by the skew trick of relative attention: each row padded with T zeros to
+ * N = K + T, flattened, cut to T · (N − 1) and read back as rows of N − 1, which shifts row i right
+ * by i; then the columns before … before + T − 1 are the keys. No T × T × K tensor is made.
+ */
+function bandToDense(ctx: BlockContext, band: Tensor, before: number): Tensor {
+  const { b, T } = ctx;
+  const [B, H, , K] = band.shape as [number, number, number, number];
+  const N = K + T;
+  const zeros = b.constant('zeros', 'float32', [1, 1, 1, T], new Array(T).fill(0));
+  const rows = b.concat([band, b.expand(zeros, [B, H, T, T])], 3); // [B, H, T, N]
+  const flat = b.slice(b.reshape(rows, [B, H, T * N]), [2], [0], [T * (N - 1)]);
+  const skewed = b.reshape(flat, [B, H, T, N - 1]); // row i shifted right by i: [i, c] = band[i, c − i]
+  return b.slice(skewed, [3], [before], [before + T]);
 }
