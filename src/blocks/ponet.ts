@@ -35,8 +35,10 @@
  *          = (1/hd) Σ_c [ O_ic p_ij (1 + ḡ_ic (K_jc − g_ic) / √hd) + O_ic [j = argmax_seg(i) S_·c] + [j = argmax_win(i) L_·c] ]
  * (the GA part: p_ij from K_j as value, and p_ij ḡ_ic (K_jc − g_ic)/√hd from K_j as key, since
  * ∂p_im/∂l_ij = p_im(δ_mj − p_ij)). Max pooling is piecewise linear: at a given input its Jacobian
- * is exactly the one-hot of the argmax, so this map is the exact linearisation at that input
- * (undefined only at exact ties). The test checks it against float64 finite differences.
+ * is exactly the one-hot of the argmax, so this map is the exact linearisation at that input. At an
+ * exact tie (a repeated token with equal features) max has no derivative; there the one is split
+ * among the k tied tokens (1/k each), as the training gradient of ReduceMax splits it. The test
+ * checks the map against a float64 reference whose GA part is measured by central differences.
  *
  * Fast path, no T × T tensor when bidirectional: GA by one mean query (O(T)); SMP by reshaping
  * into segments and ReduceMax (causal: a running max by log₂(segment) doubling steps); LMP by
@@ -117,7 +119,7 @@ tensor).
     const self = b.reduceSum(b.mul(og, ga.g), [-1], true); // Σ_c O_ic ḡ_ic g_ic, [B, H, T, 1]
     const gaMap = b.mul(ga.p, b.add(oMean, b.mul(b.sub(cross, self), b.scalar(1 / (hd * Math.sqrt(hd)))))); // [B, H, T, T]
     const segOffsets = { lo: -(p.segment - 1), hi: p.causal ? 0 : p.segment - 1 };
-    const sameSegment = segmentMask(ctx, p.segment, p.causal); // float [T, T]
+    const sameSegment = (i: number, j: number) => Math.floor(i / p.segment) === Math.floor(j / p.segment);
     const segMap = argmaxMap(ctx, s, sMax, o, segOffsets, sameSegment);
     const lMap = argmaxMap(ctx, l, lMax, null, windowOffsets(p.window, p.causal), null);
     return { y, probs: b.add(b.add(gaMap, segMap), lMap) };
@@ -204,35 +206,36 @@ function localMax(ctx: BlockContext, x: Tensor, k: number, causal: boolean): Ten
   return b.reduceMax(b.concat(shifted, 2), [2], false); // [B, T, d]
 }
 
-/** Float [T, T]: j in the same segment as i (and j ≤ i when causal). */
-function segmentMask(ctx: BlockContext, seg: number, causal: boolean): Tensor {
-  const { b, T } = ctx;
-  const ids = Array.from({ length: T }, (_, i) => Math.floor(i / seg));
-  const same = b.equal(b.constant('segment_of_query', 'float32', [T, 1], ids), b.constant('segment_of_key', 'float32', [1, T], ids));
-  const m = b.cast(same, 'float32');
-  return causal ? b.mul(m, b.cast(causalMask(ctx), 'float32')) : m;
-}
-
 /**
  * The one-hot argmax part of the attribution map, [B, H, T, T]: for each offset δ = j − i in
  * [lo, hi], the share of head h's channels c whose max at i came from x_{i+δ} (times the gate
- * O_ic when given). Those shares form a band [B, H, T, K] (K offsets), laid onto the diagonals
- * j = i + δ by `bandToDense`, and kept only where `allowed` [T, T] (the same segment, causal).
+ * O_ic when given), counting only the keys j that `allowed(i, j)` (the same segment; keys outside
+ * the text are −1e9 and never hit). Those shares form a band [B, H, T, K] (K offsets), laid onto
+ * the diagonals j = i + δ by `bandToDense`.
  */
-function argmaxMap(ctx: BlockContext, x: Tensor, xMax: Tensor, gate: Tensor | null, range: { lo: number; hi: number }, allowed: Tensor | null): Tensor {
+function argmaxMap(ctx: BlockContext, x: Tensor, xMax: Tensor, gate: Tensor | null, range: { lo: number; hi: number }, allowed: ((i: number, j: number) => boolean) | null): Tensor {
   const { b, T } = ctx;
   const d = x.shape[2]!;
   const before = Math.max(0, -range.lo);
   const after = Math.max(0, range.hi);
   const padded = b.concat([...(before ? [negRows(ctx, before, d)] : []), x, ...(after ? [negRows(ctx, after, d)] : [])], 1);
-  const band: Tensor[] = [];
-  for (let delta = range.lo; delta <= range.hi; delta++) {
+  // hits[δ][i, c] = 1 where channel c's max at i came from x_{i+δ}; a tie (equal tokens with equal
+  // features, e.g. a repeated letter without position embeddings) splits the one among the tied
+  // entries, 1/k each, as the training gradient of max does (ReduceMax's rule).
+  const hits = Array.from({ length: range.hi - range.lo + 1 }, (_, m) => {
+    const delta = range.lo + m;
     const xj = b.slice(padded, [1], [before + delta], [before + delta + T]); // x_{i+δ} (−1e9 outside the text), [B, T, d]
-    const hit = splitHeads(ctx, b.cast(b.equal(xj, xMax), 'float32')); // channel c's max at i came from i + δ, [B, H, T, hd]
-    band.push(b.reduceMean(gate ? b.mul(hit, gate) : hit, [-1], true)); // [B, H, T, 1]
-  }
-  const dense = bandToDense(ctx, b.concat(band, 3), before); // [B, H, T, T]
-  return allowed ? b.mul(dense, allowed) : dense;
+    const hit = b.cast(b.equal(xj, xMax), 'float32'); // [B, T, d]
+    if (!allowed) return hit;
+    const keep = Array.from({ length: T }, (_, i) => (allowed(i, i + delta) ? 1 : 0));
+    return keep.every((k) => k === 1) ? hit : b.mul(hit, b.constant('allowed_key', 'float32', [1, T, 1], keep)); // an equal value in another segment is no hit
+  });
+  const count = hits.reduce((acc, h) => b.add(acc, h)); // ≥ 1: the max comes from somewhere
+  const band = hits.map((h) => {
+    const share = splitHeads(ctx, b.div(h, count)); // [B, H, T, hd]
+    return b.reduceMean(gate ? b.mul(share, gate) : share, [-1], true); // [B, H, T, 1]
+  });
+  return bandToDense(ctx, b.concat(band, 3), before); // [B, H, T, T]
 }
 
 /**

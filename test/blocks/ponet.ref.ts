@@ -5,8 +5,11 @@
  * ending at i when causal), then the output projection.
  *
  * The map is the attribution A_h,ij = (1/hd) Σ_{c ∈ h} ∂z_ic/∂ε_jc, ε_j a shift of token j's pooled
- * features (its GA key/value K_j, S_j and L_j). Here it is measured, not derived: central finite
- * differences of the same forward pass with ε injected, one (j, c) at a time.
+ * features (its GA key/value K_j, S_j and L_j). The GA part is measured, not derived: central
+ * finite differences of GA with ε injected, one (j, c) at a time. The max-pooling parts come from
+ * the definition of max's derivative: 1 for the entry that is the max, and at an exact tie of k
+ * entries 1/k each (the subgradient the training rule of ReduceMax uses; central differences
+ * would give 1/2 to each, one-sided ones 1 or 0).
  */
 import type { RefContext, References } from '../reference/context';
 import { mat, softmax, type Mat } from '../reference/math';
@@ -46,32 +49,40 @@ export function ponet(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Ar
     });
   });
 
-  /** z_ic with the shift e added to token j's K, S and L in channel c (j = −1: no shift). */
-  const zAt = (i: number, c: number, j: number, e: number): number => {
+  /** g_ic, GA's output, with the shift e added to token j's K in channel c (as key and as value; j = −1: no shift). */
+  const gaAt = (i: number, c: number, j: number, e: number): number => {
     const h = Math.floor(c / hd);
     const row = [...logits[h * T + i]!];
     if (j >= 0 && j < row.length) row[j]! += (gBar[i * d + c]! * e) / Math.sqrt(hd); // K_j as a key
     const w = softmax(row);
-    const shift = (m: number) => (m === j ? e : 0);
     let g = 0;
-    w.forEach((wm, m) => (g += wm * (at(K, m, c) + shift(m)))); // K_m as a value
-    let sMax = -Infinity;
-    let lMax = -Infinity;
-    for (let m = 0; m < T; m++) {
-      if (inSegment(i, m)) sMax = Math.max(sMax, at(S, m, c) + shift(m));
-      if (inWindow(i, m)) lMax = Math.max(lMax, at(L, m, c) + shift(m));
-    }
-    return (g + sMax) * at(O, i, c) + lMax;
+    w.forEach((wm, m) => (g += wm * (at(K, m, c) + (m === j ? e : 0)))); // K_m as a value
+    return g;
+  };
+  /** max_{m ∈ set(i)} F_mc, and d max / d F_jc for every j: 1 on the argmax, split 1/k among k exact ties. */
+  const maxWithShares = (F: Mat, i: number, c: number, member: (i: number, m: number) => boolean): { max: number; share: Map<number, number> } => {
+    let max = -Infinity;
+    for (let m = 0; m < T; m++) if (member(i, m)) max = Math.max(max, at(F, m, c));
+    const tied = Array.from({ length: T }, (_, m) => m).filter((m) => member(i, m) && at(F, m, c) === max);
+    return { max, share: new Map(tied.map((m) => [m, 1 / tied.length])) };
   };
 
   const z = new Float64Array(T * d);
-  for (let i = 0; i < T; i++) for (let c = 0; c < d; c++) z[i * d + c] = zAt(i, c, -1, 0);
   const probs = new Float64Array(H * T * T);
   const step = 1e-6;
-  for (let j = 0; j < T; j++)
+  for (let i = 0; i < T; i++)
     for (let c = 0; c < d; c++) {
       const h = Math.floor(c / hd);
-      for (let i = 0; i < T; i++) probs[(h * T + i) * T + j]! += (zAt(i, c, j, step) - zAt(i, c, j, -step)) / (2 * step) / hd;
+      const o = at(O, i, c);
+      const sm = maxWithShares(S, i, c, inSegment);
+      const lm = maxWithShares(L, i, c, inWindow);
+      z[i * d + c] = (gaAt(i, c, -1, 0) + sm.max) * o + lm.max;
+      for (let j = 0; j < T; j++) {
+        // GA: measured by central differences; max pooling: its (sub)gradient from the definition.
+        const dGa = (gaAt(i, c, j, step) - gaAt(i, c, j, -step)) / (2 * step);
+        const dz = dGa * o + (sm.share.get(j) ?? 0) * o + (lm.share.get(j) ?? 0);
+        probs[(h * T + i) * T + j]! += dz / hd;
+      }
     }
   return { y: ctx.linear(mat(T, d, z), d, 'out'), probs };
 }

@@ -1,4 +1,4 @@
-// PoNet: both paths against the float64 reference, whose map is measured by finite differences
+// PoNet: both paths against the float64 reference, whose map's GA part is measured by finite differences
 // (alone and in a 3-layer model), no future leak when causal, linear size when bidirectional,
 // refusals.
 import fc from 'fast-check';
@@ -15,7 +15,7 @@ const mixer = (params: Record<string, unknown>) => ({ mixer: { kind: 'ponet', pa
 const CASES: Record<string, unknown>[] = [{}, { causal: false }, { segment: 5, window: 4 }, { segment: 2, window: 5, causal: false }, { segment: 32, window: 15 }];
 
 describe.each(CASES)('ponet %j', (params) => {
-  it('matches the float64 reference (map: finite-difference Jacobian) alone, in both modes', () => expectMatchesReference(aloneSpec(mixer(params)), TEXT, 1e-4, 1e-5));
+  it('matches the float64 reference (map: GA by finite differences, max by its derivative) alone, in both modes', () => expectMatchesReference(aloneSpec(mixer(params)), TEXT, 1e-4, 1e-5));
   it('matches the float64 reference inside a 3-layer model', () => expectMatchesReference(threeLayerSpec(mixer(params)), TEXT, 1e-4, 1e-5));
 });
 
@@ -27,6 +27,10 @@ describe('ponet', () => {
       }),
       { numRuns: 6 },
     ));
+
+  it.each([{}, { causal: false }])('ties (a repeated letter, no position embedding: equal features) split the argmax share 1/k, as the gradient of ReduceMax does (%j)', async (params) => {
+    await expectMatchesReference(aloneSpec({ ...mixer({ ...params, segment: 4, window: 3 }), position: { kind: 'nope', params: {} } }), 'aaaa bbb aa', 1e-4, 1e-5);
+  });
 
   it.each(['a', 'ab'])('runs on very short text %j', async (text) => {
     await expectMatchesReference(aloneSpec(mixer({ causal: false, window: 15 })), text, 1e-4, 1e-5);
