@@ -83,9 +83,11 @@ our decoder variant): running mean query and softmax over j ≤ i (GA becomes O(
 segment max, window ending at i.
 **Map: attribution (gradient), not exact.** A_h,ij = mean over head h's channels c of ∂z_ic/∂ε_jc,
 ε_j a shift of token j's pooled features (K_j, S_j, L_j): O_ic p_ij (1 + ḡ_ic (K_jc − g_ic)/√hd)
-from GA, O_ic where j is the segment argmax, 1 where j is the window argmax. Max pooling is
-piecewise linear, so this is the exact linearisation at the input shown (checked against finite
-differences); it does not reproduce the output as map × values.
+from GA, O_ic where j is the segment argmax, 1 where j is the window argmax (split 1/k among k
+exact ties, e.g. a repeated token without position embeddings, as max's training gradient splits
+it). Max pooling is piecewise linear, so this is the exact linearisation at the input shown (the
+GA part is checked against float64 central differences); it does not reproduce the output as
+map × values.
 **Fast path:** GA by one mean query (O(T); causal O(T²)), segment max by reshape + ReduceMax (causal:
 running max in log₂(segment) steps), local max by ReduceMax over shifted copies. The inspect path
 builds the max-pooling parts of the map as a band of offsets laid onto the diagonals (no T × T × d
