@@ -26,6 +26,9 @@
  *   like attention; the paper's bidirectional GA is O(T)); SMP is the running max within the
  *   segment (j ≤ i); LMP's window is the `window` tokens ending at i. Nothing reads the future.
  * - Bidirectional: one ḡ, one g for the whole text; LMP's window is centred (odd `window`).
+ * - Position blocks that act inside attention (RoPE, ALiBi, T5) do not apply (PoNet has none).
+ * - The causal running mean ḡ_i is a CumSum of Q times 1/(i + 1) in both paths (float32 CumSum
+ *   error grows with the running sum; the tests' texts are short).
  *
  * Map (attribution, not exact): PoNet is not linear in its values (max, and the GA softmax whose
  * keys are also its values), so no matrix A gives z = A · values. We show the Jacobian of z with

@@ -21,7 +21,8 @@
  *
  * Decisions: position blocks that act inside attention (RoPE, ALiBi, T5) apply to q, k as in any
  * attention (the paper uses RoPE on a quarter of each head); the paper's layer has a Pattention
- * feed-forward too: that is the separate ffn block `pattention_ffn`.
+ * feed-forward too: that is the separate ffn block `pattention_ffn`. The model-wide σReparam
+ * option does not apply here: it rescales linear weights, and this mixer has none.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
