@@ -1,6 +1,6 @@
 /**
- * How latency scales with the sequence length: the exponent k of latency ∝ T^k, fitted by least
- * squares on log-log (and, from each point's runs, with its interval), the lengths a sweep
+ * How latency scales with the sequence length: the exponent k of latency ∝ T^k (or ∝ (T·log T)^k,
+ * for the mixers whose fast path is O(T log T)), fitted by least squares on log-log (and, from each point's runs, with its interval), the lengths a sweep
  * measures, and the O(T) / O(T²) guide lines drawn through a measured point. Pure numbers, shared
  * by the page, the worker and `npm run bench`.
  */
@@ -12,10 +12,19 @@ export interface ScalingPoint {
   ms: number;
 }
 
-/** Slope of log(ms) against log(T) by least squares; null with fewer than 2 distinct lengths or a non-positive value. */
-export function fitExponent(points: readonly ScalingPoint[]): number | null {
-  if (points.length < 2 || points.some((p) => !(p.T > 0) || !(p.ms > 0))) return null;
-  const xs = points.map((p) => Math.log(p.T));
+/** What latency is fitted against: T itself, or T·log T (an O(T log T) path has exponent 1 against it). */
+export type Growth = 'T' | 'TlogT';
+
+/** The size the exponent is measured against: T, or T·log₂ T (the base of the log only shifts log-log by a constant, not the slope). */
+export const sizeOf = (T: number, against: Growth): number => (against === 'T' ? T : T * Math.log2(T));
+
+/**
+ * Slope of log(ms) against log(T) (or log(T·log T)) by least squares; null with fewer than 2
+ * distinct lengths or a non-positive value (against T·log T, T must exceed 1).
+ */
+export function fitExponent(points: readonly ScalingPoint[], against: Growth = 'T'): number | null {
+  if (points.length < 2 || points.some((p) => !(p.T > (against === 'T' ? 0 : 1)) || !(p.ms > 0))) return null;
+  const xs = points.map((p) => Math.log(sizeOf(p.T, against)));
   const ys = points.map((p) => Math.log(p.ms));
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;

@@ -42,8 +42,11 @@ export interface AttentionOptions {
   kvHeads: number;
   /** Bool [T, T]: true where query i may see key j; null when every key is visible. */
   mask: Tensor | null;
-  /** Scaled logits [B, H, T, T] and the mask → weights [B, H, T, T], 0 where masked. Masked softmax by default. */
-  normalise?: (logits: Tensor, mask: Tensor | null) => Tensor;
+  /** Scaled logits [B, H, T, T] and the mask → weights [B, H, T, T], 0 where masked. Masked softmax by default.
+   *  With `separateBias`, the logits come without the position bias, which is passed as the third argument. */
+  normalise?: (logits: Tensor, mask: Tensor | null, bias: Tensor | null) => Tensor;
+  /** The normaliser applies the position bias itself (for weights that are not a softmax of the logits). */
+  separateBias?: boolean;
   /** From the queries [B, H, T, hd] (before rotation), a factor [B, H, T, 1] for each query (a temperature). */
   queryScale?: (q: Tensor) => Tensor;
 }
@@ -67,9 +70,9 @@ export function attention(ctx: BlockContext, x: Tensor, opts: AttentionOptions):
   if (g !== 1) logits = b.reshape(logits, [B, H, T, T]);
   logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim))); // [B, H, T, T]
   const bias = ctx.position.bias();
-  if (bias) logits = b.add(logits, bias);
+  if (bias && !opts.separateBias) logits = b.add(logits, bias);
   const probs = opts.normalise
-    ? opts.normalise(logits, opts.mask)
+    ? opts.normalise(logits, opts.mask, opts.separateBias ? bias : null)
     : b.softmax(opts.mask ? b.where(opts.mask, logits, b.scalar(-1e9)) : logits, -1); // [B, H, T, T]
 
   let out = b.matmul(grouped(probs), shared(v)); // [B, kv, g, T, hd] (or [B, H, T, hd])

@@ -2,11 +2,19 @@
  * Power-softmax attention: weights from an even power of the scores instead of their exponential.
  * Paper: "Power-Softmax: Towards Secure LLM Inference over Encrypted Data" (Zimerman et al., 2024).
  *
- *   A_ij = s_ij^p / Σ_k s_ik^p  over visible keys, s = q·k/√headDim, p even
- * Computed as (s/m)^p / Σ (s/m)^p with m = max_k |s_ik| (the same value, without overflow or
- * underflow in float32); rows sum to 1. Reimplementations of the paper add ε·L to the denominator
- * for training stability; at inference we leave it out so that each row is a distribution (the
- * paper's method text could not be read here; see docs/blocks.md).
+ *   A_ij = s_ij^p / Σ_k s_ik^p  over visible keys, s = q·k/√headDim, p even.
+ *
+ * With an additive position bias b_ij (ALiBi, T5) the bias keeps its meaning as a log-weight: the
+ * weights are A_ij ∝ s_ij^p · exp(b_ij), i.e. softmax_j(p·log|s_ij| + b_ij). (Adding b to s before
+ * the even power, as a softmax block does, would turn ALiBi's large negative bias on distant keys
+ * into a large positive weight: the farthest key got the most.) Without a bias this is exactly
+ * s^p / Σ s^p. Computed in the log domain as one softmax: no overflow or underflow in float32;
+ * |s| is clipped at 1e-30 (p·log 1e-30 ≈ −69p, a weight of (1e-30/max|s|)^p, far below float32's
+ * resolution) so that a zero score is finite; hidden keys get −1e9 and weigh exactly 0. The paper
+ * describes no position bias; the multiplicative exp(b) is our choice, the one that leaves ALiBi a
+ * distance penalty. Rows sum to 1. Reimplementations of the paper add ε·L to the denominator for
+ * training stability; at inference we leave it out so that each row is a distribution (the paper's
+ * method text could not be read here; see docs/blocks.md).
  */
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
@@ -26,10 +34,13 @@ export default defineBlock({
   map: 'explicit',
   doc: `
 **Paper:** "Power-Softmax: Towards Secure LLM Inference over Encrypted Data" (Zimerman et al., 2024).
-**Math:** A_ij = s_ij^p / Σ_k s_ik^p over visible keys, p even (2–8). It is computed as
-(s/m)^p / Σ (s/m)^p with m the row's largest |s|, which is the same value without overflow. Rows
-sum to 1. Public reimplementations add ε·T to the denominator while training; we leave it out so
-that each row stays a distribution. With an even power, a strongly negative score attracts as much
+**Math:** A_ij = s_ij^p / Σ_k s_ik^p over visible keys, p even (2–8). With a position bias b
+(ALiBi, T5) the weights are s_ij^p · exp(b_ij) / Σ_k s_ik^p · exp(b_ik): the bias stays a log-weight,
+so ALiBi still lowers distant keys (adding b to s before the even power would reward them). This
+bias rule is our choice; the paper has no position bias. Computed as softmax(p·log|s| + b) with |s|
+clipped at 1e-30, which is the same value without overflow. Rows sum to 1. Public
+reimplementations add ε·T to the denominator while training; we leave it out so that each row
+stays a distribution. With an even power, a strongly negative score attracts as much
 weight as a strongly positive one.
 `,
   params: z.object({
@@ -42,12 +53,11 @@ weight as a strongly positive one.
     return attention(ctx, x, {
       kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads),
       mask: p.causal ? causalMask(ctx) : null,
-      normalise: (s, mask) => {
-        const visible = mask ? b.where(mask, s, b.scalar(0)) : s; // hidden keys score 0, so weigh 0
-        const m = b.clip(b.reduceMax(b.abs(visible), [-1], true), 1e-30); // [B, H, T, 1]
-        const r = b.div(visible, m);
-        const num = b.pow(b.mul(r, r), b.scalar(p.power / 2)); // (s/m)^p, p even
-        return b.div(num, b.reduceSum(num, [-1], true));
+      separateBias: true,
+      normalise: (s, mask, bias) => {
+        let logits = b.mul(b.log(b.clip(b.abs(s), 1e-30)), b.scalar(p.power)); // p·log|s|
+        if (bias) logits = b.add(logits, bias); // + b: |s|^p · exp(b)
+        return b.softmax(mask ? b.where(mask, logits, b.scalar(-1e9)) : logits, -1);
       },
     });
   },

@@ -20,9 +20,22 @@
  *  - The GroupNorm (RMSNorm without affine in the current code), the swish gate and the value
  *    width 2·d: left out, so y_head = A V holds exactly with A = Q Kᵀ ⊙ D̃, then the output
  *    projection. q, k, v and o have no bias, as in torchscale.
- *  - The rotation: q and k go through the model's position block (ctx.position.rotate), so with
- *    RoPE as the position block the mixer gets RetNet's rotation; additive logit biases (ALiBi, T5)
- *    do not apply to retention and are ignored.
+ *  - Additive logit biases of the position block (ALiBi, T5) do not apply to retention and are ignored.
+ *
+ * The rotation (`rotation: 'retnet'`, the default) is torchscale's, read in
+ * torchscale/architecture/retnet.py (RetNetRelPos) and component/multiscale_retention.py:
+ *   angle = 1 / 10000^linspace(0, 1, key_dim/2), each angle repeated for two neighbouring dimensions
+ *   (angle.unsqueeze(-1).repeat(1, 2).flatten()), sin/cos of position·angle for positions 0 … T−1,
+ *   theta_shift(x) = x·cos + rotate_every_two(x)·sin with rotate_every_two(x) = (−x₁, x₀, −x₃, x₂, …),
+ * applied to q and to the already scaled k. So pair i = 0 … P−1 (P = hd/2) turns by t·θ_i with
+ * θ_i = 10000^(−i/(P−1)) (θ_0 = 1 and θ_{P−1} = 1/10000 exactly; P = 1 gives θ_0 = 1), not RoPE's
+ * base^(−2i/hd) (whose last pair stops short of 1/base). The pairing is RoPE's interleaved one, so
+ * the same pair rotation (rope.ts rotatePairs) does it with RetNet's angles. An odd head size
+ * leaves its last dimension unrotated (torchscale requires an even key_dim). In this mode the
+ * position block's rotation is not applied as well (RetNet has no other position encoding), so a
+ * RoPE position block changes only the model's other attention layers. `rotation: 'position'`
+ * instead hands q and k to the model's position block (RoPE-rotated retention, this block's former
+ * behaviour; with NoPE no rotation at all).
  *
  * Implicit map, exact: A = Q Kᵀ ⊙ D̃ [1, H, T, T] (signed; zero above the diagonal; rows do not sum
  * to 1). Inspect mode builds it and computes y = A V from it.
@@ -44,6 +57,7 @@ import { relativePositions } from './attention';
 import { chunkLayout, fromChunks, toChunks } from './chunks';
 import { CHUNK_PARAM, chunkTriangle, shiftChunks } from './linearAttention';
 import { causalMask, mergeHeads, splitHeads } from './nn';
+import { angleTables, rotatePairs } from './rope';
 
 /** RetNet's decay per head: γ_h = 1 − 2^(−5−h). */
 export const retentionGammas = (H: number): number[] => Array.from({ length: H }, (_, h) => 1 - 2 ** (-5 - h));
@@ -56,6 +70,18 @@ export function rowScales(H: number, T: number): number[] {
     for (let n = 0; n < T; n++) out.push(Math.sqrt(-Math.expm1(logG) / -Math.expm1((n + 1) * logG)));
   }
   return out;
+}
+
+/** RetNetRelPos's angles: θ_i = 1 / 10000^(i/(P − 1)), i = 0 … P − 1 (torch.linspace(0, 1, P)). */
+export const retnetAngles = (pairs: number): number[] => Array.from({ length: pairs }, (_, i) => 1 / 10000 ** (pairs === 1 ? 0 : i / (pairs - 1)));
+
+/** q or k [B, H, T, hd] rotated as RetNet does (its own angles) or by the model's position block. */
+function rotate(ctx: BlockContext, x: Tensor, rotation: 'retnet' | 'position'): Tensor {
+  if (rotation === 'position') return ctx.position.rotate(x);
+  const pairs = Math.floor(ctx.headDim / 2);
+  if (pairs === 0) return x;
+  const { cos, sin } = angleTables(ctx.b, 'retnet', ctx.T, retnetAngles(pairs)); // [T, P]
+  return rotatePairs(ctx.b, x, cos, sin);
 }
 
 /** A [1, H, 1, …, 1] constant from one value per head. */
@@ -74,7 +100,8 @@ export default defineBlock({
     'γ to the power of their distance, so the past is remembered less the further back it lies. Each ' +
     'head has its own γ, from about 0.97 (short memory) to almost 1 (long memory). Because the fade is ' +
     'a fixed power, the whole past can be kept in one running state that shrinks by γ at every step, ' +
-    'so decoding is an RNN and long sequences are processed chunk by chunk in linear time. The map is ' +
+    'so decoding is an RNN and long sequences are processed chunk by chunk in linear time. Queries and ' +
+    'keys are rotated by position with RetNet\'s own angles (or by the model\'s position block). The map is ' +
     'exact and signed: q·k can be negative, and rows do not sum to 1.',
   map: 'implicit',
   letter: 'R',
@@ -84,7 +111,13 @@ export default defineBlock({
 **Math:** recurrence S_n = γ_h S_{n−1} + k_nᵀ v_n, s_n = γ_h s_{n−1} + 1, o_n = q_n S_n / √s_n;
 parallel form A = Q Kᵀ ⊙ D̃ with D̃_nm = γ_h^(n−m) / √(Σ_{m′ ≤ n} γ_h^(n−m′)) for m ≤ n, else 0;
 y = A V per head, then the output projection. γ_h = 1 − 2^(−5−h) and k scaled by 1/√headDim, as in
-torchscale; q and k pass through the position block's rotation (RoPE gives RetNet's rotation).
+torchscale. Rotation (\`rotation: retnet\`, default): torchscale's RetNetRelPos, checked in
+torchscale/architecture/retnet.py and component/multiscale_retention.py: pair i of q and k
+(interleaved (x_{2i}, x_{2i+1}), rotate_every_two) turns at position t by t·θ_i with
+θ_i = 10000^(−i/(P−1)), P = hd/2 (angles 1/10000^linspace(0, 1, P), both ends included), which
+differs from RoPE's base^(−2i/hd); the position block's rotation is then not applied (RetNet has no
+other position encoding). \`rotation: position\` lets the model's position block rotate q and k
+instead (RoPE-rotated retention).
 Causal only. Left out: GroupNorm, the swish gate, the doubled value width, and torchscale's per-row
 |Σ| rescaling (a stabiliser that only the GroupNorm makes harmless); this is torchscale's recurrent
 form without GroupNorm and gate.
@@ -101,13 +134,14 @@ fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
 `,
   params: z.object({
     chunk: CHUNK_PARAM,
+    rotation: z.enum(['retnet', 'position']).default('retnet'),
   }),
   emit(ctx, x, p) {
     const { b, T, dModel, nHeads: H, headDim } = ctx;
     const gammas = retentionGammas(H);
     const logG = gammas.map(Math.log);
-    const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false }))); // [B, H, T, hd]
-    const k = ctx.position.rotate(b.mul(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k', { bias: false })), b.scalar(1 / Math.sqrt(headDim))));
+    const q = rotate(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false })), p.rotation); // [B, H, T, hd]
+    const k = rotate(ctx, b.mul(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k', { bias: false })), b.scalar(1 / Math.sqrt(headDim))), p.rotation);
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v', { bias: false }));
     const scale = b.constant('retention_row_scale', 'float32', [1, H, T, 1], rowScales(H, T)); // 1/√s_n
     const project = (mixed: Tensor) => ctx.linear(mergeHeads(ctx, mixed), dModel, dModel, 'o', { bias: false });

@@ -260,6 +260,8 @@ export class GraphBuilder {
   relu(x: Tensor): Tensor { return this.unary('Relu', x); }
   sigmoid(x: Tensor): Tensor { return this.unary('Sigmoid', x); }
   tanh(x: Tensor): Tensor { return this.unary('Tanh', x); }
+  sin(x: Tensor): Tensor { return this.unary('Sin', x); }
+  cos(x: Tensor): Tensor { return this.unary('Cos', x); }
   floor(x: Tensor): Tensor { return this.unary('Floor', x); }
 
   /** Where(cond, x, y) with broadcasting over all three. */

@@ -27,7 +27,7 @@ export interface Cost {
 }
 
 const ELEMENTWISE = new Set([
-  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Neg', 'Abs', 'Erf', 'Log', 'Exp', 'Sqrt', 'Floor', 'Relu', 'Tanh', 'Sigmoid',
+  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Neg', 'Abs', 'Erf', 'Log', 'Exp', 'Sqrt', 'Floor', 'Relu', 'Tanh', 'Sigmoid', 'Sin', 'Cos',
   'Where', 'GreaterOrEqual', 'Greater', 'Less', 'LessOrEqual', 'Equal', 'And', 'Or', 'Not', 'Cast', 'Clip',
 ]);
 const DATA_MOVEMENT = new Set(['Gather', 'Reshape', 'Transpose', 'Concat', 'Identity', 'Slice', 'Pad', 'Expand']);

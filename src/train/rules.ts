@@ -98,6 +98,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   Sqrt: (b, n, gy) => [b.div(b.mul(gy, b.scalar(0.5)), n.outputs[0]!)],
   Tanh: pointwise((b, _x, y) => b.sub(b.scalar(1), b.mul(y, y))),
   Sigmoid: pointwise((b, _x, y) => b.mul(y, b.sub(b.scalar(1), y))),
+  Sin: pointwise((b, x) => b.cos(x)),
+  Cos: pointwise((b, x) => b.neg(b.sin(x))),
   Erf: pointwise((b, x) => b.mul(b.scalar(2 / Math.sqrt(Math.PI)), b.exp(b.neg(b.mul(x, x))))),
   // sign(x) as two comparisons (Sign has no WebGPU kernel); 0 at 0, as the subgradient convention.
   Abs: pointwise((b, x) => b.sub(float(b, b.greater(x, b.scalar(0))), float(b, b.less(x, b.scalar(0))))),

@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { exponentWithInterval, fitExponent, guideLine, MIN_LOG_SIGMA, sweepLengths, upperHalfExponent } from '../../src/analysis/scaling';
+import { exponentWithInterval, fitExponent, guideLine, MIN_LOG_SIGMA, sizeOf, sweepLengths, upperHalfExponent } from '../../src/analysis/scaling';
 
 /** ms = c · T^k at each length. */
 const powerLaw = (k: number, c: number, lengths: number[]) => lengths.map((T) => ({ T, ms: c * T ** k }));
 
 describe('scaling exponents', () => {
+  it('against T·log T: exact T·log T data gives 1, while against T it reads higher (about 1 + 1/ln T)', () => {
+    const lengths = [1024, 2048, 4096, 8192];
+    const points = lengths.map((T) => ({ T, ms: 3e-4 * T * Math.log(T) }));
+    expect(fitExponent(points, 'TlogT')).toBeCloseTo(1, 10);
+    const plain = fitExponent(points)!;
+    expect(plain).toBeGreaterThan(1.1); // d ln(T ln T) / d ln T = 1 + 1/ln T: 1.144 at T = 1024, 1.111 at 8192
+    expect(plain).toBeLessThan(1.15);
+    // A pure power law loses the log's share: T^1.5 against T·log T fits below 1.5 by about the same amount.
+    expect(fitExponent(powerLaw(1.5, 1e-3, lengths), 'TlogT')).toBeCloseTo(1.5 / plain, 2);
+    expect(fitExponent(powerLaw(1, 1, [1, 2]), 'TlogT')).toBeNull(); // log 1 = 0: no size
+    expect(sizeOf(1024, 'TlogT')).toBe(10240);
+    expect(sizeOf(1024, 'T')).toBe(1024);
+  });
+
   it('recovers k from exact T^k data', () => {
     const lengths = [16, 32, 64, 128, 256, 512, 1024, 2048];
     for (const k of [0.5, 1, 1.5, 2, 3]) expect(fitExponent(powerLaw(k, 0.003, lengths))).toBeCloseTo(k, 10);

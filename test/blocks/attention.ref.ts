@@ -14,6 +14,8 @@ export interface RefAttentionOptions {
   visible: (i: number, j: number) => boolean;
   /** Logits of one row (−Infinity where hidden) → weights; softmax by default. */
   normalise?: (logits: number[], i: number, h: number) => number[];
+  /** The logits leave out the position bias (the normaliser applies it itself). */
+  separateBias?: boolean;
   /** Multiplies query i of head h before the product; `q` is that query before rotation. */
   queryScale?: (h: number, i: number, q: Float64Array) => number;
 }
@@ -39,7 +41,7 @@ export function referenceAttention(ctx: RefContext, x: Mat, o: RefAttentionOptio
         if (!o.visible(i, j)) return -Infinity;
         let dot = 0;
         for (let c = 0; c < hd; c++) dot += scale * qh.v[i * hd + c]! * kh.v[j * hd + c]!;
-        return dot / Math.sqrt(hd) + ctx.position.bias(h, i, j);
+        return dot / Math.sqrt(hd) + (o.separateBias ? 0 : ctx.position.bias(h, i, j));
       });
       const a = o.normalise ? o.normalise(logits, i, h) : softmax(logits);
       a.forEach((w, j) => {
@@ -95,14 +97,15 @@ export const retentionDecay = (ctx: RefContext, x: Mat, p: P) => {
   });
 };
 
-/** Power-softmax: s^p / Σ_k s^p over the visible keys. */
+/** Power-softmax: s^p · exp(b) / Σ_k s_k^p · exp(b_k) over the visible keys (b the position bias, 0 without one). */
 export const powerSoftmax = (ctx: RefContext, x: Mat, p: P) => {
   const power = p['power'] as number;
   return referenceAttention(ctx, x, {
     kvHeads: p['kvHeads'] as number,
     visible: causal(p),
-    normalise: (logits) => {
-      const num = logits.map((s) => (s === -Infinity ? 0 : Math.pow(s, power)));
+    separateBias: true,
+    normalise: (logits, i, h) => {
+      const num = logits.map((s, j) => (s === -Infinity ? 0 : Math.pow(s, power) * Math.exp(ctx.position.bias(h, i, j))));
       const z = num.reduce((u, v) => u + v, 0);
       return num.map((v) => v / z);
     },

@@ -193,7 +193,7 @@ describe('rope: hand-checked rotation', () => {
 
   it('emits its cos and sin tables once per graph, shared by every layer', () => {
     const graph = compile(threeLayerSpec(position('rope')), { T: 9, mode: 'fast' });
-    expect(graph.initializers.filter((i) => i.tensor.name.startsWith('rope_cos')).map((i) => i.tensor.shape)).toEqual([[9, 8]]);
+    expect(graph.initializers.filter((i) => i.tensor.name.startsWith('rope_cos')).map((i) => i.tensor.shape)).toEqual([[9, 4]]); // [T, pairs]
   });
 });
 
@@ -270,7 +270,7 @@ describe('position parameters', () => {
       const r = validateSpec(aloneSpec(position(kind)));
       return r.ok ? r.spec.position.params : null;
     };
-    expect(params('rope')).toEqual({ base: 10000, fraction: 1 });
+    expect(params('rope')).toEqual({ base: 10000, fraction: 1, scaling: 'none', factor: 4, trainedLength: 128, clexSteps: 4, clexWidth: 1 });
     expect(params('t5_bias')).toEqual({ buckets: 32, maxDistance: 128, bidirectional: false });
     expect(params('nope')).toEqual({});
   });

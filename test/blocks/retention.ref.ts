@@ -2,15 +2,38 @@
  * Reference multi-scale retention (RetNet), written from its recurrent form as torchscale's
  * recurrent_forward computes it (without GroupNorm and gate), one head and one step at a time:
  *   S_n = γ S_{n−1} + k_nᵀ v_n,   s_n = γ s_{n−1} + 1,   o_n = q_n S_n / √s_n
- * with γ_h = 1 − 2^(−5−h), k scaled by 1/√headDim, q and k rotated by the model's position block,
- * no biases. The implicit map from the same quantities: A_nm = γ^(n−m) (q_n·k_m) / √s_n for m ≤ n.
+ * with γ_h = 1 − 2^(−5−h), k scaled by 1/√headDim, no biases. The implicit map from the same
+ * quantities: A_nm = γ^(n−m) (q_n·k_m) / √s_n for m ≤ n.
+ * Rotation 'retnet' (torchscale's RetNetRelPos + theta_shift): angle_i = 1 / 10000^(i/(P−1)) for the
+ * P = ⌊hd/2⌋ pairs (torch.linspace(0, 1, P) includes both ends; P = 1 gives angle 1), dimensions
+ * (2i, 2i+1) share angle i, and theta_shift(x) = x·cos + (−x₁, x₀, −x₃, x₂, …)·sin at position n:
+ *   x'_{2i} = x_{2i} cos(nθ_i) − x_{2i+1} sin(nθ_i),  x'_{2i+1} = x_{2i+1} cos(nθ_i) + x_{2i} sin(nθ_i).
+ * Rotation 'position': the model's position block rotates q and k.
  */
 import type { RefContext, References } from '../reference/context';
 import { columns, mat, setColumns, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
-export const retention = (ctx: RefContext, x: Mat, _p: P) => {
+/** torchscale's theta_shift of one head's [T, hd] rows, written out per pair. */
+export function retnetRotate(m: Mat): Mat {
+  const hd = m.cols;
+  const P = Math.floor(hd / 2);
+  const out = mat(m.rows, hd, Float64Array.from(m.v));
+  for (let n = 0; n < m.rows; n++)
+    for (let i = 0; i < P; i++) {
+      const angle = 1 / Math.pow(10000, P === 1 ? 0 : i / (P - 1));
+      const [c, s] = [Math.cos(n * angle), Math.sin(n * angle)];
+      const x0 = m.v[n * hd + 2 * i]!;
+      const x1 = m.v[n * hd + 2 * i + 1]!;
+      out.v[n * hd + 2 * i] = x0 * c - x1 * s;
+      out.v[n * hd + 2 * i + 1] = x1 * c + x0 * s;
+    }
+  return out;
+}
+
+export const retention = (ctx: RefContext, x: Mat, p: P) => {
+  const rotate = p['rotation'] === 'position' ? (m: Mat) => ctx.position.rotate(m) : retnetRotate;
   const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
   const q = ctx.linear(x, d, 'q', { bias: false });
   const k = ctx.linear(x, d, 'k', { bias: false });
@@ -19,9 +42,9 @@ export const retention = (ctx: RefContext, x: Mat, _p: P) => {
   const mixed = mat(T, d);
   for (let h = 0; h < H; h++) {
     const gamma = 1 - Math.pow(2, -5 - h);
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    kh.v = kh.v.map((u) => u / Math.sqrt(hd));
+    const qh = rotate(columns(q, h * hd, hd));
+    const kh = rotate(columns(k, h * hd, hd));
+    kh.v = kh.v.map((u) => u / Math.sqrt(hd)); // scaling before or after the rotation is the same
     const vh = columns(v, h * hd, hd);
     const S = new Float64Array(hd * hd);
     let s = 0;

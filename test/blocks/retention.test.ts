@@ -3,12 +3,15 @@
 // RoPE through the position block, long sequences in the chunked form, linearity, refusals.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { retentionGammas } from '../../src/blocks/retention';
+import { retentionGammas, retnetAngles } from '../../src/blocks/retention';
+import { mat } from '../reference/math';
+import { retnetRotate } from './retention.ref';
 import { compile } from '../../src/compiler/compile';
 import { numel } from '../../src/graph/ir';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
+import { expectGradientsMatch } from '../train/gradcheck';
 import { expectClose, nodeRuntime } from '../helpers';
 import { aloneSpec, arbitraryParams, expectMatchesReference, TEXT, threeLayerSpec } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
@@ -23,7 +26,9 @@ const CASES: [string, Parameters<typeof aloneSpec>[0]][] = [
   ['chunk 8', mixer({ chunk: 8 })],
   ['chunk 16', mixer({ chunk: 16 })],
   ['chunk 256', mixer({ chunk: 256 })],
-  ['chunk 8 with RoPE', { ...mixer({ chunk: 8 }), position: rope }],
+  ['chunk 8 with a RoPE position block (RetNet rotation: not applied)', { ...mixer({ chunk: 8 }), position: rope }],
+  ['chunk 8, rotation by the RoPE position block', { ...mixer({ chunk: 8, rotation: 'position' }), position: rope }],
+  ['rotation by the position block, NoPE (no rotation)', { ...mixer({ rotation: 'position' }), position: { kind: 'nope', params: {} } }],
 ];
 
 describe.each(CASES)('retention, %s', (_name, put) => {
@@ -39,6 +44,45 @@ describe('retention over random parameters', () => {
       }),
       { numRuns: 8 },
     ));
+});
+
+describe("RetNet's rotation (torchscale RetNetRelPos)", () => {
+  it('angles are 1/10000^linspace(0, 1, hd/2), both ends included, written out for 4 and 1 pairs', () => {
+    expectClose(retnetAngles(4), [1, 10000 ** (-1 / 3), 10000 ** (-2 / 3), 1e-4], 1e-15, 'hd = 8');
+    expect(retnetAngles(1)).toEqual([1]);
+    // Not RoPE's base^(−2i/hd): for hd = 8 that would be 1, 0.1, 0.01, 0.001.
+    expect(retnetAngles(4)[3]).not.toBeCloseTo(0.001, 6);
+  });
+
+  it('the reference rotates (1, 2, 3, 4) at position 1 by angles 1 and 1/10000, as computed by hand; position 0 stays', () => {
+    // x'0 = cos 1 − 2 sin 1, x'1 = 2 cos 1 + sin 1, x'2 = 3 cos 1e-4 − 4 sin 1e-4, x'3 = 4 cos 1e-4 + 3 sin 1e-4.
+    const want = [-1.1426396637476532, 1.922075596544176, 2.9995999850006667, 4.0002999799995];
+    expectClose(Array.from(retnetRotate(mat(2, 4, Float64Array.from([1, 2, 3, 4, 1, 2, 3, 4]))).v), [1, 2, 3, 4, ...want], 1e-12, 'rotated');
+  });
+
+  it('odd head size (9): four pairs turn, the last dimension passes; matches the reference', async () => {
+    await expectMatchesReference(aloneSpec(mixer({ chunk: 8 }), { dModel: 36, nHeads: 4 }), TEXT, 1e-4, 1e-4);
+  });
+
+  it('rotation by the position block (RoPE): the gradient matches finite differences too', async () => {
+    await expectGradientsMatch(aloneSpec({ ...mixer({ rotation: 'position' }), position: rope }, { dModel: 16, nHeads: 2, maxLen: 16 }), { B: 2 });
+  }, 300_000);
+
+  it('differs from RoPE-rotated retention (the fix is visible in the logits)', async () => {
+    const logits = async (params: Record<string, unknown>) => {
+      const spec = aloneSpec({ ...mixer(params), position: rope });
+      const checked = validateSpec(spec);
+      if (!checked.ok) throw new Error(checked.errors.join());
+      const tokens = tokenize(TEXT, spec.maxLen).ids;
+      const model = await (await nodeRuntime()).load(toOnnxBytes(compile(checked.spec, { T: tokens.length, mode: 'fast' })));
+      const out = (await model.run(tokens))['logits']!.data;
+      await model.release();
+      return out;
+    };
+    const own = await logits({});
+    const viaRope = await logits({ rotation: 'position' });
+    expect(Math.max(...Array.from(own, (v, i) => Math.abs(v - viaRope[i]!)))).toBeGreaterThan(1e-3);
+  });
 });
 
 describe('decay and map', () => {
@@ -100,9 +144,9 @@ describe('the fast path is linear in T', () => {
 });
 
 describe('retention parameters', () => {
-  it('defaults to chunks of 64', () => {
+  it('defaults to chunks of 64 and RetNet\'s own rotation', () => {
     const r = validateSpec(aloneSpec(mixer({})));
-    expect(r.ok && r.spec.layers[0]!.mixer.params).toEqual({ chunk: 64 });
+    expect(r.ok && r.spec.layers[0]!.mixer.params).toEqual({ chunk: 64, rotation: 'retnet' });
   });
 
   it('refuses parameters out of range, naming block, parameter and range', () => {
@@ -113,7 +157,7 @@ describe('retention parameters', () => {
     });
     expect(validateSpec(aloneSpec(mixer({ causal: false })))).toEqual({
       ok: false,
-      errors: ['layers.0.mixer: Retention (RetNet): unknown parameter "causal" (known: chunk)'],
+      errors: ['layers.0.mixer: Retention (RetNet): unknown parameter "causal" (known: chunk, rotation)'],
     });
   });
 });

@@ -104,7 +104,7 @@ function caseGraph(c: Case, seed: number): { graph: Graph; feeds: Record<string,
   return { graph: { name: c.what, inputs, outputs, initializers, nodes: [node] }, feeds };
 }
 
-const unaryCases: Case[] = ['Neg', 'Exp', 'Tanh', 'Sigmoid', 'Erf', 'Abs', 'Relu', 'Floor', 'Sign', 'Identity'].map((op) => ({ what: op, op, ins: [F(3, 4)], outs: [out(3, 4)] }));
+const unaryCases: Case[] = ['Neg', 'Exp', 'Tanh', 'Sigmoid', 'Sin', 'Cos', 'Erf', 'Abs', 'Relu', 'Floor', 'Sign', 'Identity'].map((op) => ({ what: op, op, ins: [F(3, 4)], outs: [out(3, 4)] }));
 const positiveCases: Case[] = ['Log', 'Sqrt', 'Reciprocal'].map((op) => ({ what: op, op, ins: [P(3, 4)], outs: [out(3, 4)] }));
 const TIES = [-1, 0, 0.5, 2, 0.5, -1];
 

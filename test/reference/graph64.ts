@@ -251,6 +251,8 @@ const OPS: Record<string, OpFn> = {
   Sqrt: unary(Math.sqrt),
   Reciprocal: unary((x) => 1 / x),
   Tanh: unary(Math.tanh),
+  Sin: unary(Math.sin),
+  Cos: unary(Math.cos),
   Sigmoid: unary((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))),
   Erf: unary(erf),
   Abs: unary(Math.abs),
