@@ -3,6 +3,7 @@
  * declarations (src/blocks/*.ts, listed in registry.ts):
  *
  *   docs/blocks.md   <!-- generated:blocks slot=mixer map=explicit -->  each block's section
+ *                    (map=explicit, implicit or attribution: the mixers with that kind of map)
  *   docs/config.md   <!-- generated:params -->                         the blocks' parameter table
  *   docs/weights.md  <!-- generated:weights -->                        every block's weights
  *   docs/tasks.md    <!-- generated:tasks -->                          each toy task (src/train/tasks/)
@@ -36,10 +37,13 @@ function selected(a: Record<string, string>): Block[] {
   return BLOCKS.filter((b) => (!a['slot'] || b.slot === a['slot']) && (!a['map'] || b.map === a['map']));
 }
 
+/** How a section's heading names the map kind (an attribution map says it is a gradient, not a map of weights). */
+const MAP_HEADING: Record<NonNullable<Block['map']>, string> = { explicit: 'explicit', implicit: 'implicit', attribution: 'attribution (gradient)' };
+
 /** Each block's section of docs/blocks.md: a heading from its title, kind and map, then its `doc`. */
 function blockSections(a: Record<string, string>): string {
   return selected(a)
-    .map((b) => `### ${b.title} (\`${b.kind}\`)${b.map ? ` · ${b.map}` : ''}\n\n${b.doc.trim()}`)
+    .map((b) => `### ${b.title} (\`${b.kind}\`)${b.map ? ` · ${MAP_HEADING[b.map]}` : ''}\n\n${b.doc.trim()}`)
     .join('\n\n');
 }
 

@@ -182,6 +182,10 @@ export async function analyse(
       const r = out[`router_probs.${i}`];
       return r ? { experts: r.dims[r.dims.length - 1]!, probs: r.data } : null;
     }),
+    paramAttn: runs.map((i) => {
+      const r = out[`param_attn.${i}`];
+      return r ? { tokens: r.dims[r.dims.length - 1]!, weights: r.data } : null;
+    }),
     // From the full maps, which only the worker holds (a long text's views get block means).
     headStats: held.maps.map((m) => headStats(m, tokens, H)),
     timings: { compileMs: t1 - t0, loadMs: t2 - t1, inspectRunMs: t3 - t2, reused: sessions.created === createdBefore, fed: sessions.fed > fedBefore },
@@ -193,6 +197,6 @@ export async function analyse(
 
 /** The buffers of a result, to transfer rather than copy. */
 export function transferables(r: AnalysisResult): ArrayBuffer[] {
-  const arrays = [r.map.values, ...r.thumbs, ...r.entropy, ...r.support, r.residRms, r.logits, ...r.router.flatMap((x) => (x ? [x.probs] : []))];
+  const arrays = [r.map.values, ...r.thumbs, ...r.entropy, ...r.support, r.residRms, r.logits, ...r.router.flatMap((x) => (x ? [x.probs] : [])), ...(r.paramAttn ?? []).flatMap((x) => (x ? [x.weights] : []))];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

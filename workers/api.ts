@@ -75,6 +75,11 @@ export interface AnalysisResult {
   vocabSize: number;
   /** Per layer run: router probabilities [T, E] of a mixture-of-experts layer, or null. */
   router: ({ experts: number; probs: Float32Array } | null)[];
+  /**
+   * Per layer run: a TokenFormer mixer's token × parameter-token weights Θ [4, T, P] (its q, k, v
+   * and o Pattention layers; probe `param_attn.<run>`), or null. Absent from results made before.
+   */
+  paramAttn?: ({ tokens: number; weights: Float32Array } | null)[];
   /** Per layer run: what each head does on this text (src/analysis/headStats.ts, from the full maps) [runs][H]. */
   headStats: HeadStats[][];
   /**

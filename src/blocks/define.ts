@@ -10,6 +10,15 @@ import type { z } from 'zod';
 import type { GraphBuilder } from '../graph/builder';
 import type { InitScheme, Tensor } from '../graph/ir';
 
+/**
+ * How a mixer's map relates to its output: 'explicit' (the weights it computes, output = map ·
+ * values), 'implicit' (derived exactly from a mixer without attention weights, output = map ·
+ * values still holds), 'attribution' (no such map exists, e.g. max pooling: the map is the
+ * Jacobian of the output with respect to each token's features at this input, a gradient
+ * attribution that is exact only to first order).
+ */
+export type MapKind = 'explicit' | 'implicit' | 'attribution';
+
 /** The slots a layer card has. */
 export type Slot = 'mixer' | 'position' | 'norm' | 'ffn' | 'topology';
 
@@ -157,8 +166,9 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   paper: string;
   /** One paragraph for the UI. */
   explanation: string;
-  /** Mixers: 'explicit' when the map is computed directly, 'implicit' when derived exactly. */
-  map?: 'explicit' | 'implicit';
+  /** Mixers: 'explicit' when the map is computed directly, 'implicit' when derived exactly,
+   *  'attribution' when no exact map exists and the map is a gradient (Jacobian) attribution. */
+  map?: MapKind;
   /** Mixers: the letter the schedule helper takes for it ("A,M,M,M"), if it has one. */
   letter?: string;
   /** Norms: the wiring diagram's box label and the name in its formulas ("LN", "RMSNorm"); both
@@ -187,7 +197,7 @@ export interface Block<S extends Slot = Slot> {
   readonly title: string;
   readonly paper: string;
   readonly explanation: string;
-  readonly map?: 'explicit' | 'implicit';
+  readonly map?: MapKind;
   readonly letter?: string;
   readonly diagram?: { label: string; name: string } | null;
   readonly layout?: Layout;

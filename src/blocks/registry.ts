@@ -44,6 +44,10 @@ import tnt from './tnt';
 import fit from './fit';
 import hashAttention from './hashAttention';
 import kernelRpe from './kernelRpe';
+import tokenMixingMlp from './tokenMixingMlp';
+import tokenformer from './tokenformer';
+import ponet from './ponet';
+import pattentionFfn from './pattentionFfn';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -70,6 +74,9 @@ export const BLOCKS: readonly Block[] = [
   fit,
   hashAttention,
   kernelRpe,
+  tokenMixingMlp,
+  tokenformer,
+  ponet,
   learnedAbsolute,
   nope,
   sinusoidal,
@@ -86,6 +93,7 @@ export const BLOCKS: readonly Block[] = [
   polycom,
   moe,
   matformer,
+  pattentionFfn,
   noFfn,
   sequential,
   parallel,

@@ -2,11 +2,11 @@
  * What the UI may know about blocks: names, papers, explanations and parameter ranges, by slot
  * and kind. The UI reads blocks through the spec, never the emitters.
  */
-import type { Layout, ParamInfo, Placement, Slot } from '../blocks/define';
+import type { Layout, MapKind, ParamInfo, Placement, Slot } from '../blocks/define';
 import { describeAllowed, PLACEMENTS } from '../blocks/define';
 import { BLOCKS, findBlock } from '../blocks/registry';
 
-export type { Layout, ParamInfo, Slot };
+export type { Layout, MapKind, ParamInfo, Slot };
 export { describeAllowed, PLACEMENTS };
 
 /** Each norm placement's name ("Pre-LN"), by key. */
@@ -31,7 +31,7 @@ export interface BlockInfo {
   title: string;
   paper: string;
   explanation: string;
-  map?: 'explicit' | 'implicit';
+  map?: MapKind;
   /** Mixers: the schedule helper's letter for it, if any. */
   letter?: string;
   /** Norms: the wiring diagram's box label and formula name; null when the norm is the identity. */
@@ -73,6 +73,21 @@ export const CATALOG: readonly BlockInfo[] = BLOCKS.map(info);
 export function blocksFor(slot: Slot): BlockInfo[] {
   return CATALOG.filter((b) => b.slot === slot);
 }
+
+/** How the page names each kind of map (badge text), what the badge's tooltip says, and the legend's note. */
+export const MAP_KINDS: Readonly<Record<MapKind, { label: string; title: string; note: string }>> = {
+  explicit: { label: 'explicit', title: 'Computed directly by the mixer (inspect path)', note: 'each row sums to 1' },
+  implicit: {
+    label: 'implicit',
+    title: 'The exact map implied by an attention-free mixer (inspect path)',
+    note: 'implicit map: output = A · values; weights can be negative and rows need not sum to 1',
+  },
+  attribution: {
+    label: 'attribution (gradient)',
+    title: 'No exact map exists for this mixer: each cell is the gradient of output i with respect to token j (averaged over the head\'s channels), exact only to first order at this input',
+    note: 'attribution map (gradient): how much output i moves per unit move of token j at this input; output ≠ A · values',
+  },
+};
 
 /** The name of a slot for messages ("Feed-forward"). */
 export function slotLabel(slot: Slot): string {

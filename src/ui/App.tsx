@@ -6,7 +6,8 @@
  * mode right under them (it follows their layer and head pickers); the Training panel (its
  * timeline moves the map above it); the Experiments panel (trainings one after another, under the
  * single training it grows from); latency at the column's full
- * width (its charts need it); entropy; residual stream and next token; router (MoE models only). */
+ * width (its charts need it); entropy; residual stream and next token; router (MoE models only); tokens × parameter tokens (TokenFormer
+ * models only). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -26,6 +27,7 @@ import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
 import { NextTokenView } from './views/NextTokenView';
 import { ResidualView } from './views/ResidualView';
+import { ParamAttnMap } from './views/ParamAttnMap';
 import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
@@ -102,6 +104,9 @@ export function App() {
             </div>
             <ViewPart name="router-map" what="router map">
               <RouterMap />
+            </ViewPart>
+            <ViewPart name="param-attn" what="tokens × parameter tokens map">
+              <ParamAttnMap />
             </ViewPart>
           </section>
         </Editor>

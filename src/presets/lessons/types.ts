@@ -21,6 +21,7 @@ export const FOCUS_PANELS = {
   residual: 'Residual stream',
   'next-token': 'Next token',
   'router-map': 'Router',
+  'param-attn': 'Tokens × parameter tokens',
   latency: 'Latency',
   palette: 'Block palette',
   settings: 'Model settings',

@@ -1,7 +1,7 @@
 /** The palette: every registered block, grouped by slot, searchable, each draggable onto a slot. */
 import { useDraggable } from '@dnd-kit/core';
 import { useId, useState } from 'react';
-import { CATALOG, SLOTS, type BlockInfo } from '../../spec/catalog';
+import { CATALOG, MAP_KINDS, SLOTS, type BlockInfo } from '../../spec/catalog';
 import type { DragItem } from './dnd';
 
 /** Blocks whose title, kind, paper or explanation contain every word of `query`. */
@@ -33,7 +33,7 @@ function PaletteItem({ block }: { block: BlockInfo }) {
       </button>
       <div className="tip" id={tipId} role="tooltip">
         <strong>{block.title}</strong>
-        {block.map === 'implicit' ? <span className="badge">implicit map</span> : null}
+        {block.map && block.map !== 'explicit' ? <span className="badge">{MAP_KINDS[block.map].label} map</span> : null}
         <p>{block.explanation}</p>
         <p className="paper">Paper: {block.paper}</p>
       </div>

@@ -11,7 +11,7 @@ import { axisLeft, axisTop } from 'd3-axis';
 import { scaleBand } from 'd3-scale';
 import { select } from 'd3-selection';
 import { useEffect, useRef, useState } from 'react';
-import { blockInfo } from '../../spec/catalog';
+import { blockInfo, MAP_KINDS } from '../../spec/catalog';
 import { layerSchedule } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
 import { timelineSnapshot } from '../../state/training';
@@ -193,15 +193,16 @@ export function AttentionMap() {
 
   const scaleName = SCALE_NAMES[scale];
   const diverging = signed && sign === 'diverging';
-  const implicitNote = 'implicit map: output = A · values; weights can be negative and rows need not sum to 1';
+  // What the legend says the map is: an attribution map is never "output = A · values".
+  const signedNote = mapKind === 'explicit' ? 'output = A · values; weights can be negative and rows need not sum to 1' : MAP_KINDS[mapKind ?? 'implicit'].note;
   return (
     <section className="panel map-panel" aria-label="Attention map" style={{ width: SIZE + MARGIN.left + 36 }}>
       <div className="panel-head">
         <h2>Attention map</h2>
         <WeightsBadge />
         {mapKind ? (
-          <span className="badge" data-testid="map-kind" title={mapKind === 'explicit' ? 'Computed directly by the mixer (inspect path)' : 'The exact map implied by an attention-free mixer (inspect path)'}>
-            {mapKind}
+          <span className="badge" data-testid="map-kind" data-kind={mapKind} title={MAP_KINDS[mapKind].title}>
+            {MAP_KINDS[mapKind].label}
           </span>
         ) : null}
         {atStep !== null ? (
@@ -250,12 +251,12 @@ export function AttentionMap() {
         <ExportButtons name="attention-map" svg={exportSvg} />
         <span className="hint" data-testid="map-legend">
           {diverging
-            ? `diverging ${scaleName} centred on 0: red below 0, white at 0, blue above · rows: queries · columns: keys · ${implicitNote}`
+            ? `diverging ${scaleName} centred on 0: red below 0, white at 0, blue above · rows: queries · columns: keys · ${signedNote}`
             : signed
-              ? `${scaleName} of magnitudes |weight| (the sign is not shown) · rows: queries · columns: keys · ${implicitNote}`
-              : mapKind === 'implicit'
-                ? `${scaleName} · rows: queries · columns: keys · ${implicitNote}`
-                : `${scaleName} · rows: queries · columns: keys · each row sums to 1`}
+              ? `${scaleName} of magnitudes |weight| (the sign is not shown) · rows: queries · columns: keys · ${signedNote}`
+              : mapKind && mapKind !== 'explicit'
+                ? `${scaleName} · rows: queries · columns: keys · ${MAP_KINDS[mapKind].note}`
+                : `${scaleName} · rows: queries · columns: keys · ${MAP_KINDS.explicit.note}`}
         </span>
         {mapBlock > 1 ? (
           <span className="hint" data-testid="map-downsampled">

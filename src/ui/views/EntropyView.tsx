@@ -113,10 +113,12 @@ export function EntropyView() {
   const selectHead = useApp((s) => s.selectHead);
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;
   const head = result ? Math.min(view.head, result.data.nHeads - 1) : 0;
-  const implicit = useApp((s) => {
-    if (!s.result) return false;
+  // Implicit and attribution maps are signed: their entropy is of each row's |A| rescaled to sum 1.
+  const signedKind = useApp((s) => {
+    if (!s.result) return null;
     const run = layerSchedule(s.result.spec)[Math.min(s.view.layer, s.result.data.nLayers - 1)];
-    return run ? blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map === 'implicit' : false;
+    const kind = run ? blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map : undefined;
+    return kind === 'implicit' || kind === 'attribution' ? kind : null;
   });
   const rows = useMemo(() => {
     if (!result) return [];
@@ -162,7 +164,7 @@ export function EntropyView() {
       </ul>
       <p className="hint">
         Mean over queries. 100% is weight spread evenly over every key the row uses; 0% is all weight on one key.
-        {implicit ? ' For this implicit map, each row\'s absolute weights are rescaled to sum to 1 first.' : ''}
+        {signedKind ? ` For this ${signedKind === 'implicit' ? 'implicit' : 'attribution'} map, each row's absolute weights are rescaled to sum to 1 first.` : ''}
       </p>
       {result ? <EntropyByPosition result={result} layer={layer} head={head} /> : null}
       {result ? <EntropyHeatmap result={result} layer={layer} head={head} /> : null}
