@@ -252,6 +252,19 @@ export const PRESETS: readonly Preset[] = [
       layers: layers(4, mixer('block_transformer', { block: 4 })),
     }),
   },
+  {
+    id: 'tokenformer',
+    title: 'TokenFormer: every projection is attention to parameter tokens',
+    citation: 'Wang et al., 2024. TokenFormer: Rethinking Transformer Scaling with Tokenized Model Parameters.',
+    description:
+      'No weight matrices in the layers: the queries, keys, values and output of attention, and the feed-forward block, are each a Pattention layer, in which every token attends to a set of learnable parameter tokens (64 per projection, 256 in the feed-forward) and takes the mix of their values. The mix uses GELU of the scores divided by their length rather than a softmax, which is what lets TokenFormer grow a trained model by appending parameter tokens whose keys start at zero. The attention map is ordinary token-to-token softmax attention; the “Tokens × parameter tokens” panel under it shows, for the query, key, value or output projection, how much each token draws on each parameter token (signed, not summing to 1). As in the paper, the model builds on a Pre-LN decoder with rotary positions. Left out: the growth procedure itself and the paper’s scale (its smallest model has 768 dimensions and 768 parameter tokens per projection).',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'TokenFormer decoder',
+      position: ROPE,
+      layers: layers(2, (l) => ({ ...l, mixer: { kind: 'tokenformer', params: { tokens: 64 } }, ffn: { kind: 'pattention_ffn', params: { tokens: 256 } } })),
+    }),
+  },
 ];
 
 /** The preset with `id`, or undefined. */

@@ -74,3 +74,26 @@ describe('Block Transformer preset', () => {
     }
   });
 });
+
+describe('TokenFormer preset', () => {
+  it('draws a token × parameter-token map for each projection, signed as GELU is, with softmax rows in the token map', async () => {
+    const spec = findPreset('tokenformer')!.spec();
+    const tokens = tokenize(DEFAULT_TEXT, spec.maxLen).ids;
+    const out = await runGraph(spec, tokens, 'inspect');
+    const T = tokens.length;
+    for (const r of [0, 1]) {
+      const param = out[`param_attn.${r}`]!;
+      expect(param.dims).toEqual([1, 4, T, 64]);
+      const v = Array.from(param.data as Float32Array);
+      // GELU(z) ≥ −0.17 and some entries are negative: not a softmax.
+      expect(Math.min(...v)).toBeGreaterThanOrEqual(-0.1701);
+      expect(v.some((w) => w < 0)).toBe(true);
+      const probs = out[`attn_probs.${r}`]!.data as Float32Array;
+      for (let i = 0; i < T; i++) {
+        let sum = 0;
+        for (let j = 0; j < T; j++) sum += probs[i * T + j]!;
+        expect(sum).toBeCloseTo(1, 5);
+      }
+    }
+  });
+});
