@@ -2,8 +2,9 @@
  * npm run bench [-- --quick] [--kinds a,b] [--max-t N]   (this part alone: npx tsx scripts/bench/mixers.ts …)
  * npm run bench:mixers -- --docs-only   (rewrites the tables from bench/results/latest.json, measuring nothing)
  *
- * How forward latency grows with sequence length, per token mixer, in one run: every
- * attention-free (implicit-map) mixer and softmax attention, in a 1-layer model (d 64, 4 heads,
+ * How forward latency grows with sequence length, per token mixer, in one run: every mixer
+ * without an explicit map (implicit or attribution), softmax attention, and the explicit-map mixers
+ * with a fast path of their own (OWN_FAST_PATH), in a 1-layer model (d 64, 4 heads,
  * no positions, no feed-forward) compiled in fast mode. Each point is the fastest of several warm runs.
  *   - wasm:   onnxruntime-web's WASM backend in Node, one thread: the engine the page runs.
  *   - native: onnxruntime-node on the CPU, for comparison.
@@ -34,7 +35,9 @@ const quick = args.includes('--quick');
 const maxT = Number(flag('max-t') ?? (quick ? 1024 : 8192));
 const LENGTHS = [512, 1024, 2048, 4096, 8192].filter((t) => t <= maxT);
 const only = flag('kinds')?.split(',');
-const kinds = only ?? ['softmax_attention', ...BLOCKS.filter((b) => b.slot === 'mixer' && b.map === 'implicit').map((b) => b.kind)];
+/** Mixers with an explicit map whose fast path is not softmax attention's O(T²) over a mask: each gets its row. */
+const OWN_FAST_PATH = ['prob_sparse', 'shifted_window', 'tokenformer', 'token_mixing_mlp'];
+const kinds = only ?? ['softmax_attention', ...OWN_FAST_PATH, ...BLOCKS.filter((b) => b.slot === 'mixer' && b.map !== 'explicit').map((b) => b.kind)];
 /** Warm runs per point; the fastest is kept, the run least disturbed by the rest of a shared 2-core machine. */
 const RUNS = quick ? 3 : 7;
 
