@@ -27,6 +27,7 @@ export type Edit =
   | { type: 'setBlock'; target: BlockTarget; kind: string }
   | { type: 'setParam'; target: BlockTarget; name: string; value: unknown }
   | { type: 'setPlacement'; layer: number; placement: NormPlacement }
+  | { type: 'setDrop'; layer: number; part: DropPart; on: boolean }
   | { type: 'insertLayer'; at: number; block?: { slot: Slot; kind: string } }
   | { type: 'moveLayer'; from: number; to: number }
   | { type: 'duplicateLayer'; index: number }
@@ -39,6 +40,9 @@ export type Edit =
   | { type: 'setSigmaReparam'; enabled: boolean; gamma: number }
   | { type: 'setLoops'; loops: LoopSpec[] }
   | { type: 'replace'; spec: Spec; what: string };
+
+/** The sub-blocks a layer can drop ("What Matters in Transformers?"). */
+export type DropPart = 'mixer' | 'ffn';
 
 /** The new spec and what changed in words, or why the edit was refused (the spec stays as it was). */
 export type EditResult = { ok: true; spec: Spec; summary: string } | { ok: false; reason: string };
@@ -173,6 +177,18 @@ function propose(spec: Spec, edit: Edit): EditResult {
       if (missing) return refused(missing);
       const layers = spec.layers.map((l, i) => (i === edit.layer ? { ...l, placement: edit.placement } : l));
       return { ok: true, spec: { ...spec, layers }, summary: `Layer ${edit.layer} now uses ${PLACEMENT_NAMES[edit.placement]}.` };
+    }
+    case 'setDrop': {
+      const missing = layerExists(spec, edit.layer);
+      if (missing) return refused(missing);
+      const layers = spec.layers.map((l, i) => {
+        if (i !== edit.layer) return l;
+        const drop = { mixer: !!l.drop?.mixer, ffn: !!l.drop?.ffn, [edit.part]: edit.on };
+        const { drop: _old, ...rest } = l;
+        return drop.mixer || drop.ffn ? { ...rest, drop } : rest;
+      });
+      const what = edit.part === 'mixer' ? 'token mixer' : 'feed-forward block';
+      return { ok: true, spec: { ...spec, layers }, summary: `Layer ${edit.layer}'s ${what} is ${edit.on ? 'dropped' : 'back'}.` };
     }
     case 'insertLayer': {
       const { at, block } = edit;
