@@ -11,9 +11,9 @@
  * What a drop costs is read against the full model on the same text: KL(full ‖ dropped) of the
  * next-token distributions, token by token, and the fast graphs' latencies.
  */
-import { layerSchedule } from '../spec/schedule';
-import type { Spec } from '../spec/types';
-import type { DropPart } from '../spec/edits';
+
+/** The sub-blocks a layer can drop. */
+export type DropPart = 'mixer' | 'ffn';
 
 /** Mean of the per-token similarities of each layer run's sub-blocks; null where there is no such sub-block (absent or dropped). */
 export interface RunSimilarity {
@@ -30,15 +30,6 @@ export interface RankedModule {
   importance: number;
 }
 
-/** Whether any layer of `spec` drops a sub-block. */
-export const hasDrops = (spec: Pick<Spec, 'layers'>): boolean => spec.layers.some((l) => l.drop?.mixer || l.drop?.ffn);
-
-/** `spec` with every sub-block back: the full model a dropping is measured against. */
-export function fullModel(spec: Spec): Spec {
-  if (!hasDrops(spec)) return spec;
-  return { ...spec, layers: spec.layers.map(({ drop: _drop, ...layer }) => layer) };
-}
-
 /** The arithmetic mean of `values` (null when empty). */
 export function meanOf(values: ArrayLike<number> | undefined): number | null {
   if (!values || !values.length) return null;
@@ -48,18 +39,19 @@ export function meanOf(values: ArrayLike<number> | undefined): number | null {
 }
 
 /**
- * Every sub-block that has a similarity, most similar (most droppable) first. A layer inside a
+ * Every sub-block that has a similarity, most similar (most droppable) first; `layerOfRun[r]` is
+ * the spec's layer that run r runs (src/spec/schedule.ts). A layer inside a
  * weight-shared loop runs several times; its similarity is the mean over its runs, since one
  * switch drops it from every run.
  */
-export function rankModules(spec: Pick<Spec, 'layers' | 'loops'>, runs: readonly RunSimilarity[]): RankedModule[] {
+export function rankModules(layerOfRun: readonly number[], runs: readonly RunSimilarity[]): RankedModule[] {
   const sums = new Map<string, { layer: number; part: DropPart; sum: number; n: number }>();
-  layerSchedule(spec).forEach((run, r) => {
+  layerOfRun.forEach((layer, r) => {
     for (const part of ['mixer', 'ffn'] as const) {
       const v = runs[r]?.[part];
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
-      const key = `${run.layer} ${part}`;
-      const e = sums.get(key) ?? { layer: run.layer, part, sum: 0, n: 0 };
+      const key = `${layer} ${part}`;
+      const e = sums.get(key) ?? { layer, part, sum: 0, n: 0 };
       e.sum += v;
       e.n++;
       sums.set(key, e);

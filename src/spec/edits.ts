@@ -12,6 +12,7 @@ import type { Slot } from '../blocks/define';
 import { blockInfo, blocksFor, fitsSlot, PLACEMENT_NAMES, slotLabel } from './catalog';
 import { defaultLayer } from './defaults';
 import { LIMITS, validateSpec } from './schema';
+import type { DropPart } from './drop';
 import type { BlockRef, LayerSpec, LoopSpec, NormPlacement, Spec } from './types';
 
 /** The slots each layer has (the position block is model-wide). */
@@ -40,9 +41,6 @@ export type Edit =
   | { type: 'setSigmaReparam'; enabled: boolean; gamma: number }
   | { type: 'setLoops'; loops: LoopSpec[] }
   | { type: 'replace'; spec: Spec; what: string };
-
-/** The sub-blocks a layer can drop ("What Matters in Transformers?"). */
-export type DropPart = 'mixer' | 'ffn';
 
 /** The new spec and what changed in words, or why the edit was refused (the spec stays as it was). */
 export type EditResult = { ok: true; spec: Spec; summary: string } | { ok: false; reason: string };

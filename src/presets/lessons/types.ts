@@ -21,6 +21,7 @@ export const FOCUS_PANELS = {
   residual: 'Residual stream',
   'next-token': 'Next token',
   'router-map': 'Router',
+  drop: 'Layer dropping',
   latency: 'Latency',
   palette: 'Block palette',
   settings: 'Model settings',
