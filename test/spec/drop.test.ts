@@ -6,6 +6,7 @@ import { applyEdit } from '../../src/spec/edits';
 import { parseSpec, validateSpec } from '../../src/spec/schema';
 import { shareFromLink, shareToHash, specFromLink, specToHash } from '../../src/spec/share';
 import type { Spec } from '../../src/spec/types';
+import { layerWiring } from '../../src/spec/wiring';
 
 const valid = (raw: unknown): Spec => {
   const r = validateSpec(raw);
@@ -66,5 +67,17 @@ describe('drop in the spec', () => {
     const doc = { v: 1 as const, spec, text: 'drop me', view: { layer: 0, head: 0 } };
     expect(shareFromLink(`#${shareToHash(doc)}`)).toEqual({ ok: true, doc, format: 's', repaired: [] });
     expect(specFromLink(`#${specToHash(spec)}`)).toEqual({ ok: true, spec });
+  });
+
+  it('the wiring diagram leaves a dropped sub-block out, with its norms and add', () => {
+    const noMixer = layerWiring({ ...defaultLayer(), drop: { mixer: true } });
+    expect(noMixer.nodes.map((n) => n.id)).toEqual(['in', 'norm_ffn', 'ffn', 'add_ffn', 'out']);
+    expect(noMixer.formula).toBe('x′ = x + FFN(LN(x))');
+    expect(noMixer.summary).toMatch(/token mixer is dropped/);
+    const noFfn = layerWiring({ ...defaultLayer(), drop: { ffn: true } });
+    expect(noFfn).toEqual(layerWiring({ ...defaultLayer(), ffn: { kind: 'none', params: {} } }));
+    const none = layerWiring({ ...defaultLayer(), drop: { mixer: true, ffn: true } });
+    expect(none.nodes.map((n) => n.id)).toEqual(['in', 'out']);
+    expect(none.formula).toBe('x′ = x');
   });
 });
