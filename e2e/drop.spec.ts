@@ -62,6 +62,8 @@ test('the Drop view ranks sub-blocks by similarity, and a drop shows its KL from
   await page.getByTestId('drop-1-mixer').check();
   await expect(page.getByTestId('slot:1:mixer')).toHaveAttribute('data-dropped', 'true');
   await expect(page.getByTestId('drop-current')).toContainText("layer 1's token mixer");
+  await page.getByTestId('layer-select').selectOption('1');
+  await expect(page.getByTestId('map-dropped')).toBeVisible();
   await page.getByTestId('drop-measure').click();
   const kl = page.getByTestId('drop-kl');
   await expect(kl).toHaveAttribute('data-kl', /\d/);

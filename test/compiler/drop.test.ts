@@ -113,3 +113,21 @@ describe('dropping a sub-block', () => {
     expect(dropped.nodes.length).toBeLessThan(full.nodes.length);
   });
 });
+
+describe('training a dropped model', () => {
+  it('its gradients match float64 finite differences of the reference (the dropped weights are simply not there)', async () => {
+    const { expectGradientsMatch } = await import('../train/gradcheck');
+    const spec: Spec = {
+      ...defaultSpec(),
+      dModel: 16,
+      nHeads: 2,
+      maxLen: 16,
+      layers: [
+        { ...defaultLayer(), drop: { mixer: true } },
+        { ...defaultLayer(), topology: { kind: 'ladder', params: {} }, drop: { ffn: true } },
+        { ...defaultLayer(), topology: { kind: 'parallel', params: {} }, drop: { mixer: true } },
+      ],
+    };
+    await expectGradientsMatch(spec, { B: 2 });
+  }, 300_000);
+});
