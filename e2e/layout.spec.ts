@@ -258,7 +258,7 @@ test('with no text, every view says it needs text instead of waiting', async ({ 
   await setText(page, '');
   await expect(page.getByTestId('notice-empty')).toBeVisible();
   const waiting = page.getByTestId('view-waiting');
-  await expect(waiting).toHaveCount(5); // heads, latency, entropy, residual stream, next token
+  await expect(waiting).toHaveCount(6); // heads, latency, entropy, residual stream, next token, layer dropping
   for (const w of await waiting.all()) {
     await expect(w).toHaveAttribute('data-needs', 'text');
     await expect(w).toContainText('type at least one character');

@@ -15,6 +15,7 @@ import { liftWeights } from '../src/graph/lift';
 import type { InputTensor } from '../src/runtime/ort';
 import { downsample, rowSupport } from '../src/analysis/maps';
 import { headStats } from '../src/analysis/headStats';
+import { meanOf } from '../src/analysis/drop';
 import { MAP_MAX_SIDE, THUMB_SIDE, type AnalysisRequest, type AnalysisStage, type AnalysisResult, type MapView, type ViewRef } from './api';
 
 /** Thrown when a newer request arrived while this one ran; the caller drops it. */
@@ -176,6 +177,7 @@ export async function analyse(
     entropy: runs.map((i) => out[`attn_entropy.${i}`]!.data),
     support: held.maps.map((m) => rowSupport(m, H, T)),
     residRms: out['resid_rms']!.data,
+    similarity: runs.map((i) => ({ mixer: meanOf(out[`sim_mixer.${i}`]?.data), ffn: meanOf(out[`sim_ffn.${i}`]?.data) })),
     logits: logits.data,
     vocabSize: logits.dims[logits.dims.length - 1]!,
     router: runs.map((i) => {

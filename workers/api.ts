@@ -70,6 +70,12 @@ export interface AnalysisResult {
   support: Uint16Array[];
   /** RMS of the residual stream after the embeddings and after each layer run [runs + 1, T]. */
   residRms: Float32Array;
+  /**
+   * Per layer run: the mean over tokens of the cosine similarity between each sub-block's input and
+   * output hidden states (probes sim_mixer.r, sim_ffn.r; src/analysis/drop.ts), null where the
+   * sub-block is absent or dropped. Absent from results made before it was recorded.
+   */
+  similarity?: { mixer: number | null; ffn: number | null }[];
   /** Next-token scores [T, V]. */
   logits: Float32Array;
   vocabSize: number;

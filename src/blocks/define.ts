@@ -51,9 +51,12 @@ export interface ResidualState {
 
 /** What a topology block wires together: the layer's sub-blocks and its norms. */
 export interface LayerParts {
-  /** The mixer sub-block F(u), without norms or residual. */
-  mixer: (u: Tensor) => Tensor;
-  /** The feed-forward sub-block, or null when the layer has none. */
+  /**
+   * The mixer sub-block F(u), without norms or residual; null when the layer's spec drops it
+   * (`drop.mixer`, "What Matters in Transformers?"): the layer then has no mixer module at all.
+   */
+  mixer: ((u: Tensor) => Tensor) | null;
+  /** The feed-forward sub-block, or null when the layer has none (kind "none", or `drop.ffn`). */
   ffn: ((u: Tensor) => Tensor) | null;
   /** The layer's norm kind at the named position ("norm_mixer", "norm_ffn_out", …). */
   norm: (name: string, t: Tensor) => Tensor;

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineBlock } from './define';
-import { residualModule } from './residual';
+import { chainModules } from './residual';
 
 export default defineBlock({
   kind: 'ladder',
@@ -31,9 +31,7 @@ to the latest. On several GPUs, a module can then start while the previous one's
 still in flight.
 `,
   params: z.object({}),
-  emit(ctx, { x, prev }, parts) {
-    const h = residualModule(ctx, parts, 'mixer', x, prev, parts.mixer); // r_i = r_{i−1} ⊕ Mixer(r_{i−2})
-    if (!parts.ffn) return { x: h, prev: x };
-    return { x: residualModule(ctx, parts, 'ffn', h, x, parts.ffn), prev: h }; // r_{i+1} = r_i ⊕ FFN(r_{i−1})
-  },
+  // r_i = r_{i−1} ⊕ f_i(r_{i−2}): each module reads `prev`. A module that is not there (ffn "none",
+  // or dropped) leaves the sequence of modules, so the next one reads one module earlier than it.
+  emit: (ctx, state, parts) => chainModules(ctx, parts, state, (s) => s.prev),
 });

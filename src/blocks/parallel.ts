@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
+import { modulesOf, similarityProbe } from './residual';
 
 export default defineBlock({
   kind: 'parallel',
@@ -31,14 +32,23 @@ so the feed-forward no longer sees what the mixer wrote in this layer.
   params: z.object({}),
   emit(ctx, { x }, parts) {
     const { b } = ctx;
-    const modules: [string, (u: Tensor) => Tensor][] = [['mixer', parts.mixer], ...(parts.ffn ? [['ffn', parts.ffn] as [string, (u: Tensor) => Tensor]] : [])];
+    const modules = modulesOf(parts); // a dropped or absent module is left out with its norms
+    if (!modules.length) return { x, prev: x };
     if (parts.placement === 'post') {
-      // One norm after the joint sum.
-      return { x: parts.norm('norm_mixer', modules.reduce((acc, [, f]) => b.add(acc, f(x)), x)), prev: x };
+      // One norm after the joint sum. Each module's similarity probe: cos(x, x + F(x)), the stream
+      // with that module's branch alone added (the joint norm belongs to no single module).
+      const outs = modules.map(([name, f]) => {
+        const y = f(x);
+        similarityProbe(ctx, name, x, () => b.add(x, y));
+        return y;
+      });
+      return { x: parts.norm('norm_mixer', outs.reduce((acc, y) => b.add(acc, y), x)), prev: x };
     }
     const branch = (name: string, f: (u: Tensor) => Tensor) => {
-      const out = f(parts.norm(`norm_${name}`, x));
-      return parts.placement === 'peri' ? parts.norm(`norm_${name}_out`, out) : out;
+      const raw = f(parts.norm(`norm_${name}`, x));
+      const out = parts.placement === 'peri' ? parts.norm(`norm_${name}_out`, raw) : raw;
+      similarityProbe(ctx, name, x, () => b.add(x, out)); // cos(x, x + branch): that module's own effect on x
+      return out;
     };
     return { x: modules.reduce((acc, [name, f]) => b.add(acc, branch(name, f)), x), prev: x };
   },

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineBlock } from './define';
-import { residualModule } from './residual';
+import { chainModules } from './residual';
 
 export default defineBlock({
   kind: 'sequential',
@@ -23,9 +23,6 @@ export default defineBlock({
 **Math:** h = x ⊕ Mixer(x), then x' = h ⊕ FFN(h). Each module reads the latest stream.
 `,
   params: z.object({}),
-  emit(ctx, { x }, parts) {
-    const h = residualModule(ctx, parts, 'mixer', x, x, parts.mixer);
-    if (!parts.ffn) return { x: h, prev: x };
-    return { x: residualModule(ctx, parts, 'ffn', h, h, parts.ffn), prev: h };
-  },
+  // A module that is not there (ffn "none", or dropped) is skipped: the next reads the same stream.
+  emit: (ctx, state, parts) => chainModules(ctx, parts, state, (s) => s.x),
 });

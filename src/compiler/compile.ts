@@ -215,7 +215,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
     const parts: LayerParts = {
       placement: layer.placement,
       norm: (name, t) => emit('norm', layer.norm, `${p}.${name}`, (n, ctx) => n.emit(ctx, t, layer.norm.params)),
-      mixer: (u) =>
+      // A dropped sub-block ("What Matters in Transformers?") is null: the topology skips it with its norms and residual add.
+      mixer: layer.drop?.mixer ? null : (u) =>
         emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
           const out = mixer.emit(ctx, u, layer.mixer.params);
           if (inspect) {
@@ -228,12 +229,18 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
           }
           return out.y;
         }),
-      ffn: findBlock('ffn', layer.ffn.kind)!.absent
+      ffn: findBlock('ffn', layer.ffn.kind)!.absent || layer.drop?.ffn
         ? null
         : (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)),
     };
     const topology = findBlock('topology', layer.topology.kind)!;
     state = b.scope(runName(run), () => topology.emit(context(p), state, parts, layer.topology.params));
+    if (inspect && !parts.mixer) {
+      // A dropped mixer contributes nothing: its exact map is all zeros (entropy 0), so every run keeps attn_probs.r.
+      const zeros = b.scope('probes', () => b.expand(b.scalar(0), [B, spec.nHeads, T, T]));
+      b.output(zeros, `attn_probs.${r}`);
+      b.scope('probes', () => b.output(rowEntropy(b, zeros), `attn_entropy.${r}`));
+    }
     probe(state.x);
   });
   x = state.x;

@@ -12,6 +12,7 @@ import type { Slot } from '../blocks/define';
 import { blockInfo, blocksFor, fitsSlot, PLACEMENT_NAMES, slotLabel } from './catalog';
 import { defaultLayer } from './defaults';
 import { LIMITS, validateSpec } from './schema';
+import type { DropPart } from './drop';
 import type { BlockRef, LayerSpec, LoopSpec, NormPlacement, Spec } from './types';
 
 /** The slots each layer has (the position block is model-wide). */
@@ -27,6 +28,7 @@ export type Edit =
   | { type: 'setBlock'; target: BlockTarget; kind: string }
   | { type: 'setParam'; target: BlockTarget; name: string; value: unknown }
   | { type: 'setPlacement'; layer: number; placement: NormPlacement }
+  | { type: 'setDrop'; layer: number; part: DropPart; on: boolean }
   | { type: 'insertLayer'; at: number; block?: { slot: Slot; kind: string } }
   | { type: 'moveLayer'; from: number; to: number }
   | { type: 'duplicateLayer'; index: number }
@@ -173,6 +175,18 @@ function propose(spec: Spec, edit: Edit): EditResult {
       if (missing) return refused(missing);
       const layers = spec.layers.map((l, i) => (i === edit.layer ? { ...l, placement: edit.placement } : l));
       return { ok: true, spec: { ...spec, layers }, summary: `Layer ${edit.layer} now uses ${PLACEMENT_NAMES[edit.placement]}.` };
+    }
+    case 'setDrop': {
+      const missing = layerExists(spec, edit.layer);
+      if (missing) return refused(missing);
+      const layers = spec.layers.map((l, i) => {
+        if (i !== edit.layer) return l;
+        const drop = { mixer: !!l.drop?.mixer, ffn: !!l.drop?.ffn, [edit.part]: edit.on };
+        const { drop: _old, ...rest } = l;
+        return drop.mixer || drop.ffn ? { ...rest, drop } : rest;
+      });
+      const what = edit.part === 'mixer' ? 'token mixer' : 'feed-forward block';
+      return { ok: true, spec: { ...spec, layers }, summary: `Layer ${edit.layer}'s ${what} is ${edit.on ? 'dropped' : 'back'}.` };
     }
     case 'insertLayer': {
       const { at, block } = edit;

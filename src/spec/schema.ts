@@ -38,6 +38,8 @@ const int = (name: 'seed' | 'dModel' | 'nHeads' | 'maxLen') => {
 
 const PLACEMENT_KEYS = Object.keys(PLACEMENTS) as [Placement, ...Placement[]];
 
+const bool = z.boolean({ error: (iss) => `must be true or false, got ${show(iss.input)}` });
+
 const blockRef = z.object({ kind: z.string(), params: z.record(z.string(), z.unknown()).default({}) });
 
 /** The spec's structure and ranges; types.ts infers the spec's types from it. */
@@ -61,6 +63,16 @@ export const specSchema = z.object({
       ffn: blockRef,
       /** How the layer's sub-blocks meet the residual stream (sequential, parallel, ladder). */
       topology: blockRef.default({ kind: 'sequential', params: {} }),
+      /**
+       * Sub-blocks removed from the layer ("What Matters in Transformers? Not All Attention is
+       * Needed", He et al. 2024): a dropped mixer or feed-forward goes with its norms and its
+       * residual add, its weights are not made, and the stream passes the layer's slot unchanged.
+       * Optional in documents (added within format 2): absent means nothing is dropped.
+       */
+      drop: z
+        .object({ mixer: bool.optional(), ffn: bool.optional() }, { error: (iss) => `must be an object like { "mixer": true }, got ${show(iss.input)}` })
+        .strict()
+        .optional(),
     }))
     .min(LIMITS.layers.min, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`)
     .max(LIMITS.layers.max, `must hold from ${LIMITS.layers.min} to ${LIMITS.layers.max} layers`),
@@ -141,6 +153,8 @@ export function validateSpec(raw: unknown): SpecResult {
       placement: l.placement,
       ffn: checkBlock('ffn', l.ffn, `layers.${i}.ffn`, errors, model),
       topology: checkBlock('topology', l.topology, `layers.${i}.topology`, errors, model),
+      // Written only when something is dropped, so a spec without drops reads and writes as before.
+      ...(l.drop?.mixer || l.drop?.ffn ? { drop: { mixer: !!l.drop.mixer, ffn: !!l.drop.ffn } } : {}),
     })),
   };
   return errors.length ? { ok: false, errors } : { ok: true, spec };

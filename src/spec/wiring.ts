@@ -80,8 +80,10 @@ export function layerWiring(layer: LayerSpec): Wiring {
   const topology = layer.topology.kind;
   const layout = blockInfo('topology', topology)?.layout ?? 'sequential';
   const norm = normNames(layer.norm.kind);
-  const hasFfn = !blockInfo('ffn', layer.ffn.kind)?.absent;
-  const modules: Module[] = hasFfn ? ['mixer', 'ffn'] : ['mixer'];
+  // A dropped sub-block (`drop`, He et al. 2024) is not drawn: the compiler leaves it out with its norms and add.
+  const hasMixer = !layer.drop?.mixer;
+  const hasFfn = !blockInfo('ffn', layer.ffn.kind)?.absent && !layer.drop?.ffn;
+  const modules: Module[] = [...(hasMixer ? (['mixer'] as const) : []), ...(hasFfn ? (['ffn'] as const) : [])];
   const nodes: WiringNode[] = [];
   const edges: WiringEdge[] = [];
   const node = (id: string, kind: WiringNodeKind, label: string, title: string, col: number, row = 0) => {
@@ -164,7 +166,7 @@ export function layerWiring(layer: LayerSpec): Wiring {
     });
     node('out', 'stream-out', 'x′', 'x′: the residual stream leaving the layer', col++);
     edge(outputs[outputs.length - 1]!, 'out', 'residual');
-    formula = steps.join('; ');
+    formula = steps.length ? steps.join('; ') : 'x′ = x';
   }
 
   const where = !norm
@@ -176,7 +178,11 @@ export function layerWiring(layer: LayerSpec): Wiring {
         : layout === 'parallel'
           ? 'one norm on the stream, after the joint add'
           : 'a norm on the stream after each add';
-  const how = !hasFfn
+  const how = !hasMixer
+    ? hasFfn
+      ? `the token mixer is dropped: only the feed-forward block adds to the stream${ladder ? ', reading it from one module earlier (x₋)' : ''}`
+      : 'both sub-blocks are dropped: the stream passes the layer unchanged'
+    : !hasFfn
     ? ladder
       ? 'only the mixer (no feed-forward), and it reads the stream from one module earlier (x₋)'
       : 'only the mixer (no feed-forward) adds to the stream'

@@ -6,8 +6,8 @@
  * mode right under them (it follows their layer and head pickers); the Training panel (its
  * timeline moves the map above it); the Experiments panel (trainings one after another, under the
  * single training it grows from); latency at the column's full
- * width (its charts need it); entropy; residual stream and next token; router (MoE models only); tokens × parameter tokens (TokenFormer
- * models only). */
+ * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
+ * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity. */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -22,6 +22,7 @@ import { StatusBar } from './StatusBar';
 import { ThemeToggle } from './ThemeToggle';
 import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
+import { DropView } from './views/DropView';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
@@ -107,6 +108,9 @@ export function App() {
             </ViewPart>
             <ViewPart name="param-attn" what="tokens × parameter tokens map">
               <ParamAttnMap />
+            </ViewPart>
+            <ViewPart name="drop" what="layer dropping view">
+              <DropView />
             </ViewPart>
           </section>
         </Editor>

@@ -61,8 +61,9 @@ describe('modelStats', () => {
     expect(s.params).toBe(gptParams(d, L, 128));
     expect(s.params).toBe(114_496);
     expect(s.flops).toBe(2_210_930); // derived term by term in test/graph/cost.test.ts
-    // logits [1, T, V]; per layer run attn_probs [1, H, T, T] and attn_entropy [1, H, T]; resid_rms [L + 1, T].
-    expect(s.inspectOutputBytes).toBe(4 * (T * V + L * (H * T * T + H * T) + (L + 1) * T));
+    // logits [1, T, V]; per layer run attn_probs [1, H, T, T], attn_entropy [1, H, T] and the
+    // similarity probes sim_mixer, sim_ffn [1, T]; resid_rms [L + 1, T].
+    expect(s.inspectOutputBytes).toBe(4 * (T * V + L * (H * T * T + H * T + 2 * T) + (L + 1) * T));
     // The weights as float32, plus small constant tables (shapes, indices, scalars).
     expect(s.weightBytes).toBeGreaterThan(4 * s.params);
     expect(s.weightBytes).toBeLessThan(4 * s.params + 8 * 1024);

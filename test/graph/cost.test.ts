@@ -94,10 +94,10 @@ describe('cost model', () => {
     expect(byScope.find((s) => s.scope === 'layer 0 · mixer: softmax_attention')!.cost.params).toBe(4 * (d * d + d));
   });
 
-  it('inspect outputs: maps, entropies, logits and residual norms', () => {
+  it('inspect outputs: maps, entropies, logits, residual norms and the sub-blocks\' similarities', () => {
     const T = 10, H = 4, L = 2;
     const g = compile(defaultSpec(), { T, mode: 'inspect' });
-    expect(outputBytes(g)).toBe(4 * (L * H * T * T + L * H * T + T * V + (L + 1) * T));
+    expect(outputBytes(g)).toBe(4 * (L * H * T * T + L * H * T + T * V + (L + 1) * T + 2 * L * T));
   });
 
   it('a batch of B: every per-sequence count B times, the shared causal masks and the parameters once', () => {
@@ -107,6 +107,6 @@ describe('cost model', () => {
     expect(fast.params).toBe(114496);
     expect(fast.flops).toBe(B * (2_210_930 - L * mask) + L * mask);
     const inspect = compile(defaultSpec(), { T, mode: 'inspect', batch: B });
-    expect(outputBytes(inspect)).toBe(4 * B * (L * H * T * T + L * H * T + T * V + (L + 1) * T));
+    expect(outputBytes(inspect)).toBe(4 * B * (L * H * T * T + L * H * T + T * V + (L + 1) * T + 2 * L * T));
   });
 });

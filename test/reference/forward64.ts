@@ -43,6 +43,23 @@ const need = <S extends keyof References>(slot: S, kind: string): NonNullable<Re
   return f as NonNullable<References[S]>[string];
 };
 
+/** cos(a_t, b_t) for each row t. */
+function cosineRows(a: Mat, b: Mat): Float64Array {
+  return Float64Array.from({ length: a.rows }, (_, t) => {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let k = 0; k < a.cols; k++) {
+      const u = a.v[t * a.cols + k]!;
+      const w = b.v[t * b.cols + k]!;
+      ab += u * w;
+      aa += u * u;
+      bb += w * w;
+    }
+    return ab / (Math.sqrt(aa) * Math.sqrt(bb));
+  });
+}
+
 function rmsRows(x: Mat): number[] {
   return Array.from({ length: x.rows }, (_, i) => Math.sqrt(x.v.subarray(i * x.cols, (i + 1) * x.cols).reduce((a, b) => a + b * b, 0) / x.cols));
 }
@@ -94,39 +111,51 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       entAll.push(rowEntropies(out.probs, spec.nHeads, T));
       return out.y;
     };
-    const hasFfn = l.ffn.kind !== 'none'; // "none" removes the sub-block with its norm and residual
+    // "none" removes the sub-block with its norm and residual; so does a drop ("What Matters in Transformers?").
+    const hasMixer = !l.drop?.mixer;
+    const hasFfn = l.ffn.kind !== 'none' && !l.drop?.ffn;
+    if (!hasMixer) {
+      // A dropped mixer adds nothing: its map is all zeros, and so is each row's entropy.
+      probsAll.push(new Float64Array(spec.nHeads * T * T));
+      entAll.push(new Float64Array(spec.nHeads * T));
+    }
     const ffn = (u: Mat) => need('ffn', l.ffn.kind)(refContext(base(), `${p}.ffn`), u, l.ffn.params);
+    // He et al. 2024: the similarity of a module = cos(X_t, Y_t) per token, X the hidden state it
+    // receives and Y the one it hands on.
+    const similarity = (name: string, before: Mat, after: Mat) => probes.set(`sim_${name}.${r}`, cosineRows(before, after));
     // base ⊕ f(input) with the layer's placement (Peri-LN paper).
     const module = (name: string, baseStream: Mat, input: Mat, f: (t: Mat) => Mat): Mat => {
-      if (l.placement === 'pre') return add(baseStream, f(norm(`norm_${name}`, input)));
-      if (l.placement === 'post') return norm(`norm_${name}`, add(baseStream, f(input)));
-      return add(baseStream, norm(`norm_${name}_out`, f(norm(`norm_${name}`, input))));
+      let out: Mat;
+      if (l.placement === 'pre') out = add(baseStream, f(norm(`norm_${name}`, input)));
+      else if (l.placement === 'post') out = norm(`norm_${name}`, add(baseStream, f(input)));
+      else out = add(baseStream, norm(`norm_${name}_out`, f(norm(`norm_${name}`, input))));
+      similarity(name, baseStream, out);
+      return out;
     };
+    const present: [string, (t: Mat) => Mat][] = [...(hasMixer ? [['mixer', mixer] as [string, (t: Mat) => Mat]] : []), ...(hasFfn ? [['ffn', ffn] as [string, (t: Mat) => Mat]] : [])];
     const kind = l.topology.kind;
     if (kind === 'parallel') {
-      // PaLM: both sub-blocks read x; their results are added together.
-      const branches: [string, (t: Mat) => Mat][] = hasFfn ? [['mixer', mixer], ['ffn', ffn]] : [['mixer', mixer]];
-      const next =
-        l.placement === 'post'
-          ? norm('norm_mixer', branches.reduce((acc, [, f]) => add(acc, f(x)), x))
-          : branches.reduce((acc, [name, f]) => {
-              const out = f(norm(`norm_${name}`, x));
-              return add(acc, l.placement === 'peri' ? norm(`norm_${name}_out`, out) : out);
-            }, x);
+      // PaLM: both sub-blocks read x; their results are added together. A module's similarity is
+      // cos(x, x + its branch).
+      const branches = present.map(([name, f]) => {
+        const out = l.placement === 'post' ? f(x) : f(norm(`norm_${name}`, x));
+        const y = l.placement === 'peri' ? norm(`norm_${name}_out`, out) : out;
+        similarity(name, x, add(x, y));
+        return y;
+      });
+      const sum = branches.reduce((acc, y) => add(acc, y), x);
+      const next = l.placement === 'post' && branches.length ? norm('norm_mixer', sum) : sum;
       prev = x;
       x = next;
     } else {
       // sequential: each module reads the latest stream; ladder: the stream one module earlier.
+      // A module that is not there leaves the sequence of modules.
       const ladder = kind === 'ladder';
       if (kind !== 'sequential' && !ladder) throw new Error(`reference: no topology ${kind}`);
-      const h = module('mixer', x, ladder ? prev : x, mixer);
-      if (hasFfn) {
-        const next = module('ffn', h, ladder ? x : h, ffn);
-        prev = h;
-        x = next;
-      } else {
+      for (const [name, f] of present) {
+        const next = module(name, x, ladder ? prev : x, f);
         prev = x;
-        x = h;
+        x = next;
       }
     }
     rmsAll.push(rmsRows(x));

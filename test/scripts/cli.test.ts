@@ -33,7 +33,7 @@ describe('npm run export', () => {
     const tokens = tokenize('native check', 128).ids;
     const session = await ortNode.InferenceSession.create(out);
     const native = await session.run({ tokens: new ortNode.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, 12]) });
-    expect(Object.keys(native).sort()).toEqual(['attn_entropy.0', 'attn_entropy.1', 'attn_probs.0', 'attn_probs.1', 'logits', 'resid_rms']);
+    expect(Object.keys(native).sort()).toEqual(['attn_entropy.0', 'attn_entropy.1', 'attn_probs.0', 'attn_probs.1', 'logits', 'resid_rms', 'sim_ffn.0', 'sim_ffn.1', 'sim_mixer.0', 'sim_mixer.1']);
 
     const web = await (await nodeRuntime()).load(readFileSync(out));
     const webOut = await web.run(tokens);
@@ -106,7 +106,8 @@ describe('npm run stats', () => {
   it('reads a preset and the inspect mode', () => {
     const s = JSON.parse(cli('stats', '--preset', 'post-ln', '--mode', 'inspect', '--seq-len', '4').stdout);
     expect(s).toMatchObject({ name: 'Post-LN decoder', mode: 'inspect', T: 4 });
-    expect(s.outputBytes).toBe(4 * (2 * 4 * 16 + 2 * 4 * 4 + 4 * VOCAB_SIZE + 3 * 4));
+    // attn_probs, attn_entropy, logits, resid_rms, and per run the similarity probes sim_mixer, sim_ffn [1, T].
+    expect(s.outputBytes).toBe(4 * (2 * 4 * 16 + 2 * 4 * 4 + 4 * VOCAB_SIZE + 3 * 4 + 2 * 2 * 4));
   });
 });
 

@@ -63,7 +63,10 @@ export const specArb: fc.Arbitrary<Spec> = fc
     maxLen: fc.integer({ min: LIMITS.maxLen.min, max: LIMITS.maxLen.max }),
     position: blockArb('position'),
     layers: fc.array(
-      fc.record({ mixer: blockArb('mixer'), norm: blockArb('norm'), placement: fc.constantFrom('pre' as const, 'post' as const, 'peri' as const), ffn: blockArb('ffn'), topology: blockArb('topology') }),
+      fc.record({ mixer: blockArb('mixer'), norm: blockArb('norm'), placement: fc.constantFrom('pre' as const, 'post' as const, 'peri' as const), ffn: blockArb('ffn'), topology: blockArb('topology') }).chain((l) =>
+        // Drop switches (He et al. 2024), absent from most layers as in most documents.
+        fc.option(fc.record({ mixer: fc.boolean(), ffn: fc.boolean() }), { freq: 3 }).map((drop) => (drop ? { ...l, drop } : l)),
+      ),
       { minLength: LIMITS.layers.min, maxLength: LIMITS.layers.max },
     ),
     loops: fc.array(fc.record({ start: fc.nat(11), len: fc.nat(3), count: fc.integer({ min: LIMITS.loopCount.min, max: LIMITS.loopCount.max }) }), { maxLength: 3 }),

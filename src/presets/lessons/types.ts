@@ -22,6 +22,7 @@ export const FOCUS_PANELS = {
   'next-token': 'Next token',
   'router-map': 'Router',
   'param-attn': 'Tokens × parameter tokens',
+  drop: 'Layer dropping',
   latency: 'Latency',
   palette: 'Block palette',
   settings: 'Model settings',

@@ -7,6 +7,7 @@ import { useDndContext, useDroppable } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import { blockInfo, PLACEMENT_NAMES as PLACEMENT, slotLabel } from '../../spec/catalog';
+import type { DropPart } from '../../spec/drop';
 import type { BlockTarget, LayerSlot } from '../../spec/edits';
 import type { BlockRef, LayerSpec, LoopSpec } from '../../spec/types';
 import { useApp } from '../useApp';
@@ -25,7 +26,7 @@ export function paramSummary(block: BlockRef): string {
 const sameTarget = (a: BlockTarget | null, b: BlockTarget) => !!a && a.slot === b.slot && (a.slot === 'position' || (b.slot !== 'position' && a.layer === b.layer));
 
 /** A slot: shows its block, takes drops, and selects the block for the inspector on click. */
-export function SlotButton({ target, block, selected, onSelect, extra }: { target: BlockTarget; block: BlockRef; selected: BlockTarget | null; onSelect: (t: BlockTarget) => void; extra?: string }) {
+export function SlotButton({ target, block, selected, onSelect, extra, dropped }: { target: BlockTarget; block: BlockRef; selected: BlockTarget | null; onSelect: (t: BlockTarget) => void; extra?: string; dropped?: boolean }) {
   const where = target.slot === 'position' ? 'the positional encoding slot' : `layer ${target.layer}'s ${slotLabel(target.slot).toLowerCase()} slot`;
   const data: DropTarget = { type: 'slot', target, label: where };
   const { active } = useDndContext();
@@ -36,13 +37,13 @@ export function SlotButton({ target, block, selected, onSelect, extra }: { targe
   const fits = !dragging || dragging.type !== 'block' || dragging.slot === target.slot;
   const summary = paramSummary(block);
   return (
-    <div className={`slot${isOver ? (fits ? ' over' : ' over refuse') : ''}`} ref={setNodeRef} data-testid={id} data-kind={block.kind}>
+    <div className={`slot${isOver ? (fits ? ' over' : ' over refuse') : ''}${dropped ? ' dropped' : ''}`} ref={setNodeRef} data-testid={id} data-kind={block.kind} data-dropped={dropped ? 'true' : undefined}>
       <span className="slot-name">{slotLabel(target.slot)}</span>
       <button
         type="button"
         className={`slot-block chip-${target.slot}${sameTarget(selected, target) ? ' selected' : ''}`}
         aria-pressed={sameTarget(selected, target)}
-        aria-label={`${slotLabel(target.slot)}${target.slot === 'position' ? '' : ` of layer ${target.layer}`}: ${info?.title ?? block.kind}${summary ? ` (${summary})` : ''}. Edit in the inspector`}
+        aria-label={`${slotLabel(target.slot)}${target.slot === 'position' ? '' : ` of layer ${target.layer}`}: ${info?.title ?? block.kind}${summary ? ` (${summary})` : ''}${dropped ? ', dropped' : ''}. Edit in the inspector`}
         title={info ? `${info.explanation}\n\nPaper: ${info.paper}` : block.kind}
         onClick={() => onSelect(target)}
       >
@@ -92,10 +93,45 @@ function LayerCard({ index, layer, loop, selected, onSelect }: { index: number; 
         </span>
       </div>
       {LAYER_SLOTS.map((slot) => (
-        <SlotButton key={slot} target={{ layer: index, slot }} block={layer[slot]} selected={selected} onSelect={onSelect} extra={slot === 'norm' ? PLACEMENT[layer.placement] : undefined} />
+        <SlotButton
+          key={slot}
+          target={{ layer: index, slot }}
+          block={layer[slot]}
+          selected={selected}
+          onSelect={onSelect}
+          extra={slot === 'norm' ? PLACEMENT[layer.placement] : undefined}
+          dropped={(slot === 'mixer' || slot === 'ffn') && !!layer.drop?.[slot]}
+        />
       ))}
+      <DropSwitches index={index} layer={layer} />
       <Wiring layer={layer} index={index} />
     </li>
+  );
+}
+
+/**
+ * The layer's drop switches ("What Matters in Transformers?", He et al. 2024): a dropped token
+ * mixer or feed-forward block is removed with its norms and residual add; the Drop view says what
+ * it costs against the full model.
+ */
+function DropSwitches({ index, layer }: { index: number; layer: LayerSpec }) {
+  const edit = useApp((s) => s.edit);
+  const parts: [DropPart, string][] = [['mixer', 'mixer'], ['ffn', 'feed-forward']];
+  return (
+    <div className="drop-switches" title="Drop a sub-block: the layer runs without it (its norms and residual add go too). The Drop view ranks sub-blocks by similarity and shows the KL from the full model.">
+      <span className="slot-name">Drop</span>
+      {parts.map(([part, label]) => (
+        <label key={part}>
+          <input
+            type="checkbox"
+            data-testid={`drop-${index}-${part}`}
+            checked={!!layer.drop?.[part]}
+            onChange={(e) => edit({ type: 'setDrop', layer: index, part, on: e.target.checked })}
+          />{' '}
+          {label}
+        </label>
+      ))}
+    </div>
   );
 }
 

@@ -147,6 +147,13 @@ export function AttentionMap() {
     return blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map;
   });
 
+  // A dropped mixer (He et al. 2024) adds nothing: its map is all zeros, and the badge says why.
+  const mixerDropped = useApp((s) => {
+    if (!s.result) return false;
+    const runs = layerSchedule(s.result.spec);
+    return !!s.result.spec.layers[runs[Math.min(s.view.layer, runs.length - 1)]!.layer]!.drop?.mixer;
+  });
+
   useEffect(() => {
     const redraw = (s: AppState) => {
       const drawn = draw(s, scale, sign, canvasRef.current!, svgRef.current!, { lo: loRef.current!, hi: hiRef.current! });
@@ -203,6 +210,11 @@ export function AttentionMap() {
         {mapKind ? (
           <span className="badge" data-testid="map-kind" data-kind={mapKind} title={MAP_KINDS[mapKind].title}>
             {MAP_KINDS[mapKind].label}
+          </span>
+        ) : null}
+        {mixerDropped ? (
+          <span className="badge" data-testid="map-dropped" title="This layer's token mixer is dropped: it adds nothing to the stream, so its map is all zeros">
+            mixer dropped
           </span>
         ) : null}
         {atStep !== null ? (
