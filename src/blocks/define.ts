@@ -9,6 +9,8 @@
 import type { z } from 'zod';
 import type { GraphBuilder } from '../graph/builder';
 import type { InitScheme, Tensor } from '../graph/ir';
+import type { LayerRun } from '../spec/schedule';
+import type { Spec } from '../spec/types';
 
 /** The slots a layer card has. */
 export type Slot = 'mixer' | 'position' | 'norm' | 'ffn' | 'topology';
@@ -30,14 +32,19 @@ export type Placement = keyof typeof PLACEMENTS;
 /**
  * How a topology's modules (mixer, then feed-forward) meet the residual stream:
  * sequential: each reads the latest stream and adds to it; parallel: all read the layer's input,
- * one add; ladder: each reads the stream one module earlier and adds to the latest.
+ * one add; ladder: each reads the stream one module earlier and adds to the latest; reversible:
+ * two streams, the mixer reads the second and adds to the first, the feed-forward reads the first
+ * and adds to the second (RevNet).
  */
-export type Layout = 'sequential' | 'parallel' | 'ladder';
+export type Layout = 'sequential' | 'parallel' | 'ladder' | 'reversible';
 
 /** The residual stream between modules: its current value, and its value one module earlier. */
 export interface ResidualState {
   x: Tensor;
   prev: Tensor;
+  /** The two streams (x₁, x₂) a reversible layer leaves for the next reversible layer; x is then
+   *  their mean. Absent after any other topology (the next reversible layer starts from x₁ = x₂ = x). */
+  pair?: readonly [Tensor, Tensor];
 }
 
 /** What a topology block wires together: the layer's sub-blocks and its norms. */
@@ -85,8 +92,17 @@ export interface BlockContext {
   /** Longest sequence the model takes (size of position tables). */
   readonly maxLen: number;
   readonly mode: Mode;
-  /** 0-based index of the layer being emitted (-1 outside the layer stack). */
+  /** 0-based index of the layer run being emitted, loops unrolled (-1 outside the layer stack). */
   readonly layer: number;
+  /** Every layer run in order (loops unrolled): which spec layer each run is (spec/schedule.ts).
+   *  The compiler always sets it; optional for hand-made contexts in tests. */
+  readonly runs?: readonly LayerRun[];
+  /**
+   * The attention probabilities [B, H, T, T] the mixer of an earlier run (< layer) returned in this
+   * graph, or null when it returned none. For mixers that reuse an earlier layer's map (EchoAtt).
+   * The compiler always sets it; optional for hand-made contexts in tests.
+   */
+  readonly earlierProbs?: (run: number) => Tensor | null;
   /** A weight of this block, named under the block's prefix ("layers.0.mixer.wq"). */
   weight(name: string, shape: number[], init: InitScheme): Tensor;
   /** y = x W + b for x [..., inDim], with W ~ N(0, 1/inDim) and b = 0; `bias: false` drops b. */
@@ -145,6 +161,12 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   diagram?: { label: string; name: string } | null;
   /** Topologies: how the layer's modules read and meet the stream, for the wiring diagram. */
   layout?: Layout;
+  /** Mixers: true when the block reuses the attention map of an earlier layer run, the one its
+   *  parameter `from` names (EchoAtt; resolved by spec/mapSharing.ts). */
+  copiesMap?: boolean;
+  /** Checks that need the rest of the spec (other layers, this layer's placement): `layer` is the
+   *  block's layer index in `spec` (parameters filled in). Returns the problem or null. */
+  checkInSpec?: (p: z.output<Schema>, spec: Spec, layer: number) => string | null;
   /** The block's section of docs/blocks.md, in markdown, under its generated heading (npm run docs). */
   doc: string;
   params: Schema;
@@ -170,8 +192,11 @@ export interface Block<S extends Slot = Slot> {
   readonly letter?: string;
   readonly diagram?: { label: string; name: string } | null;
   readonly layout?: Layout;
+  readonly copiesMap?: boolean;
   readonly doc: string;
   readonly absent?: boolean;
+  /** The spec-wide check (BlockSource.checkInSpec), its problem prefixed with the block's title; null when fine. */
+  checkInSpec(params: Record<string, unknown>, spec: Spec, layer: number): string | null;
   /** Each parameter's type, range and default, by name. */
   readonly paramInfo: Readonly<Record<string, ParamInfo>>;
   /** Its parameters' defaults, by name. */
@@ -248,7 +273,7 @@ export function params(title: string, schema: z.ZodObject): Params {
 
 /** Declares a block; the result goes into registry.ts. */
 export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
-  const { params: schema, emit, check, ...info } = src;
+  const { params: schema, emit, check, checkInSpec, ...info } = src;
   const { infos, defaults, parse: parseParams } = params(src.title, schema);
   const parse = (raw: unknown, model?: ModelShape): ParamResult => {
     const r = parseParams(raw);
@@ -257,5 +282,9 @@ export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: Blo
     if (problem) return { ok: false, message: `${src.title}: ${problem}` };
     return r;
   };
-  return { ...info, paramInfo: infos, defaults, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
+  const inSpec = (p: Record<string, unknown>, spec: Spec, layer: number): string | null => {
+    const problem = checkInSpec?.(p as z.output<Schema>, spec, layer) ?? null;
+    return problem && `${src.title}: ${problem}`;
+  };
+  return { ...info, paramInfo: infos, defaults, parse, checkInSpec: inSpec, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
 }

@@ -33,6 +33,8 @@ import deltaNet from './deltaNet';
 import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
+import echoAttention from './echoAttention';
+import reversible from './reversible';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -51,6 +53,7 @@ export const BLOCKS: readonly Block[] = [
   pooling,
   spectral,
   lmu,
+  echoAttention,
   learnedAbsolute,
   nope,
   sinusoidal,
@@ -68,6 +71,7 @@ export const BLOCKS: readonly Block[] = [
   sequential,
   parallel,
   ladder,
+  reversible,
 ];
 
 /** The block registered as `kind` in `slot`, or undefined. */

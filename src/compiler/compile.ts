@@ -122,6 +122,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const positionParams = spec.position.params;
   let layerIndex = -1;
   let bias: Tensor | null | undefined; // the same in every layer: emitted once
+  const runs = layerSchedule(spec);
+  // Each run's attention probabilities as its mixer returned them (both modes), for mixers that
+  // reuse an earlier layer's map (EchoAtt: BlockContext.earlierProbs).
+  const probsByRun = new Map<number, Tensor>();
   const context = (prefix: string): BlockContext => {
     const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
     const ctx: BlockContext = {
@@ -134,6 +138,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       maxLen: spec.maxLen,
       mode,
       layer: layerIndex,
+      runs,
+      earlierProbs: (run) => (run >= 0 && run < layerIndex ? probsByRun.get(run) ?? null : null),
       weight,
       linear: (x, inDim, outDim, name, opts) => {
         let w = weight(`w${name}`, [inDim, outDim], { kind: 'normal', std: 1 / Math.sqrt(inDim) });
@@ -176,7 +182,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
 
   // Layers run in schedule order (weight-shared loops unrolled); run r writes attn_probs.r.
   let state: ResidualState = { x, prev: x };
-  layerSchedule(spec).forEach((run, r) => {
+  runs.forEach((run, r) => {
     const i = run.layer;
     const layer = spec.layers[i]!;
     const p = `layers.${i}`; // weights belong to the spec's layer, so every pass of a loop shares them
@@ -187,6 +193,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       mixer: (u) =>
         emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
           const out = mixer.emit(ctx, u, layer.mixer.params);
+          if (out.probs) probsByRun.set(r, out.probs);
           if (inspect) {
             if (!out.probs) throw new SpecError([`layers.${i}.mixer: "${layer.mixer.kind}" gave no attention map in inspect mode`]);
             // A map that does not depend on the input (LMU, pooling, spectral) is built once, [1, H, T, T]:

@@ -143,6 +143,16 @@ export function validateSpec(raw: unknown): SpecResult {
       topology: checkBlock('topology', l.topology, `layers.${i}.topology`, errors, model),
     })),
   };
+  // Checks that need the whole stack (a mixer copying an earlier layer's map, a topology that
+  // needs a placement), once every block's own parameters are fine.
+  if (!errors.length) {
+    spec.layers.forEach((l, i) =>
+      (['mixer', 'norm', 'ffn', 'topology'] as const).forEach((slot) => {
+        const problem = findBlock(slot, l[slot].kind)!.checkInSpec(l[slot].params, spec, i);
+        if (problem) errors.push(`layers.${i}.${slot}: ${problem}`);
+      }),
+    );
+  }
   return errors.length ? { ok: false, errors } : { ok: true, spec };
 }
 
