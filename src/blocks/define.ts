@@ -9,8 +9,6 @@
 import type { z } from 'zod';
 import type { GraphBuilder } from '../graph/builder';
 import type { InitScheme, Tensor } from '../graph/ir';
-import type { LayerRun } from '../spec/schedule';
-import type { Spec } from '../spec/types';
 
 /** The slots a layer card has. */
 export type Slot = 'mixer' | 'position' | 'norm' | 'ffn' | 'topology';
@@ -77,6 +75,20 @@ export interface AttentionPosition {
   bias(): Tensor | null;
 }
 
+/** One layer run (loops unrolled): the spec layer it runs and its name in messages ("layer 2, pass 3"). */
+export interface LayerRunInfo {
+  layer: number;
+  name: string;
+}
+
+/** What a spec-wide block check sees (BlockSource.checkInSpec): the block's layer, that layer's
+ *  placement, and every layer run in order with the title and map kind of the mixer it runs. */
+export interface StackContext {
+  layer: number;
+  placement: Placement;
+  runs: readonly (LayerRunInfo & { mixer: { title: string; map?: BlockSource<'mixer', z.ZodObject>['map'] } })[];
+}
+
 /** What an emitter may read and how it names its weights. */
 export interface BlockContext {
   readonly b: GraphBuilder;
@@ -94,9 +106,9 @@ export interface BlockContext {
   readonly mode: Mode;
   /** 0-based index of the layer run being emitted, loops unrolled (-1 outside the layer stack). */
   readonly layer: number;
-  /** Every layer run in order (loops unrolled): which spec layer each run is (spec/schedule.ts).
+  /** Every layer run in order (loops unrolled): its spec layer and its name in messages.
    *  The compiler always sets it; optional for hand-made contexts in tests. */
-  readonly runs?: readonly LayerRun[];
+  readonly runs?: readonly LayerRunInfo[];
   /**
    * The attention probabilities [B, H, T, T] the mixer of an earlier run (< layer) returned in this
    * graph, or null when it returned none. For mixers that reuse an earlier layer's map (EchoAtt).
@@ -164,9 +176,9 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   /** Mixers: true when the block reuses the attention map of an earlier layer run, the one its
    *  parameter `from` names (EchoAtt; resolved by spec/mapSharing.ts). */
   copiesMap?: boolean;
-  /** Checks that need the rest of the spec (other layers, this layer's placement): `layer` is the
-   *  block's layer index in `spec` (parameters filled in). Returns the problem or null. */
-  checkInSpec?: (p: z.output<Schema>, spec: Spec, layer: number) => string | null;
+  /** Checks that need the rest of the stack (other layers, this layer's placement); run by the
+   *  spec's validation once every block's own parameters are fine. Returns the problem or null. */
+  checkInSpec?: (p: z.output<Schema>, stack: StackContext) => string | null;
   /** The block's section of docs/blocks.md, in markdown, under its generated heading (npm run docs). */
   doc: string;
   params: Schema;
@@ -196,7 +208,7 @@ export interface Block<S extends Slot = Slot> {
   readonly doc: string;
   readonly absent?: boolean;
   /** The spec-wide check (BlockSource.checkInSpec), its problem prefixed with the block's title; null when fine. */
-  checkInSpec(params: Record<string, unknown>, spec: Spec, layer: number): string | null;
+  checkInSpec(params: Record<string, unknown>, stack: StackContext): string | null;
   /** Each parameter's type, range and default, by name. */
   readonly paramInfo: Readonly<Record<string, ParamInfo>>;
   /** Its parameters' defaults, by name. */
@@ -282,8 +294,8 @@ export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: Blo
     if (problem) return { ok: false, message: `${src.title}: ${problem}` };
     return r;
   };
-  const inSpec = (p: Record<string, unknown>, spec: Spec, layer: number): string | null => {
-    const problem = checkInSpec?.(p as z.output<Schema>, spec, layer) ?? null;
+  const inSpec = (p: Record<string, unknown>, stack: StackContext): string | null => {
+    const problem = checkInSpec?.(p as z.output<Schema>, stack) ?? null;
     return problem && `${src.title}: ${problem}`;
   };
   return { ...info, paramInfo: infos, defaults, parse, checkInSpec: inSpec, emit: emit as SlotEmitters<Record<string, unknown>>[S] };

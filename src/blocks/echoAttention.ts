@@ -25,9 +25,42 @@
  * fast form avoids it: the map is given as a T×T matrix). The inspect map is A itself, explicit.
  */
 import { z } from 'zod';
-import { sourceRun, mapSourceProblem } from '../spec/mapSharing';
-import { defineBlock } from './define';
+import { defineBlock, type LayerRunInfo, type StackContext } from './define';
 import { mergeHeads, splitHeads } from './nn';
+
+/**
+ * The run whose map run `r` copies, given `from`, or why there is none:
+ *   from < 0   relative: the run |from| runs back (−1: the run just before);
+ *   from ≥ 0   absolute: spec layer `from`, its latest run before run r.
+ * Runs are the layer schedule's (loops unrolled): inside a loop "−1" is another run on each pass.
+ */
+export function sourceRun(from: number, r: number, runs: readonly Pick<LayerRunInfo, 'layer' | 'name'>[]): number | string {
+  const here = runs[r]?.name ?? `run ${r + 1}`;
+  if (from < 0) {
+    const s = r + from;
+    return s >= 0 ? s : `there is no layer run ${-from} before ${here} (it is run ${r + 1} of the stack)`;
+  }
+  for (let s = r - 1; s >= 0; s--) if (runs[s]!.layer === from) return s;
+  return `layer ${from} does not run before ${here}`;
+}
+
+/**
+ * Why the mixer of `stack.layer` cannot copy what `from` names on one of its runs, or null. The
+ * map copied must be attention probabilities: the source's mixer must declare an explicit map
+ * (non-negative rows summing to 1); an implicit map is a signed linearisation, not one.
+ */
+function sourceProblem(from: number, { layer, runs }: StackContext): string | null {
+  for (let r = 0; r < runs.length; r++) {
+    if (runs[r]!.layer !== layer) continue;
+    const s = sourceRun(from, r, runs);
+    if (typeof s === 'string') return `parameter "from" (${from}) names no earlier layer: ${s}`;
+    const { name, mixer } = runs[s]!;
+    if (mixer.map !== 'explicit') {
+      return `parameter "from" (${from}) names ${name}, whose mixer (${mixer.title}) has no attention probabilities to copy: its map is ${mixer.map ?? 'missing'}, not explicit`;
+    }
+  }
+  return null;
+}
 
 export default defineBlock({
   kind: 'echo_attention',
@@ -60,13 +93,13 @@ are signed linearisations, not probabilities).
   params: z.object({
     from: z.number().int().min(-47).max(11).describe('earlier layer: −k = k layer runs back, k ≥ 0 = spec layer k').default(-1),
   }),
-  checkInSpec: (_p, spec, layer) => mapSourceProblem(spec, layer),
+  checkInSpec: (p, stack) => sourceProblem(p.from, stack),
   emit(ctx, x, p) {
     const { b, dModel } = ctx;
     const source = sourceRun(p.from, ctx.layer, ctx.runs ?? []);
     if (typeof source === 'string') throw new Error(`EchoAtt: ${source}`);
     const probs = ctx.earlierProbs?.(source) ?? null;
-    if (!probs) throw new Error(`EchoAtt: layer run ${source + 1} gave no attention map in ${ctx.mode} mode to copy`);
+    if (!probs) throw new Error(`EchoAtt: ${ctx.runs?.[source]?.name ?? `run ${source + 1}`} gave no attention map in ${ctx.mode} mode to copy`);
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')); // [B, H, T, hd]
     const out = b.matmul(probs, v); // [B, H, T, T] × [B, H, T, hd]
     return { y: ctx.linear(mergeHeads(ctx, out), dModel, dModel, 'o'), probs };

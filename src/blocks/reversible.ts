@@ -58,8 +58,8 @@ the tied unembedding here takes width d). Inspect mode adds the output \`rev_str
 [B, T, 2d] = (y₁, y₂).
 `,
   params: z.object({}),
-  checkInSpec: (_p, spec, layer) =>
-    spec.layers[layer]!.placement === 'post'
+  checkInSpec: (_p, { placement }) =>
+    placement === 'post'
       ? 'Post-LN normalises the sum x₁ + Mixer(x₂) itself, which cannot be undone; use the pre or peri placement'
       : null,
   emit(ctx, { x, pair }, parts) {

@@ -123,6 +123,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   let layerIndex = -1;
   let bias: Tensor | null | undefined; // the same in every layer: emitted once
   const runs = layerSchedule(spec);
+  const runInfo = runs.map((run) => ({ layer: run.layer, name: runName(run) }));
   // Each run's attention probabilities as its mixer returned them (both modes), for mixers that
   // reuse an earlier layer's map (EchoAtt: BlockContext.earlierProbs).
   const probsByRun = new Map<number, Tensor>();
@@ -138,7 +139,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       maxLen: spec.maxLen,
       mode,
       layer: layerIndex,
-      runs,
+      runs: runInfo,
       earlierProbs: (run) => (run >= 0 && run < layerIndex ? probsByRun.get(run) ?? null : null),
       weight,
       linear: (x, inDim, outDim, name, opts) => {

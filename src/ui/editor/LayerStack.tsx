@@ -8,6 +8,7 @@ import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-
 import { CSS } from '@dnd-kit/utilities';
 import { blockInfo, PLACEMENT_NAMES as PLACEMENT, slotLabel } from '../../spec/catalog';
 import type { BlockTarget, LayerSlot } from '../../spec/edits';
+import { copiedFromLayers } from '../../spec/mapSharing';
 import type { BlockRef, LayerSpec, LoopSpec } from '../../spec/types';
 import { useApp } from '../useApp';
 import { itemOf, type DropTarget } from './dnd';
@@ -74,6 +75,8 @@ function Gap({ at }: { at: number }) {
 function LayerCard({ index, layer, loop, selected, onSelect }: { index: number; layer: LayerSpec; loop: LoopSpec | undefined; selected: BlockTarget | null; onSelect: (t: BlockTarget) => void }) {
   const edit = useApp((s) => s.edit);
   const count = useApp((s) => s.spec.layers.length);
+  const spec = useApp((s) => s.spec);
+  const mapFrom = blockInfo('mixer', layer.mixer.kind)?.copiesMap ? copiedFromLayers(spec, index) : undefined;
   const data: DropTarget = { type: 'layer', index, label: `position ${index} in the layer stack` };
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: `layer:${index}`, data: { ...data, ...{ type: 'layer', index } } });
   const style = { transform: CSS.Translate.toString(transform), transition };
@@ -94,7 +97,7 @@ function LayerCard({ index, layer, loop, selected, onSelect }: { index: number; 
       {LAYER_SLOTS.map((slot) => (
         <SlotButton key={slot} target={{ layer: index, slot }} block={layer[slot]} selected={selected} onSelect={onSelect} extra={slot === 'norm' ? PLACEMENT[layer.placement] : undefined} />
       ))}
-      <Wiring layer={layer} index={index} />
+      <Wiring layer={layer} index={index} mapFrom={mapFrom} />
     </li>
   );
 }
