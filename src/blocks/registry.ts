@@ -33,6 +33,14 @@ import deltaNet from './deltaNet';
 import pooling from './pooling';
 import spectral from './spectral';
 import lmu from './lmu';
+import probSparse from './probSparse';
+import shiftedWindow from './shiftedWindow';
+import combiner from './combiner';
+import blockTransformer from './blockTransformer';
+import tnt from './tnt';
+import fit from './fit';
+import hashAttention from './hashAttention';
+import kernelRpe from './kernelRpe';
 import echoAttention from './echoAttention';
 import reversible from './reversible';
 
@@ -53,6 +61,14 @@ export const BLOCKS: readonly Block[] = [
   pooling,
   spectral,
   lmu,
+  probSparse,
+  shiftedWindow,
+  combiner,
+  blockTransformer,
+  tnt,
+  fit,
+  hashAttention,
+  kernelRpe,
   echoAttention,
   learnedAbsolute,
   nope,

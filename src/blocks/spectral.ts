@@ -77,7 +77,12 @@ const RADIX = 16;
  * k radix-16 steps and one dense DFT of size m). Within 1/16 of 3T − 1 once T ≥ 11.
  */
 export function convLength(T: number): number {
-  const target = Math.max(2, 3 * T - 1);
+  return fftLength(3 * T - 1);
+}
+
+/** The smallest m · 16^k ≥ target with m ≤ 32: a length `fft` takes (also used by kernelRpe.ts). */
+export function fftLength(minimum: number): number {
+  const target = Math.max(2, minimum);
   let best = Infinity;
   for (let p = 1; p <= target * RADIX; p *= RADIX) {
     const m = Math.ceil(target / p);
@@ -215,7 +220,7 @@ function swapParts(ctx: BlockContext, z: Tensor): Tensor {
 }
 
 /** z ⊙ (wr + i wi) given the stacked factors [wr; wr] and [−wi; wi] (broadcastable to z). */
-function complexMul(ctx: BlockContext, z: Tensor, same: Tensor, cross: Tensor): Tensor {
+export function complexMul(ctx: BlockContext, z: Tensor, same: Tensor, cross: Tensor): Tensor {
   const { b } = ctx;
   return b.add(b.mul(z, same), b.mul(swapParts(ctx, z), cross));
 }
@@ -227,9 +232,9 @@ function complexMul(ctx: BlockContext, z: Tensor, same: Tensor, cross: Tensor): 
  *   1. a size-16 DFT over n1 (one MatMul of the block matrix with [2·16, N2·R]),
  *   2. twiddles e^{sign·2πi·n2·k1/N},
  *   3. the size-N2 DFT over n2 for every k1 (the recursion, after a Transpose),
- * and the result, laid out [k2, k1], is already in order k = 16·k2 + k1.
+ * and the result, laid out [k2, k1], is already in order k = 16·k2 + k1. Also used by kernelRpe.ts.
  */
-function fft(ctx: BlockContext, z: Tensor, sign: 1 | -1): Tensor {
+export function fft(ctx: BlockContext, z: Tensor, sign: 1 | -1): Tensor {
   const { b } = ctx;
   const [, N, R] = z.shape as [number, number, number];
   if (N <= DENSE_MAX) {

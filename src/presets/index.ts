@@ -213,6 +213,45 @@ export const PRESETS: readonly Preset[] = [
       'No norms anywhere; instead every linear weight is rescaled to Ŵ = (γ / ‖W‖₂) W, where ‖W‖₂ is its largest singular value and γ a learnable scalar starting at 1. That bounds how much any layer can stretch its input, and in particular how large attention logits can get. Zhai et al. show that training instability goes together with “entropy collapse”, attention rows turning one-hot as logits grow, and that σReparam prevents it well enough to train transformers without LayerNorm. Raise γ in the model settings to watch the entropy fall.',
     spec: () => ({ ...defaultSpec(), name: 'σReparam decoder', layers: layers(2, (l) => ({ ...l, norm: { kind: 'none', params: {} } })), sigmaReparam: { enabled: true, gamma: 1 } }),
   },
+  {
+    id: 'informer',
+    title: 'Informer-style: ProbSparse attention, Post-LN, sinusoidal positions',
+    citation: 'Zhou et al., 2021 (AAAI). Informer: Beyond Efficient Transformer for Long Sequence Time-Series Forecasting.',
+    description:
+      'Informer’s ProbSparse self-attention in every layer: only the u = 5·⌈ln T⌉ queries whose scores are most peaked (largest max-minus-mean over a sample of keys) attend; every other query takes the running mean of the values. In the map, the active queries are ordinary softmax rows and the lazy ones flat rows over the earlier tokens; which queries are active changes with the text. As in Informer’s encoder, positions are sinusoidal, norms come after each residual addition (Post-LN) and the MLPs use GELU. Left out: the self-attention distilling between layers (convolution and max-pooling that halve the length), the time-stamp embeddings and the encoder–decoder split; the key sample is a fixed spread rather than random (see the block’s notes). On the 43 characters of the default text, 5·⌈ln 43⌉ = 20 queries are active and 23 are lazy.',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'Informer-style decoder',
+      position: { kind: 'sinusoidal', params: {} },
+      layers: layers(2, (l) => ({ ...l, placement: 'post', mixer: { kind: 'prob_sparse', params: { factor: 5, causal: true } } })),
+    }),
+  },
+  {
+    id: 'swin',
+    title: 'Swin-style: windows of 8 that shift by 4 on every other layer',
+    citation: 'Liu et al., 2021 (ICCV). Swin Transformer: Hierarchical Vision Transformer using Shifted Windows.',
+    description:
+      'Swin’s shifted windows, in one dimension: each layer splits the sequence into windows of 8 tokens and attends only inside them, with a learned bias per head and offset; every other layer moves the grid by 4, so a window of layer 1 straddles two windows of layer 0 and information crosses window borders one layer later. In the maps, layer 0 shows square blocks on the diagonal and layer 1 the same blocks moved by 4. As in Swin, there are no absolute positions (the relative bias carries position) and the norms come first (Pre-LN). Left out: patch merging between stages, which halves the number of tokens. The windows are causal here, so the model can be trained on the language tasks; set causal off for Swin’s two-sided windows.',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'Swin-style decoder',
+      position: { kind: 'nope', params: {} },
+      layers: layers(4, mixer('shifted_window', { window: 8, shift: true, relativeBias: true, causal: true })),
+    }),
+  },
+  {
+    id: 'block-transformer',
+    title: 'Block Transformer: coarse attention over blocks of 4, then local attention inside each block',
+    citation: 'Ho et al., 2024 (NeurIPS). Block Transformer: Global-to-Local Language Modeling for Fast Inference.',
+    description:
+      'Every layer mixes tokens in two stages. Globally, each block of 4 tokens is pooled into one embedding and the blocks attend causally to one another; locally, each token attends only to the earlier tokens of its own block plus one prefix that carries the context of all blocks before it. The map is exact: a bright triangle inside each block of 4, and faint columns over earlier blocks, spread evenly over each block’s tokens by the pooling. The paper’s point is serving cost: the key/value cache of the local stage holds at most one block, so decoding reads far less memory than a full-attention model of the same size. Simplified here (see the block’s notes): the embedder is a mean rather than a concatenation of the block’s tokens, and the global and local stages share one layer instead of being separate stacks of layers. Positions are rotary, as in the Pythia-style models the paper builds on.',
+    spec: () => ({
+      ...defaultSpec(),
+      name: 'Block Transformer',
+      position: ROPE,
+      layers: layers(4, mixer('block_transformer', { block: 4 })),
+    }),
+  },
 ];
 
 /** The preset with `id`, or undefined. */

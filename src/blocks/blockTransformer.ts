@@ -1,0 +1,122 @@
+/**
+ * Block Transformer as one mixer: coarse causal attention over group embeddings (global), then
+ * local attention inside each group with the previous groups' context as a prefix (local).
+ * Paper: "Block Transformer: Global-to-Local Language Modeling for Fast Inference" (Ho et al.,
+ * NeurIPS 2024).
+ *
+ * The paper's model is three stacks: an embedder turns each block of L_B tokens into one block
+ * embedding; a block decoder (causal self-attention over block embeddings) produces a context
+ * embedding per block; a token decoder decodes block b with only its own tokens and, as a prefix,
+ * the context embedding that the block decoder produced at block b − 1. Checked against the
+ * authors' code (itsnamgyu/block-transformer): model/block_transformer.py drops the block decoder's
+ * last output and shifts the label blocks left (block b is decoded from context b − 1);
+ * model/embedder/lookup.py concatenates per-token embeddings of width D / L_B ("concat"
+ * projection); model/token_decoder/base.py prepends the (expanded) block embedding as prefix
+ * tokens ("prefix" strategy) and decodes causally within the block.
+ *
+ * One mixer, groups of C = L_B tokens (groups.ts), per head h, queries scaled by 1/√headDim:
+ *   embedder (simplified):   e_g = mean_{j ∈ g} x_j
+ *   block decoder (1 layer): P^c_{g g'} = softmax_{g' ≤ g}((e_g W_qc)_h · (e_{g'} W_kc)_h / √hd)
+ *   context of group g:      c_g = Σ_{g' ≤ g} P^c_{g g'} e_{g'}   (values are the embeddings themselves)
+ *   prefix of group g ≥ 1:   k^p_g = (c_{g−1} W_K)_h = Σ_{g'} P^c_{g−1, g'} k̄_{g'},  v^p_g likewise,
+ *                            with k̄, v̄ the group means of the token keys and values
+ *   token decoder (1 layer): for i in group g, one softmax over { j ∈ g, j ≤ i } and the prefix:
+ *                            p_ij ∝ exp(q_i·k_j), p_i^p ∝ exp(q_i·k^p_g);
+ *                            y_i = Σ_j p_ij v_j + p_i^p v^p_g, then concat over heads and W_O.
+ * Exact implicit map (nothing in it depends on v): A_ij = p_ij for j in i's group (j ≤ i), plus
+ * p_i^p · P^c_{g(i)−1, g(j)} / |g(j)| for j in an earlier group. Rows sum to 1.
+ *
+ * Simplified to fit one mixer (say so in the docs): the embedder is a mean over the block (the
+ * paper's lookup embedder concatenates token embeddings, which would give each position its own
+ * matrix and no scalar map); block and token decoders are one attention each (the paper stacks
+ * layers with feed-forward blocks — here the model's own layers and ffn supply that); the block
+ * decoder has no value/output projections, so the context embedding stays in the input space and
+ * reaches the prefix through the token decoder's own W_K, W_V, one context per head (the paper:
+ * one context embedding, projected and expanded to prefix tokens). Causal only (it is a decoder);
+ * the first group has no prefix. RoPE, if used, rotates token queries and keys (prefix keys are
+ * means of rotated keys); ALiBi/T5 biases are not applied.
+ * Fast path: local [C, C + 1] blocks and an [n, n] coarse map: O(T·C + (T/C)²), no T × T tensor.
+ */
+import { z } from 'zod';
+import type { Tensor } from '../graph/ir';
+import { defineBlock } from './define';
+import { fromGroups, groupIndices, groupLayout, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
+import { allOf, mergeHeads, splitHeads } from './nn';
+
+export default defineBlock({
+  kind: 'block_transformer',
+  slot: 'mixer',
+  title: 'Block Transformer (global-to-local)',
+  paper: 'Block Transformer: Global-to-Local Language Modeling for Fast Inference',
+  explanation:
+    'Global then local: the sequence is cut into blocks of tokens, each block is pooled into one ' +
+    'embedding, and a coarse causal attention over blocks gathers the context of everything ' +
+    'before. Each token then attends only inside its own block, plus one prefix token carrying ' +
+    'the context of the earlier blocks. Attention cost grows with the block count squared and the ' +
+    'block length, not with the sequence length squared.',
+  map: 'implicit',
+  doc: `
+**Paper:** "Block Transformer: Global-to-Local Language Modeling for Fast Inference" (Ho et al.,
+NeurIPS 2024); checked against the authors' code (itsnamgyu/block-transformer: block b is decoded
+from the block decoder's output at b − 1, used as a prefix of the token decoder).
+**Math:** groups of C = L_B tokens; e_g = mean of the group's inputs; coarse causal attention
+P^c = softmax(e W_qc (e W_kc)ᵀ/√d) over groups; the prefix of group g has key and value
+Σ_{g'} P^c_{g−1,g'} k̄_{g'} and Σ P^c_{g−1,g'} v̄_{g'} (k̄, v̄: group means of token keys/values, i.e. the
+context embedding through W_K, W_V); token i attends in one softmax to its group's tokens j ≤ i and
+that prefix.
+**Map (exact implicit):** A_ij = p_ij inside the group, p_i^prefix · P^c_{g(i)−1,g(j)} / |g(j)| for earlier
+groups.
+**Simplified to one mixer:** mean-pooling embedder (the paper concatenates token embeddings); one
+attention for the block decoder (no value/output projection) and one for the token decoder (the
+paper stacks full layers); one context per head; causal only; ALiBi/T5 biases not applied.
+**Fast path:** O(T·C + (T/C)²), no T×T tensor.
+`,
+  params: z.object({
+    block: z.number().int().min(1).max(64).describe('tokens per block (L_B)').default(4),
+  }),
+  emit(ctx, x, p) {
+    const { b, T, dModel: d, headDim: hd } = ctx;
+    const C = Math.min(p.block, T);
+    const { n } = groupLayout(T, C);
+    const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd))); // [B, H, T, hd]
+    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
+    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+    const [qg, kg, vg] = [q, k, v].map((t) => toGroups(ctx, t, C)) as [Tensor, Tensor, Tensor]; // [B, H, n, C, hd]
+    const coarse = groupSummaryMap(ctx, x, C, ['qc', 'kc'], true); // [B, H, n, n]: the block decoder's map
+    const [B_, H_] = [kg.shape[0]!, kg.shape[1]!];
+    const means = (t: Tensor) => b.reshape(groupMean(ctx, t, C), [B_, H_, n, hd]);
+    const prefixK = previousGroup(ctx, b.matmul(coarse, means(kg))); // [B, H, n, hd]: context of g − 1
+    const prefixV = previousGroup(ctx, b.matmul(coarse, means(vg)));
+    const groupIdx = Array.from({ length: n }, (_, g) => g);
+
+    if (ctx.mode === 'inspect') {
+      const { rows, cols } = groupIndices(ctx, C);
+      const idx = Array.from({ length: T }, (_, i) => i);
+      const local = allOf(ctx, b.equal(rows, cols), b.greaterOrEqual(b.constant('query_index', 'float32', [T, 1], idx), b.constant('key_index', 'float32', [1, T], idx)));
+      const direct = b.where(local, b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(-1e9)); // [B, H, T, T]
+      const E = membership(ctx, C); // [T, n]
+      const prefix = b.reduceSum(b.mul(q, b.matmul(E, prefixK)), [-1], true); // [B, H, T, 1]
+      const hasPrefix = b.greater(rows, b.scalar(0.5)); // g(i) ≥ 1, [T, 1]
+      const joint = b.softmax(b.concat([direct, b.where(hasPrefix, prefix, b.scalar(-1e9))], -1), -1);
+      const pLocal = b.slice(joint, [3], [0], [T]);
+      const pPrefix = b.slice(joint, [3], [T], [T + 1]); // [B, H, T, 1]
+      // The prefix's weight spread back: row g of P^c shifted down one group, then 1/|g'| over each group g'.
+      const meanW = b.reshape(b.div(groupValid(ctx, C), b.reduceSum(groupValid(ctx, C), [3], true)), [1, 1, n, C]);
+      const reach = b.matmul(E, b.matmul(previousGroup(ctx, coarse), spreadGroups(ctx, meanW))); // [B, H, T, T]
+      const probs = b.add(pLocal, b.mul(pPrefix, reach));
+      return { y: ctx.linear(mergeHeads(ctx, b.matmul(probs, v)), d, d, 'o'), probs };
+    }
+
+    // Fast: per group a [C, C] causal block plus one prefix column.
+    const ci = Array.from({ length: C }, (_, i) => i);
+    const tri = b.greaterOrEqual(b.constant('chunk_row', 'int64', [C, 1], ci), b.constant('chunk_col', 'int64', [1, C], ci));
+    const direct = b.where(tri, b.matmul(qg, b.transpose(kg, [0, 1, 2, 4, 3])), b.scalar(-1e9)); // [B, H, n, C, C]
+    const prefix = b.matmul(qg, b.reshape(prefixK, [B_, H_, n, hd, 1])); // [B, H, n, C, 1]
+    const hasPrefix = b.greater(b.constant('group_index', 'float32', [n, 1, 1], groupIdx), b.scalar(0.5));
+    const joint = b.softmax(b.concat([direct, b.where(hasPrefix, prefix, b.scalar(-1e9))], -1), -1);
+    const pLocal = b.slice(joint, [4], [0], [C]);
+    const pPrefix = b.slice(joint, [4], [C], [C + 1]); // [B, H, n, C, 1]
+    const out = b.add(b.matmul(pLocal, vg), b.mul(pPrefix, b.reshape(prefixV, [B_, H_, n, 1, hd]))); // [B, H, n, C, hd]
+    return { y: ctx.linear(mergeHeads(ctx, fromGroups(ctx, out, T)), d, d, 'o') };
+  },
+});

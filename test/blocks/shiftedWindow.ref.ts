@@ -1,0 +1,48 @@
+/**
+ * Swin's shifted-window attention in 1-D, float64 reference written from the paper: windows of w
+ * tokens; on odd layer runs (when shifting, and T > w) the grid moves by s = ⌊w/2⌋, giving the
+ * windows [0, s), [s, s + w), [s + w, s + 2w), …; softmax over the keys of the query's window
+ * (j ≤ i when causal) of q·k/√d plus the learned bias B[(i − j) + w − 1, h].
+ */
+import type { RefContext, References } from '../reference/context';
+import { columns, mat, setColumns, softmax, type Mat } from '../reference/math';
+
+type P = Record<string, unknown>;
+
+export function shiftedWindow(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
+  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const w = p['window'] as number;
+  const causal = p['causal'] !== false;
+  const s = Math.floor(w / 2);
+  const shifted = p['shift'] !== false && ctx.layer % 2 === 1 && T > w && s > 0;
+  // Window number of token i: the first window of a shifted grid holds only tokens 0 … s − 1.
+  const windowOf = (i: number) => (!shifted ? Math.floor(i / w) : i < s ? 0 : 1 + Math.floor((i - s) / w));
+  const table = p['relativeBias'] !== false ? ctx.weight('relative_bias') : null; // [2w − 1, H]
+  const q = ctx.linear(x, d, 'q');
+  const k = ctx.linear(x, d, 'k');
+  const v = ctx.linear(x, d, 'v');
+  const probs = new Float64Array(H * T * T);
+  const mixed = mat(T, d);
+  for (let h = 0; h < H; h++) {
+    const qh = ctx.position.rotate(columns(q, h * hd, hd));
+    const kh = ctx.position.rotate(columns(k, h * hd, hd));
+    const vh = columns(v, h * hd, hd);
+    const out = mat(T, hd);
+    for (let i = 0; i < T; i++) {
+      const logits = Array.from({ length: T }, (_, j) => {
+        if (windowOf(i) !== windowOf(j) || (causal && j > i)) return -Infinity;
+        let dot = 0;
+        for (let e = 0; e < hd; e++) dot += qh.v[i * hd + e]! * kh.v[j * hd + e]!;
+        return dot / Math.sqrt(hd) + (table ? table[(i - j + w - 1) * H + h]! : 0);
+      });
+      softmax(logits).forEach((a, j) => {
+        probs[(h * T + i) * T + j] = a;
+        for (let e = 0; e < hd; e++) out.v[i * hd + e]! += a * vh.v[j * hd + e]!;
+      });
+    }
+    setColumns(mixed, h * hd, out);
+  }
+  return { y: ctx.linear(mixed, d, 'o'), probs };
+}
+
+export const references: References = { mixer: { shifted_window: shiftedWindow } };
