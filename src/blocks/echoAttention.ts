@@ -22,7 +22,9 @@
  * The copied map carries the source's mask and position bias (causal or not, ALiBi, RoPE): this
  * layer has none of its own. The gradient flows through A into the source layer's Q and K, which
  * so learn a map that serves both layers. Cost: the T×T product A v, as in the source layer (no
- * fast form avoids it: the map is given as a T×T matrix). The inspect map is A itself, explicit.
+ * fast form avoids it: the map is given as a T×T matrix). A source whose fast path never builds
+ * its map (ProbSparse, shifted windows) is emitted in its inspect form when a later layer copies
+ * it (compiler/compile.ts): same output, map materialised. The inspect map is A itself, explicit.
  */
 import { z } from 'zod';
 import { defineBlock, type LayerRunInfo, type StackContext } from './define';
@@ -88,7 +90,8 @@ layer's attention matrix; "Adjust" = two-stage distillation from the unshared te
 procedure, so the map is copied unchanged). UNVERIFIED (method section not read): that shared layers
 keep their own W_V and W_O and drop W_Q and W_K (consistent with the reported ≈4% fewer parameters).
 Refused when \`from\` names no earlier run, or a run whose mixer's map is not explicit (implicit maps
-are signed linearisations, not probabilities).
+are signed linearisations, not probabilities). A source whose fast path builds no map (ProbSparse,
+shifted windows) runs its inspect form, in both modes, when a later layer copies it.
 `,
   params: z.object({
     from: z.number().int().min(-47).max(11).describe('earlier layer: −k = k layer runs back, k ≥ 0 = spec layer k').default(-1),

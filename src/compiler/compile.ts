@@ -16,6 +16,7 @@ import { GraphBuilder } from '../graph/builder';
 import { spectralNorm } from '../graph/spectral';
 import { liftWeights } from '../graph/lift';
 import type { Graph, Tensor } from '../graph/ir';
+import { mapSources } from '../spec/mapSharing';
 import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
@@ -127,7 +128,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // Each run's attention probabilities as its mixer returned them (both modes), for mixers that
   // reuse an earlier layer's map (EchoAtt: BlockContext.earlierProbs).
   const probsByRun = new Map<number, Tensor>();
-  const context = (prefix: string): BlockContext => {
+  // A run whose map a later run copies is emitted in its inspect form in both modes: the copy needs
+  // the map as a matrix, which a fast path (chunked, sparse) may never build. Both forms give the same y.
+  const copiedRuns = new Set(mapSources(spec).filter((s): s is number => s !== null));
+  const context = (prefix: string, blockMode: Mode = mode): BlockContext => {
     const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
     const ctx: BlockContext = {
       b,
@@ -137,7 +141,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       B,
       T,
       maxLen: spec.maxLen,
-      mode,
+      mode: blockMode,
       layer: layerIndex,
       runs: runInfo,
       earlierProbs: (run) => (run >= 0 && run < layerIndex ? probsByRun.get(run) ?? null : null),
@@ -170,8 +174,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   };
   const positionContext = () => context('position');
   /** Emits the block `ref` of `slot` in its own scope, its weights named under `prefix`. */
-  const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor): Tensor =>
-    b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix)));
+  const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor, blockMode: Mode = mode): Tensor =>
+    b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix, blockMode)));
 
   const tokens = b.input('tokens', 'int64', [B, T]);
   const wte = b.scope('embedding', () => b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 }));
@@ -204,7 +208,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
             b.scope('probes', () => b.output(rowEntropy(b, probs), `attn_entropy.${r}`));
           }
           return out.y;
-        }),
+        }, copiedRuns.has(r) ? 'inspect' : mode),
       ffn: findBlock('ffn', layer.ffn.kind)!.absent
         ? null
         : (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)),

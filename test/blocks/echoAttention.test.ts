@@ -3,6 +3,7 @@
 // loops, GQA and ALiBi sources, a chain of copies), the copied map equal to its source's, no Q/K
 // weights, and refusals (no earlier run, a source without probabilities, post-LN unaffected).
 import { describe, expect, it } from 'vitest';
+import { BLOCKS } from '../../src/blocks/registry';
 import { compile } from '../../src/compiler/compile';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import { mapSources } from '../../src/spec/mapSharing';
@@ -22,6 +23,8 @@ const CASES: [string, Spec][] = [
   ['a chain: copy of a copy', model([layer({ kind: 'sliding_window', params: { window: 3 } }), layer(echo(-1)), layer(echo(-1), { ffn: { kind: 'none', params: {} } })])],
   ['ALiBi source, post-LN and parallel echo layer', model([layer(), layer(echo(-1), { placement: 'post', topology: { kind: 'parallel', params: {} } })], { position: { kind: 'alibi', params: {} } })],
   ['inside a loop: −1 is another run on each pass', model([layer(), layer(echo(-1)), layer()], { loops: [{ start: 0, end: 1, count: 2 }] })],
+  ['ProbSparse source: its fast path builds no map, so it runs its inspect form', model([layer({ kind: 'prob_sparse', params: {} }), layer(echo())])],
+  ['shifted-window source, copied two layers on', model([layer({ kind: 'shifted_window', params: {} }), layer(), layer(echo(0))])],
   ['inside a loop: absolute source in the loop', model([layer(), layer({ kind: 'power_softmax', params: {} }), layer(echo(1))], { loops: [{ start: 1, end: 2, count: 3 }] })],
 ];
 
@@ -41,6 +44,20 @@ describe('echo attention sources', () => {
     const looped = model([layer(), layer(echo(-1)), layer(echo(0))], { loops: [{ start: 0, end: 2, count: 2 }] });
     // runs: 0 1 2 | 3 4 5 (layers 0 1 2 twice); run 1 copies 0, run 2 copies layer 0's latest run (0); 4 ← 3, 5 ← 3.
     expect(mapSources(looped)).toEqual([null, 0, 0, null, 3, 3]);
+  });
+
+  it('every mixer with an explicit map can be the source, in both modes', () => {
+    const explicit = BLOCKS.filter((b) => b.slot === 'mixer' && b.map === 'explicit' && !b.copiesMap);
+    expect(explicit.length).toBeGreaterThan(5);
+    for (const b of explicit) {
+      const checked = validateSpec(model([layer({ kind: b.kind, params: {} }), layer(echo())]));
+      expect(checked.ok, b.kind).toBe(true);
+      if (!checked.ok) continue;
+      for (const mode of ['fast', 'inspect'] as const) {
+        const graph = compile(checked.spec, { T: 16, mode });
+        expect(graph.outputs.map((o) => o.name), `${b.kind} ${mode}`).toContain('logits');
+      }
+    }
   });
 
   it('the copying layer has values and an output, no queries or keys', () => {
