@@ -4,7 +4,7 @@
  * PMLR 262; arXiv 2409.14595).
  *
  * The layer computes no attention of its own: it takes the probabilities A [B, H, T, T] an earlier
- * layer run computed (the run its parameter `from` names, spec/mapSharing.ts) and mixes its own
+ * layer run computed (the run its parameter `from` names: sourceRun below) and mixes its own
  * values with them:
  *
  *   v = x W_V,   y = concat_h(A_h v_h) W_O        (A from the earlier layer, as it is: no Q, no K)
@@ -13,8 +13,9 @@
  * was found): inner layers of LLMs have highly similar attention matrices; EchoAtt groups such
  * layers into shared-attention blocks in which the attention matrix of the block's first layer is
  * reused by the layers after it ("Attend, Copy"); "Adjust" is the training that follows, a
- * two-stage knowledge distillation from the unshared teacher (pseudo-labels, then the teacher's
- * outputs), not a change to the copied map. So the copied map is applied unchanged here.
+ * two-stage knowledge distillation from the unshared teacher (the first stage on the teacher's
+ * pseudo-labels; the second stage's details were not read), not a change to the copied map. So
+ * the copied map is applied unchanged here.
  * UNVERIFIED (the method section was not read): that a sharing layer keeps its own W_V and W_O and
  * drops W_Q and W_K. It is what the paper's numbers suggest (≈4% fewer parameters in TinyLLaMA-1.1B,
  * about the Q and K projections of the shared layers) and what sharing a map leaves to compute.
