@@ -74,12 +74,15 @@ function initText(init: InitScheme): string {
   return 'data';
 }
 
-/** A one-layer model of the default size with `b` in its slot and default parameters elsewhere. */
+/** The layer `b` sits in in modelWith: 1 for a mixer that copies an earlier layer's map (EchoAtt), which needs one before it. */
+const layerOfBlock = (b: Block): number => (b.copiesMap ? 1 : 0);
+
+/** A one-layer model of the default size with `b` in its slot and default parameters elsewhere (a default layer first when `b` copies an earlier map). */
 function modelWith(b: Block): Spec {
   const base = defaultSpec();
   const ref = { kind: b.kind, params: {} };
   if (b.slot === 'position') return { ...base, position: ref, layers: [defaultLayer()] };
-  return { ...base, layers: [{ ...defaultLayer(), [b.slot]: ref }] };
+  return { ...base, layers: [...(b.copiesMap ? [defaultLayer()] : []), { ...defaultLayer(), [b.slot]: ref }] };
 }
 
 /** "`wq` [64, 64] N(0, 0.125²)" for each weight, its name shortened to what follows `prefix`. */
@@ -96,9 +99,9 @@ function weightsOf(b: Block): { name: string; shape: readonly number[]; init: In
   return graph.initializers.filter((i) => i.trainable && at && i.tensor.name.startsWith(at)).map((i) => ({ name: i.tensor.name, shape: i.tensor.shape, init: i.init }));
 }
 
-/** Where a block's weights are named in a one-layer model ("layers.0.mixer."). */
+/** Where a block's weights are named in modelWith ("layers.0.mixer."). */
 function weightPrefix(b: Block): string {
-  return b.slot === 'position' ? 'position.' : `layers.0.${b.slot}.`;
+  return b.slot === 'position' ? 'position.' : `layers.${layerOfBlock(b)}.${b.slot}.`;
 }
 
 /** The weight table of docs/weights.md: every block's learnable weights, by name, shape and initialisation. */
@@ -109,8 +112,8 @@ function weightsTable(): string {
   for (const b of BLOCKS) {
     if (b.absent) continue;
     const ws = weightsOf(b);
-    const prefix = b.slot === 'norm' ? 'layers.i.norm_….' : weightPrefix(b).replace('layers.0.', 'layers.i.');
-    const cut = ws.map((w) => ({ ...w, name: w.name.replace(/^layers\.0\.(norm_\w+?\.)?/, (_m, norm?: string) => (norm ? prefix : 'layers.i.')) }));
+    const prefix = b.slot === 'norm' ? 'layers.i.norm_….' : weightPrefix(b).replace(/^layers\.\d+\./, 'layers.i.');
+    const cut = ws.map((w) => ({ ...w, name: w.name.replace(/^layers\.\d+\.(norm_\w+?\.)?/, (_m, norm?: string) => (norm ? prefix : 'layers.i.')) }));
     rows.push(`| \`${b.slot}\` | \`${b.kind}\` | ${ws.length ? `\`${prefix}\`` : ''} | ${ws.length ? weightList(cut, prefix) : 'none'} |`);
   }
   const { dModel, nHeads, maxLen } = SIZE;

@@ -39,14 +39,19 @@ export type Placement = keyof typeof PLACEMENTS;
 /**
  * How a topology's modules (mixer, then feed-forward) meet the residual stream:
  * sequential: each reads the latest stream and adds to it; parallel: all read the layer's input,
- * one add; ladder: each reads the stream one module earlier and adds to the latest.
+ * one add; ladder: each reads the stream one module earlier and adds to the latest; reversible:
+ * two streams, the mixer reads the second and adds to the first, the feed-forward reads the first
+ * and adds to the second (RevNet).
  */
-export type Layout = 'sequential' | 'parallel' | 'ladder';
+export type Layout = 'sequential' | 'parallel' | 'ladder' | 'reversible';
 
 /** The residual stream between modules: its current value, and its value one module earlier. */
 export interface ResidualState {
   x: Tensor;
   prev: Tensor;
+  /** The two streams (x₁, x₂) a reversible layer leaves for the next reversible layer; x is then
+   *  their mean. Absent after any other topology (the next reversible layer starts from x₁ = x₂ = x). */
+  pair?: readonly [Tensor, Tensor];
 }
 
 /** What a topology block wires together: the layer's sub-blocks and its norms. */
@@ -82,6 +87,20 @@ export interface AttentionPosition {
   bias(): Tensor | null;
 }
 
+/** One layer run (loops unrolled): the spec layer it runs and its name in messages ("layer 2, pass 3"). */
+export interface LayerRunInfo {
+  layer: number;
+  name: string;
+}
+
+/** What a spec-wide block check sees (BlockSource.checkInSpec): the block's layer, that layer's
+ *  placement, and every layer run in order with the title and map kind of the mixer it runs. */
+export interface StackContext {
+  layer: number;
+  placement: Placement;
+  runs: readonly (LayerRunInfo & { mixer: { title: string; map?: BlockSource<'mixer', z.ZodObject>['map']; dropped?: boolean } })[];
+}
+
 /** What an emitter may read and how it names its weights. */
 export interface BlockContext {
   readonly b: GraphBuilder;
@@ -97,8 +116,17 @@ export interface BlockContext {
   /** Longest sequence the model takes (size of position tables). */
   readonly maxLen: number;
   readonly mode: Mode;
-  /** 0-based index of the layer being emitted (-1 outside the layer stack). */
+  /** 0-based index of the layer run being emitted, loops unrolled (-1 outside the layer stack). */
   readonly layer: number;
+  /** Every layer run in order (loops unrolled): its spec layer and its name in messages.
+   *  The compiler always sets it; optional for hand-made contexts in tests. */
+  readonly runs?: readonly LayerRunInfo[];
+  /**
+   * The attention probabilities [B, H, T, T] the mixer of an earlier run (< layer) returned in this
+   * graph, or null when it returned none. For mixers that reuse an earlier layer's map (EchoAtt).
+   * The compiler always sets it; optional for hand-made contexts in tests.
+   */
+  readonly earlierProbs?: (run: number) => Tensor | null;
   /** A weight of this block, named under the block's prefix ("layers.0.mixer.wq"). */
   weight(name: string, shape: number[], init: InitScheme): Tensor;
   /** y = x W + b for x [..., inDim], with W ~ N(0, 1/inDim) and b = 0; `bias: false` drops b. */
@@ -179,6 +207,12 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   diagram?: { label: string; name: string } | null;
   /** Topologies: how the layer's modules read and meet the stream, for the wiring diagram. */
   layout?: Layout;
+  /** Mixers: true when the block reuses the attention map of an earlier layer run, the one its
+   *  parameter `from` names (EchoAtt; resolved by spec/mapSharing.ts). */
+  copiesMap?: boolean;
+  /** Checks that need the rest of the stack (other layers, this layer's placement); run by the
+   *  spec's validation once every block's own parameters are fine. Returns the problem or null. */
+  checkInSpec?: (p: z.output<Schema>, stack: StackContext) => string | null;
   /** The block's section of docs/blocks.md, in markdown, under its generated heading (npm run docs). */
   doc: string;
   params: Schema;
@@ -204,8 +238,11 @@ export interface Block<S extends Slot = Slot> {
   readonly letter?: string;
   readonly diagram?: { label: string; name: string } | null;
   readonly layout?: Layout;
+  readonly copiesMap?: boolean;
   readonly doc: string;
   readonly absent?: boolean;
+  /** The spec-wide check (BlockSource.checkInSpec), its problem prefixed with the block's title; null when fine. */
+  checkInSpec(params: Record<string, unknown>, stack: StackContext): string | null;
   /** Each parameter's type, range and default, by name. */
   readonly paramInfo: Readonly<Record<string, ParamInfo>>;
   /** Its parameters' defaults, by name. */
@@ -282,7 +319,7 @@ export function params(title: string, schema: z.ZodObject): Params {
 
 /** Declares a block; the result goes into registry.ts. */
 export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
-  const { params: schema, emit, check, ...info } = src;
+  const { params: schema, emit, check, checkInSpec, ...info } = src;
   const { infos, defaults, parse: parseParams } = params(src.title, schema);
   const parse = (raw: unknown, model?: ModelShape): ParamResult => {
     const r = parseParams(raw);
@@ -291,5 +328,9 @@ export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: Blo
     if (problem) return { ok: false, message: `${src.title}: ${problem}` };
     return r;
   };
-  return { ...info, paramInfo: infos, defaults, parse, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
+  const inSpec = (p: Record<string, unknown>, stack: StackContext): string | null => {
+    const problem = checkInSpec?.(p as z.output<Schema>, stack) ?? null;
+    return problem && `${src.title}: ${problem}`;
+  };
+  return { ...info, paramInfo: infos, defaults, parse, checkInSpec: inSpec, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
 }

@@ -48,6 +48,8 @@ import tokenMixingMlp from './tokenMixingMlp';
 import tokenformer from './tokenformer';
 import ponet from './ponet';
 import pattentionFfn from './pattentionFfn';
+import echoAttention from './echoAttention';
+import reversible from './reversible';
 
 export const BLOCKS: readonly Block[] = [
   softmaxAttention,
@@ -77,6 +79,7 @@ export const BLOCKS: readonly Block[] = [
   tokenMixingMlp,
   tokenformer,
   ponet,
+  echoAttention,
   learnedAbsolute,
   nope,
   sinusoidal,
@@ -98,6 +101,7 @@ export const BLOCKS: readonly Block[] = [
   sequential,
   parallel,
   ladder,
+  reversible,
 ];
 
 /** The block registered as `kind` in `slot`, or undefined. */

@@ -17,6 +17,7 @@ import { spectralNorm } from '../graph/spectral';
 import { liftWeights } from '../graph/lift';
 import { foldAffines } from '../graph/fold';
 import type { Graph, Tensor } from '../graph/ir';
+import { mapSources } from '../spec/mapSharing';
 import { layerSchedule, runName } from '../spec/schedule';
 import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
@@ -150,7 +151,15 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const positionParams = spec.position.params;
   let layerIndex = -1;
   let bias: Tensor | null | undefined; // the same in every layer: emitted once
-  const context = (prefix: string): BlockContext => {
+  const runs = layerSchedule(spec);
+  const runInfo = runs.map((run) => ({ layer: run.layer, name: runName(run) }));
+  // Each run's attention probabilities as its mixer returned them (both modes), for mixers that
+  // reuse an earlier layer's map (EchoAtt: BlockContext.earlierProbs).
+  const probsByRun = new Map<number, Tensor>();
+  // A run whose map a later run copies is emitted in its inspect form in both modes: the copy needs
+  // the map as a matrix, which a fast path (chunked, sparse) may never build. Both forms give the same y.
+  const copiedRuns = new Set(mapSources(spec).filter((s): s is number => s !== null));
+  const context = (prefix: string, blockMode: Mode = mode): BlockContext => {
     const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
     const statistic: BlockContext['statistic'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init, { statistic: true });
     const ctx: BlockContext = {
@@ -161,8 +170,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       B,
       T,
       maxLen: spec.maxLen,
-      mode,
+      mode: blockMode,
       layer: layerIndex,
+      runs: runInfo,
+      earlierProbs: (run) => (run >= 0 && run < layerIndex ? probsByRun.get(run) ?? null : null),
       weight,
       statistic,
       ...(training ? { training } : {}),
@@ -194,8 +205,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   };
   const positionContext = () => context('position');
   /** Emits the block `ref` of `slot` in its own scope, its weights named under `prefix`. */
-  const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor): Tensor =>
-    b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix)));
+  const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor, blockMode: Mode = mode): Tensor =>
+    b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix, blockMode)));
 
   const tokens = b.input('tokens', 'int64', [B, T]);
   const wte = b.scope('embedding', () => b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 }));
@@ -207,7 +218,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
 
   // Layers run in schedule order (weight-shared loops unrolled); run r writes attn_probs.r.
   let state: ResidualState = { x, prev: x };
-  layerSchedule(spec).forEach((run, r) => {
+  runs.forEach((run, r) => {
     const i = run.layer;
     const layer = spec.layers[i]!;
     const p = `layers.${i}`; // weights belong to the spec's layer, so every pass of a loop shares them
@@ -219,6 +230,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       mixer: layer.drop?.mixer ? null : (u) =>
         emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
           const out = mixer.emit(ctx, u, layer.mixer.params);
+          if (out.probs) probsByRun.set(r, out.probs);
           if (inspect) {
             if (!out.probs) throw new SpecError([`layers.${i}.mixer: "${layer.mixer.kind}" gave no attention map in inspect mode`]);
             // A map that does not depend on the input (LMU, pooling, spectral) is built once, [1, H, T, T]:
@@ -228,7 +240,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
             b.scope('probes', () => b.output(rowEntropy(b, probs), `attn_entropy.${r}`));
           }
           return out.y;
-        }),
+        }, copiedRuns.has(r) ? 'inspect' : mode),
       ffn: findBlock('ffn', layer.ffn.kind)!.absent || layer.drop?.ffn
         ? null
         : (u) => emit('ffn', layer.ffn, `${p}.ffn`, (ffn, ctx) => ffn.emit(ctx, u, layer.ffn.params)),

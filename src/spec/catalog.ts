@@ -38,6 +38,8 @@ export interface BlockInfo {
   diagram?: { label: string; name: string } | null;
   /** Topologies: how the modules meet the stream. */
   layout?: Layout;
+  /** Mixers: reuses an earlier layer run's attention map, named by its parameter `from` (spec/mapSharing.ts). */
+  copiesMap: boolean;
   /** True for the block that stands for an empty slot ("none"). */
   absent: boolean;
   /** Each parameter's type, range and default. */
@@ -55,6 +57,7 @@ const info = (b: (typeof BLOCKS)[number]): BlockInfo => ({
   letter: b.letter,
   diagram: b.diagram,
   layout: b.layout,
+  copiesMap: Boolean(b.copiesMap),
   absent: Boolean(b.absent),
   params: b.paramInfo,
   defaults: b.defaults,

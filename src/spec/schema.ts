@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PLACEMENTS, type ModelShape, type Placement, type Slot } from '../blocks/define';
 import { findBlock, kindsOf } from '../blocks/registry';
 import { migrate } from './migrate';
+import { layerSchedule, runName } from './schedule';
 import { SPEC_VERSION, type BlockRef, type Spec } from './types';
 
 /** Ranges of the numeric settings, shared by the schema, the docs and the UI controls. */
@@ -157,6 +158,20 @@ export function validateSpec(raw: unknown): SpecResult {
       ...(l.drop?.mixer || l.drop?.ffn ? { drop: { mixer: !!l.drop.mixer, ffn: !!l.drop.ffn } } : {}),
     })),
   };
+  // Checks that need the whole stack (a mixer copying an earlier layer's map, a topology that
+  // needs a placement), once every block's own parameters are fine.
+  if (!errors.length) {
+    const runs = layerSchedule(spec).map((run) => {
+      const mixer = findBlock('mixer', spec.layers[run.layer]!.mixer.kind)!;
+      return { layer: run.layer, name: runName(run), mixer: { title: mixer.title, map: mixer.map, dropped: !!spec.layers[run.layer]!.drop?.mixer } };
+    });
+    spec.layers.forEach((l, i) =>
+      (['mixer', 'norm', 'ffn', 'topology'] as const).forEach((slot) => {
+        const problem = findBlock(slot, l[slot].kind)!.checkInSpec(l[slot].params, { layer: i, placement: l.placement, runs });
+        if (problem) errors.push(`layers.${i}.${slot}: ${problem}`);
+      }),
+    );
+  }
   return errors.length ? { ok: false, errors } : { ok: true, spec };
 }
 

@@ -10,7 +10,10 @@
  *   sequential              h = x ⊕ Mixer(x),      x' = h ⊕ FFN(h)
  *   parallel                x' = x + Mixer(…x) + FFN(…x), one add (post: one norm after it)
  *   ladder                  h = x ⊕ Mixer(x₋),     x' = h ⊕ FFN(x)   (x₋: the stream one module earlier)
+ *   reversible              y₁ = x₁ ⊕ Mixer(x₂),   y₂ = x₂ ⊕ FFN(y₁)  (two streams: x₁ on row 0, x₂ on top)
  *
+ * A mixer that copies an earlier layer's attention map (EchoAtt) gets a "map" box above it with
+ * a dashed edge into it, naming the layer the map comes from.
  * Row 0 of the grid is the residual stream, read left to right; branches (the mixer, the
  * feed-forward block and the norms on them) sit in rows above it. A layer whose norm is "none"
  * gets no norm nodes at all: its norms are identities, so every placement draws the same.
@@ -19,11 +22,12 @@
 import { blockInfo, PLACEMENT_NAMES } from './catalog';
 import type { LayerSpec, NormPlacement } from './types';
 
-export type WiringNodeKind = 'stream-in' | 'stream-out' | 'norm' | 'mixer' | 'ffn' | 'add';
+export type WiringNodeKind = 'stream-in' | 'stream-out' | 'norm' | 'mixer' | 'ffn' | 'add' | 'map';
 
 /** One box, circle or stream end of the diagram. */
 export interface WiringNode {
-  /** "in", "prev" (ladder), "out", "mixer", "ffn", "add_mixer", "add_ffn", "add" (parallel), or
+  /** "in", "prev" (ladder), "out", "mixer", "ffn", "add_mixer", "add_ffn", "add" (parallel),
+   *  "in2" / "out2" (reversible: the second stream), "map" (a copied attention map), or
    *  a norm: "norm_mixer", "norm_mixer_out", "norm_ffn", "norm_ffn_out" (the compiler's names). */
   id: string;
   kind: WiringNodeKind;
@@ -40,7 +44,7 @@ export interface WiringNode {
 export interface WiringEdge {
   from: string;
   to: string;
-  kind: 'residual' | 'branch';
+  kind: 'residual' | 'branch' | 'map';
   /** Ladder only: the stretch of stream from x₋ to x runs through the previous module, outside this layer. */
   outside?: boolean;
 }
@@ -74,8 +78,13 @@ function normNames(kind: string): { label: string; name: string } | null {
   return { label: title, name: title };
 }
 
+/** What the diagram needs beyond the layer: the spec layers whose attention maps its mixer copies (EchoAtt). */
+export interface WiringContext {
+  mapFrom?: readonly number[];
+}
+
 /** The diagram of `layer`: nodes on a grid, edges, a sentence and a formula. */
-export function layerWiring(layer: LayerSpec): Wiring {
+export function layerWiring(layer: LayerSpec, context: WiringContext = {}): Wiring {
   const { placement } = layer;
   const topology = layer.topology.kind;
   const layout = blockInfo('topology', topology)?.layout ?? 'sequential';
@@ -113,9 +122,36 @@ export function layerWiring(layer: LayerSpec): Wiring {
     node('prev', 'stream-in', 'x₋', 'x₋: the residual stream one module earlier, before the previous module added its result', col++);
     edges.push({ from: 'prev', to: 'in', kind: 'residual', outside: true });
   }
-  node('in', 'stream-in', 'x', 'x: the residual stream coming into the layer', col++);
+  if (layout === 'reversible') node('in', 'stream-in', 'x₁', 'x₁: the first stream (a copy of x when the layer before is not reversible)', col++);
+  else node('in', 'stream-in', 'x', 'x: the residual stream coming into the layer', col++);
 
-  if (layout === 'parallel') {
+  if (layout === 'reversible') {
+    // Two streams: x₁ along row 0, x₂ along row 2, both branches on row 1 between them. The mixer
+    // reads x₂ and adds to x₁ (y₁); the feed-forward reads y₁ and adds to x₂ (y₂), its add straight
+    // above its last box. No norm on a stream: post-LN is refused for this topology.
+    node('in2', 'stream-in', 'x₂', 'x₂: the second stream (a copy of x when the layer before is not reversible)', 0, 2);
+    const mixer = branch('mixer', 'in2', col, 1, onBranch);
+    col = mixer.col;
+    node('add_mixer', 'add', '+', 'Adds the mixer\'s result to the first stream: y₁', col++);
+    edge('in', 'add_mixer', 'residual');
+    edge(mixer.ids[mixer.ids.length - 1]!, 'add_mixer', 'branch');
+    let first = 'y₁ = x₁ + ' + (placement === 'peri' ? N(`Mixer(${N('x₂')})`) : `Mixer(${N('x₂')})`);
+    let top = 'in2';
+    if (hasFfn) {
+      const ffn = branch('ffn', 'add_mixer', col, 1, onBranch);
+      col = ffn.col;
+      node('add_ffn', 'add', '+', 'Adds the feed-forward block\'s result to the second stream: y₂', col - 1, 2);
+      edge('in2', 'add_ffn', 'residual');
+      edge(ffn.ids[ffn.ids.length - 1]!, 'add_ffn', 'branch');
+      top = 'add_ffn';
+      first += `; y₂ = x₂ + ${placement === 'peri' ? N(`FFN(${N('y₁')})`) : `FFN(${N('y₁')})`}`;
+    } else first += '; y₂ = x₂';
+    node('out', 'stream-out', 'y₁', 'y₁: the first stream, to the next reversible layer; the rest of the model reads (y₁ + y₂)/2', col);
+    node('out2', 'stream-out', 'y₂', 'y₂: the second stream, to the next reversible layer; the rest of the model reads (y₁ + y₂)/2', col++, 2);
+    edge('add_mixer', 'out', 'residual');
+    edge(top, 'out2', 'residual');
+    formula = `${first}; x′ = (y₁ + y₂)/2`;
+  } else if (layout === 'parallel') {
     // Every branch reads x; all results are added to x at once (one add), post: one norm after it.
     let next = col;
     const lasts = modules.map((m, i) => {
@@ -169,6 +205,15 @@ export function layerWiring(layer: LayerSpec): Wiring {
     formula = steps.length ? steps.join('; ') : 'x′ = x';
   }
 
+  // A mixer that copies an earlier layer's attention map: the map, drawn above the mixer.
+  const mixerNode = nodes.find((n) => n.id === 'mixer');
+  if (mixerNode && context.mapFrom?.length) {
+    const from = context.mapFrom;
+    const names = from.length === 1 ? `layer ${from[0]}` : `layers ${from.join(', ')}`;
+    node('map', 'map', `map ← ${from.join(',')}`, `The attention map, copied from ${names}: this mixer computes no attention of its own (EchoAtt)`, mixerNode.col, Math.max(...nodes.map((n) => n.row)) + 1);
+    edges.push({ from: 'map', to: 'mixer', kind: 'map' });
+  }
+
   const where = !norm
     ? `the branches add straight to the stream, so the placement (${placement}) changes nothing`
     : placement === 'pre'
@@ -182,6 +227,8 @@ export function layerWiring(layer: LayerSpec): Wiring {
     ? hasFfn
       ? `the token mixer is dropped: only the feed-forward block adds to the stream${ladder ? ', reading it from one module earlier (x₋)' : ''}`
       : 'both sub-blocks are dropped: the stream passes the layer unchanged'
+    : layout === 'reversible'
+    ? `two streams: the mixer reads x₂ and adds to x₁, ${hasFfn ? 'the feed-forward block reads that sum (y₁) and adds to x₂' : 'no feed-forward block, so x₂ passes unchanged'}, and the next reversible layer takes both (the rest of the model their mean)`
     : !hasFfn
     ? ladder
       ? 'only the mixer (no feed-forward), and it reads the stream from one module earlier (x₋)'
@@ -192,7 +239,8 @@ export function layerWiring(layer: LayerSpec): Wiring {
         ? 'each branch reads the stream from one module earlier: the mixer reads x₋, the feed-forward block reads x, not the mixer\'s result'
         : 'the feed-forward block reads the stream after the mixer\'s add';
   const name = norm ? `${PLACEMENT_NAMES[placement]}${norm.name === 'LN' ? '' : ` (${norm.name})`}` : 'No norm';
-  const summary = `${name}, ${topology}: ${where}; ${how}.`;
+  const copied = context.mapFrom?.length ? ` The mixer's attention map is copied from layer ${context.mapFrom.join(', ')}.` : '';
+  const summary = `${name}, ${topology}: ${where}; ${how}.${copied}`;
 
   const rows = 1 + Math.max(...nodes.map((n) => n.row));
   return { placement, topology, norm: norm?.label ?? null, hasFfn, nodes, edges, columns: col, rows, summary, formula };

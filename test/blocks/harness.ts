@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { ParamInfo } from '../../src/blocks/define';
-import { BLOCKS } from '../../src/blocks/registry';
+import { BLOCKS, findBlock } from '../../src/blocks/registry';
 import { compile } from '../../src/compiler/compile';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
@@ -29,10 +29,14 @@ export interface Placement {
   position?: BlockRef;
 }
 
-/** A small model (d 32, 4 heads) whose only layer holds the block. */
+/**
+ * A small model (d 32, 4 heads) whose only layer holds the block. A mixer that copies an earlier
+ * layer's map (EchoAtt) cannot stand alone: a default (softmax-attention) layer goes before it.
+ */
 export function aloneSpec(put: Placement, model: Partial<Spec> = {}): Spec {
   const { position, ...layer } = put;
-  return { ...defaultSpec(), dModel: 32, nHeads: 4, maxLen: 64, ...model, ...(position ? { position } : {}), layers: [{ ...defaultLayer(), ...layer }] };
+  const before = put.mixer && findBlock('mixer', put.mixer.kind)?.copiesMap ? [defaultLayer()] : [];
+  return { ...defaultSpec(), dModel: 32, nHeads: 4, maxLen: 64, ...model, ...(position ? { position } : {}), layers: [...before, { ...defaultLayer(), ...layer }] };
 }
 
 /** A 3-layer model with the block in the middle layer (and the position block, if given, model-wide). */

@@ -14,7 +14,12 @@ export interface RefContext {
   nHeads: number;
   headDim: number;
   maxLen: number;
+  /** The layer run being computed (loops unrolled), -1 outside the stack. */
   layer: number;
+  /** The spec layer of each run, in order (set by forward64; optional for hand-made contexts). */
+  runs?: readonly number[];
+  /** The map [H, T, T] the mixer of an earlier run returned, or null (attention-map sharing, EchoAtt; set by forward64). */
+  earlierProbs?: (run: number) => Float64Array | null;
   /** A weight by its full name. */
   w(name: string): Float64Array;
   /** A weight of this block ("wq" → "layers.0.mixer.wq"). */

@@ -7,7 +7,7 @@
 import type { Spec } from '../../src/spec/types';
 import { refContext, type RefContext, type References } from './context';
 import { rowEntropies } from './entropy';
-import { add, mat, type Mat } from './math';
+import { add, map, mat, type Mat } from './math';
 
 export type Weights = (name: string) => Float64Array;
 
@@ -72,8 +72,20 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   const position = need('position', spec.position.kind);
   const pp = spec.position.params;
   let layer = -1;
+  const probsAll: Float64Array[] = [];
+  // Layer runs: a loop over layers a…b with count n repeats a…b n times in a row, same weights.
+  const runs: number[] = [];
+  for (let i = 0; i < spec.layers.length; ) {
+    const loop = spec.loops.find((l) => l.start === i);
+    if (!loop) runs.push(i++);
+    else {
+      for (let c = 0; c < loop.count; c++) for (let l = loop.start; l <= loop.end; l++) runs.push(l);
+      i = loop.end + 1;
+    }
+  }
   const base = (): Omit<RefContext, 'weight' | 'linear'> => ({
     T, dModel: d, nHeads: spec.nHeads, headDim: d / spec.nHeads, maxLen: spec.maxLen, layer, w, probes, sigmaReparam: spec.sigmaReparam,
+    runs, earlierProbs: (run) => (run >= 0 && run < layer ? probsAll[run] ?? null : null),
     position: {
       rotate: (m) => (position.rotate ? position.rotate(refContext(base(), 'position'), m, pp) : m),
       bias: (h, i, j) => (position.bias ? position.bias(refContext(base(), 'position'), h, i, j, pp) : 0),
@@ -85,21 +97,10 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
   tokens.forEach((tok, t) => x.v.set(wte.subarray(tok * d, (tok + 1) * d), t * d));
   if (position.embed) x = position.embed(refContext(base(), 'position'), x, pp);
   const rmsAll: number[][] = [rmsRows(x)];
-  const probsAll: Float64Array[] = [];
   const entAll: Float64Array[] = [];
 
-  // Layer runs: a loop over layers a…b with count n repeats a…b n times in a row, same weights.
-  const runs: number[] = [];
-  for (let i = 0; i < spec.layers.length; ) {
-    const loop = spec.loops.find((l) => l.start === i);
-    if (!loop) runs.push(i++);
-    else {
-      for (let c = 0; c < loop.count; c++) for (let l = loop.start; l <= loop.end; l++) runs.push(l);
-      i = loop.end + 1;
-    }
-  }
-
   let prev = x; // the stream one module earlier (ladder residual); r_{−1} = r_0
+  let pair: [Mat, Mat] | null = null; // the two streams of consecutive reversible layers
   runs.forEach((i, r) => {
     layer = r;
     const l = spec.layers[i]!;
@@ -134,6 +135,26 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
     };
     const present: [string, (t: Mat) => Mat][] = [...(hasMixer ? [['mixer', mixer] as [string, (t: Mat) => Mat]] : []), ...(hasFfn ? [['ffn', ffn] as [string, (t: Mat) => Mat]] : [])];
     const kind = l.topology.kind;
+    if (kind === 'reversible') {
+      // RevNet coupling on two copies of the stream: y1 = x1 ⊕ Mixer(x2), y2 = x2 ⊕ FFN(y1);
+      // the rest of the model reads (y1 + y2)/2.
+      const [x1, x2] = pair ?? [x, x];
+      const y1 = hasMixer ? module('mixer', x1, x2, mixer) : x1;
+      const y2 = hasFfn ? module('ffn', x2, y1, ffn) : x2;
+      const streams = new Float64Array(T * 2 * d);
+      for (let t = 0; t < T; t++) {
+        streams.set(y1.v.subarray(t * d, (t + 1) * d), t * 2 * d);
+        streams.set(y2.v.subarray(t * d, (t + 1) * d), t * 2 * d + d);
+      }
+      probes.set(`rev_streams.${r}`, streams);
+      const mean = (a: Mat, b: Mat) => map(a, (v, k) => (v + b.v[k]!) / 2);
+      prev = mean(y1, x2);
+      x = mean(y1, y2);
+      pair = [y1, y2];
+      rmsAll.push(rmsRows(x));
+      return;
+    }
+    pair = null;
     if (kind === 'parallel') {
       // PaLM: both sub-blocks read x; their results are added together. A module's similarity is
       // cos(x, x + its branch).

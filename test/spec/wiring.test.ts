@@ -10,6 +10,7 @@ import { compile } from '../../src/compiler/compile';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { LayerSpec, NormPlacement } from '../../src/spec/types';
 import { PLACEMENTS as PLACEMENTS_TABLE } from '../../src/spec/catalog';
+import { copiedFromLayers } from '../../src/spec/mapSharing';
 import { layerWiring, type Wiring } from '../../src/spec/wiring';
 import { Wiring as WiringView } from '../../src/ui/editor/Wiring';
 
@@ -276,5 +277,78 @@ describe('Wiring (SVG)', () => {
     }
     expect(html.split('data-edge-kind=').length - 1).toBe(w.edges.length);
     expect(html).not.toContain('NaN');
+  });
+});
+
+describe('the reversible topology (two streams)', () => {
+  const REV = (['pre', 'peri'] as const).flatMap((placement) => FFNS.flatMap((ffn) => NORMS.map((norm) => ({ placement, topology: 'reversible', ffn, norm }))));
+
+  it.each(REV)('$placement · ffn $ffn · norm $norm: the mixer reads x₂ and adds to x₁, the feed-forward reads y₁ and adds to x₂', (c) => {
+    const layer = layerOf(c.placement, 'reversible', c.ffn, c.norm);
+    const w = layerWiring(layer);
+    const ids = w.nodes.map((n) => n.id);
+    const byId = new Map(w.nodes.map((n) => [n.id, n]));
+    expect(new Set(w.nodes.map((n) => `${n.col},${n.row}`)).size).toBe(w.nodes.length);
+    const norm = c.norm !== 'none';
+    const chain = (m: string) => (!norm ? [m] : c.placement === 'pre' ? [`norm_${m}`, m] : [`norm_${m}`, m, `norm_${m}_out`]);
+    const branch = (from: string, m: string, to: string) => {
+      const boxes = chain(m);
+      [from, ...boxes].forEach((id, i) => i < boxes.length && expect(w.edges).toContainEqual({ from: id, to: boxes[i]!, kind: 'branch' }));
+      expect(w.edges).toContainEqual({ from: boxes[boxes.length - 1]!, to, kind: 'branch' });
+      for (const id of boxes) expect(byId.get(id)!.row).toBe(1);
+    };
+    // Stream 1 on row 0: x₁ → + → y₁; stream 2 on row 2: x₂ (→ +) → y₂.
+    expect(w.edges).toContainEqual({ from: 'in', to: 'add_mixer', kind: 'residual' });
+    expect(w.edges).toContainEqual({ from: 'add_mixer', to: 'out', kind: 'residual' });
+    branch('in2', 'mixer', 'add_mixer');
+    if (c.ffn === 'mlp') {
+      branch('add_mixer', 'ffn', 'add_ffn');
+      expect(w.edges).toContainEqual({ from: 'in2', to: 'add_ffn', kind: 'residual' });
+      expect(w.edges).toContainEqual({ from: 'add_ffn', to: 'out2', kind: 'residual' });
+      expect(byId.get('add_ffn')!.row).toBe(2);
+    } else {
+      expect(ids).not.toContain('ffn');
+      expect(w.edges).toContainEqual({ from: 'in2', to: 'out2', kind: 'residual' });
+    }
+    expect(['in', 'add_mixer', 'out'].map((id) => byId.get(id)!.row)).toEqual([0, 0, 0]);
+    expect(['in2', 'out2'].map((id) => byId.get(id)!.row)).toEqual([2, 2]);
+    // Norm boxes are the compiler's norms for this layer.
+    expect(w.nodes.filter((n) => n.kind === 'norm').map((n) => n.id).sort()).toEqual(compiledNorms(layer));
+    const html = renderToStaticMarkup(createElement(WiringView, { layer, index: 0 }));
+    expect(html.split('data-edge-kind=').length - 1).toBe(w.edges.length);
+    expect(html).toContain('data-topology="reversible"');
+    expect(html).not.toContain('NaN');
+  });
+
+  it('formulas and summary', () => {
+    expect(layerWiring(layerOf('pre', 'reversible', 'mlp', 'layer_norm')).formula).toBe('y₁ = x₁ + Mixer(LN(x₂)); y₂ = x₂ + FFN(LN(y₁)); x′ = (y₁ + y₂)/2');
+    expect(layerWiring(layerOf('peri', 'reversible', 'none', 'rms_norm')).formula).toBe('y₁ = x₁ + RMSNorm(Mixer(RMSNorm(x₂))); y₂ = x₂; x′ = (y₁ + y₂)/2');
+    expect(layerWiring(layerOf('pre', 'reversible', 'mlp', 'layer_norm')).summary).toMatch(/^Pre-LN, reversible: .*two streams: the mixer reads x₂ and adds to x₁/);
+  });
+});
+
+describe('a mixer that copies an earlier layer\'s map (EchoAtt)', () => {
+  it('gets a map box above the mixer, a dashed edge into it, and a sentence naming the layer', () => {
+    const layer = { ...defaultLayer(), mixer: { kind: 'echo_attention', params: { from: -1 } } };
+    const w = layerWiring(layer, { mapFrom: [0] });
+    const map = w.nodes.find((n) => n.id === 'map')!;
+    const mixer = w.nodes.find((n) => n.id === 'mixer')!;
+    expect(map).toMatchObject({ kind: 'map', label: 'map ← 0', col: mixer.col, row: w.rows - 1 });
+    expect(map.row).toBeGreaterThan(mixer.row);
+    expect(w.edges).toContainEqual({ from: 'map', to: 'mixer', kind: 'map' });
+    expect(w.summary).toMatch(/copied from layer 0\.$/);
+    const html = renderToStaticMarkup(createElement(WiringView, { layer, index: 1, mapFrom: [0] }));
+    expect(html).toContain('data-node-kind="map"');
+    expect(html).toContain('class="wiring-edge wiring-copied"');
+    // Without a source (nothing to copy), no map box.
+    expect(layerWiring(layer).nodes.some((n) => n.id === 'map')).toBe(false);
+  });
+
+  it('the layers a looped copy reads from, as the editor passes them', () => {
+    const spec = { ...defaultSpec(), layers: [defaultLayer(), { ...defaultLayer(), mixer: { kind: 'echo_attention', params: { from: -1 } } }], loops: [{ start: 0, end: 1, count: 2 }] };
+    expect(copiedFromLayers(spec, 1)).toEqual([0]);
+    const abs = { ...defaultSpec(), layers: [defaultLayer(), defaultLayer(), { ...defaultLayer(), mixer: { kind: 'echo_attention', params: { from: 0 } } }] };
+    expect(copiedFromLayers(abs, 2)).toEqual([0]);
+    expect(copiedFromLayers(abs, 1)).toEqual([]);
   });
 });

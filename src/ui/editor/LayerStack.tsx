@@ -9,6 +9,7 @@ import { CSS } from '@dnd-kit/utilities';
 import { blockInfo, PLACEMENT_NAMES as PLACEMENT, slotLabel } from '../../spec/catalog';
 import type { DropPart } from '../../spec/drop';
 import type { BlockTarget, LayerSlot } from '../../spec/edits';
+import { copiedFromLayers } from '../../spec/mapSharing';
 import type { BlockRef, LayerSpec, LoopSpec } from '../../spec/types';
 import { useApp } from '../useApp';
 import { itemOf, type DropTarget } from './dnd';
@@ -75,6 +76,8 @@ function Gap({ at }: { at: number }) {
 function LayerCard({ index, layer, loop, selected, onSelect }: { index: number; layer: LayerSpec; loop: LoopSpec | undefined; selected: BlockTarget | null; onSelect: (t: BlockTarget) => void }) {
   const edit = useApp((s) => s.edit);
   const count = useApp((s) => s.spec.layers.length);
+  const spec = useApp((s) => s.spec);
+  const mapFrom = blockInfo('mixer', layer.mixer.kind)?.copiesMap ? copiedFromLayers(spec, index) : undefined;
   const data: DropTarget = { type: 'layer', index, label: `position ${index} in the layer stack` };
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: `layer:${index}`, data: { ...data, ...{ type: 'layer', index } } });
   const style = { transform: CSS.Translate.toString(transform), transition };
@@ -104,7 +107,7 @@ function LayerCard({ index, layer, loop, selected, onSelect }: { index: number; 
         />
       ))}
       <DropSwitches index={index} layer={layer} />
-      <Wiring layer={layer} index={index} />
+      <Wiring layer={layer} index={index} mapFrom={mapFrom} />
     </li>
   );
 }

@@ -4,7 +4,7 @@
  * underneath. The diagram's content comes from spec/wiring.ts; this file only lays it out.
  */
 import { useMemo } from 'react';
-import { layerWiring, type WiringEdge, type WiringNode, type WiringNodeKind } from '../../spec/wiring';
+import { layerWiring, type WiringContext, type WiringEdge, type WiringNode, type WiringNodeKind } from '../../spec/wiring';
 import type { LayerSpec } from '../../spec/types';
 
 const PAD = 6;
@@ -14,7 +14,7 @@ const BOX_H = 18;
 const R = 6.5; // the add's circle
 const ARROW = 4;
 const OUTSIDE_GAP = 12;
-const MIN_W: Record<WiringNodeKind, number> = { 'stream-in': 16, 'stream-out': 16, norm: 24, mixer: 38, ffn: 30, add: 2 * R };
+const MIN_W: Record<WiringNodeKind, number> = { 'stream-in': 16, 'stream-out': 16, norm: 24, mixer: 38, ffn: 30, add: 2 * R, map: 38 };
 
 interface Point {
   x: number;
@@ -93,9 +93,11 @@ function Node({ node, x, y }: { node: WiringNode; x: number; y: number }) {
   );
 }
 
-/** The wiring diagram of layer `index` (SVG, scales with its box), with its formula below. */
-export function Wiring({ layer, index }: { layer: LayerSpec; index: number }) {
-  const wiring = useMemo(() => layerWiring(layer), [layer]);
+/** The wiring diagram of layer `index` (SVG, scales with its box), with its formula below; `mapFrom`: the layers whose attention map its mixer copies. */
+export function Wiring({ layer, index, mapFrom }: { layer: LayerSpec; index: number; mapFrom?: WiringContext['mapFrom'] }) {
+  const key = mapFrom?.join(',') ?? '';
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for mapFrom's contents
+  const wiring = useMemo(() => layerWiring(layer, { mapFrom }), [layer, key]);
   const { at, W, H } = useMemo(() => layout(wiring.nodes, wiring.edges, wiring.columns, wiring.rows), [wiring]);
   const label = `Layer ${index} wiring: ${wiring.summary}`;
 
@@ -120,7 +122,7 @@ export function Wiring({ layer, index }: { layer: LayerSpec; index: number }) {
         <title>{label}</title>
         <desc>{wiring.formula}</desc>
         {lines.map(({ e, raw, points, dir }, i) => {
-          const cls = e.outside ? 'wiring-outside' : e.kind === 'residual' ? 'wiring-stream' : 'wiring-branch';
+          const cls = e.outside ? 'wiring-outside' : e.kind === 'residual' ? 'wiring-stream' : e.kind === 'map' ? 'wiring-copied' : 'wiring-branch';
           const halo = lines.slice(0, i).some((other) => crosses(raw, other.raw));
           return (
             <g key={`${e.from}-${e.to}`} className={`wiring-edge ${cls}`} data-edge-kind={e.kind} data-from={e.from} data-to={e.to}>

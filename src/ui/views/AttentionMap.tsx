@@ -12,7 +12,8 @@ import { scaleBand } from 'd3-scale';
 import { select } from 'd3-selection';
 import { useEffect, useRef, useState } from 'react';
 import { blockInfo, MAP_KINDS } from '../../spec/catalog';
-import { layerSchedule } from '../../spec/schedule';
+import { mapSources } from '../../spec/mapSharing';
+import { layerSchedule, runName } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
 import { timelineSnapshot } from '../../state/training';
 import { probePieces, snapshotMap } from '../train/timelineView';
@@ -154,6 +155,15 @@ export function AttentionMap() {
     return !!s.result.spec.layers[runs[Math.min(s.view.layer, runs.length - 1)]!.layer]!.drop?.mixer;
   });
 
+  // EchoAtt: the layer run whose map the shown layer's mixer copies ("layer 0"), or null.
+  const copiedFrom = useApp((s) => {
+    if (!s.result) return null;
+    const runs = layerSchedule(s.result.spec);
+    const r = Math.min(s.view.layer, runs.length - 1);
+    const source = mapSources(s.result.spec)[r];
+    return source === null || source === undefined ? null : runName(runs[source]!);
+  });
+
   useEffect(() => {
     const redraw = (s: AppState) => {
       const drawn = draw(s, scale, sign, canvasRef.current!, svgRef.current!, { lo: loRef.current!, hi: hiRef.current! });
@@ -215,6 +225,11 @@ export function AttentionMap() {
         {mixerDropped ? (
           <span className="badge" data-testid="map-dropped" title="This layer's token mixer is dropped: it adds nothing to the stream, so its map is all zeros">
             mixer dropped
+          </span>
+        ) : null}
+        {copiedFrom ? (
+          <span className="badge copied-badge" data-testid="map-copied-from" title="This layer computes no attention of its own: its mixer reuses the attention probabilities of an earlier layer (EchoAtt) with its own values">
+            copied from {copiedFrom}
           </span>
         ) : null}
         {atStep !== null ? (
