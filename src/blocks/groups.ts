@@ -9,9 +9,24 @@
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { chunkLayout, fromChunks, toChunks } from './chunks';
+import { splitHeads } from './nn';
 
 /** Groups of C tokens over T tokens: how many, and the padded length n·C. */
 export const groupLayout = chunkLayout;
+
+/**
+ * What every group mixer starts from: the group size C = min(block, T), the number of groups n,
+ * and the heads [B, H, T, hd] q = rotate(x W_q) / √hd, k = rotate(x W_k), v = x W_v.
+ */
+export function groupHeads(ctx: BlockContext, x: Tensor, block: number): { C: number; n: number; q: Tensor; k: Tensor; v: Tensor } {
+  const { b, T, dModel: d, headDim: hd } = ctx;
+  const C = Math.min(block, T);
+  const { n } = groupLayout(T, C);
+  const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd)));
+  const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
+  const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+  return { C, n, q, k, v };
+}
 
 /** [B, H, T, d] → [B, H, n, C, d], zero-padded at the end of time. */
 export const toGroups = toChunks;

@@ -34,8 +34,8 @@
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
-import { fromGroups, groupIndices, groupLayout, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads, splitHeads } from './nn';
+import { fromGroups, groupHeads, groupIndices, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
+import { allOf, mergeHeads } from './nn';
 
 export default defineBlock({
   kind: 'tnt',
@@ -69,11 +69,7 @@ biases not applied. **Fast path:** O(T·C + (T/C)²), no T×T tensor.
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, headDim: hd } = ctx;
-    const C = Math.min(p.block, T);
-    const { n } = groupLayout(T, C);
-    const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd))); // [B, H, T, hd]
-    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
-    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+    const { C, n, q, k, v } = groupHeads(ctx, x, p.block); // q, k, v [B, H, T, hd], q scaled by 1/√hd
     const outer = groupSummaryMap(ctx, x, C, ['qo', 'ko'], p.causal); // P [B, H, n, n]
     const shifted = p.causal ? previousGroup(ctx, outer) : outer; // P': row g(i) is the outer map a token of group g(i) reads
 
