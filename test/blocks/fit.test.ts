@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/spec/schema';
 import { aloneSpec } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
-import { describeReferenceCases, expectArbitraryMatchReference, expectFastMatchesInspectAt, expectMapRows, expectNoLeak, expectNoTxT, groupMixer } from './groupsCommon';
+import { describeReferenceCases, expectArbitraryMatchReference, expectFastMatchesInspectAt, expectGroupLevelMap, expectNoLeak, expectNoTxT, groupMixer } from './groupsCommon';
 import { expectGradientsMatch } from '../train/gradcheck';
 
 const mixer = groupMixer('fit');
@@ -13,18 +13,7 @@ const mixer = groupMixer('fit');
 describeReferenceCases('fit', 'fit', [{}, { causal: false }, { block: 1, latents: 1 }, { block: 5, latents: 3, causal: false }, { block: 7, latents: 4 }, { block: 64, latents: 8 }]);
 
 describe('fit map', () => {
-  it('rows sum to 1 (local) + 2 (write, where a group is read); causal rows are zero above the diagonal', async () => {
-    for (const causal of [true, false])
-      await expectMapRows(
-        aloneSpec(mixer({ block: 4, causal })),
-        (a, h, i, j) => {
-          expect(a).toBeGreaterThanOrEqual(0);
-          if (causal && j > i) expect(a).toBe(0);
-          if (causal && Math.floor(j / 4) < Math.floor(i / 4)) expect(a, `(${h}, ${i}, ${j}) reached through the latents`).toBeGreaterThan(0);
-        },
-        (i) => (!causal || i >= 4 ? 3 : 1),
-      );
-  });
+  it('rows sum to 1 (local) + 2 (write, where a group is read); causal rows are zero above the diagonal', () => expectGroupLevelMap('fit', 'the latents'));
 
   it('any parameters in range match the reference in both modes', () => expectArbitraryMatchReference('fit', 'local, then global.', 5, (p) => validateSpec(aloneSpec(mixer(p))).ok));
 });

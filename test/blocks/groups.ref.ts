@@ -42,6 +42,22 @@ function groupMeans(x: Mat, C: number): Mat {
   return out;
 }
 
+/**
+ * Attention between groups, per head h: P[g][g'] = softmax over g' of (x̄_g W_a)·(x̄_g' W_b)/√hd
+ * (g' ≤ g when causal), x̄ the group means of the inputs, W_a, W_b the weights named `names`.
+ */
+function groupLevelMaps(ctx: RefContext, x: Mat, C: number, names: [string, string], causal: boolean): (h: number) => number[][] {
+  const { headDim: hd, dModel: d } = ctx;
+  const xbar = groupMeans(x, C);
+  const [qa, kb] = names.map((name) => ctx.linear(xbar, d, name)) as [Mat, Mat];
+  const nG = xbar.rows;
+  return (h) => {
+    const qh = columns(qa, h * hd, hd);
+    const kh = columns(kb, h * hd, hd);
+    return Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (!causal || g2 <= g ? dot(qh, g, kh, g2) / Math.sqrt(hd) : -Infinity))));
+  };
+}
+
 /** Softmax attention inside groups, rows A[i][j] over q·k/√hd for j in i's group (j ≤ i when causal). */
 function groupSoftmax(qh: Mat, kh: Mat, grp: (i: number) => number, causal: boolean): number[][] {
   const T = qh.rows;
@@ -97,19 +113,15 @@ export function combiner(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float6
  * values); token i attends to its group's tokens j ≤ i and the prefix in one softmax.
  */
 export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const C = Math.min(p['block'] as number, T);
   const nG = Math.ceil(T / C);
   const grp = (i: number) => Math.floor(i / C);
-  const e = groupMeans(x, C);
-  const qc = ctx.linear(e, d, 'qc');
-  const kc = ctx.linear(e, d, 'kc');
+  const coarseOf = groupLevelMaps(ctx, x, C, ['qc', 'kc'], true);
   return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
     const qh = ctx.position.rotate(qRaw);
     const kh = ctx.position.rotate(kRaw);
-    const qch = columns(qc, h * hd, hd);
-    const kch = columns(kc, h * hd, hd);
-    const coarse = Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (g2 <= g ? dot(qch, g, kch, g2) / Math.sqrt(hd) : -Infinity))));
+    const coarse = coarseOf(h);
     const kbar = Array.from({ length: nG }, (_, g) => pool(kh, members(g, C, T), 'mean'));
     const vbar = Array.from({ length: nG }, (_, g) => pool(vh, members(g, C, T), 'mean'));
     const out = mat(T, hd);
@@ -145,22 +157,18 @@ export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs
  * the outer result of its own group (bidirectional) or of the previous group (causal).
  */
 export function tnt(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const C = Math.min(p['block'] as number, T);
   const causal = p['causal'] !== false;
   const nG = Math.ceil(T / C);
   const grp = (i: number) => Math.floor(i / C);
-  const xbar = groupMeans(x, C);
-  const qo = ctx.linear(xbar, d, 'qo');
-  const ko = ctx.linear(xbar, d, 'ko');
+  const outerOf = groupLevelMaps(ctx, x, C, ['qo', 'ko'], causal);
   return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
     const qh = ctx.position.rotate(qRaw);
     const kh = ctx.position.rotate(kRaw);
-    const qoh = columns(qo, h * hd, hd);
-    const koh = columns(ko, h * hd, hd);
     // Inner map (T × T, zero outside the group) and u = A_in v.
     const inner = groupSoftmax(qh, kh, grp, causal);
-    const outer = Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (!causal || g2 <= g ? dot(qoh, g, koh, g2) / Math.sqrt(hd) : -Infinity))));
+    const outer = outerOf(h);
     // Sentence weights over tokens: s_g = Σ_j S[g][j] v_j with S = M (I + A_in).
     const S = Array.from({ length: nG }, (_, g) => {
       const row = new Float64Array(T);

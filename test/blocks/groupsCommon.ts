@@ -53,6 +53,25 @@ export async function expectMapRows(spec: Spec, cell: (a: number, h: number, i: 
     }
 }
 
+/**
+ * Maps that add a group-level term to the attention inside groups (TNT's outer attention, FIT's
+ * latents), groups of 4: entries ≥ 0; when causal, zero above the diagonal and > 0 on every earlier
+ * group (reached `via` the group-level term); rows sum to 1 (in-group) + 2 (the group-level term
+ * reads v + u) wherever a group is read (every row when bidirectional, from the second group when causal).
+ */
+export async function expectGroupLevelMap(kind: string, via: string): Promise<void> {
+  for (const causal of [true, false])
+    await expectMapRows(
+      aloneSpec(groupMixer(kind)({ block: 4, causal })),
+      (a, h, i, j) => {
+        expect(a).toBeGreaterThanOrEqual(0);
+        if (causal && j > i) expect(a).toBe(0);
+        if (causal && Math.floor(j / 4) < Math.floor(i / 4)) expect(a, `(${h}, ${i}, ${j}) reached through ${via}`).toBeGreaterThan(0);
+      },
+      (i) => (!causal || i >= 4 ? 3 : 1),
+    );
+}
+
 /** The fast graph at T (spec built with maxLen T) has no tensor of T × T elements or more. */
 export function expectNoTxT(spec: (model: Partial<Spec>) => Spec, T: number): void {
   const graph = compile(spec({ maxLen: T }), { T, mode: 'fast' });
