@@ -34,8 +34,8 @@
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
-import { fromGroups, groupHeads, groupIndices, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads } from './nn';
+import { fromGroups, groupHeads, inGroupMask, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
+import { mergeHeads } from './nn';
 
 export default defineBlock({
   kind: 'tnt',
@@ -74,10 +74,7 @@ biases not applied. **Fast path:** O(T·C + (T/C)²), no T×T tensor.
     const shifted = p.causal ? previousGroup(ctx, outer) : outer; // P': row g(i) is the outer map a token of group g(i) reads
 
     if (ctx.mode === 'inspect') {
-      const { rows, cols } = groupIndices(ctx, C);
-      const idx = Array.from({ length: T }, (_, i) => i);
-      const same = b.equal(rows, cols);
-      const inside = p.causal ? allOf(ctx, same, b.greaterOrEqual(b.constant('query_index', 'float32', [T, 1], idx), b.constant('key_index', 'float32', [1, T], idx))) : same;
+      const { inside } = inGroupMask(ctx, C, p.causal);
       const inner = b.softmax(b.where(inside, b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(-1e9)), -1); // A_in [B, H, T, T]
       const meanW = b.reshape(b.div(groupValid(ctx, C), b.reduceSum(groupValid(ctx, C), [3], true)), [1, 1, n, C]);
       const reach = b.matmul(membership(ctx, C), b.matmul(shifted, spreadGroups(ctx, meanW))); // E P' M [B, H, T, T]
