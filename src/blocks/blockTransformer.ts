@@ -40,8 +40,8 @@
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
-import { fromGroups, groupIndices, groupLayout, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads, splitHeads } from './nn';
+import { fromGroups, groupHeads, groupIndices, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
+import { allOf, mergeHeads } from './nn';
 
 export default defineBlock({
   kind: 'block_transformer',
@@ -76,11 +76,7 @@ paper stacks full layers); one context per head; causal only; ALiBi/T5 biases no
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, headDim: hd } = ctx;
-    const C = Math.min(p.block, T);
-    const { n } = groupLayout(T, C);
-    const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd))); // [B, H, T, hd]
-    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
-    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+    const { C, n, q, k, v } = groupHeads(ctx, x, p.block); // q, k, v [B, H, T, hd], q scaled by 1/√hd
     const [qg, kg, vg] = [q, k, v].map((t) => toGroups(ctx, t, C)) as [Tensor, Tensor, Tensor]; // [B, H, n, C, hd]
     const coarse = groupSummaryMap(ctx, x, C, ['qc', 'kc'], true); // [B, H, n, n]: the block decoder's map
     const [B_, H_] = [kg.shape[0]!, kg.shape[1]!];

@@ -53,8 +53,8 @@ import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
-import { fromGroups, groupAttention, groupIndices, groupLast, groupLayout, groupMax, groupMean, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads, splitHeads } from './nn';
+import { fromGroups, groupHeads, groupAttention, groupIndices, groupLast, groupMax, groupMean, spreadGroups, toGroups } from './groups';
+import { allOf, mergeHeads } from './nn';
 
 type Summary = 'mean' | 'max' | 'core';
 
@@ -112,11 +112,7 @@ are not applied. **Fast path:** O(T·(window·C + T/C)), no T×T tensor.
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, headDim: hd } = ctx;
-    const C = Math.min(p.block, T);
-    const { n } = groupLayout(T, C);
-    const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd))); // [B, H, T, hd]
-    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
-    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+    const { C, n, q, k, v } = groupHeads(ctx, x, p.block); // q, k, v [B, H, T, hd], q scaled by 1/√hd
     const [qg, kg, vg] = [q, k, v].map((t) => toGroups(ctx, t, C)); // [B, H, n, C, hd]
     const { w, kbar, vbar } = summaries(ctx, qg!, kg!, vg!, C, p.summary);
     const S = p.causal ? p.window + 1 : 2 * p.window + 1; // direct groups per query group

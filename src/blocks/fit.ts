@@ -39,8 +39,8 @@ import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
-import { fromGroups, groupIndices, groupLayout, groupValid, previousGroup, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads, splitHeads } from './nn';
+import { fromGroups, groupHeads, inGroupMask, groupValid, previousGroup, spreadGroups, toGroups } from './groups';
+import { mergeHeads } from './nn';
 
 /** The latents' weights: read queries ℓ [1, H, m, hd] and the per-head projections [1, H, hd, hd]. */
 function latentWeights(ctx: BlockContext, m: number) {
@@ -97,12 +97,8 @@ the token projections; ALiBi/T5 biases not applied. Cost O(T·C + T·m + (T·m/C
   check: (p) => (p.latents > p.block ? `parameter "latents" must not exceed "block" (${p.block}), got ${p.latents}` : null),
   emit(ctx, x, p) {
     const { b, T, dModel: d, headDim: hd } = ctx;
-    const C = Math.min(p.block, T);
     const m = p.latents;
-    const { n } = groupLayout(T, C);
-    const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd))); // [B, H, T, hd]
-    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
-    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+    const { C, n, q, k, v } = groupHeads(ctx, x, p.block); // q, k, v [B, H, T, hd], q scaled by 1/√hd
     const w = latentWeights(ctx, m);
     const [qg, kg, vg] = [q, k, v].map((t) => toGroups(ctx, t, C)) as [Tensor, Tensor, Tensor]; // [B, H, n, C, hd]
     const [B_, H_] = [qg.shape[0]!, qg.shape[1]!];
@@ -113,10 +109,7 @@ the token projections; ALiBi/T5 biases not applied. Cost O(T·C + T·m + (T·m/C
     const shift = (t: Tensor) => (p.causal ? b.reshape(previousGroup(ctx, b.reshape(t, [B_, H_, n, m, t.shape[3]!])), [...t.shape]) : t); // [B, H, n·m, ·]
 
     if (ctx.mode === 'inspect') {
-      const { rows, cols } = groupIndices(ctx, C);
-      const idx = Array.from({ length: T }, (_, i) => i);
-      const same = b.equal(rows, cols);
-      const inside = p.causal ? allOf(ctx, same, b.greaterOrEqual(b.constant('query_index', 'float32', [T, 1], idx), b.constant('key_index', 'float32', [1, T], idx))) : same;
+      const { rows, inside } = inGroupMask(ctx, C, p.causal);
       const local = b.softmax(b.where(inside, b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(-1e9)), -1); // A_loc [B, H, T, T]
       // R [B, H, n·m, T]: each latent's read weights placed on its group's columns.
       const perLatent = b.reshape(b.transpose(read, [0, 1, 3, 2, 4]), [B_, H_ * m, n, C]);

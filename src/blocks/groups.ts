@@ -9,9 +9,24 @@
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { chunkLayout, fromChunks, toChunks } from './chunks';
+import { allOf, splitHeads } from './nn';
 
 /** Groups of C tokens over T tokens: how many, and the padded length n·C. */
 export const groupLayout = chunkLayout;
+
+/**
+ * What every group mixer starts from: the group size C = min(block, T), the number of groups n,
+ * and the heads [B, H, T, hd] q = rotate(x W_q) / √hd, k = rotate(x W_k), v = x W_v.
+ */
+export function groupHeads(ctx: BlockContext, x: Tensor, block: number): { C: number; n: number; q: Tensor; k: Tensor; v: Tensor } {
+  const { b, T, dModel: d, headDim: hd } = ctx;
+  const C = Math.min(block, T);
+  const { n } = groupLayout(T, C);
+  const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd)));
+  const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
+  const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+  return { C, n, q, k, v };
+}
 
 /** [B, H, T, d] → [B, H, n, C, d], zero-padded at the end of time. */
 export const toGroups = toChunks;
@@ -93,6 +108,19 @@ export function groupIndices(ctx: BlockContext, C: number): { rows: Tensor; cols
     cols: b.constant('key_group', 'float32', [1, T], of),
     groups: b.constant('group_index', 'float32', [1, n], Array.from({ length: n }, (_, g) => g)),
   };
+}
+
+/**
+ * Bool [T, T]: key j is in query i's group (and j ≤ i when causal): the mask of attention inside
+ * groups (inspect mode); with the query-group column `rows` [T, 1] of groupIndices.
+ */
+export function inGroupMask(ctx: BlockContext, C: number, causal: boolean): { rows: Tensor; inside: Tensor } {
+  const { b, T } = ctx;
+  const { rows, cols } = groupIndices(ctx, C);
+  const idx = Array.from({ length: T }, (_, i) => i);
+  const same = b.equal(rows, cols);
+  const inside = causal ? allOf(ctx, same, b.greaterOrEqual(b.constant('query_index', 'float32', [T, 1], idx), b.constant('key_index', 'float32', [1, T], idx))) : same;
+  return { rows, inside };
 }
 
 /** x [B, H, n, …] moved down the group axis by one group: out_g = x_{g−1}, out_0 = 0 (the previous group's value). */

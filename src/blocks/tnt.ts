@@ -34,8 +34,8 @@
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
-import { fromGroups, groupIndices, groupLayout, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads, splitHeads } from './nn';
+import { fromGroups, groupHeads, inGroupMask, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
+import { mergeHeads } from './nn';
 
 export default defineBlock({
   kind: 'tnt',
@@ -69,19 +69,12 @@ biases not applied. **Fast path:** O(T·C + (T/C)²), no T×T tensor.
   }),
   emit(ctx, x, p) {
     const { b, T, dModel: d, headDim: hd } = ctx;
-    const C = Math.min(p.block, T);
-    const { n } = groupLayout(T, C);
-    const q = b.mul(ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))), b.scalar(1 / Math.sqrt(hd))); // [B, H, T, hd]
-    const k = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'k')));
-    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+    const { C, n, q, k, v } = groupHeads(ctx, x, p.block); // q, k, v [B, H, T, hd], q scaled by 1/√hd
     const outer = groupSummaryMap(ctx, x, C, ['qo', 'ko'], p.causal); // P [B, H, n, n]
     const shifted = p.causal ? previousGroup(ctx, outer) : outer; // P': row g(i) is the outer map a token of group g(i) reads
 
     if (ctx.mode === 'inspect') {
-      const { rows, cols } = groupIndices(ctx, C);
-      const idx = Array.from({ length: T }, (_, i) => i);
-      const same = b.equal(rows, cols);
-      const inside = p.causal ? allOf(ctx, same, b.greaterOrEqual(b.constant('query_index', 'float32', [T, 1], idx), b.constant('key_index', 'float32', [1, T], idx))) : same;
+      const { inside } = inGroupMask(ctx, C, p.causal);
       const inner = b.softmax(b.where(inside, b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(-1e9)), -1); // A_in [B, H, T, T]
       const meanW = b.reshape(b.div(groupValid(ctx, C), b.reduceSum(groupValid(ctx, C), [3], true)), [1, 1, n, C]);
       const reach = b.matmul(membership(ctx, C), b.matmul(shifted, spreadGroups(ctx, meanW))); // E P' M [B, H, T, T]

@@ -1,42 +1,29 @@
 // Block Transformer as one mixer: both paths against the float64 reference (alone and in a
 // 3-layer model), the exact map's structure, no leak of later tokens, no T × T tensor in the fast
 // graph, and refusals.
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compiler/compile';
-import { numel } from '../../src/graph/ir';
 import { validateSpec } from '../../src/spec/schema';
 import { tokenize } from '../../src/spec/vocab';
-import { aloneSpec, arbitraryParams, expectFastMatchesInspect, expectMatchesReference, runGraph, TEXT, threeLayerSpec } from './harness';
+import { aloneSpec, runGraph, TEXT } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
-import { expectNoLeak } from './groupsCommon';
+import { describeReferenceCases, expectArbitraryMatchReference, expectFastMatchesInspectAt, expectMapRows, expectNoLeak, expectNoTxT, groupMixer } from './groupsCommon';
 import { expectGradientsMatch } from '../train/gradcheck';
 
-const mixer = (params: Record<string, unknown>) => ({ mixer: { kind: 'block_transformer', params } });
+const mixer = groupMixer('block_transformer');
 
-describe.each([{}, { block: 1 }, { block: 5 }, { block: 8 }, { block: 64 }])('block transformer %j', (params) => {
-  it('matches the float64 reference alone, in both modes', () => expectMatchesReference(aloneSpec(mixer(params)), TEXT, 1e-4, 1e-4));
-  it('matches the float64 reference inside a 3-layer model', () => expectMatchesReference(threeLayerSpec(mixer(params)), TEXT, 1e-4, 1e-4));
-});
+describeReferenceCases('block transformer', 'block_transformer', [{}, { block: 1 }, { block: 5 }, { block: 8 }, { block: 64 }]);
 
 describe('block transformer map', () => {
   it('rows are distributions over every earlier token; the first block sees only itself', async () => {
-    const spec = aloneSpec(mixer({ block: 4 }));
-    const tokens = tokenize(TEXT, spec.maxLen).ids;
-    const T = tokens.length;
-    const probs = (await runGraph(spec, tokens, 'inspect'))['attn_probs.0']!.data as Float32Array;
-    for (let h = 0; h < spec.nHeads; h++)
-      for (let i = 0; i < T; i++) {
-        let sum = 0;
-        for (let j = 0; j < T; j++) {
-          const a = probs[(h * T + i) * T + j]!;
-          sum += a;
-          // Reached: the own block up to i, and every earlier block through the prefix.
-          if (j > i) expect(a).toBe(0);
-          else expect(a, `(${h}, ${i}, ${j})`).toBeGreaterThan(0);
-        }
-        expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
-      }
+    await expectMapRows(
+      aloneSpec(mixer({ block: 4 })),
+      (a, h, i, j) => {
+        // Reached: the own block up to i, and every earlier block through the prefix.
+        if (j > i) expect(a).toBe(0);
+        else expect(a, `(${h}, ${i}, ${j})`).toBeGreaterThan(0);
+      },
+      () => 1,
+    );
   });
 
   it('within an earlier block the prefix weight is spread evenly (mean-pooled embedder)', async () => {
@@ -49,13 +36,7 @@ describe('block transformer map', () => {
       for (let g = 0; g < 3; g++) for (let u = 1; u < 4; u++) expect(probs[(h * T + i) * T + g * 4 + u]!).toBeCloseTo(probs[(h * T + i) * T + g * 4]!, 7);
   });
 
-  it('any parameters in range match the reference in both modes', () =>
-    fc.assert(
-      fc.asyncProperty(arbitraryParams('block_transformer'), async (p) => {
-        await expectMatchesReference(aloneSpec(mixer(p)), 'global, then local.', 1e-4, 1e-4);
-      }),
-      { numRuns: 5 },
-    ));
+  it('any parameters in range match the reference in both modes', () => expectArbitraryMatchReference('block_transformer', 'global, then local.', 5));
 });
 
 describe('block transformer causality', () => {
@@ -65,19 +46,9 @@ describe('block transformer causality', () => {
 });
 
 describe('block transformer fast path', () => {
-  it('builds no T × T tensor at T = 512', () => {
-    const T = 512;
-    const graph = compile(aloneSpec(mixer({ block: 16 }), { maxLen: T }), { T, mode: 'fast' });
-    const big = graph.nodes.flatMap((n) => n.outputs.filter((o) => numel(o.shape) >= T * T).map((o) => `${n.op} ${o.shape}`));
-    expect(big).toEqual([]);
-  });
+  it('builds no T × T tensor at T = 512', () => expectNoTxT((m) => aloneSpec(mixer({ block: 16 }), m), 512));
 
-  it('agrees with the inspect form at T = 200 (C ∤ T)', async () => {
-    const T = 200;
-    const tokens = tokenize('coarse over blocks, fine within them. '.repeat(6), T).ids;
-    expect(tokens.length).toBe(T);
-    await expectFastMatchesInspect(aloneSpec(mixer({ block: 16 }), { maxLen: T }), tokens);
-  });
+  it('agrees with the inspect form at T = 200 (C ∤ T)', () => expectFastMatchesInspectAt(200, 'coarse over blocks, fine within them. '.repeat(6), [(m) => aloneSpec(mixer({ block: 16 }), m)]));
 });
 
 describe('block transformer parameters', () => {

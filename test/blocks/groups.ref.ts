@@ -8,8 +8,8 @@
  * - FIT (Chen & Li, 2023) in 1-D: local groups, latents that read them, global attention over latents.
  * Groups are contiguous runs of C = min(block, T) tokens from position 0.
  */
-import type { RefContext, References } from '../reference/context';
-import { columns, mat, setColumns, softmax, type Mat } from '../reference/math';
+import { multiHead, type RefContext, type References } from '../reference/context';
+import { columns, mat, mixRow, softmax, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -34,25 +34,50 @@ function pool(m: Mat, js: number[], how: 'mean' | 'max'): Float64Array {
 
 const dotRow = (a: Mat, i: number, row: Float64Array) => row.reduce((s, r, c) => s + r * a.v[i * a.cols + c]!, 0);
 
+/** The group means of the rows of x [T, d] → [⌈T/C⌉, d]. */
+function groupMeans(x: Mat, C: number): Mat {
+  const nG = Math.ceil(x.rows / C);
+  const out = mat(nG, x.cols);
+  for (let g = 0; g < nG; g++) out.v.set(pool(x, members(g, C, x.rows), 'mean'), g * x.cols);
+  return out;
+}
+
+/**
+ * Attention between groups, per head h: P[g][g'] = softmax over g' of (x̄_g W_a)·(x̄_g' W_b)/√hd
+ * (g' ≤ g when causal), x̄ the group means of the inputs, W_a, W_b the weights named `names`.
+ */
+function groupLevelMaps(ctx: RefContext, x: Mat, C: number, names: [string, string], causal: boolean): (h: number) => number[][] {
+  const { headDim: hd, dModel: d } = ctx;
+  const xbar = groupMeans(x, C);
+  const [qa, kb] = names.map((name) => ctx.linear(xbar, d, name)) as [Mat, Mat];
+  const nG = xbar.rows;
+  return (h) => {
+    const qh = columns(qa, h * hd, hd);
+    const kh = columns(kb, h * hd, hd);
+    return Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (!causal || g2 <= g ? dot(qh, g, kh, g2) / Math.sqrt(hd) : -Infinity))));
+  };
+}
+
+/** Softmax attention inside groups, rows A[i][j] over q·k/√hd for j in i's group (j ≤ i when causal). */
+function groupSoftmax(qh: Mat, kh: Mat, grp: (i: number) => number, causal: boolean): number[][] {
+  const T = qh.rows;
+  const hd = qh.cols;
+  return Array.from({ length: T }, (_, i) => softmax(Array.from({ length: T }, (_, j) => (grp(j) === grp(i) && (!causal || j <= i) ? dot(qh, i, kh, j) / Math.sqrt(hd) : -Infinity))));
+}
+
 /** Combiner-Fixed / CCA: one softmax over direct keys and summaries of the other (earlier) groups. */
 export function combiner(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const C = Math.min(p['block'] as number, T);
   const window = p['window'] as number;
   const summary = p['summary'] as 'mean' | 'max' | 'core';
   const causal = p['causal'] !== false;
   const nG = Math.ceil(T / C);
   const grp = (i: number) => Math.floor(i / C);
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
+  return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
+    const qh = ctx.position.rotate(qRaw);
     qh.v.forEach((val, idx) => (qh.v[idx] = val / Math.sqrt(hd)));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    const vh = columns(v, h * hd, hd);
+    const kh = ctx.position.rotate(kRaw);
     // Summaries: weights w[g][u] over the group's tokens, key kbar[g].
     const w: number[][] = [];
     const kbar: Float64Array[] = [];
@@ -75,14 +100,10 @@ export function combiner(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float6
       const row = new Float64Array(T);
       for (let j = 0; j < T; j++) row[j] = a[j]!;
       for (let g = 0; g < nG; g++) members(g, C, T).forEach((j, u) => (row[j]! += a[T + g]! * w[g]![u]!));
-      row.forEach((wt, j) => {
-        probs[(h * T + i) * T + j] = wt;
-        for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * vh.v[j * hd + c]!;
-      });
+      mixRow(probs, h, i, row, vh, out);
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 /**
@@ -92,26 +113,15 @@ export function combiner(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float6
  * values); token i attends to its group's tokens j ≤ i and the prefix in one softmax.
  */
 export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const C = Math.min(p['block'] as number, T);
   const nG = Math.ceil(T / C);
   const grp = (i: number) => Math.floor(i / C);
-  const e = mat(nG, d);
-  for (let g = 0; g < nG; g++) e.v.set(pool(x, members(g, C, T), 'mean'), g * d);
-  const qc = ctx.linear(e, d, 'qc');
-  const kc = ctx.linear(e, d, 'kc');
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    const vh = columns(v, h * hd, hd);
-    const qch = columns(qc, h * hd, hd);
-    const kch = columns(kc, h * hd, hd);
-    const coarse = Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (g2 <= g ? dot(qch, g, kch, g2) / Math.sqrt(hd) : -Infinity))));
+  const coarseOf = groupLevelMaps(ctx, x, C, ['qc', 'kc'], true);
+  return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
+    const qh = ctx.position.rotate(qRaw);
+    const kh = ctx.position.rotate(kRaw);
+    const coarse = coarseOf(h);
     const kbar = Array.from({ length: nG }, (_, g) => pool(kh, members(g, C, T), 'mean'));
     const vbar = Array.from({ length: nG }, (_, g) => pool(vh, members(g, C, T), 'mean'));
     const out = mat(T, hd);
@@ -136,9 +146,8 @@ export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs
       for (let j = 0; j < T; j++) for (let c = 0; c < hd; c++) out.v[i * hd + c]! += a[j]! * vh.v[j * hd + c]!;
       for (let c = 0; c < hd; c++) out.v[i * hd + c]! += a[T]! * vp[c]!;
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 /**
@@ -148,29 +157,18 @@ export function blockTransformer(ctx: RefContext, x: Mat, p: P): { y: Mat; probs
  * the outer result of its own group (bidirectional) or of the previous group (causal).
  */
 export function tnt(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const C = Math.min(p['block'] as number, T);
   const causal = p['causal'] !== false;
   const nG = Math.ceil(T / C);
   const grp = (i: number) => Math.floor(i / C);
-  const xbar = mat(nG, d);
-  for (let g = 0; g < nG; g++) xbar.v.set(pool(x, members(g, C, T), 'mean'), g * d);
-  const qo = ctx.linear(xbar, d, 'qo');
-  const ko = ctx.linear(xbar, d, 'ko');
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    const vh = columns(v, h * hd, hd);
-    const qoh = columns(qo, h * hd, hd);
-    const koh = columns(ko, h * hd, hd);
+  const outerOf = groupLevelMaps(ctx, x, C, ['qo', 'ko'], causal);
+  return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
+    const qh = ctx.position.rotate(qRaw);
+    const kh = ctx.position.rotate(kRaw);
     // Inner map (T × T, zero outside the group) and u = A_in v.
-    const inner = Array.from({ length: T }, (_, i) => softmax(Array.from({ length: T }, (_, j) => (grp(j) === grp(i) && (!causal || j <= i) ? dot(qh, i, kh, j) / Math.sqrt(hd) : -Infinity))));
-    const outer = Array.from({ length: nG }, (_, g) => softmax(Array.from({ length: nG }, (_, g2) => (!causal || g2 <= g ? dot(qoh, g, koh, g2) / Math.sqrt(hd) : -Infinity))));
+    const inner = groupSoftmax(qh, kh, grp, causal);
+    const outer = outerOf(h);
     // Sentence weights over tokens: s_g = Σ_j S[g][j] v_j with S = M (I + A_in).
     const S = Array.from({ length: nG }, (_, g) => {
       const row = new Float64Array(T);
@@ -186,14 +184,10 @@ export function tnt(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
       const row = Float64Array.from(inner[i]!);
       const go = causal ? grp(i) - 1 : grp(i); // the group whose outer result token i reads
       if (go >= 0) for (let g2 = 0; g2 < nG; g2++) for (let j = 0; j < T; j++) row[j]! += outer[go]![g2]! * S[g2]![j]!;
-      row.forEach((wt, j) => {
-        probs[(h * T + i) * T + j] = wt;
-        for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * vh.v[j * hd + c]!;
-      });
+      mixRow(probs, h, i, row, vh, out);
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 /**
@@ -204,15 +198,12 @@ export function tnt(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
  * mix (over r, keys G'_r W_wk) of its group's shifted latents.
  */
 export function fit(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const C = Math.min(p['block'] as number, T);
   const m = p['latents'] as number;
   const causal = p['causal'] !== false;
   const nG = Math.ceil(T / C);
   const grp = (i: number) => Math.floor(i / C);
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
   const ell = ctx.weight('latents'); // [1, H, m, hd]
   const wgq = ctx.weight('wgq'); // [1, H, hd, hd]
   const wgk = ctx.weight('wgk');
@@ -220,14 +211,10 @@ export function fit(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
   /** row · W_h for a per-head [hd, hd] matrix. */
   const times = (row: Float64Array, W: Float64Array, h: number) => Float64Array.from({ length: hd }, (_, c) => row.reduce((s, r, c2) => s + r * W[(h * hd + c2) * hd + c]!, 0));
   const dotv = (a: Float64Array, b2: Float64Array) => a.reduce((s, r, c) => s + r * b2[c]!, 0);
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    const vh = columns(v, h * hd, hd);
-    const vrow = (j: number) => vh.v.slice(j * hd, (j + 1) * hd);
-    const local = Array.from({ length: T }, (_, i) => softmax(Array.from({ length: T }, (_, j) => (grp(j) === grp(i) && (!causal || j <= i) ? dot(qh, i, kh, j) / Math.sqrt(hd) : -Infinity))));
+  return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
+    const qh = ctx.position.rotate(qRaw);
+    const kh = ctx.position.rotate(kRaw);
+    const local = groupSoftmax(qh, kh, grp, causal);
     // Latent maps over tokens: latent a = (g, r) = Σ_j lat[a][j] v_j.
     const lat: Float64Array[] = [];
     for (let g = 0; g < nG; g++)
@@ -262,14 +249,10 @@ export function fit(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Arra
       const omega = softmax(rowsG.map((row) => dotv(qi, times(value(row), wwk, h))));
       const row = Float64Array.from(local[i]!);
       rowsG.forEach((gr, r) => gr.forEach((val, t) => (row[t]! += omega[r]! * val)));
-      row.forEach((wt, j) => {
-        probs[(h * T + i) * T + j] = wt;
-        for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * vrow(j)[c]!;
-      });
+      mixRow(probs, h, i, row, vh, out);
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 const vrowOf = (m: Mat, i: number) => m.v.slice(i * m.cols, (i + 1) * m.cols);

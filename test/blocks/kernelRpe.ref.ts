@@ -5,8 +5,8 @@
  *   w_ij = φ(q_i)·φ(k_j) · exp(b_h[i − j + maxLen − 1])   for visible j (j ≤ i when causal)
  *   A_ij = w_ij / (Σ_j′ w_ij′ + ε),  ε = 1e-6,  y_i = Σ_j A_ij v_j
  */
-import type { RefContext, References } from '../reference/context';
-import { columns, mat, setColumns, type Mat } from '../reference/math';
+import { multiHead, type RefContext, type References } from '../reference/context';
+import { mat, mixRow, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -29,21 +29,15 @@ function phi(x: Mat, feature: string, omega: Float64Array, m: number): number[][
 }
 
 export function kernelRpe(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d, maxLen } = ctx;
+  const { T, headDim: hd, maxLen } = ctx;
   const feature = p['feature'] as string;
   const m = feature === 'prf' ? (p['features'] as number) : hd;
   const causal = p['causal'] !== false;
   const omega = feature === 'prf' ? ctx.weight('omega') : new Float64Array(0); // [hd, m]
   const rpe = ctx.weight('rpe'); // [H, 2·maxLen − 1]
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const fq = phi(columns(q, h * hd, hd), feature, omega, m);
-    const fk = phi(columns(k, h * hd, hd), feature, omega, m);
-    const vh = columns(v, h * hd, hd);
+  return multiHead(ctx, x, (h, qh, kh, vh, probs) => {
+    const fq = phi(qh, feature, omega, m);
+    const fk = phi(kh, feature, omega, m);
     const out = mat(T, hd);
     for (let i = 0; i < T; i++) {
       const w = new Array<number>(T).fill(0);
@@ -54,15 +48,10 @@ export function kernelRpe(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float
         w[j] = dot * Math.exp(rpe[h * (2 * maxLen - 1) + (i - j + maxLen - 1)]!);
       }
       const total = w.reduce((a, b) => a + b, 0) + EPS;
-      for (let j = 0; j < T; j++) {
-        const a = w[j]! / total;
-        probs[(h * T + i) * T + j] = a;
-        for (let e = 0; e < hd; e++) out.v[i * hd + e]! += a * vh.v[j * hd + e]!;
-      }
+      mixRow(probs, h, i, w.map((wj) => wj / total), vh, out);
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 /** What this file is the reference of, by slot and kind (test/reference/forward64.ts finds it here). */

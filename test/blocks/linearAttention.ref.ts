@@ -7,8 +7,8 @@
  * SLAB adds a depthwise convolution of the values with one kernel per head (weight "dwc" [H, kernel]),
  * centred when bidirectional and looking back when causal, and its band to the map.
  */
-import type { RefContext, References } from '../reference/context';
-import { columns, mat, setColumns, type Mat } from '../reference/math';
+import { multiHead, type RefContext, type References } from '../reference/context';
+import { mat, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
@@ -51,18 +51,10 @@ function recurrentHead(fq: Mat, fk: Mat, vh: Mat, causal: boolean): { out: Mat; 
 }
 
 function linearFamily(ctx: RefContext, x: Mat, phi: (v: number) => number, causal: boolean, conv: { w: Float64Array; kernel: number } | null) {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const fq = columns(q, h * hd, hd);
+  const { T, headDim: hd } = ctx;
+  return multiHead(ctx, x, (h, fq, fk, vh, probs) => {
     fq.v = fq.v.map(phi);
-    const fk = columns(k, h * hd, hd);
     fk.v = fk.v.map(phi);
-    const vh = columns(v, h * hd, hd);
     const { out, map } = recurrentHead(fq, fk, vh, causal);
     if (conv) {
       // y_t += Σ_s w_h[s] v_{t−s} (causal) or v_{t+s−p} (centred, p = (kernel − 1)/2), zero outside.
@@ -77,9 +69,8 @@ function linearFamily(ctx: RefContext, x: Mat, phi: (v: number) => number, causa
         }
     }
     probs.set(map, h * T * T);
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 /** Linear attention, φ = elu + 1 or ReLU. */

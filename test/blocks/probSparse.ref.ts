@@ -5,26 +5,20 @@
  *   n_i = its visible keys; M_i = max − mean of the sampled q_i·k_j/√d; the u largest M attend
  *   (ties: lower index first), the rest take the mean of the visible values.
  */
-import type { RefContext, References } from '../reference/context';
-import { columns, mat, setColumns, softmax, type Mat } from '../reference/math';
+import { multiHead, type RefContext, type References } from '../reference/context';
+import { mat, mixRow, softmax, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
 export function probSparse(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const { T, headDim: hd } = ctx;
   const c = p['factor'] as number;
   const causal = p['causal'] !== false;
   const u = Math.min(T, c * Math.ceil(Math.log(T)));
   const visible = (i: number, j: number) => !causal || j <= i;
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    const vh = columns(v, h * hd, hd);
+  return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
+    const qh = ctx.position.rotate(qRaw);
+    const kh = ctx.position.rotate(kRaw);
     const score = (i: number, j: number) => {
       let s = 0;
       for (let e = 0; e < hd; e++) s += qh.v[i * hd + e]! * kh.v[j * hd + e]!;
@@ -45,14 +39,10 @@ export function probSparse(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Floa
       const row = active.has(i)
         ? softmax(Array.from({ length: T }, (_, j) => (visible(i, j) ? score(i, j) : -Infinity)))
         : Array.from({ length: T }, (_, j) => (visible(i, j) ? 1 / (causal ? i + 1 : T) : 0));
-      row.forEach((w, j) => {
-        probs[(h * T + i) * T + j] = w;
-        for (let e = 0; e < hd; e++) out.v[i * hd + e]! += w * vh.v[j * hd + e]!;
-      });
+      mixRow(probs, h, i, row, vh, out);
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 export const references: References = { mixer: { prob_sparse: probSparse } };

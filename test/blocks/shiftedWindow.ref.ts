@@ -4,13 +4,13 @@
  * windows [0, s), [s, s + w), [s + w, s + 2w), …; softmax over the keys of the query's window
  * (j ≤ i when causal) of q·k/√d plus the learned bias B[(i − j) + w − 1, h].
  */
-import type { RefContext, References } from '../reference/context';
-import { columns, mat, setColumns, softmax, type Mat } from '../reference/math';
+import { multiHead, type RefContext, type References } from '../reference/context';
+import { mat, mixRow, softmax, type Mat } from '../reference/math';
 
 type P = Record<string, unknown>;
 
 export function shiftedWindow(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: Float64Array } {
-  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const { T, nHeads: H, headDim: hd } = ctx;
   const w = p['window'] as number;
   const causal = p['causal'] !== false;
   const s = Math.floor(w / 2);
@@ -18,15 +18,9 @@ export function shiftedWindow(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: F
   // Window number of token i: the first window of a shifted grid holds only tokens 0 … s − 1.
   const windowOf = (i: number) => (!shifted ? Math.floor(i / w) : i < s ? 0 : 1 + Math.floor((i - s) / w));
   const table = p['relativeBias'] !== false ? ctx.weight('relative_bias') : null; // [2w − 1, H]
-  const q = ctx.linear(x, d, 'q');
-  const k = ctx.linear(x, d, 'k');
-  const v = ctx.linear(x, d, 'v');
-  const probs = new Float64Array(H * T * T);
-  const mixed = mat(T, d);
-  for (let h = 0; h < H; h++) {
-    const qh = ctx.position.rotate(columns(q, h * hd, hd));
-    const kh = ctx.position.rotate(columns(k, h * hd, hd));
-    const vh = columns(v, h * hd, hd);
+  return multiHead(ctx, x, (h, qRaw, kRaw, vh, probs) => {
+    const qh = ctx.position.rotate(qRaw);
+    const kh = ctx.position.rotate(kRaw);
     const out = mat(T, hd);
     for (let i = 0; i < T; i++) {
       const logits = Array.from({ length: T }, (_, j) => {
@@ -35,14 +29,10 @@ export function shiftedWindow(ctx: RefContext, x: Mat, p: P): { y: Mat; probs: F
         for (let e = 0; e < hd; e++) dot += qh.v[i * hd + e]! * kh.v[j * hd + e]!;
         return dot / Math.sqrt(hd) + (table ? table[(i - j + w - 1) * H + h]! : 0);
       });
-      softmax(logits).forEach((a, j) => {
-        probs[(h * T + i) * T + j] = a;
-        for (let e = 0; e < hd; e++) out.v[i * hd + e]! += a * vh.v[j * hd + e]!;
-      });
+      mixRow(probs, h, i, softmax(logits), vh, out);
     }
-    setColumns(mixed, h * hd, out);
-  }
-  return { y: ctx.linear(mixed, d, 'o'), probs };
+    return out;
+  });
 }
 
 export const references: References = { mixer: { shifted_window: shiftedWindow } };

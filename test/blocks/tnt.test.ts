@@ -1,54 +1,22 @@
 // TNT in its 1-D token form: both paths against the float64 reference (alone and in a 3-layer
 // model), the exact map's structure (inner rows sum to 1, plus 2 from the outer term), no leak of
 // later tokens, no T × T tensor in the fast graph, gradients with the outer map in play, refusals.
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compiler/compile';
-import { numel } from '../../src/graph/ir';
 import { validateSpec } from '../../src/spec/schema';
-import { tokenize } from '../../src/spec/vocab';
-import { aloneSpec, arbitraryParams, expectFastMatchesInspect, expectMatchesReference, runGraph, TEXT, threeLayerSpec } from './harness';
+import { aloneSpec } from './harness';
 import { expectRefusesOutOfRange } from './refusal';
-import { expectNoLeak } from './groupsCommon';
+import { describeReferenceCases, expectArbitraryMatchReference, expectFastMatchesInspectAt, expectGroupLevelMap, expectNoLeak, expectNoTxT, groupMixer } from './groupsCommon';
 import { expectGradientsMatch } from '../train/gradcheck';
 
-const mixer = (params: Record<string, unknown>) => ({ mixer: { kind: 'tnt', params } });
+const mixer = groupMixer('tnt');
 
-describe.each([{}, { causal: false }, { block: 1 }, { block: 5, causal: false }, { block: 7 }, { block: 64 }])('tnt %j', (params) => {
-  it('matches the float64 reference alone, in both modes', () => expectMatchesReference(aloneSpec(mixer(params)), TEXT, 1e-4, 1e-4));
-  it('matches the float64 reference inside a 3-layer model', () => expectMatchesReference(threeLayerSpec(mixer(params)), TEXT, 1e-4, 1e-4));
-});
+describeReferenceCases('tnt', 'tnt', [{}, { causal: false }, { block: 1 }, { block: 5, causal: false }, { block: 7 }, { block: 64 }]);
 
 describe('tnt map', () => {
-  it('rows sum to 1 (inner) + 2 (outer: sentence value = v + u, where a group is read); causal rows are zero above the diagonal', async () => {
-    for (const causal of [true, false]) {
-      const spec = aloneSpec(mixer({ block: 4, causal }));
-      const tokens = tokenize(TEXT, spec.maxLen).ids;
-      const T = tokens.length;
-      const probs = (await runGraph(spec, tokens, 'inspect'))['attn_probs.0']!.data as Float32Array;
-      for (let h = 0; h < spec.nHeads; h++)
-        for (let i = 0; i < T; i++) {
-          let sum = 0;
-          for (let j = 0; j < T; j++) {
-            const a = probs[(h * T + i) * T + j]!;
-            sum += a;
-            expect(a).toBeGreaterThanOrEqual(0);
-            if (causal && j > i) expect(a).toBe(0);
-            if (causal && Math.floor(j / 4) < Math.floor(i / 4)) expect(a, `(${h}, ${i}, ${j}) reached through the outer attention`).toBeGreaterThan(0);
-          }
-          const outerRead = !causal || i >= 4;
-          expect(Math.abs(sum - (outerRead ? 3 : 1))).toBeLessThan(1e-5);
-        }
-    }
-  });
+  it('rows sum to 1 (inner) + 2 (outer: sentence value = v + u, where a group is read); causal rows are zero above the diagonal', () =>
+    expectGroupLevelMap('tnt', 'the outer attention'));
 
-  it('any parameters in range match the reference in both modes', () =>
-    fc.assert(
-      fc.asyncProperty(arbitraryParams('tnt'), async (p) => {
-        await expectMatchesReference(aloneSpec(mixer(p)), 'words in sentences', 1e-4, 1e-4);
-      }),
-      { numRuns: 5 },
-    ));
+  it('any parameters in range match the reference in both modes', () => expectArbitraryMatchReference('tnt', 'words in sentences', 5));
 });
 
 describe('tnt causality', () => {
@@ -59,21 +27,11 @@ describe('tnt causality', () => {
 
 describe('tnt fast path', () => {
   it('builds no T × T tensor at T = 512', () => {
-    const T = 512;
-    for (const causal of [true, false]) {
-      const graph = compile(aloneSpec(mixer({ block: 16, causal }), { maxLen: T }), { T, mode: 'fast' });
-      const big = graph.nodes.flatMap((n) => n.outputs.filter((o) => numel(o.shape) >= T * T).map((o) => `${n.op} ${o.shape}`));
-      expect(big).toEqual([]);
-    }
+    for (const causal of [true, false]) expectNoTxT((m) => aloneSpec(mixer({ block: 16, causal }), m), 512);
   });
 
-  it('agrees with the inspect form at T = 200 (C ∤ T)', async () => {
-    const T = 200;
-    const tokens = tokenize('words inside sentences, sentences in text. '.repeat(5), T).ids;
-    expect(tokens.length).toBe(T);
-    await expectFastMatchesInspect(aloneSpec(mixer({ block: 16 }), { maxLen: T }), tokens);
-    await expectFastMatchesInspect(aloneSpec(mixer({ block: 12, causal: false }), { maxLen: T }), tokens);
-  });
+  it('agrees with the inspect form at T = 200 (C ∤ T)', () =>
+    expectFastMatchesInspectAt(200, 'words inside sentences, sentences in text. '.repeat(5), [(m) => aloneSpec(mixer({ block: 16 }), m), (m) => aloneSpec(mixer({ block: 12, causal: false }), m)]));
 });
 
 describe('tnt gradients with the outer map in play', () => {

@@ -1,5 +1,5 @@
 /** What a reference block may read: the model's shape, its weights by name, and position hooks. */
-import { affine, spectralNorm, type Mat } from './math';
+import { affine, columns, mat, setColumns, spectralNorm, type Mat } from './math';
 
 export interface RefPosition {
   /** Rotation of one head's queries or keys [T, headDim] (row t is position t); identity by default. */
@@ -66,4 +66,20 @@ export interface References {
   norm?: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat>;
   ffn?: Record<string, (ctx: RefContext, x: Mat, p: P) => Mat>;
   position?: Record<string, RefPositionBlock>;
+}
+
+/**
+ * The multi-head frame of a q/k/v mixer: q, k, v = x W_q, x W_k, x W_v; `head` computes head h's
+ * [T, headDim] output from its column slices (not rotated) and writes its map rows into `probs`
+ * [H, T, T]; y = concat_h(out_h) W_o.
+ */
+export function multiHead(ctx: RefContext, x: Mat, head: (h: number, q: Mat, k: Mat, v: Mat, probs: Float64Array) => Mat): { y: Mat; probs: Float64Array } {
+  const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+  const q = ctx.linear(x, d, 'q');
+  const k = ctx.linear(x, d, 'k');
+  const v = ctx.linear(x, d, 'v');
+  const probs = new Float64Array(H * T * T);
+  const mixed = mat(T, d);
+  for (let h = 0; h < H; h++) setColumns(mixed, h * hd, head(h, columns(q, h * hd, hd), columns(k, h * hd, hd), columns(v, h * hd, hd), probs));
+  return { y: ctx.linear(mixed, d, 'o'), probs };
 }

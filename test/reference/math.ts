@@ -69,6 +69,17 @@ export function softmax(s: number[]): number[] {
   return e.map((x) => x / z);
 }
 
+/** Map row i of head h: probs[h, i, :] = row and out_i += Σ_j row_j v_j (probs [H, T, T], T = v.rows). */
+export function mixRow(probs: Float64Array, h: number, i: number, row: ArrayLike<number>, v: Mat, out: Mat): void {
+  const T = v.rows;
+  const hd = v.cols;
+  for (let j = 0; j < T; j++) {
+    const wt = row[j]!;
+    probs[(h * T + i) * T + j] = wt;
+    for (let c = 0; c < hd; c++) out.v[i * hd + c]! += wt * v.v[j * hd + c]!;
+  }
+}
+
 /** Entropy in nats of a map row read as a distribution |a| / Σ|a|, with 0 · log 0 = 0. */
 export const entropy = (row: number[]): number => {
   const total = row.reduce((s, x) => s + Math.abs(x), 0);
