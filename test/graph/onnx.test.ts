@@ -26,6 +26,10 @@ describe('ONNX serialisation', () => {
       'attn_entropy.1': [1, 4, 5],
       logits: [1, 5, VOCAB_SIZE],
       resid_rms: [3, 5],
+      'sim_mixer.0': [1, 5],
+      'sim_ffn.0': [1, 5],
+      'sim_mixer.1': [1, 5],
+      'sim_ffn.1': [1, 5],
     });
   });
 
