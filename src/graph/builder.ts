@@ -10,6 +10,9 @@ import type { Affine, AttrValue, DType, Graph, InitScheme, Initializer, OpNode, 
 import { numel } from './ir';
 
 /** A shape mismatch found while building, with the scope that caused it. */
+
+/** The most inputs one Concat node takes (7 inputs + 1 output = WebGPU's 8 storage buffers per shader stage). */
+export const CONCAT_MAX_INPUTS = 7;
 export class ShapeError extends Error {
   constructor(scope: string, message: string) {
     super(scope ? `${scope}: ${message}` : message);
@@ -351,8 +354,19 @@ export class GraphBuilder {
     return this.op('Pad', [x, pads], x.dtype, x.shape.map((d, i) => d + before[i]! + after[i]!));
   }
 
-  /** Concatenation along `axis`; every other dimension must agree. */
+  /**
+   * Concatenation along `axis`; every other dimension must agree. More than CONCAT_MAX_INPUTS
+   * inputs become a tree of Concats: a WebGPU shader binds each input and the output as a storage
+   * buffer, 8 per stage by default, and onnxruntime-web's WebGPU Concat with more inputs fails the
+   * whole run ("The number of storage buffer (input=32, output=1) exceeds the limit (8)",
+   * microsoft/onnxruntime#25177); here every output then read as zeros.
+   */
   concat(xs: Tensor[], axis: number): Tensor {
+    if (xs.length > CONCAT_MAX_INPUTS) {
+      const groups: Tensor[] = [];
+      for (let i = 0; i < xs.length; i += CONCAT_MAX_INPUTS) groups.push(this.concat(xs.slice(i, i + CONCAT_MAX_INPUTS), axis));
+      return this.concat(groups, axis);
+    }
     const first = xs[0];
     if (!first) this.fail('Concat needs at least one input');
     const ax = normAxis(axis, first.shape.length);

@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { broadcastShapes, GraphBuilder, ShapeError } from '../../src/graph/builder';
+import * as ort from 'onnxruntime-web';
 import { normalValues } from '../../src/graph/init';
+import { toOnnxBytes } from '../../src/graph/onnx';
+import { nodeRuntime } from '../helpers';
 
 // Every weight stream is drawn through normalValues: counting its calls shows when weights are drawn.
 vi.mock('../../src/graph/init', async (importOriginal) => {
@@ -115,5 +118,24 @@ describe('GraphBuilder weights', () => {
     expect(read(build(18))).not.toEqual(values); // another seed, another stream
     expect(read(build(17, 0.5))).not.toEqual(values); // another scale
     expect(read(first)).toBe(values);
+  });
+});
+
+describe('GraphBuilder.concat with many inputs', () => {
+  it('builds a tree of Concats of at most 7 inputs (WebGPU binds 8 storage buffers) that gives the plain concatenation', async () => {
+    const b = new GraphBuilder('concat_tree', 1);
+    const x = b.input('x', 'float32', [1, 2]);
+    const parts = Array.from({ length: 20 }, (_, i) => b.mul(x, b.scalar(i)));
+    b.output(b.concat(parts, 0), 'out');
+    const graph = b.finish();
+    const concats = graph.nodes.filter((n) => n.op === 'Concat');
+    expect(concats.length).toBeGreaterThan(1);
+    expect(Math.max(...concats.map((n) => n.inputs.length))).toBeLessThanOrEqual(7);
+    await nodeRuntime(); // sets onnxruntime-web up
+    const session = await ort.InferenceSession.create(toOnnxBytes(graph));
+    const out = (await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, -1]), [1, 2]) }))['out']!;
+    await session.release();
+    expect(out.dims).toEqual([20, 2]);
+    expect(Array.from(out.data as Float32Array, (v) => v + 0)).toEqual(Array.from({ length: 20 }, (_, i) => [i, -i]).flat().map((v) => v + 0)); // + 0: −0 reads as 0
   });
 });

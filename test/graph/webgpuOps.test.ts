@@ -17,6 +17,20 @@ function opsOf(spec: Spec): Set<string> {
   return ops;
 }
 
+/**
+ * Concats with more inputs than a WebGPU shader may bind storage buffers (8 per stage by default,
+ * one of them the output): onnxruntime-web's WebGPU Concat then fails the whole run, and every
+ * output reads as zeros (ProbSparse's ranking did this on SwiftShader at T = 11). The builder
+ * splits wider ones into a tree (GraphBuilder.concat); checked at T = 11 and 64, in both modes.
+ */
+function wideConcats(spec: Spec): string[] {
+  const out: string[] = [];
+  for (const T of [11, 64].filter((t) => t <= spec.maxLen))
+    for (const mode of ['inspect', 'fast'] as const)
+      for (const n of compile(spec, { T, mode }).nodes) if (n.op === 'Concat' && n.inputs.length > 7) out.push(`${mode} T = ${T}: ${n.scope} concatenates ${n.inputs.length}`);
+  return out;
+}
+
 
 describe('WebGPU op coverage', () => {
   it('reads the operator table of the installed onnxruntime-web', () => {
@@ -27,6 +41,7 @@ describe('WebGPU op coverage', () => {
 
   it.each(PRESETS.map((p) => [p.id, p] as const))('preset %s uses only GPU ops', (_id, preset) => {
     expect(cpuOnly(opsOf(preset.spec()))).toEqual([]);
+    expect(wideConcats(preset.spec())).toEqual([]);
   });
 
   it.each(BLOCKS.filter((b) => b.slot === 'mixer' || b.slot === 'ffn' || b.slot === 'position').map((b) => [b.slot, b.kind] as const))('%s %s uses only GPU ops', (slot, kind) => {
@@ -35,5 +50,6 @@ describe('WebGPU op coverage', () => {
     const before = slot === 'mixer' && findBlock('mixer', kind)?.copiesMap ? [defaultLayer()] : [];
     const spec: Spec = { ...defaultSpec(), ...(slot === 'position' ? { position: { kind, params: {} } } : {}), layers: [...before, layer] };
     expect(cpuOnly(opsOf(spec))).toEqual([]);
+    expect(wideConcats(spec)).toEqual([]);
   });
 });
