@@ -149,6 +149,10 @@ rounds of ReduceMax / Equal / CumSum (TopK has no WebGPU kernel in onnxruntime-w
     factor: z.number().int().min(1).max(20).describe('c: u = c·⌈ln T⌉ active queries and sampled keys').default(5),
     causal: z.boolean().default(true),
   }),
+  decode: {
+    none:
+      'which queries are active depends on the whole sequence (their sparsity against a sample of all keys, and u = c·⌈ln T⌉), so a token-by-token pass cannot reproduce the forward pass; generation runs the forward pass at each length',
+  },
   emit(ctx, x, p) {
     const { b, B, T, dModel: d, headDim: hd } = ctx;
     const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))); // [B, H, T, hd]

@@ -170,6 +170,7 @@ Cast, Abs, Add, Sub, Reshape, Transpose (inspect).
   params: z.object({
     bands: z.number().int().min(4).max(64).describe('frequency bands sharing one learned weight per head').default(16),
   }),
+  decode: { none: 'it is not causal: every output mixes the whole sequence through its Fourier transform, later tokens included' },
   emit(ctx, x, p) {
     const { b, nHeads: H } = ctx;
     const w = ctx.weight('band_weights', [H, p.bands], { kind: 'normal', std: 1 }); // w_h,b
