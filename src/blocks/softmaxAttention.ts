@@ -31,6 +31,8 @@ export default defineBlock({
 **Paper:** "Attention Is All You Need" (Vaswani et al., 2017).
 **Math:** A_ij = softmax_j(s_ij + bias_ij) over visible keys; y = concat_h(A_h V_g(h)) W_O.
 Each row of the map sums to 1; a causal map is lower-triangular.
+
+**Decoding:** a K/V cache of every earlier token (keys unrotated), 2 · kvHeads · headDim floats per token per layer.
 `,
   params: z.object({
     ...ATTENTION_PARAMS,
