@@ -228,6 +228,7 @@ K_cᵀ U_c. Then S̃_{c+1} = (I − K_cᵀ W_c) S̃_c + K_cᵀ U_c runs chunk by
 O_c = Q_c S̃_c + (Q_c K_cᵀ ⊙ M)(U_c − W_c S̃_c), batched again.
 ONNX ops: MatMul, ReduceSum, Sqrt, Div, Mul, Add, Sub, Neg, Sigmoid, Where, GreaterOrEqual,
 Concat, Slice, Reshape, Transpose.
+
 **Decoding:** constant state S (headDim × headDim per head), d·(d/H) floats per layer
 (one token: S ← S + β (v − S k) kᵀ, o = S q).
 `,

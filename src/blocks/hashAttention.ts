@@ -115,6 +115,7 @@ code's numerator adds (b + 1)·v_i where the pairwise weights give (b + 1)·Σ_j
 C×C product inside a chunk, prefix sums (CumSum) of Σ φ(u) vᵀ and Σ φ(u) across chunks; bidirectional:
 one global sum. No T×T tensor. The sign is Greater + Where. RoPE, ALiBi and T5 biases do not act on
 this mixer.
+
 **Decoding:** constant state S = Σ φ(u) vᵀ and z = Σ φ(u) on the codes φ(u) = [h(u), √(b + 1)], per
 head, (b + 1)·(d + H) floats per layer (causal only).
 `,

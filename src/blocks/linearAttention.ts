@@ -167,6 +167,7 @@ product (MatMul, Where); across chunks the state Σ φ(k) vᵀ and Σ φ(k) of a
 (MatMul, ReduceSum, CumSum over the chunk axis, Slice + Concat to shift by one chunk); then Div.
 Bidirectional needs no chunks: one global state. No tensor of size T×T. RoPE and additive logit
 biases (ALiBi, T5) do not act on this mixer; embedding-level positions do.
+
 **Decoding:** constant state S = Σ φ(k) vᵀ and z = Σ φ(k) per head, d·(d/H) + d floats per layer
 (one token: S += φ(k) vᵀ, z += φ(k), o = φ(q)ᵀ S / (φ(q)·z + ε)).
 `,

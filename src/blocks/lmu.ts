@@ -205,6 +205,7 @@ position l. Work O(T·(C + 2q)·d) plus q² per chunk.
 ONNX ops: MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Reshape, Transpose, Slice,
 Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Reshape, Transpose
 (inspect).
+
 **Decoding:** constant state the memories m (order × headDim per head), order·d floats per layer
 (one token: m ← Ā m + B̄ uᵀ, y = mᵀ w_h).
 `,

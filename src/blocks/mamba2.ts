@@ -122,6 +122,7 @@ chunked form made of matrix products; S6's per-channel decays need a sequential 
 matrix over the n = T / C chunks carrying the states forward, and the states read out by C_t.
 ONNX ops: MatMul, CumSum, Exp, Log, Abs, Neg, Relu, Sigmoid, Mul, Add, Sub, Where,
 GreaterOrEqual, Concat, Slice, Reshape, Transpose.
+
 **Decoding:** constant state h (N × headDim per head), N·d floats per layer
 (one token: h ← exp(Δ A) h + B (Δ X)ᵀ, y = C h + D X).
 `,

@@ -77,6 +77,7 @@ moves each token to its local average.
 **Fast path (no T × T matrix):** x is zero-padded in time and its k shifted slices are added (the
 window sums), then multiplied by the constant 1/|W(i)| and x is subtracted. ONNX ops: Concat,
 Slice, Add, Mul, Sub.
+
 **Decoding:** constant state the last k − 1 inputs, (k − 1)·d floats per layer (causal only).
 `,
   params: z.object({

@@ -157,6 +157,7 @@ over the chunk axis (log2 of the chunk count steps of Slice + Concat shifts, Mul
 read by each query with its decay γ^(i+1) (MatMul); finally each row times 1/√s_n (Mul). A CumSum
 would need the growing factors γ^(−C·c), which overflow float32 beyond about 2,800 tokens for the
 fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
+
 **Decoding:** constant state S (headDim × headDim per head) and the scale s per head, d·(d/H) + H
 floats per layer (one token: S ← γ S + kᵀ v, s ← γ s + 1, o = q S / √s, q and k rotated at the
 token's position). With \`rotation: position\` and a position block whose angles change with the

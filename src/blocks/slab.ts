@@ -91,6 +91,7 @@ and the band shows how much each head leans on its immediate neighbours.
 **Fast path (ONNX):** the chunked linear attention above (MatMul, Where, CumSum, ReduceSum, Div),
 plus the convolution as \`kernel\` shifted copies of V (Slice, Concat with zeros) scaled per head (Mul)
 and added (Add). No tensor of size T×T.
+
 **Decoding:** constant state S = Σ ReLU(k) vᵀ, z = Σ ReLU(k) and the last kernel − 1 values per
 head, d·(d/H) + d + (kernel − 1)·d floats per layer (causal only).
 `,
