@@ -2,6 +2,7 @@
 // what each block's doc says, and decoding equals the forward pass whatever the forward's chunk
 // size and for each of the mixers' special parameters (test/decode/harness.ts, 1e-4).
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/compiler/compile';
 import { decodeState } from '../../src/decode/state';
 import { defaultLayer } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
@@ -41,6 +42,9 @@ describe('a recurrent mixer keeps a constant state', () => {
     const bytes = (C: number) => at(C).reduce((s, e) => s + e.bytes, 0);
     expect(bytes(16)).toBe(bytes(8));
     expect(bytes(8)).toBe(4 * floats);
+    // The step itself does not grow with the capacity: the same ops on the same shapes.
+    const step = (C: number) => compile(spec(kind, params), { T: C, mode: 'decode' }).nodes.map((n) => `${n.op} ${n.outputs.map((o) => o.shape.join('×')).join(" ")}`);
+    expect(step(16)).toEqual(step(8));
   });
 });
 
