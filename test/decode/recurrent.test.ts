@@ -1,13 +1,16 @@
 // The recurrent mixers decode with a constant state: no byte grows with the context, the size is
 // what each block's doc says, and decoding equals the forward pass whatever the forward's chunk
-// size and for each of the mixers' special parameters (test/decode/harness.ts, 1e-4).
+// size and for each of the mixers' special parameters (test/decode/harness.ts, 1e-4), and over a
+// 128-token text without error building up in the state.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { decodeState } from '../../src/decode/state';
 import { defaultLayer } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
+import { toOnnxBytes } from '../../src/graph/onnx';
 import { aloneSpec } from '../blocks/harness';
-import { expectDecodeMatchesForward } from './harness';
+import { nodeRuntime } from '../helpers';
+import { decodeLogits, expectDecodeMatchesForward, maxDiff } from './harness';
 
 const SMALL = { dModel: 16, nHeads: 2, maxLen: 24 };
 const d = SMALL.dModel;
@@ -85,5 +88,21 @@ describe('a stack of recurrent mixers', () => {
     const stack: Spec = { ...spec('linear_attention', {}), layers };
     expect(decodeState(stack, 8).entries.map((e) => `${e.run}.${e.name}`)).toEqual(['0.S', '0.s', '1.h', '2.S', '2.z', '2.recent']);
     await expectDecodeMatchesForward(stack, LONG);
+  }, 120_000);
+});
+
+describe('a long text: no error builds up in the state', () => {
+  // 128 tokens in chunks of 16: every row of one causal forward pass is that prefix's last row.
+  it.each(KINDS)('%s', async (kind, params) => {
+    const T = 128;
+    const tokens = Array.from({ length: T }, (_, i) => (i * 37 + 11) % 60);
+    const long = aloneSpec({ mixer: { kind, params: kind === 'pooling' ? params : { ...params, chunk: 16 } } }, { dModel: 32, nHeads: 4, maxLen: T });
+    const decoded = await decodeLogits(long, tokens, T);
+    const model = await (await nodeRuntime()).load(toOnnxBytes(compile(long, { T, mode: 'fast' })));
+    const logits = (await model.run(tokens))['logits']!.data;
+    await model.release();
+    const V = logits.length / T;
+    const worst = Math.max(...decoded.map((row, t) => maxDiff(row, logits.slice(t * V, (t + 1) * V))));
+    expect(worst, 'largest |decode − forward| over 128 steps').toBeLessThanOrEqual(1e-4);
   }, 120_000);
 });
