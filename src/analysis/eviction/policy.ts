@@ -43,13 +43,18 @@ export interface PolicyParams {
   tauEnd?: number;
   /** Keyformer: the number of steps of the temperature schedule (the map's length T in the simulator). */
   steps?: number;
-  /** Keyformer: seed of the Gumbel noise (src/train/random.ts Rng). */
-  seed?: number;
+  /** Keyformer: the seeded generator of its Gumbel noise (src/train/random.ts `Rng`; one instance per policy instance). */
+  rng?: Uniform;
   /** SnapKV: the observation window, the last rows of the prompt that vote. */
   window?: number;
   /** SnapKV: the pooling kernel along keys (odd) and its kind. */
   kernel?: number;
   pool?: 'max' | 'avg';
+}
+
+/** A seeded source of uniform draws in [0, 1): src/train/random.ts's `Rng` is one (named by shape: analysis/ does not import train/). */
+export interface Uniform {
+  float(): number;
 }
 
 /** One policy instance, for one head of one layer run, at one budget. */
@@ -72,4 +77,21 @@ export type PolicyFactory = (params: PolicyParams, budget: number) => OnlinePoli
 /** A clear refusal of a bad budget (one sentence). */
 export function checkBudget(budget: number): void {
   if (!Number.isInteger(budget) || budget < 1) throw new Error(`An eviction budget must be a whole number of tokens, at least 1; got ${budget}.`);
+}
+
+/**
+ * The `k` entries of `candidates` with the highest `priority`, ties going to the newer key (the
+ * larger index), as a new array. Every policy selects through this, so that ties break the same
+ * way everywhere (a test's plain-loop reference breaks them the same way).
+ */
+export function topByPriority(candidates: readonly number[], priority: (j: number) => number, k: number): number[] {
+  if (k <= 0) return [];
+  const sorted = candidates.slice().sort((a, b) => priority(b) - priority(a) || b - a);
+  return sorted.slice(0, k);
+}
+
+/** The recent window for a budget: an explicit count, else a fraction of the budget; at least 1 (the new key), at most the budget. */
+export function recentFor(params: PolicyParams, budget: number, defaultFraction: number): number {
+  const r = params.recent ?? Math.round(budget * (params.recentFraction ?? defaultFraction));
+  return Math.min(budget, Math.max(1, r));
 }
