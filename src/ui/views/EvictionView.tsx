@@ -32,6 +32,8 @@ export const TABLE_FRACTIONS = [0.1, 0.2, 0.3, 0.5] as const;
 export const evictionRng = (run: number, head: number) => new Rng(hash32(20, run, head));
 
 const colourOf = (kind: PolicyKind) => headColour(POLICY_KINDS.indexOf(kind));
+/** A token as the strip shows it: blanks made visible (a struck-out space would read as a dash). */
+const shownPiece = (p: string) => (p === ' ' ? '·' : p === '\n' ? '↵' : p);
 
 function drawChart(svg: SVGSVGElement, sims: Simulation[], T: number, budget: number) {
   const { w, h } = inner(FRAME);
@@ -204,7 +206,7 @@ function Simulator({ result, values, layer, head, runs }: { result: ShownResult;
       <div className="eviction-strip" data-testid="eviction-strip" data-policy={policy} data-step={step} data-mask={joinValues(mask)} data-mass={chosen.kept[step]}>
         {Array.from({ length: step + 1 }, (_, j) => (
           <span key={j} className={`tok ${mask[j] ? 'kept' : 'evicted'}${j === step ? ' query' : ''}`} title={`token ${j}: ${mask[j] ? 'kept' : 'evicted'}, weight ${values[step * T + j]!.toFixed(4)}`}>
-            {pieces[j] ?? '?'}
+            {shownPiece(pieces[j] ?? '?')}
           </span>
         ))}
       </div>
