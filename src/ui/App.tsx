@@ -33,6 +33,7 @@ import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
 import { ExperimentPanel } from './experiments/ExperimentPanel';
+import { ServingView } from './views/ServingView';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -112,6 +113,9 @@ export function App() {
             <ViewPart name="drop" what="layer dropping view">
               <DropView />
             </ViewPart>
+            <ErrorBoundary what="serving projection">
+              <ServingView />
+            </ErrorBoundary>
           </section>
         </Editor>
       </ErrorBoundary>

@@ -23,22 +23,24 @@ export interface Term {
   at: (T: number) => number;
 }
 
+/** The terms, by key (a fit names its terms by key, so it crosses from a worker as plain data). */
 export const TERMS = {
   one: { name: '1', at: () => 1 },
   T: { name: 'T', at: (T: number) => T },
   T2: { name: 'T²', at: (T: number) => T * T },
   TlogT: { name: 'T·log₂T', at: (T: number) => T * Math.log2(T) },
 } as const satisfies Record<string, Term>;
+export type TermKey = keyof typeof TERMS;
 
 /** The bases tried, simplest first. */
-export const BASES: readonly (readonly Term[])[] = [
-  [TERMS.one, TERMS.T, TERMS.T2],
-  [TERMS.one, TERMS.T, TERMS.T2, TERMS.TlogT],
+export const BASES: readonly (readonly TermKey[])[] = [
+  ['one', 'T', 'T2'],
+  ['one', 'T', 'T2', 'TlogT'],
 ];
 
 /** A cost polynomial and how it was checked. */
 export interface CostFit {
-  terms: readonly Term[];
+  terms: readonly TermKey[];
   coefficients: number[];
   /** The lengths compiled: those solved on, then those held out. */
   solvedOn: number[];
@@ -53,12 +55,12 @@ export interface CostFit {
 export const EXACT = 1e-9;
 
 /** The fit's value at T. */
-export const evaluate = (fit: Pick<CostFit, 'terms' | 'coefficients'>, T: number): number => fit.terms.reduce((s, t, i) => s + fit.coefficients[i]! * t.at(T), 0);
+export const evaluate = (fit: Pick<CostFit, 'terms' | 'coefficients'>, T: number): number => fit.terms.reduce((s, t, i) => s + fit.coefficients[i]! * TERMS[t].at(T), 0);
 
 /** The polynomial as text, e.g. "1,024 + 6,144·T + 512·T²" (coefficients rounded to integers where they are). */
 export function fitText(fit: Pick<CostFit, 'terms' | 'coefficients'>): string {
   const parts = fit.terms
-    .map((t, i) => ({ t, c: fit.coefficients[i]! }))
+    .map((key, i) => ({ t: TERMS[key], c: fit.coefficients[i]! }))
     .filter(({ c }) => Math.abs(c) > 1e-6)
     .map(({ t, c }) => {
       const r = Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c).toLocaleString('en') : c.toPrecision(6);
@@ -105,7 +107,7 @@ export function fitCosts(samples: readonly { T: number; cost: number }[]): CostF
     const out = sorted.slice(terms.length);
     let coefficients: number[];
     try {
-      coefficients = solve(on.map((s) => terms.map((t) => t.at(s.T))), on.map((s) => s.cost));
+      coefficients = solve(on.map((s) => terms.map((t) => TERMS[t].at(s.T))), on.map((s) => s.cost));
     } catch {
       continue;
     }

@@ -9,7 +9,6 @@
  * The check: calibrated on one measurement, the compute term predicts the others of a latency
  * sweep (time ∝ FLOPs at the effective rate); projected against measured is shown point by point.
  */
-import { MEMORY_BUDGET_BYTES } from '../../compiler/budget';
 import type { AcceleratorProfile } from './profiles';
 
 /** One measured time of a graph whose cost is known. */
@@ -32,11 +31,11 @@ export interface BrowserProfile extends AcceleratorProfile {
  * page's own memory budget; without a decode measurement the bandwidth is unknown (Infinity: the
  * memory term of the bound is then 0, and the page says so).
  */
-export function browserProfile(prefill: Timed, decode: Timed | null, provider: string): BrowserProfile {
+export function browserProfile(prefill: Timed, decode: Timed | null, provider: string, memoryBudgetBytes: number): BrowserProfile {
   return {
     id: 'browser',
     name: `this browser (${provider}, measured)`,
-    memoryBytes: MEMORY_BUDGET_BYTES,
+    memoryBytes: memoryBudgetBytes,
     bandwidth: decode ? decode.amount / (decode.ms / 1000) : Infinity,
     peakFlops: prefill.amount / (prefill.ms / 1000),
     precision: 'fp32, effective (measured)',

@@ -26,11 +26,26 @@ import { roofline, longestFitting, type Roofline } from './roofline';
 /** The longest context the projection looks at: 2^20 tokens. */
 export const MAX_CONTEXT = 1 << 20;
 
-/** What the projection needs to know about a model, at any context length. */
+/**
+ * One tensor of a sequence's decode state as a function of the context L, in float32 bytes:
+ * constant + perToken · min(L, cap) (cap null: no cap). A K/V cache has constant 0 and perToken
+ * its bytes per slot; a sliding window's cache is capped at the window; a recurrent state has
+ * perToken 0. Read off decodeState by the worker, which checks that the form reproduces it.
+ */
+export interface StateForm {
+  run: number;
+  name: string;
+  kind: 'cache' | 'recurrent';
+  constant: number;
+  perToken: number;
+  cap: number | null;
+}
+
+/** What the projection needs to know about a model, as plain data (it is built in a worker: workers/servingModel.ts). */
 export interface ServingModel {
   name: string;
-  /** Parameters at context L (more than the spec's when a learned position table must grow to L rows). */
-  params: (L: number) => number;
+  /** Trainable parameters N, and the parameters each position past maxLen adds (a learned position table's row; 0 otherwise). */
+  params: { base: number; perPosition: number };
   /** The spec's maxLen, and whether the model's weights hold one row per position up to it. */
   maxLen: number;
   positionsLimited: boolean;
@@ -39,9 +54,22 @@ export interface ServingModel {
   /** FLOPs of one decode step with capacity C (batch 1), fitted on compiled decode graphs; null with the reason when there is none. */
   decode: CostFit | null;
   decodeMissing: string | null;
-  /** The decode state of one sequence at capacity L, float32 bytes, split by kind; null with the reason when there is none. */
-  state: ((L: number) => { cache: number; recurrent: number }) | null;
+  /** The decode state of one sequence; null with the reason when there is none. */
+  state: StateForm[] | null;
   stateMissing: string | null;
+}
+
+/** N(L): the parameters at context L (a learned position table grown to L rows past maxLen). */
+export const paramsAt = (m: ServingModel, L: number): number => m.params.base + Math.max(0, L - m.maxLen) * m.params.perPosition;
+
+/** One state tensor's float32 bytes at context L. */
+export const stateBytesAt = (f: StateForm, L: number): number => f.constant + f.perToken * Math.min(L, f.cap ?? Infinity);
+
+/** S(L) of one sequence, float32 bytes, split by kind (zeros when the model declares no state). */
+export function stateAt(m: ServingModel, L: number): { cache: number; recurrent: number } {
+  const s = { cache: 0, recurrent: 0 };
+  for (const f of m.state ?? []) s[f.kind] += stateBytesAt(f, L);
+  return s;
 }
 
 export interface ServingSettings {
@@ -73,14 +101,12 @@ export interface ServingPoint {
   decode: Roofline | null;
 }
 
-const stateOf = (m: ServingModel, L: number) => (m.state ? m.state(L) : { cache: 0, recurrent: 0 });
-
 /** The projection of `m` at context L. */
 export function projectAt(m: ServingModel, s: ServingSettings, L: number): ServingPoint {
   const scale = s.bytesPerNumber / 4; // the state is declared in float32
-  const st = stateOf(m, L);
-  const next = stateOf(m, L + 1);
-  const weightsBytes = m.params(L) * s.bytesPerNumber;
+  const st = stateAt(m, L);
+  const next = stateAt(m, L + 1);
+  const weightsBytes = paramsAt(m, L) * s.bytesPerNumber;
   const stateBytes = s.batch * (st.cache + st.recurrent) * scale;
   const memoryBytes = weightsBytes + stateBytes;
   const prefillFlops = s.batch * evaluate(m.prefill, L);
@@ -106,8 +132,8 @@ export function projectAt(m: ServingModel, s: ServingSettings, L: number): Servi
 export function longestContext(m: ServingModel, s: ServingSettings, maxL = MAX_CONTEXT): number {
   const scale = s.bytesPerNumber / 4;
   return longestFitting((L) => {
-    const st = stateOf(m, L);
-    return m.params(L) * s.bytesPerNumber + s.batch * (st.cache + st.recurrent) * scale;
+    const st = stateAt(m, L);
+    return paramsAt(m, L) * s.bytesPerNumber + s.batch * (st.cache + st.recurrent) * scale;
   }, s.memoryBytes, maxL);
 }
 

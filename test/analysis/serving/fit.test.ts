@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../src/compiler/compile';
 import { graphCost } from '../../../src/graph/cost';
-import { fitMode, SAMPLE_MAX } from '../../../src/analysis/serving/compiled';
-import { evaluate, fitCosts, fitText, sampleLengths, solve, TERMS } from '../../../src/analysis/serving/fit';
+import { fitMode, SAMPLE_MAX } from '../../../workers/servingModel';
+import { evaluate, fitCosts, fitText, sampleLengths, solve } from '../../../src/analysis/serving/fit';
 import { findPreset } from '../../../src/presets';
 import { defaultLayer, defaultSpec } from '../../../src/spec/defaults';
 import type { Spec } from '../../../src/spec/types';
@@ -28,7 +28,7 @@ describe('solve and fitCosts', () => {
     const f = (T: number) => 5 * T + 9 * T * Math.log2(T);
     const fit = fitCosts([64, 128, 256, 512, 1024, 2048].map((T) => ({ T, cost: f(T) })));
     expect(fit.exact).toBe(true);
-    expect(fit.terms).toContain(TERMS.TlogT);
+    expect(fit.terms).toContain('TlogT');
     expect(Math.abs(evaluate(fit, 1 << 20) / f(1 << 20) - 1)).toBeLessThan(1e-9);
   });
   it('says when no basis reproduces the held-out costs', () => {
@@ -60,7 +60,7 @@ describe('fitMode on compiled graphs', () => {
       const fit = fitMode(spec, 'fast');
       expect(fit.exact, `${what}: held-out error ${fit.heldOutError}`).toBe(true);
       // A T·log₂T fit counts ⌈log₂T⌉ doubling steps: exact at powers of two, interpolated between them.
-      const lengths = fit.terms.includes(TERMS.TlogT) ? [2 * SAMPLE_MAX] : [2 * SAMPLE_MAX, 3 * 1024];
+      const lengths = fit.terms.includes('TlogT') ? [2 * SAMPLE_MAX] : [2 * SAMPLE_MAX, 3 * 1024];
       for (const T of lengths) {
         const compiled = flopsAt(spec, T);
         expect(Math.abs(evaluate(fit, T) - compiled) / compiled, `${what} at T = ${T}`).toBeLessThan(1e-9);
@@ -69,7 +69,7 @@ describe('fitMode on compiled graphs', () => {
   it('softmax attention is quadratic: the T² coefficient is 4·d per layer (QKᵀ and AV) plus the softmax, mask and scale per element', () => {
     const spec = findPreset('default')!.spec();
     const fit = fitMode(spec, 'fast');
-    const c2 = fit.coefficients[fit.terms.indexOf(TERMS.T2)]!;
+    const c2 = fit.coefficients[fit.terms.indexOf('T2')]!;
     // QKᵀ and AV: 2·T·T·(d/H) each per head, 4·T²·d per layer; the rest (softmax 5, scale, mask) per element of [H, T, T].
     const perLayer = 4 * spec.dModel;
     expect(c2).toBeGreaterThanOrEqual(spec.layers.length * perLayer);

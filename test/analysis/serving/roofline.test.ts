@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { longestFitting, roofline } from '../../../src/analysis/serving/roofline';
 import { findProfile, PROFILES } from '../../../src/analysis/serving/profiles';
 import { chartLengths, longestContext, MAX_CONTEXT, projectAt, type ServingModel, type ServingSettings } from '../../../src/analysis/serving/projection';
-import { TERMS } from '../../../src/analysis/serving/fit';
 
 describe('roofline', () => {
   it('is the larger of FLOPs / peak and bytes / bandwidth (H100: 989.4 TFLOP/s, 3.35 TB/s)', () => {
@@ -42,13 +41,18 @@ describe('longest context', () => {
   /** A model with a plain K/V cache: 2 layers × K and V × 2 kv heads × 32 dims, float32 = 1,024 bytes a token. */
   const cacheModel = (over: Partial<ServingModel> = {}): ServingModel => ({
     name: 'hand',
-    params: () => 1e6,
+    params: { base: 1e6, perPosition: 0 },
     maxLen: 128,
     positionsLimited: false,
-    prefill: { terms: [TERMS.T, TERMS.T2], coefficients: [2e6, 512], solvedOn: [], heldOut: [], heldOutError: 0, exact: true },
-    decode: { terms: [TERMS.one, TERMS.T], coefficients: [2e6, 512], solvedOn: [], heldOut: [], heldOutError: 0, exact: true },
+    prefill: { terms: ['T', 'T2'], coefficients: [2e6, 512], solvedOn: [], heldOut: [], heldOutError: 0, exact: true },
+    decode: { terms: ['one', 'T'], coefficients: [2e6, 512], solvedOn: [], heldOut: [], heldOutError: 0, exact: true },
     decodeMissing: null,
-    state: (L) => ({ cache: 2 * 2 * 2 * 32 * 4 * L, recurrent: 0 }),
+    state: [
+      { run: 0, name: 'k', kind: 'cache', constant: 0, perToken: 2 * 32 * 4, cap: null },
+      { run: 0, name: 'v', kind: 'cache', constant: 0, perToken: 2 * 32 * 4, cap: null },
+      { run: 1, name: 'k', kind: 'cache', constant: 0, perToken: 2 * 32 * 4, cap: null },
+      { run: 1, name: 'v', kind: 'cache', constant: 0, perToken: 2 * 32 * 4, cap: null },
+    ],
     stateMissing: null,
     ...over,
   });
@@ -72,17 +76,25 @@ describe('longest context', () => {
     expect(longestContext(m, settings({ bytesPerNumber: 4 }))).toBe(Math.floor((1e9 - 4e6) / 4096));
   });
   it('a recurrent state fits at every context when the weights fit', () => {
-    const m = cacheModel({ state: () => ({ cache: 0, recurrent: 65536 }) });
+    const m = cacheModel({ state: [{ run: 0, name: 'S', kind: 'recurrent', constant: 65536, perToken: 0, cap: null }] });
     expect(longestContext(m, settings())).toBe(MAX_CONTEXT);
     const p = projectAt(m, settings(), 1 << 20);
     expect(p.stateBytesPerToken).toBe(0);
     expect(p.constantStateBytes).toBe(4 * 65536 / 2);
   });
   it('a learned position table grows with the context: its rows count as weights', () => {
-    const m = cacheModel({ params: (L) => 1e6 + Math.max(0, L - 128) * 64, positionsLimited: true, state: () => ({ cache: 0, recurrent: 0 }) });
+    const m = cacheModel({ params: { base: 1e6, perPosition: 64 }, positionsLimited: true, state: [] });
     const s = settings({ batch: 1 });
     // 2·(1e6 + (L − 128)·64) ≤ 1e9 → L ≤ 128 + (5e8 − 1e6) / 64.
     expect(longestContext(m, s, 1 << 30)).toBe(128 + Math.floor((5e8 - 1e6) / 64));
+  });
+  it('a sliding window caps the cache: past the window a token adds nothing, and everything fits', () => {
+    const m = cacheModel({ state: [{ run: 0, name: 'k', kind: 'cache', constant: 0, perToken: 256, cap: 8 }] });
+    const s = settings({ batch: 1 });
+    expect(projectAt(m, s, 4).stateBytesPerToken).toBe(128);
+    expect(projectAt(m, s, 8).stateBytesPerToken).toBe(0);
+    expect(projectAt(m, s, 1 << 20).stateBytes).toBe(8 * 128);
+    expect(longestContext(m, s)).toBe(MAX_CONTEXT);
   });
   it('chart lengths run from 1 to 2^20 at half-octave steps', () => {
     const ls = chartLengths();
