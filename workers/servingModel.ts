@@ -50,7 +50,9 @@ const CHECK_LENGTHS = [1, 2, 3, ...Array.from({ length: 10 }, (_, i) => 4 ** (i 
  * CHECK_LENGTHS. Throws when a tensor is not of that form.
  */
 export function stateForms(spec: Spec): StateForm[] {
-  const at = (L: number) => decodeState(spec, L);
+  const at = (L: number) => decodeState(spec, L).entries;
+  const refused = decodeState(spec, 1).refused;
+  if (refused.length) throw new Error(`layer run ${refused[0]!.run} cannot decode token by token: ${refused[0]!.reason}`);
   const one = at(1);
   const two = at(2);
   return one.map((row, i) => {
