@@ -8,10 +8,9 @@ import { scaleLog } from 'd3-scale';
 import { line } from 'd3-shape';
 import { useEffect, useMemo, useRef } from 'react';
 import { chartLengths, projectAt, type ServingModel, type ServingSettings } from '../../analysis/serving/projection';
-import { formatBytes } from '../../spec/units';
 import { ChartSvg } from './ChartSvg';
 import { headColour, inner, joinRows, plotFrame, type Frame } from './chart';
-import { formatSeconds } from './servingFormat';
+import { decadeLabel, formatDecimalBytes, formatSeconds } from './servingFormat';
 
 const FRAME: Frame = { width: 360, height: 220, margin: { top: 12, right: 12, bottom: 34, left: 62 } };
 const LENGTH_TICKS = [1, 32, 1024, 32768, 1 << 20];
@@ -29,7 +28,7 @@ function draw(svg: SVGSVGElement, lengths: number[], series: Series[], L: number
   const { w, h } = inner(FRAME);
   const x = scaleLog().domain([lengths[0]!, lengths.at(-1)!]).range([0, w]);
   const y = scaleLog().domain([Math.min(...all) / 1.5, Math.max(...all) * 1.5]).range([h, 0]);
-  const g = plotFrame(svg, FRAME, x, y, { xTitle: 'context L (tokens)', yTitle: opts.yTitle, xTicks: LENGTH_TICKS, xFormat: (v) => lengthText(Number(v)), yFormat: (v) => opts.format(Number(v)), yTicks: 4 });
+  const g = plotFrame(svg, FRAME, x, y, { xTitle: 'context L (tokens)', yTitle: opts.yTitle, xTicks: LENGTH_TICKS, xFormat: (v) => lengthText(Number(v)), yFormat: (v) => decadeLabel(opts.format)(Number(v)) });
   if (opts.ceiling) g.append('line').attr('x1', 0).attr('x2', w).attr('y1', y(opts.ceiling)).attr('y2', y(opts.ceiling)).attr('stroke', 'currentColor').attr('stroke-dasharray', '4 3').attr('data-testid', 'serving-capacity');
   g.append('line').attr('x1', x(L)).attr('x2', x(L)).attr('y1', 0).attr('y2', h).attr('stroke', 'currentColor').attr('stroke-opacity', 0.4);
   series.forEach((s, i) => {
@@ -62,7 +61,7 @@ export function ServingChart({ models, settings, L }: { models: { name: string; 
   );
   useEffect(() => {
     if (decodeRef.current) draw(decodeRef.current, lengths, data.map((d) => ({ name: d.name, values: d.decode })), L, { yTitle: 'decode time per token ≥', format: formatSeconds });
-    if (memoryRef.current) draw(memoryRef.current, lengths, data.map((d) => ({ name: d.name, values: d.memory })), L, { yTitle: 'memory (weights + state)', format: formatBytes, ceiling: Number.isFinite(settings.memoryBytes) ? settings.memoryBytes : undefined });
+    if (memoryRef.current) draw(memoryRef.current, lengths, data.map((d) => ({ name: d.name, values: d.memory })), L, { yTitle: 'memory (weights + state)', format: formatDecimalBytes, ceiling: Number.isFinite(settings.memoryBytes) ? settings.memoryBytes : undefined });
   }, [data, lengths, L, settings.memoryBytes]);
   return (
     <div className="serving-charts">

@@ -20,7 +20,7 @@ import type { Spec } from '../../spec/types';
 import { useApp } from '../useApp';
 import { ServingChart } from './ServingChart';
 import { ServingCheck, checkLengths } from './ServingCheck';
-import { formatFlops, formatSeconds } from './servingFormat';
+import { formatDecimalBytes, formatFlops, formatSeconds } from './servingFormat';
 import './serving.css';
 
 /** Quiet time after an edit before the projection is asked for again (ms). */
@@ -62,6 +62,7 @@ function column(m: ServingModel, s: ServingSettings, L: number) {
 const ROWS: { key: string; label: string; title?: string; value: (c: ReturnType<typeof column>, m: ServingModel) => string }[] = [
   { key: 'state-per-token', label: 'state per token (batch)', title: 'Bytes one more token of context adds to the decode state: the K/V caches (0 past a sliding window)', value: (c, m) => (m.state ? formatBytes(c.point.stateBytesPerToken) : '—') },
   { key: 'state-constant', label: 'constant state (batch)', title: 'Recurrent state: the same size at every context', value: (c, m) => (m.state ? formatBytes(c.point.constantStateBytes) : '—') },
+  { key: 'state', label: 'state at L (batch)', value: (c, m) => (m.state ? formatBytes(c.point.stateBytes) : '—') },
   { key: 'weights', label: 'weights', value: (c) => formatBytes(c.point.weightsBytes) },
   { key: 'memory', label: 'memory at L (weights + state)', value: (c) => `${formatBytes(c.point.memoryBytes)}${c.point.fits ? '' : ' (does not fit)'}` },
   { key: 'prefill-flops', label: 'prefill FLOPs at L', value: (c) => formatFlops(c.point.prefillFlops) },
@@ -177,7 +178,7 @@ export function ServingView() {
           </div>
           {profile ? (
             <p className="hint" data-testid="serving-profile-text">
-              {profile.name}: {formatBytes(profile.memoryBytes)} memory, {Number.isFinite(profile.bandwidth) ? `${(profile.bandwidth / 1e9).toFixed(0)} GB/s` : 'bandwidth not measured (the memory term is left out)'}, {(profile.peakFlops / 1e12).toPrecision(4)} TFLOP/s{' '}
+              {profile.name}: {formatDecimalBytes(profile.memoryBytes)} memory, {Number.isFinite(profile.bandwidth) ? `${(profile.bandwidth / 1e9).toFixed(0)} GB/s` : 'bandwidth not measured (the memory term is left out)'}, {(profile.peakFlops / 1e12).toPrecision(4)} TFLOP/s{' '}
               ({profile.precision}). Source: {profile.source}. Latencies are lower bounds, max(FLOPs / peak, bytes / bandwidth) (Fu 2024), not predictions; the precision changes bytes, not the peak.
             </p>
           ) : null}
@@ -233,6 +234,7 @@ function rowValue(key: string, c: ReturnType<typeof column>): string {
   const v: Record<string, number | null> = {
     'state-per-token': p.stateBytesPerToken,
     'state-constant': p.constantStateBytes,
+    state: p.stateBytes,
     weights: p.weightsBytes,
     memory: p.memoryBytes,
     'prefill-flops': p.prefillFlops,

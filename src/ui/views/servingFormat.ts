@@ -24,3 +24,18 @@ export function formatSeconds(s: number): string {
   if (s < 7200) return `${p(s / 60)} min`;
   return `${p(s / 3600)} h`;
 }
+
+/** Bytes in decimal units, as accelerator datasheets write memory: "80 GB", "512 kB". */
+export function formatDecimalBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${Number(v.toPrecision(3))} ${units[u]}`;
+}
+
+/** A log axis label only at powers of ten (d3's log ticks fill every decade otherwise). */
+export const decadeLabel = (format: (v: number) => string) => (v: number): string => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? format(v) : '');
