@@ -6,7 +6,7 @@
  *   of two in [SAMPLE_MIN, SAMPLE_MAX], fitted by the exact polynomial of src/analysis/serving/fit.ts
  *   (accepted as exact only when it reproduces the held-out compiled lengths), evaluated at any L;
  * - decode FLOPs f(C): the decode graph's cost (compile mode 'decode', cache capacity C), fitted the same way;
- * - state S(L): decodeState(spec, L) (src/decode/state.ts), read as constant + perToken·min(L, cap)
+ * - state S(L): decodeState(spec, L) (src/decode/decodeState.ts), read as constant + perToken·min(L, cap)
  *   per tensor and checked against decodeState at lengths up to 2^20;
  * - parameters N(L): the trainable parameters; a learned position table (one row per position up to
  *   maxLen) must grow to L rows for a longer context: N(L) = N + (L − maxLen)·(parameters per row).
@@ -16,8 +16,7 @@
  */
 import { compile } from '../src/compiler/compile';
 import { SWEEP_MAX_T } from '../src/compiler/budget';
-// eslint-disable-next-line no-restricted-imports -- src/decode/state.ts (the blocks' decode state), not src/state/ (the store): the folder pattern matches its file name
-import { decodeState } from '../src/decode/state';
+import { decodeState } from '../src/decode/decodeState';
 import { graphCost } from '../src/graph/cost';
 import { fitCosts, sampleLengths, type CostFit } from '../src/analysis/serving/fit';
 import { MAX_CONTEXT, stateBytesAt, type ServingModel, type StateForm } from '../src/analysis/serving/projection';

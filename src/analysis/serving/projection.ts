@@ -5,7 +5,7 @@
  *
  * With B sequences in a batch, p bytes per number (the precision chosen), N(L) parameters, F(L)
  * the prefill FLOPs of one sequence at length L, f(L) the decode FLOPs of one token with L tokens
- * of context and S(L) the decode state of one sequence in float32 bytes (src/decode/state.ts):
+ * of context and S(L) the decode state of one sequence in float32 bytes (src/decode/decodeState.ts):
  *
  *   weights          W(L) = N(L) · p
  *   state            B · S(L) · p/4        (caches grow with L, up to a window; recurrent state does not)
