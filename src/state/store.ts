@@ -12,7 +12,9 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
+
+export type { ServingAnswer, ServingRequest };
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -144,6 +146,8 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /** The serving projection's view of a spec, built in the worker (workers/servingModel.ts). Rejects without a runtime. */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -181,7 +185,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map' | 'serving'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -283,6 +287,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
           return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
         },
+        serving: (req) => (runtime?.serving ? runtime.serving(req) : Promise.reject(new Error('there is no runtime to compile the model with'))),
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
         training: initialTraining(),

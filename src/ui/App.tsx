@@ -35,6 +35,7 @@ import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
 import { ExperimentPanel } from './experiments/ExperimentPanel';
 import { EvictionView } from './views/EvictionView';
+import { ServingView } from './views/ServingView';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -116,6 +117,9 @@ export function App() {
             </ViewPart>
             <ErrorBoundary what="eviction view">
               <EvictionView />
+            </ErrorBoundary>
+            <ErrorBoundary what="serving projection">
+              <ServingView />
             </ErrorBoundary>
           </section>
         </Editor>
