@@ -3,6 +3,7 @@ import type { Spec } from '../src/spec/types';
 import type { HeadStats } from '../src/analysis/headStats';
 import type { BackendInfo, Provider } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
+import type { ServingModel } from '../src/analysis/serving/projection';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
 import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
@@ -156,6 +157,12 @@ export interface InferenceApi {
   stats(req: AnalysisRequest): Promise<ModelStats>;
   /** The map of (layer, head) from analysis `id`, if the worker still holds it (it keeps the newest). */
   map(id: number, view: ViewRef): Promise<MapView | null>;
+  /**
+   * The serving projection's view of `req.spec` (workers/servingModel.ts): fitted prefill and decode
+   * FLOPs, decode state per token, parameters; and the fast graph's exact FLOPs at each of
+   * `req.lengths` (for the check against measured latencies). Compiles graphs, draws no weights.
+   */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
   /** The ONNX file of `spec` at T = `tokens.length` in `mode`, exactly as the page runs it (refused like analyse when over budget). */
   exportOnnx(spec: Spec, T: number, mode: 'inspect' | 'fast'): Promise<Uint8Array>;
   /** Tells the worker that request `id` is the newest, so older ones stop (used when nothing is sent). */
@@ -231,6 +238,21 @@ export interface InferenceApi {
 
 /** Most tokens one continuation makes. */
 export const CONTINUE_MAX = 200;
+
+/** What the serving projection asks of a worker. */
+export interface ServingRequest {
+  spec: Spec;
+  /** Lengths at which the fast graph's exact FLOPs are wanted. */
+  lengths: number[];
+}
+
+export interface ServingAnswer {
+  model: ServingModel;
+  /** The fast graph's FLOPs at each requested length (null where it does not compile). */
+  flopsAt: { T: number; flops: number | null }[];
+  /** The page's memory budget (the memory of the "this browser" profile). */
+  budgetBytes: number;
+}
 
 /** Continue `tokens` with `spec`'s model: greedy (argmax) or sampled from softmax(logits / temperature). */
 export interface ContinueRequest {

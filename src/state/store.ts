@@ -12,7 +12,9 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
+
+export type { ServingAnswer, ServingRequest };
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -144,6 +146,8 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /** The serving projection's view of a spec, built in the worker (workers/servingModel.ts). Rejects without a runtime. */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -154,6 +158,11 @@ export interface AppState {
   /** Experiments: the definition in the panel, its run and result, the results kept (src/state/experiments.ts). */
   experiments: ExperimentsState;
   experimentsActions: ExperimentsActions;
+  /**
+   * The map of any (layer run, head) of `result` (the eviction table reads every head): from the
+   * build's maps, or the worker's (null once the worker has moved on to a newer analysis).
+   */
+  mapOf(result: ShownResult, view: ViewSelection): Promise<MapView | null>;
 }
 
 /** What undo and redo restore: the spec and the preset it came from. */
@@ -176,7 +185,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map' | 'serving'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -274,6 +283,11 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
         },
+        mapOf: (result, view) => {
+          if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
+          return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
+        },
+        serving: (req) => (runtime?.serving ? runtime.serving(req) : Promise.reject(new Error('there is no runtime to compile the model with'))),
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
         training: initialTraining(),
