@@ -4,7 +4,7 @@
 // 128-token text without error building up in the state.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
-import { decodeState } from '../../src/decode/state';
+import { decodeState } from '../../src/decode/decodeState';
 import { defaultLayer } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
 import { toOnnxBytes } from '../../src/graph/onnx';
