@@ -23,6 +23,7 @@ import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
 import { ERROR } from '../spec/errors';
+import { REDUCE_HIDDEN, REDUCE_INPUT, REDUCE_STREAM, reduceProblems, reduceStream, type ReduceOption } from './reduce';
 
 /** What to build: the sequence length, the mode and the batch size. */
 export interface CompileOptions {
@@ -61,6 +62,13 @@ export interface CompileOptions {
    * that read them (graph/fold.ts). Default: on for fast graphs that are not training graphs.
    */
   fold?: boolean;
+  /**
+   * Token reduction (src/compiler/reduce.ts): after layer run `afterRun` the stream becomes R·X,
+   * R the input `reduce` [B, keep, T], and the later runs run at T′ = keep. Adds the outputs
+   * `reduce.x` (the stream at the cut) and `hidden` (what the unembedding reads). Bidirectional
+   * models with positions at the embedding only; inspect mode only with keep = T.
+   */
+  reduce?: ReduceOption;
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -125,7 +133,13 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   }
   const B = opts.batch ?? 1;
   if (!Number.isInteger(B) || B < 1) throw new SpecError([`batch: the batch size must be a whole number of at least 1, got ${opts.batch}`]);
-  const { T, mode } = opts;
+  const { mode } = opts;
+  let T = opts.T; // T′ after a reduction
+  if (opts.reduce) {
+    const problems = reduceProblems(spec, T, opts.reduce);
+    if (mode === 'inspect' && opts.reduce.keep !== T) problems.push('reduce: an inspect graph stacks per-token probes of every layer, so it can only be reduced to keep = T (R = I); reduce a fast graph');
+    if (problems.length) throw new SpecError(problems);
+  }
   const b = new GraphBuilder(`playground_${mode}_T${T}${B === 1 ? '' : `_B${B}`}`, spec.seed);
   const sigmaState = new Map<string, Tensor>();
   const spectral = opts.spectral ?? 'exact';
@@ -254,6 +268,13 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       b.scope('probes', () => b.output(rowEntropy(b, zeros), `attn_entropy.${r}`));
     }
     probe(state.x);
+    if (opts.reduce && r === opts.reduce.afterRun) {
+      const R = b.input(REDUCE_INPUT, 'float32', [B, opts.reduce.keep, T]);
+      b.scope('reduce', () => b.output(state.x, REDUCE_STREAM));
+      state = b.scope('reduce', () => reduceStream(b, state, R));
+      T = opts.reduce.keep;
+      bias = undefined; // a position bias is [.., T, T]: never reused across the cut (refused anyway)
+    }
   });
   x = state.x;
 
@@ -263,6 +284,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // The unembedding is tied to the token embedding, rescaled as T5 does with tied embeddings:
   // logits = x Eᵀ / √d. Both x (normalised) and E's rows have size about √d, so without the scale
   // the logits' spread would be about √d and an untrained model's loss far above ln V.
+  if (opts.reduce) b.output(x, REDUCE_HIDDEN);
   const logits = b.scope('unembedding', () => b.mul(b.matmul(x, b.transpose(wte, [1, 0])), b.scalar(1 / Math.sqrt(spec.dModel)))); // [B, T, V]
   b.output(logits, 'logits');
   if (auxLosses.length) b.scope('loss', () => b.output(auxLosses.reduce((sum, t) => b.add(sum, t)), 'aux_loss'));

@@ -12,7 +12,7 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, PruneRequest, PruneResult, WorkerInfo, WorkerMemory } from '../../workers/api';
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -144,6 +144,11 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /**
+   * Prunes or merges `result`'s tokens (workers/prune.ts) and measures the change. Rejects without
+   * a runtime, with the refusal of a model that cannot be reduced, and with Superseded after an edit.
+   */
+  reduceTokens(result: ShownResult, choice: Pick<PruneRequest, 'method' | 'afterRun' | 'keep'>): Promise<PruneResult>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -176,7 +181,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'reduceTokens'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -273,6 +278,10 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           if (!runtime?.continueText) return Promise.reject(new Error('there is no runtime to run the model with'));
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
+        },
+        reduceTokens: (result, choice) => {
+          if (!runtime?.reduceTokens) return Promise.reject(new Error('there is no runtime to run the model with'));
+          return runtime.reduceTokens({ ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids });
         },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,

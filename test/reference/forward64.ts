@@ -18,6 +18,15 @@ export interface ReferenceOutputs {
   residRms: Float64Array; // [L + 1, T]
   /** Extra probes by output name (e.g. "router_probs.1"). */
   probes: Map<string, Float64Array>;
+  /** What the unembedding reads [T, d] (after the final norm), T′ rows after a reduction. */
+  hidden: Float64Array;
+}
+
+/** Token reduction (src/compiler/reduce.ts): after layer run `afterRun`, every stream becomes R·X, R [keep, T]. */
+export interface ReferenceReduce {
+  afterRun: number;
+  keep: number;
+  R: Float64Array;
 }
 
 /** Every reference file's declarations, by file. */
@@ -65,8 +74,8 @@ function rmsRows(x: Mat): number[] {
 }
 
 /** Forward pass of `spec` on `tokens` with weights `w`. */
-export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocabSize: number): ReferenceOutputs {
-  const T = tokens.length;
+export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocabSize: number, reduce?: ReferenceReduce): ReferenceOutputs {
+  let T = tokens.length;
   const d = spec.dModel;
   const probes = new Map<string, Float64Array>();
   const position = need('position', spec.position.kind);
@@ -101,6 +110,23 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
 
   let prev = x; // the stream one module earlier (ladder residual); r_{−1} = r_0
   let pair: [Mat, Mat] | null = null; // the two streams of consecutive reversible layers
+  // X′ = R·X after run reduce.afterRun: plain loops, row i = Σ_j R[i, j] X[j].
+  const times = (m: Mat): Mat => {
+    const out = mat(reduce!.keep, m.cols);
+    for (let i = 0; i < reduce!.keep; i++)
+      for (let j = 0; j < m.rows; j++) {
+        const r = reduce!.R[i * m.rows + j]!;
+        if (r !== 0) for (let k = 0; k < m.cols; k++) out.v[i * m.cols + k] = out.v[i * m.cols + k]! + r * m.v[j * m.cols + k]!;
+      }
+    return out;
+  };
+  const reduceAfter = (r: number) => {
+    if (!reduce || r !== reduce.afterRun) return;
+    x = times(x);
+    prev = times(prev);
+    if (pair) pair = [times(pair[0]), times(pair[1])];
+    T = reduce.keep;
+  };
   runs.forEach((i, r) => {
     layer = r;
     const l = spec.layers[i]!;
@@ -152,6 +178,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       x = mean(y1, y2);
       pair = [y1, y2];
       rmsAll.push(rmsRows(x));
+      reduceAfter(r);
       return;
     }
     pair = null;
@@ -180,6 +207,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       }
     }
     rmsAll.push(rmsRows(x));
+    reduceAfter(r);
   });
 
   layer = -1;
@@ -192,5 +220,5 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       for (let k = 0; k < d; k++) s += x.v[t * d + k]! * wte[u * d + k]!;
       logits[t * vocabSize + u] = s / Math.sqrt(d); // tied unembedding, rescaled by 1/√d (T5)
     }
-  return { logits, probs: probsAll, entropy: entAll, residRms: Float64Array.from(rmsAll.flat()), probes };
+  return { logits, probs: probsAll, entropy: entAll, residRms: Float64Array.from(rmsAll.flat()), probes, hidden: x.v };
 }
