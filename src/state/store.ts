@@ -25,6 +25,8 @@ export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
+export type { PruneResult };
+
 export interface ShownResult {
   data: AnalysisResult;
   spec: Spec;

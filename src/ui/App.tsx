@@ -7,7 +7,7 @@
  * timeline moves the map above it); the Experiments panel (trainings one after another, under the
  * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
- * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity. */
+ * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity; token pruning and merging (encoders). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -23,6 +23,7 @@ import { ThemeToggle } from './ThemeToggle';
 import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { DropView } from './views/DropView';
+import { PruneView } from './views/PruneView';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
@@ -111,6 +112,9 @@ export function App() {
             </ViewPart>
             <ViewPart name="drop" what="layer dropping view">
               <DropView />
+            </ViewPart>
+            <ViewPart name="prune" what="token pruning and merging view">
+              <PruneView />
             </ViewPart>
           </section>
         </Editor>
