@@ -73,5 +73,11 @@ longer inputs than they were trained on.
       const slopes = b.constant('alibi_slopes', 'float32', [1, nHeads, 1, 1], alibiSlopes(nHeads).map((m) => -m));
       return b.mul(slopes, distance); // [1, H, T, T]
     },
+    biasAt(ctx, _p, query, key) {
+      const { b, nHeads } = ctx;
+      const distance = b.abs(b.sub(query, key)); // [n, m]
+      const slopes = b.constant('alibi_slopes', 'float32', [1, nHeads, 1, 1], alibiSlopes(nHeads).map((m) => -m));
+      return b.mul(slopes, distance); // [1, H, n, m]
+    },
   },
 });

@@ -68,8 +68,9 @@ export interface LayerParts {
   placement: Placement;
 }
 
-/** Inspect materialises maps for the views; fast is the efficient form latency is measured on. */
-export type Mode = 'inspect' | 'fast';
+/** Inspect materialises maps for the views; fast is the efficient form latency is measured on;
+ *  decode takes one new token and the model's state and returns its logits and the next state. */
+export type Mode = 'inspect' | 'fast' | 'decode';
 
 /** The model-wide settings a block may be checked against. */
 export interface ModelShape {
@@ -85,6 +86,12 @@ export interface AttentionPosition {
   /** Added to the attention logits [B, H, T, T] (ALiBi, T5), or null. The same for every sequence
    *  of the batch: broadcastable from [1, H, T, T]. */
   bias(): Tensor | null;
+  /** rotate() at the given positions (float32 [n]) for t [B, heads, n, headDim]: a decode step's query
+   *  and the keys of a cache, whose slots hold any positions. */
+  rotateAt(t: Tensor, positions: Tensor): Tensor;
+  /** bias() between queries at positions `query` (float32 [n, 1]) and keys at `key` (float32 [1, m]):
+   *  [1, H, n, m], or null when the position block adds no bias. */
+  biasAt(query: Tensor, key: Tensor): Tensor | null;
 }
 
 /** One layer run (loops unrolled): the spec layer it runs and its name in messages ("layer 2, pass 3"). */
@@ -116,6 +123,8 @@ export interface BlockContext {
   /** Longest sequence the model takes (size of position tables). */
   readonly maxLen: number;
   readonly mode: Mode;
+  /** In a decode graph: the step's position and the cache capacity (T is then 1, the new token). */
+  readonly decode?: DecodeContext;
   /** 0-based index of the layer run being emitted, loops unrolled (-1 outside the layer stack). */
   readonly layer: number;
   /** Every layer run in order (loops unrolled): its spec layer and its name in messages.
@@ -177,7 +186,60 @@ export interface PositionEmitters<P> {
   rotate?: (ctx: BlockContext, t: Tensor, p: P) => Tensor;
   /** Additive logit bias, broadcastable to [1, H, T, T] (the same for every sequence of the batch). */
   bias?: (ctx: BlockContext, p: P) => Tensor;
+  /** embed() for tokens at the given positions (float32 [n]) instead of 0 … T − 1: x [B, n, d]. */
+  embedAt?: (ctx: BlockContext, x: Tensor, p: P, positions: Tensor) => Tensor;
+  /** rotate() at the given positions (float32 [n]): t [B, heads, n, headDim]. */
+  rotateAt?: (ctx: BlockContext, t: Tensor, p: P, positions: Tensor) => Tensor;
+  /** bias() between query positions (float32 [n, 1]) and key positions (float32 [1, m]): [1, H, n, m]. */
+  biasAt?: (ctx: BlockContext, p: P, query: Tensor, key: Tensor) => Tensor;
 }
+
+/**
+ * One tensor of a mixer's decode state, per sequence (the graph adds the batch axis in front).
+ * 'cache' grows with the context (a K/V cache: its shape has the capacity C in it, capped by a
+ * window); 'recurrent' has a size independent of the context (retention's S, Mamba's h).
+ */
+export interface StateDecl {
+  name: string;
+  kind: 'cache' | 'recurrent';
+  /** The shape at cache capacity C, without the batch axis. */
+  shape: (C: number) => number[];
+  /** What it holds, in a few words ("keys, unrotated", "S = Σ γ^(t−j) k_j v_jᵀ"). */
+  note: string;
+}
+
+/** What a decode step gives a mixer beyond its BlockContext. */
+export interface DecodeContext {
+  /** This token's position (0-based), float32 [1]. */
+  readonly position: Tensor;
+  /** The number of tokens the cache can hold: the decode graph's T. */
+  readonly capacity: number;
+  /** With compile option `evict`: the keep mask [B, H, slots] of this run's cache (1 keep, 0 evicted);
+   *  a cache-kind mixer multiplies it into its visibility. Absent otherwise. */
+  keep?(slots: number): Tensor;
+}
+
+/** A mixer's decode step: the new token's output and the next value of each state tensor. */
+export interface DecodeOutput {
+  /** [B, 1, d]. */
+  y: Tensor;
+  /** The next value of each declared state tensor, by name (same shape as its input). */
+  next: Record<string, Tensor>;
+  /** This step's attention over the cache slots, [B, H, 1, slots], for mixers with an explicit map. */
+  row?: Tensor;
+}
+
+/**
+ * How a mixer decodes token by token. `state` declares what it keeps between tokens; `emit` takes
+ * the new token's input x [B, 1, d] and the state tensors (graph inputs, by name) and returns the
+ * output and the next state. { none } says the mixer has no exact token-by-token form, and why.
+ */
+export type DecodeForm<P> =
+  | {
+      state: (p: P, model: ModelShape) => StateDecl[];
+      emit: (ctx: BlockContext & { decode: DecodeContext }, x: Tensor, p: P, state: Record<string, Tensor>) => DecodeOutput;
+    }
+  | { none: string };
 
 /** What each slot's emitter takes and returns; x is always [B, T, dModel] (B = ctx.B, 1 for inference). */
 export interface SlotEmitters<P> {
@@ -222,6 +284,9 @@ export interface BlockSource<S extends Slot, Schema extends z.ZodObject> {
   /** Checks that need the model's shape (e.g. kv-heads must divide heads); returns the problem or null. */
   check?: (p: z.output<Schema>, model: ModelShape) => string | null;
   emit: SlotEmitters<z.output<Schema>>[S];
+  /** Mixers: the token-by-token form (src/decode/). Without it a causal mixer decodes by the generic
+   *  form, which caches its inputs and recomputes (src/decode/generic.ts). */
+  decode?: DecodeForm<z.output<Schema>>;
 }
 
 /** Validated parameters, or the reason they were refused. */
@@ -251,6 +316,7 @@ export interface Block<S extends Slot = Slot> {
   parse(raw: unknown, model?: ModelShape): ParamResult;
   /** Emits the block; `params` must come from a successful `parse`. */
   readonly emit: SlotEmitters<Record<string, unknown>>[S];
+  readonly decode?: DecodeForm<Record<string, unknown>>;
 }
 
 /** One parameter's type, range and default, read from its schema (for messages, the UI and tests),
@@ -319,7 +385,7 @@ export function params(title: string, schema: z.ZodObject): Params {
 
 /** Declares a block; the result goes into registry.ts. */
 export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: BlockSource<S, Schema>): Block<S> {
-  const { params: schema, emit, check, checkInSpec, ...info } = src;
+  const { params: schema, emit, check, checkInSpec, decode, ...info } = src;
   const { infos, defaults, parse: parseParams } = params(src.title, schema);
   const parse = (raw: unknown, model?: ModelShape): ParamResult => {
     const r = parseParams(raw);
@@ -332,5 +398,13 @@ export function defineBlock<S extends Slot, Schema extends z.ZodObject>(src: Blo
     const problem = checkInSpec?.(p as z.output<Schema>, stack) ?? null;
     return problem && `${src.title}: ${problem}`;
   };
-  return { ...info, paramInfo: infos, defaults, parse, checkInSpec: inSpec, emit: emit as SlotEmitters<Record<string, unknown>>[S] };
+  return {
+    ...info,
+    paramInfo: infos,
+    defaults,
+    parse,
+    checkInSpec: inSpec,
+    emit: emit as SlotEmitters<Record<string, unknown>>[S],
+    ...(decode ? { decode: decode as DecodeForm<Record<string, unknown>> } : {}),
+  };
 }

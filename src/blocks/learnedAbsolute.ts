@@ -26,5 +26,10 @@ export default defineBlock({
       const positions = b.constant('positions', 'int64', [T], Array.from({ length: T }, (_, i) => i));
       return b.add(x, b.gather(table, positions)); // [B, T, d] + [T, d]
     },
+    embedAt(ctx, x, _p, positions) {
+      const { b, maxLen, dModel } = ctx;
+      const table = ctx.weight('table', [maxLen, dModel], { kind: 'normal', std: 1 });
+      return b.add(x, b.gather(table, b.cast(positions, 'int64'))); // [B, n, d] + [n, d]
+    },
   },
 });

@@ -144,11 +144,17 @@ No gradient flows through the selection. Additive position biases (ALiBi, T5) ar
 **Fast path (O(T log T), no T × T tensor):** M from the sampled keys (Gather); the top u in u
 rounds of ReduceMax / Equal / CumSum (TopK has no WebGPU kernel in onnxruntime-web); a one-hot
 [u, T] matrix gathers the active queries and scatters their rows back by MatMul.
+
+**Decoding:** none: which queries are active depends on the whole sequence, so the page generates with the forward pass at each length.
 `,
   params: z.object({
     factor: z.number().int().min(1).max(20).describe('c: u = c·⌈ln T⌉ active queries and sampled keys').default(5),
     causal: z.boolean().default(true),
   }),
+  decode: {
+    none:
+      'which queries are active depends on the whole sequence (their sparsity against a sample of all keys, and u = c·⌈ln T⌉), so a token-by-token pass cannot reproduce the forward pass; generation runs the forward pass at each length',
+  },
   emit(ctx, x, p) {
     const { b, B, T, dModel: d, headDim: hd } = ctx;
     const q = ctx.position.rotate(splitHeads(ctx, ctx.linear(x, d, d, 'q'))); // [B, H, T, hd]

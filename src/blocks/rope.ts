@@ -139,8 +139,9 @@ interface ScalingParams {
   clexWidth: number;
 }
 
-/** CLEX's frequencies θ(t) = exp(z(t)) [1, pairs], z solved in the graph by the 3/8-rule RK4. */
-function clexFrequencies(ctx: BlockContext, pairs: number, p: ScalingParams, t: number): Tensor {
+/** CLEX's frequencies θ(t) = exp(z(t)) [1, pairs] at t = 1 … tMax, z solved in the graph by the
+ *  3/8-rule RK4 along one trajectory (entry t − 1 is θ(t)). */
+function clexTrajectory(ctx: BlockContext, pairs: number, p: ScalingParams, tMax: number): Tensor[] {
   const { b } = ctx;
   const d = 2 * pairs;
   const hidden = p.clexWidth * d;
@@ -155,15 +156,45 @@ function clexFrequencies(ctx: BlockContext, pairs: number, p: ScalingParams, t: 
   const h = 1 / p.clexSteps;
   const scaled = (k: Tensor, c: number) => b.mul(k, b.scalar(c));
   let z = row('clex_log_theta', ropeFrequencies(pairs, p.base).map(Math.log)); // z(1) = log θ
-  for (let n = 0; n < (t - 1) * p.clexSteps; n++) {
+  const out = [b.exp(z)];
+  for (let n = 0; n < (tMax - 1) * p.clexSteps; n++) {
     const tau = 1 + n * h;
     const k1 = f(tau, z);
     const k2 = f(tau + h / 3, b.add(z, scaled(k1, h / 3)));
     const k3 = f(tau + (2 * h) / 3, b.add(z, scaled(b.sub(k2, scaled(k1, 1 / 3)), h)));
     const k4 = f(tau + h, b.add(z, scaled(b.add(b.sub(k1, k2), k3), h)));
     z = b.add(z, scaled(b.add(b.add(k1, scaled(b.add(k2, k3), 3)), k4), h / 8));
+    if ((n + 1) % p.clexSteps === 0) out.push(b.exp(z));
   }
-  return b.exp(z);
+  return out;
+}
+
+/** CLEX's frequencies θ(t) [1, pairs] at a whole t. */
+const clexFrequencies = (ctx: BlockContext, pairs: number, p: ScalingParams, t: number): Tensor => clexTrajectory(ctx, pairs, p, t)[t - 1]!;
+
+/**
+ * The frequencies [1, pairs] of a graph whose length is only known in the graph (a decode step: the
+ * text so far is position + 1 tokens long): for CLEX, θ(t) at t = min(s, max(1, ⌈length / L⌉)), picked
+ * from the trajectory; for the other scalings, constants.
+ */
+function frequenciesAt(ctx: BlockContext, pairs: number, p: ScalingParams, length: Tensor): { freqs: Tensor; scale: number } {
+  const { b } = ctx;
+  const constant = (v: number[]) => b.constant('rope_freqs', 'float32', [1, pairs], v);
+  const theta = ropeFrequencies(pairs, p.base);
+  switch (p.scaling) {
+    case 'none':
+      return { freqs: constant(theta), scale: 1 };
+    case 'pi':
+      return { freqs: constant(theta), scale: 1 / p.factor };
+    case 'ntk':
+      return { freqs: constant(ropeFrequencies(pairs, p.base * p.factor ** (2 * pairs / (2 * pairs - 2)))), scale: 1 };
+    case 'clex': {
+      const table = b.concat(clexTrajectory(ctx, pairs, p, p.factor), 0); // [s, pairs]: θ(1) … θ(s)
+      const t = b.clip(b.neg(b.floor(b.neg(b.div(length, b.scalar(p.trainedLength))))), 1, p.factor); // ⌈length / L⌉ in [1, s]
+      const row = b.cast(b.sub(t, b.scalar(1)), 'int64'); // [1]
+      return { freqs: b.gather(table, row), scale: 1 }; // [1, pairs]
+    }
+  }
 }
 
 /** cos and sin [T, pairs] of the rotation angles under the chosen scaling. */
@@ -274,6 +305,17 @@ and CLEX by learning, as a continuous function of the length factor, how each pa
       if (pairs === 0) return x;
       const { cos, sin } = rotationTables(ctx, pairs, p); // [T, pairs] each
       return rotatePairs(ctx.b, x, cos, sin);
+    },
+    rotateAt(ctx, x, p, positions) {
+      const pairs = rotatedPairs(x.shape[3]!, p.fraction); // x [B, H, n, hd]
+      if (pairs === 0) return x;
+      const { b } = ctx;
+      const n = positions.shape[0]!;
+      // The text's length: a decode step's position + 1, or the graph's T.
+      const length = ctx.decode ? b.add(ctx.decode.position, b.scalar(1)) : b.constant('rope_length', 'float32', [1], [ctx.T]);
+      const { freqs, scale } = frequenciesAt(ctx, pairs, p, length);
+      const angles = b.mul(b.reshape(scale === 1 ? positions : b.mul(positions, b.scalar(scale)), [n, 1]), freqs); // [n, pairs]
+      return rotatePairs(b, x, b.cos(angles), b.sin(angles));
     },
   },
 });

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
+import { attentionDecode, kvCacheState } from '../decode/kvCache';
 import { allOf, anyOf } from './nn';
 
 export default defineBlock({
@@ -27,6 +28,8 @@ export default defineBlock({
 keeps 4 start tokens plus a recent window; Longformer's global tokens in the bidirectional form.
 **Math:** visible(i, j) = j < sinks or |i − j| < w (and j ≤ i when causal); bidirectional: sink
 queries also see every key. The map is a band plus solid first columns.
+
+**Decoding:** the sinks keep their slots for good and a ring holds the last \`window\` keys after them: sinks + window slots of 2 · kvHeads · headDim floats.
 `,
   params: z.object({
     sinks: z.number().int().min(1).max(16).default(4),
@@ -43,5 +46,11 @@ queries also see every key. The map is a band plus solid first columns.
     const seen = anyOf(ctx, global, bandMask(ctx, diff, p.window, false));
     const mask = p.causal ? allOf(ctx, seen, b.greaterOrEqual(diff, b.scalar(0))) : seen;
     return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask });
+  },
+  // Decoding: the sinks keep their slots; a ring holds the last `window` keys after them.
+  decode: {
+    state: (p, m) => kvCacheState(kvHeadsOf(p.kvHeads, m.nHeads), m.dModel / m.nHeads, { kind: 'sinks', sinks: p.sinks, window: p.window }),
+    emit: (ctx, x, p, state) =>
+      attentionDecode(ctx, x, state, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), layout: { kind: 'sinks', sinks: p.sinks, window: p.window } }),
   },
 });

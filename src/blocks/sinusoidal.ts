@@ -57,5 +57,15 @@ on short texts has never seen the values of far positions.
       const table = b.constant('sinusoid', 'float32', [T, dModel], sinusoidTable(T, dModel));
       return b.add(x, table); // [B, T, d] + [T, d]
     },
+    embedAt(ctx, x, _p, positions) {
+      // The same table computed in the graph at any positions: angle t / 10000^(2i/d), sin on even
+      // columns and cos on odd ones (cos = sin(a + π/2)).
+      const { b, dModel: d } = ctx;
+      const n = positions.shape[0]!;
+      const inv = Array.from({ length: d }, (_, c) => 1 / 10000 ** ((2 * Math.floor(c / 2)) / d));
+      const phase = Array.from({ length: d }, (_, c) => (c % 2 === 0 ? 0 : Math.PI / 2));
+      const angles = b.add(b.mul(b.reshape(positions, [n, 1]), b.constant('sinusoid_inv_freq', 'float32', [1, d], inv)), b.constant('sinusoid_phase', 'float32', [1, d], phase));
+      return b.add(x, b.sin(angles)); // [B, n, d] + [n, d]
+    },
   },
 });

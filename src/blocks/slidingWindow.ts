@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
+import { attentionDecode, kvCacheState } from '../decode/kvCache';
 
 export default defineBlock({
   kind: 'sliding_window',
@@ -27,6 +28,8 @@ export default defineBlock({
 the sliding-window layers of DeltaNet and MASFormer hybrids.
 **Math:** visible(i, j) = 0 ≤ i − j < w (causal) or |i − j| < w; softmax over visible keys.
 The map is a diagonal band w wide.
+
+**Decoding:** a ring of the last \`window\` keys and values: 2 · kvHeads · headDim floats per slot, \`window\` slots at most, whatever the length.
 `,
   params: z.object({
     window: z.number().int().min(1).max(512).default(8),
@@ -36,5 +39,10 @@ The map is a diagonal band w wide.
   emit(ctx, x, p) {
     const { diff } = relativePositions(ctx);
     return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask: bandMask(ctx, diff, p.window, p.causal) });
+  },
+  // Decoding: a ring of the last `window` keys and values; the window caps the cache.
+  decode: {
+    state: (p, m) => kvCacheState(kvHeadsOf(p.kvHeads, m.nHeads), m.dModel / m.nHeads, { kind: 'window', window: p.window }),
+    emit: (ctx, x, p, state) => attentionDecode(ctx, x, state, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), layout: { kind: 'window', window: p.window } }),
   },
 });

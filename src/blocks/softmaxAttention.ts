@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { defineBlock } from './define';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
 import { causalMask } from './nn';
+import { attentionDecode, kvCacheState } from '../decode/kvCache';
 
 export default defineBlock({
   kind: 'softmax_attention',
@@ -30,6 +31,8 @@ export default defineBlock({
 **Paper:** "Attention Is All You Need" (Vaswani et al., 2017).
 **Math:** A_ij = softmax_j(s_ij + bias_ij) over visible keys; y = concat_h(A_h V_g(h)) W_O.
 Each row of the map sums to 1; a causal map is lower-triangular.
+
+**Decoding:** a K/V cache of every earlier token (keys unrotated), 2 · kvHeads · headDim floats per token per layer.
 `,
   params: z.object({
     ...ATTENTION_PARAMS,
@@ -37,5 +40,10 @@ Each row of the map sums to 1; a causal map is lower-triangular.
   check: (p, model) => checkKvHeads(p.kvHeads, model.nHeads),
   emit(ctx, x, p) {
     return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask: p.causal ? causalMask(ctx) : null });
+  },
+  // Decoding: a K/V cache of every position so far (GQA/MQA store kvHeads heads, not H).
+  decode: {
+    state: (p, m) => kvCacheState(kvHeadsOf(p.kvHeads, m.nHeads), m.dModel / m.nHeads, { kind: 'full' }),
+    emit: (ctx, x, p, state) => attentionDecode(ctx, x, state, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), layout: { kind: 'full' } }),
   },
 });

@@ -109,5 +109,14 @@ not.
       const perHead = b.transpose(b.gather(table, buckets), [2, 0, 1]); // [T, T, H] → [H, T, T]
       return b.reshape(perHead, [1, nHeads, T, T]); // [1, H, T, T]
     },
+    biasAt(ctx, p, query, key) {
+      // Relative positions j − i from −(maxLen − 1) to maxLen − 1 looked up in the same bucket table.
+      const { b, maxLen: L, nHeads } = ctx;
+      const table = ctx.weight('relative_bias', [p.buckets, nHeads], { kind: 'normal', std: 1 });
+      const lookup = b.constant('t5_buckets', 'int64', [2 * L - 1], Array.from({ length: 2 * L - 1 }, (_, k) => relativePositionBucket(k - (L - 1), p)));
+      const at = b.cast(b.add(b.sub(key, query), b.scalar(L - 1)), 'int64'); // [n, m]
+      const perHead = b.transpose(b.gather(table, b.gather(lookup, at)), [2, 0, 1]); // [H, n, m]
+      return b.reshape(perHead, [1, nHeads, query.shape[0]!, key.shape[1]!]);
+    },
   },
 });

@@ -23,10 +23,13 @@ import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
 import { ERROR } from '../spec/errors';
-import { REDUCE_HIDDEN, REDUCE_INPUT, REDUCE_STREAM, reduceProblems, reduceStream, type ReduceOption } from './reduce';
+import { decodeFormOf } from '../decode/forms';
+import { genericDecode, genericState } from '../decode/generic';
+import { REDUCE_HIDDEN, REDUCE_INPUT, REDUCE_STREAM, reducedPositions, reduceProblems, reduceStream, type ReduceOption } from './reduce';
 
 /** What to build: the sequence length, the mode and the batch size. */
 export interface CompileOptions {
+  /** The sequence length; in a decode graph, the cache capacity C (the most tokens it holds). */
   T: number;
   mode: Mode;
   /** Sequences run side by side (static, default 1): tokens [B, T], logits [B, T, V]. Inference graphs use 1. */
@@ -62,11 +65,16 @@ export interface CompileOptions {
    * that read them (graph/fold.ts). Default: on for fast graphs that are not training graphs.
    */
   fold?: boolean;
+  /** Decode graphs: add attn_row.<r> [B, H, 1, slots], each cache mixer's weights over its slots this step. */
+  rows?: boolean;
+  /** Decode graphs: add the input keep.<r> [B, H, slots] (1 keep, 0 evicted) to each cache mixer (the eviction re-run). */
+  evict?: boolean;
   /**
    * Token reduction (src/compiler/reduce.ts): after layer run `afterRun` the stream becomes R·X,
-   * R the input `reduce` [B, keep, T], and the later runs run at T′ = keep. Adds the outputs
-   * `reduce.x` (the stream at the cut) and `hidden` (what the unembedding reads). Bidirectional
-   * models with positions at the embedding only; inspect mode only with keep = T.
+   * R the input `reduce` [B, keep, T], and the later runs run at T′ = keep, their positions R·p
+   * (positions inside attention through rotateAt / biasAt). Adds the outputs `reduce.x` (the
+   * stream at the cut) and `hidden` (what the unembedding reads). Bidirectional models only;
+   * inspect mode only with keep = T.
    */
   reduce?: ReduceOption;
 }
@@ -133,14 +141,18 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   }
   const B = opts.batch ?? 1;
   if (!Number.isInteger(B) || B < 1) throw new SpecError([`batch: the batch size must be a whole number of at least 1, got ${opts.batch}`]);
-  const { mode } = opts;
-  let T = opts.T; // T′ after a reduction
+  const { T: requested, mode } = opts;
+  // A decode graph runs one token (T = 1 for every block) against a cache of capacity C.
+  const decoding = mode === 'decode';
+  const C = requested;
+  let T = decoding ? 1 : requested; // T′ after a token reduction
   if (opts.reduce) {
-    const problems = reduceProblems(spec, T, opts.reduce);
-    if (mode === 'inspect' && opts.reduce.keep !== T) problems.push('reduce: an inspect graph stacks per-token probes of every layer, so it can only be reduced to keep = T (R = I); reduce a fast graph');
+    const problems = reduceProblems(spec, T, opts.reduce, B);
+    if (mode !== 'fast' && opts.reduce.keep !== T) problems.push(`reduce: an ${mode} graph cannot be reduced (an inspect graph stacks per-token probes of every layer; only keep = T, R = I, is taken there); reduce a fast graph`);
+    if (decoding) problems.push('reduce: a decode graph runs one token at a time; token reduction is for bidirectional models');
     if (problems.length) throw new SpecError(problems);
   }
-  const b = new GraphBuilder(`playground_${mode}_T${T}${B === 1 ? '' : `_B${B}`}`, spec.seed);
+  const b = new GraphBuilder(`playground_${mode}_${decoding ? `C${C}` : `T${T}`}${B === 1 ? '' : `_B${B}`}`, spec.seed);
   const sigmaState = new Map<string, Tensor>();
   const spectral = opts.spectral ?? 'exact';
   const auxLosses: Tensor[] = [];
@@ -173,7 +185,18 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // A run whose map a later run copies is emitted in its inspect form in both modes: the copy needs
   // the map as a matrix, which a fast path (chunked, sparse) may never build. Both forms give the same y.
   const copiedRuns = new Set(mapSources(spec).filter((s): s is number => s !== null));
-  const context = (prefix: string, blockMode: Mode = mode): BlockContext => {
+  // A decode step's position, float32 [1], and what every block of a decode graph may read.
+  const decode: BlockContext['decode'] = decoding
+    ? {
+        position: b.input('position', 'float32', [1]),
+        capacity: C,
+        ...(opts.evict ? { keep: (slots: number) => b.inputNamed(`keep.${layerIndex}`) ?? b.input(`keep.${layerIndex}`, 'float32', [B, spec.nHeads, slots]) } : {}),
+      }
+    : undefined;
+  // The positions of the tokens after a token reduction (float32 [T′]), set at the cut.
+  let cutPositions: Tensor | null = null;
+  const arange = (n: number, shape: number[]) => b.constant('positions', 'float32', shape, Array.from({ length: n }, (_, i) => i));
+  const context = (prefix: string, blockMode: Mode = mode, length = T): BlockContext => {
     const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
     const statistic: BlockContext['statistic'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init, { statistic: true });
     const ctx: BlockContext = {
@@ -182,9 +205,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       nHeads: spec.nHeads,
       headDim: spec.dModel / spec.nHeads,
       B,
-      T,
+      T: length,
       maxLen: spec.maxLen,
       mode: blockMode,
+      ...(decode ? { decode } : {}),
       layer: layerIndex,
       runs: runInfo,
       earlierProbs: (run) => (run >= 0 && run < layerIndex ? probsByRun.get(run) ?? null : null),
@@ -205,11 +229,25 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
         return opts?.bias === false ? y : b.add(y, weight(`b${name}`, [outDim], { kind: 'constant', value: 0 }));
       },
       // Position hooks run in the scope of the position block, with its weights under "position".
-      position: {
-        rotate: (t) => (position.emit.rotate ? b.scope(`position: ${spec.position.kind}`, () => position.emit.rotate!(positionContext(), t, positionParams)) : t),
-        bias: () =>
-          (bias ??= position.emit.bias ? b.scope(`position: ${spec.position.kind}`, () => position.emit.bias!(positionContext(), positionParams)) : null),
-      },
+      position: decode
+        ? // In a decode graph every rotation and bias goes through the positions-as-tensors hooks; a
+          // context of length n (the generic form's) sits at positions 0 … n − 1.
+          { rotate: (t) => rotateAt(t, arange(length, [length])), bias: () => biasAt(arange(length, [length, 1]), arange(length, [1, length])), rotateAt, biasAt }
+        : cutPositions
+          ? // After a token reduction: each reduced token sits at its position R·p (a kept token at its own, a merged one at its group's weighted mean).
+            {
+              rotate: (t) => rotateAt(t, cutPositions!),
+              bias: () => (bias !== undefined ? bias : (bias = position.emit.bias || position.emit.biasAt ? biasAt(b.reshape(cutPositions!, [length, 1]), b.reshape(cutPositions!, [1, length])) : null)),
+              rotateAt,
+              biasAt,
+            }
+          : {
+            rotate: (t) => (position.emit.rotate ? b.scope(`position: ${spec.position.kind}`, () => position.emit.rotate!(positionContext(), t, positionParams)) : t),
+            bias: () =>
+              (bias ??= position.emit.bias ? b.scope(`position: ${spec.position.kind}`, () => position.emit.bias!(positionContext(), positionParams)) : null),
+            rotateAt,
+            biasAt,
+          },
       probe: (name, t) => {
         if (inspect) b.scope('probes', () => b.output(t, `${name}.${layerIndex}`));
       },
@@ -217,7 +255,20 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
     };
     return ctx;
   };
-  const positionContext = () => context('position');
+  // Position blocks see the text's full length also after a token reduction (RoPE's length-dependent scalings).
+  const positionContext = () => context('position', mode, cutPositions ? requested : T);
+  const positionScope = <R>(f: () => R): R => b.scope(`position: ${spec.position.kind}`, f);
+  const missing = (hook: string) => new SpecError([`position: "${spec.position.kind}" has no ${hook} (positions as tensors), which decode graphs and token reduction need`]);
+  function rotateAt(t: Tensor, positions: Tensor): Tensor {
+    if (position.emit.rotateAt) return positionScope(() => position.emit.rotateAt!(positionContext(), t, positionParams, positions));
+    if (position.emit.rotate) throw missing('rotateAt');
+    return t;
+  }
+  function biasAt(query: Tensor, key: Tensor): Tensor | null {
+    if (position.emit.biasAt) return positionScope(() => position.emit.biasAt!(positionContext(), positionParams, query, key));
+    if (position.emit.bias) throw missing('biasAt');
+    return null;
+  }
   /** Emits the block `ref` of `slot` in its own scope, its weights named under `prefix`. */
   const emit = <S extends Slot>(slot: S, ref: BlockRef, prefix: string, run: (block: Block<S>, ctx: BlockContext) => Tensor, blockMode: Mode = mode): Tensor =>
     b.scope(`${slot}: ${ref.kind}`, () => run(findBlock(slot, ref.kind)!, context(prefix, blockMode)));
@@ -225,10 +276,41 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   const tokens = b.input('tokens', 'int64', [B, T]);
   const wte = b.scope('embedding', () => b.param('embed.tokens', [VOCAB_SIZE, spec.dModel], { kind: 'normal', std: 1 }));
   let x = b.scope('embedding', () => b.gather(wte, tokens)); // [B, T, d]
-  if (position.emit.embed) x = emit('position', spec.position, 'position', (pos, ctx) => pos.emit.embed!(ctx, x, positionParams));
+  if (position.emit.embed) {
+    if (decode && !position.emit.embedAt) throw missing('embedAt');
+    x = emit('position', spec.position, 'position', (pos, ctx) => (decode ? pos.emit.embedAt!(ctx, x, positionParams, decode.position) : pos.emit.embed!(ctx, x, positionParams)));
+  }
   const norms: Tensor[] = [];
   const probe = (t: Tensor) => inspect && norms.push(b.scope('probes', () => rms(b, t)));
   probe(x);
+
+  /**
+   * Run r's mixer in a decode graph: its declared token-by-token form, or the generic one (its
+   * inputs cached, recomputed at length C). State in: state.<r>.<name>; out: next.state.<r>.<name>.
+   */
+  const decodeMixer = (r: number, i: number, u: Tensor): Tensor => {
+    const ref = spec.layers[i]!.mixer;
+    return b.scope(`mixer: ${ref.kind}`, () => {
+      const mixer = findBlock('mixer', ref.kind)!;
+      const form = decodeFormOf(mixer, ref.params);
+      if ('none' in form) throw new SpecError([`layers.${i}.mixer: ${mixer.title} cannot decode token by token: ${form.none}`]);
+      const prefix = `layers.${i}.mixer`;
+      const decls = form.kind === 'declared' ? form.state(ref.params, { dModel: spec.dModel, nHeads: spec.nHeads, maxLen: spec.maxLen }) : genericState(spec.dModel);
+      const state = Object.fromEntries(decls.map((d) => [d.name, b.input(`state.${r}.${d.name}`, 'float32', [B, ...d.shape(C)])]));
+      const ctx = context(prefix) as BlockContext & { decode: NonNullable<BlockContext['decode']> };
+      const out = form.kind === 'declared' ? form.emit(ctx, u, ref.params, state) : genericDecode(context(prefix, 'fast', C) as typeof ctx, mixer, ref.params, u, state);
+      for (const d of decls) {
+        const next = out.next[d.name];
+        if (!next) throw new Error(`${mixer.title}: its decode step returned no next value for state "${d.name}"`);
+        b.output(next, `next.state.${r}.${d.name}`);
+      }
+      if (out.row) {
+        probsByRun.set(r, out.row);
+        if (opts.rows) b.scope('probes', () => b.output(out.row!, `attn_row.${r}`));
+      }
+      return out.y;
+    });
+  };
 
   // Layers run in schedule order (weight-shared loops unrolled); run r writes attn_probs.r.
   let state: ResidualState = { x, prev: x };
@@ -241,7 +323,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       placement: layer.placement,
       norm: (name, t) => emit('norm', layer.norm, `${p}.${name}`, (n, ctx) => n.emit(ctx, t, layer.norm.params)),
       // A dropped sub-block ("What Matters in Transformers?") is null: the topology skips it with its norms and residual add.
-      mixer: layer.drop?.mixer ? null : (u) =>
+      mixer: layer.drop?.mixer ? null : decode ? (u) => decodeMixer(r, i, u) : (u) =>
         emit('mixer', layer.mixer, `${p}.mixer`, (mixer, ctx) => {
           const out = mixer.emit(ctx, u, layer.mixer.params);
           if (out.probs) probsByRun.set(r, out.probs);
@@ -272,8 +354,10 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       const R = b.input(REDUCE_INPUT, 'float32', [B, opts.reduce.keep, T]);
       b.scope('reduce', () => b.output(state.x, REDUCE_STREAM));
       state = b.scope('reduce', () => reduceStream(b, state, R));
+      // (Batch 1: with more sequences no position block acts in attention, reduce.ts refuses it, so none are needed.)
+      if (B === 1) cutPositions = b.scope('reduce', () => reducedPositions(b, R, arange(T, [T, 1])));
       T = opts.reduce.keep;
-      bias = undefined; // a position bias is [.., T, T]: never reused across the cut (refused anyway)
+      bias = undefined; // the bias before the cut is [.., T, T]: the later runs get their own at T′
     }
   });
   x = state.x;
@@ -291,6 +375,6 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // [runs + 1, T] at B = 1 (what the page reads); [runs + 1, B, T] when batched.
   const stacked = () => (B === 1 ? norms : norms.map((n) => b.reshape(n, [1, B, T])));
   if (inspect) b.scope('probes', () => b.output(b.concat(stacked(), 0), 'resid_rms'));
-  const built = (opts.fold ?? (mode === 'fast' && !opts.training)) ? foldAffines(b.finish()) : b.finish();
+  const built = (opts.fold ?? (mode !== 'inspect' && !opts.training)) ? foldAffines(b.finish()) : b.finish();
   return opts.weights === 'inputs' ? liftWeights(built).graph : built;
 }

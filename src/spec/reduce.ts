@@ -1,7 +1,7 @@
 /**
  * Which models and cuts token reduction accepts (compile option `reduce`, src/compiler/reduce.ts,
- * explains the reasons): bidirectional models, positions added at the embedding, and after the cut
- * only mixers that do not depend on token indices. The page checks the same before it asks.
+ * explains the reasons): bidirectional models, and after the cut only mixers that do not depend on
+ * token indices. The page checks the same before it asks.
  */
 import { findBlock } from '../blocks/registry';
 import { layerSchedule } from './schedule';
@@ -22,8 +22,8 @@ export interface ReduceOption {
  */
 export const INDEX_FREE = new Set(['softmax_attention', 'linear_attention', 'power_softmax', 'minimal_attention', 'tokenformer']);
 
-/** Why `spec` cannot be reduced at sequence length T as `opt` asks, in sentences (empty when it can). */
-export function reduceProblems(spec: Spec, T: number, opt: ReduceOption): string[] {
+/** Why `spec` cannot be reduced at sequence length T (batch B) as `opt` asks, in sentences (empty when it can). */
+export function reduceProblems(spec: Spec, T: number, opt: ReduceOption, B = 1): string[] {
   const problems: string[] = [];
   const runs = layerSchedule(spec);
   if (!Number.isInteger(opt.afterRun) || opt.afterRun < 0 || opt.afterRun >= runs.length) {
@@ -31,10 +31,9 @@ export function reduceProblems(spec: Spec, T: number, opt: ReduceOption): string
   }
   if (!Number.isInteger(opt.keep) || opt.keep < 1 || opt.keep > T) problems.push(`reduce.keep: the tokens kept must be a whole number from 1 to T (${T}), got ${opt.keep}`);
   const position = findBlock('position', spec.position.kind);
-  if (position && (position.emit.rotate || position.emit.bias)) {
-    problems.push(
-      `reduce: the position encoding "${spec.position.kind}" acts inside attention, where a reduced token would be rotated or biased by its new index instead of its original position; token reduction here needs positions added at the embedding (learned_absolute, sinusoidal or nope)`,
-    );
+  const inAttention = !!position && !!(position.emit.rotate || position.emit.bias);
+  if (inAttention && B > 1) {
+    problems.push(`reduce: the position encoding "${spec.position.kind}" acts inside attention, where the reduced tokens' positions R·p are shared by the batch; reduce one sequence at a time (batch 1)`);
   }
   runs.forEach((run, r) => {
     const layer = spec.layers[run.layer]!;

@@ -122,7 +122,7 @@ async function blockRotate(params: Record<string, unknown>, x: number[][]): Prom
     b, dModel: hd, nHeads: 1, headDim: hd, B: 1, T, maxLen: T, mode: 'fast', layer: -1,
     weight: () => { throw new Error('rope has no weights'); },
     linear: () => { throw new Error('rope has no linear layers'); },
-    position: { rotate: (t) => t, bias: () => null },
+    position: { rotate: (t) => t, bias: () => null, rotateAt: (t) => t, biasAt: () => null },
     probe: () => undefined,
   };
   b.output(rope.emit.rotate!(ctx, b.constant('x', 'float32', [1, 1, T, hd], x.flat()), parsed.params), 'y');

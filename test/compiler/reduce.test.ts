@@ -81,23 +81,46 @@ describe('compile option reduce', () => {
     });
   }
 
-  it('refuses causal models, positions inside attention, index-dependent mixers after the cut, bad keep and reduced inspect graphs', () => {
-    const refusal = (spec: Spec, reduce: { afterRun: number; keep: number }, mode: 'fast' | 'inspect' = 'fast') => {
+  const positions: [string, Spec['position']][] = [
+    ['RoPE', { kind: 'rope', params: { base: 10000, fraction: 1 } }],
+    ['ALiBi', { kind: 'alibi', params: {} }],
+    ['T5 bias', { kind: 't5_bias', params: { buckets: 32, maxDistance: 128, bidirectional: true } }],
+  ];
+  for (const [what, position] of positions) {
+    it(`${what} inside attention: R = I matches the full model, and pruned tokens keep their positions (float64 reference)`, async () => {
+      const spec = encoder([encoderLayer(), encoderLayer(), encoderLayer()], { position });
+      const full = await run(spec, 'fast');
+      const same = await run(spec, 'fast', { afterRun: 0, keep: T, R: identity() });
+      expectClose(same.out['logits']!.data, full.out['logits']!.data, 1e-4, `${what}: R = I`);
+      const kept = Array.from({ length: T }, (_, i) => i).filter((i) => i % 3 !== 1);
+      const R = new Float64Array(kept.length * T);
+      kept.forEach((j, k) => (R[k * T + j] = 1));
+      const { out, graph } = await run(spec, 'fast', { afterRun: 1, keep: kept.length, R });
+      const ref = referenceForward(spec, weightsOf(graph), ids, VOCAB_SIZE, { afterRun: 1, keep: kept.length, R });
+      expectClose(out['logits']!.data, ref.logits, 1e-4, `${what}: pruned logits`);
+    });
+  }
+
+  it('refuses causal models, index-dependent mixers after the cut, bad keep, reduced inspect graphs, and batches with positions inside attention', () => {
+    const refusal = (spec: Spec, reduce: { afterRun: number; keep: number }, mode: 'fast' | 'inspect' = 'fast', batch = 1) => {
       try {
-        compile(spec, { T, mode, reduce });
+        compile(spec, { T, mode, reduce, batch });
         return '';
       } catch (e) {
         return String(e);
       }
     };
     expect(refusal(defaultSpec(), { afterRun: 0, keep: 10 })).toMatch(/is causal; pruning or merging a causal decoder's tokens changes what every later token may see.*use KV-cache eviction/);
-    expect(refusal({ ...BERT_LIKE, position: { kind: 'rope', params: { base: 10000, fraction: 1 } } }, { afterRun: 0, keep: 10 })).toMatch(/"rope" acts inside attention/);
+    const rope = { ...BERT_LIKE, position: { kind: 'rope', params: { base: 10000, fraction: 1 } } };
+    expect(refusal(rope, { afterRun: 0, keep: 10 })).toBe('');
+    expect(refusal(rope, { afterRun: 0, keep: 10 }, 'fast', 2)).toMatch(/"rope" acts inside attention.*batch 1/);
+    expect(refusal(BERT_LIKE, { afterRun: 0, keep: 10 }, 'fast', 2)).toBe('');
     const windowed = encoder([encoderLayer(), encoderLayer({ mixer: { kind: 'sliding_window', params: { window: 4, causal: false, kvHeads: 0 } } })]);
     expect(refusal(windowed, { afterRun: 0, keep: 10 })).toMatch(/layer run 1 comes after the cut.*"sliding_window" depends on token indices/);
     expect(refusal(windowed, { afterRun: 1, keep: 10 })).toBe(''); // before the cut it may run
     expect(refusal(BERT_LIKE, { afterRun: 3, keep: 10 })).toMatch(/from 0 to 2, got 3/);
     expect(refusal(BERT_LIKE, { afterRun: 0, keep: T + 1 })).toMatch(new RegExp(`from 1 to T \\(${T}\\), got ${T + 1}`));
-    expect(refusal(BERT_LIKE, { afterRun: 0, keep: 10 }, 'inspect')).toMatch(/only be reduced to keep = T/);
+    expect(refusal(BERT_LIKE, { afterRun: 0, keep: 10 }, 'inspect')).toMatch(/only keep = T, R = I, is taken there/);
   });
 });
 

@@ -76,6 +76,9 @@ function rmsRows(x: Mat): number[] {
 /** Forward pass of `spec` on `tokens` with weights `w`. */
 export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocabSize: number, reduce?: ReferenceReduce): ReferenceOutputs {
   let T = tokens.length;
+  const fullT = T;
+  // After a reduction: each row's position Σ_j R[i, j] · j (whole numbers only here: pruning matrices).
+  let cutAt: number[] | null = null;
   const d = spec.dModel;
   const probes = new Map<string, Float64Array>();
   const position = need('position', spec.position.kind);
@@ -96,8 +99,19 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
     T, dModel: d, nHeads: spec.nHeads, headDim: d / spec.nHeads, maxLen: spec.maxLen, layer, w, probes, sigmaReparam: spec.sigmaReparam,
     runs, earlierProbs: (run) => (run >= 0 && run < layer ? probsAll[run] ?? null : null),
     position: {
-      rotate: (m) => (position.rotate ? position.rotate(refContext(base(), 'position'), m, pp) : m),
-      bias: (h, i, j) => (position.bias ? position.bias(refContext(base(), 'position'), h, i, j, pp) : 0),
+      rotate: (m) => {
+        if (!position.rotate) return m;
+        const ctx = refContext({ ...base(), T: fullT }, 'position');
+        if (!cutAt) return position.rotate(ctx, m, pp);
+        // After a reduction row k sits at position cutAt[k]: rotate it there in a full-length matrix.
+        const big = mat(fullT, m.cols);
+        cutAt.forEach((at, k) => big.v.set(m.v.subarray(k * m.cols, (k + 1) * m.cols), at * m.cols));
+        const turned = position.rotate(ctx, big, pp);
+        const out = mat(m.rows, m.cols);
+        cutAt.forEach((at, k) => out.v.set(turned.v.subarray(at * m.cols, (at + 1) * m.cols), k * m.cols));
+        return out;
+      },
+      bias: (h, i, j) => (position.bias ? position.bias(refContext({ ...base(), T: fullT }, 'position'), h, cutAt ? cutAt[i]! : i, cutAt ? cutAt[j]! : j, pp) : 0),
     },
   });
 
@@ -125,6 +139,12 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
     x = times(x);
     prev = times(prev);
     if (pair) pair = [times(pair[0]), times(pair[1])];
+    cutAt = Array.from({ length: reduce.keep }, (_, i) => {
+      let at = 0;
+      for (let j = 0; j < T; j++) at += reduce.R[i * T + j]! * j;
+      if ((position.rotate || position.bias) && !Number.isInteger(at)) throw new Error(`reference: row ${i} sits at position ${at}; the position references take whole positions`);
+      return at;
+    });
     T = reduce.keep;
   };
   runs.forEach((i, r) => {
