@@ -5,7 +5,7 @@
  * reduced model on the text (workers/prune.ts). Shown: each token on a strip, kept, pruned (struck
  * through) or coloured by the merged group it joined, and what the reduction changed: KL of the
  * next-token distributions per reduced token and the cosine of the pooled final states. Models
- * that cannot be reduced (causal mixers, positions inside attention) get the sentence why.
+ * that cannot be reduced (causal mixers, index-dependent mixers after the cut) get the sentence why.
  */
 import { useMemo, useRef, useState } from 'react';
 import { interpolateRainbow } from 'd3-scale-chromatic';
