@@ -14,6 +14,7 @@ import { tokenize, VOCAB_SIZE } from '../../src/spec/vocab';
 import { referenceForward } from '../reference/forward64';
 import { expectClose, nodeRuntime, rng, weightsOf } from '../helpers';
 import { reduceTokens } from '../../workers/prune';
+import { cpuOnly } from '../graph/gpuOps';
 
 const TEXT = 'Pruning an encoder keeps what matters.';
 const ids = tokenize(TEXT, 64).ids;
@@ -100,6 +101,13 @@ describe('compile option reduce', () => {
       expectClose(out['logits']!.data, ref.logits, 1e-4, `${what}: pruned logits`);
     });
   }
+
+  it('reduced graphs use only ops onnxruntime-web runs on WebGPU, with each kind of position', () => {
+    for (const [, position] of [['learned', BERT_LIKE.position] as const, ...positions]) {
+      const ops = new Set(compile({ ...BERT_LIKE, position }, { T, mode: 'fast', reduce: { afterRun: 0, keep: 9 } }).nodes.map((n) => n.op));
+      expect(cpuOnly(ops)).toEqual([]);
+    }
+  });
 
   it('refuses causal models, index-dependent mixers after the cut, bad keep, reduced inspect graphs, and batches with positions inside attention', () => {
     const refusal = (spec: Spec, reduce: { afterRun: number; keep: number }, mode: 'fast' | 'inspect' = 'fast', batch = 1) => {
