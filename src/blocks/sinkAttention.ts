@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 import { allOf, anyOf } from './nn';
 
 export default defineBlock({

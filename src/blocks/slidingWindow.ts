@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 export default defineBlock({
   kind: 'sliding_window',

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { defineBlock } from './define';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
 import { causalMask } from './nn';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 export default defineBlock({
   kind: 'softmax_attention',
