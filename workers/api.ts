@@ -7,6 +7,8 @@ import type { ServingModel } from '../src/analysis/serving/projection';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
 import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
+import type { ReduceMethod } from '../src/analysis/prune/reduction';
+import type { OutputChange } from '../src/analysis/prune/change';
 
 export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
@@ -234,6 +236,40 @@ export interface InferenceApi {
   runExperiment(exp: Experiment, done: readonly ExperimentRun[], onProgress: (p: ExperimentProgress) => void): Promise<ExperimentResult>;
   /** Stops the experiment under way after the step in progress (nothing when none runs). */
   stopExperiment(): Promise<void>;
+  /**
+   * Token pruning or merging of a bidirectional model (workers/prune.ts): the full and the reduced
+   * run on `req.tokens`, and what the reduction changed. Rejects with SpecError (a causal model,
+   * positions inside attention, bad keep), BudgetError, or Superseded once the slot's text or model is edited.
+   */
+  reduceTokens?(req: PruneRequest): Promise<PruneResult>;
+}
+
+/** Token reduction of `spec` on `tokens`: `method` after layer run `afterRun`, down to `keep` tokens. */
+export interface PruneRequest {
+  /** The analysis the text comes from: a newer one of the slot stops this. */
+  id: number;
+  slot?: ModelSlot;
+  spec: Spec;
+  tokens: number[];
+  method: ReduceMethod;
+  afterRun: number;
+  keep: number;
+}
+
+/** What a reduction kept or merged, and what it changed (src/analysis/prune/change.ts). */
+export interface PruneResult {
+  id: number;
+  method: ReduceMethod;
+  afterRun: number;
+  keep: number;
+  T: number;
+  /** The original tokens of each reduced row, in row order (one each when pruning). */
+  groups: number[][];
+  /** Zero-TPrune's importance of each of the T tokens (sums to 1); null for merging. */
+  importance: Float64Array | null;
+  change: OutputChange;
+  /** `seed 3` or `trained <job> step <n>`. */
+  weights: string;
 }
 
 /** Most tokens one continuation makes. */

@@ -22,6 +22,7 @@ import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { continueText } from './generate';
 import { flopsAt, servingModel } from './servingModel';
+import { reduceTokens } from './prune';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
 import type { Jobs } from './jobs';
@@ -206,6 +207,13 @@ export function serve(ort: OrtModule, provider: Provider): void {
         } finally {
           (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
         }
+      }),
+    reduceTokens: (req) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        const { rt } = await start();
+        const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
+        return reduceTokens((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), trained);
       }),
     train: (req, onProgress) =>
       guard(async () => {

@@ -8,7 +8,7 @@
  * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
  * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity; the KV-cache
- * eviction simulator on the map of the selected layer and head. */
+ * eviction simulator on the map of the selected layer and head; token pruning and merging (encoders). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -24,6 +24,7 @@ import { ThemeToggle } from './ThemeToggle';
 import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { DropView } from './views/DropView';
+import { PruneView } from './views/PruneView';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
@@ -121,6 +122,9 @@ export function App() {
             <ErrorBoundary what="serving projection">
               <ServingView />
             </ErrorBoundary>
+            <ViewPart name="prune" what="token pruning and merging view">
+              <PruneView />
+            </ViewPart>
           </section>
         </Editor>
       </ErrorBoundary>
