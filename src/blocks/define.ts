@@ -238,6 +238,9 @@ export type DecodeForm<P> =
   | {
       state: (p: P, model: ModelShape) => StateDecl[];
       emit: (ctx: BlockContext & { decode: DecodeContext }, x: Tensor, p: P, state: Record<string, Tensor>) => DecodeOutput;
+      /** Why this form is not exact with the model's position block (e.g. a state that keeps keys rotated
+       *  at angles that change with the length), or null; the mixer then decodes by the generic form. */
+      inexactWith?: (p: P, position: { kind: string; params: Record<string, unknown> }) => string | null;
     }
   | { none: string };
 

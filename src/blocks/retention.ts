@@ -54,9 +54,8 @@
  * k_n rotated at position n (RetNet's angles at ctx.decode.position, or the position block's rotateAt).
  * The chunked form is this sum: the in-chunk Γ part plus γ^(i+1) q_i R_{c−1} is Σ_{m ≤ n} γ^(n−m) q_n k_mᵀ v_m,
  * and s_n carries the row scale 1/√s_n = rowScales in the recurrence (s_n = Σ_{m ≤ n} γ^(n−m)).
- * Exact while a key's rotation depends on its own position only: with a position block whose angles
- * change with the text's length (RoPE scaling 'clex' past its trained length, rotation 'position'),
- * the state holds keys rotated at the angles of the length they were written at.
+ * Exact while a key's rotation depends on its own position only; with RoPE's CLEX (angles that change
+ * with the text's length) and rotation 'position', `inexactWith` hands the pairing to the generic form.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
@@ -161,8 +160,8 @@ fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
 **Decoding:** constant state S (headDim × headDim per head) and the scale s per head, d·(d/H) + H
 floats per layer (one token: S ← γ S + kᵀ v, s ← γ s + 1, o = q S / √s, q and k rotated at the
 token's position). With \`rotation: position\` and a position block whose angles change with the
-text's length (RoPE's CLEX beyond its trained length) the state keeps keys rotated at the angles of
-their time: decoding then differs from the forward pass.
+text's length (RoPE's CLEX) a state would keep keys rotated at the angles of their time, so that
+pairing decodes by the generic form (inputs cached, recomputed each step), which is exact.
 `,
   params: z.object({
     chunk: CHUNK_PARAM,
@@ -207,6 +206,9 @@ their time: decoding then differs from the forward pass.
     return { y: project(b.mul(fromChunks(ctx, out, T), scale)) };
   },
   decode: {
+    // CLEX's angles change with the text's length: a state of rotated keys would go stale.
+    inexactWith: (p, position) =>
+      p.rotation === 'position' && position.kind === 'rope' && position.params['scaling'] === 'clex' ? 'keys in the state are rotated at the angles of their time, and CLEX changes them with the length' : null,
     state: (_p, m) => [
       { name: 'S', kind: 'recurrent', shape: () => [m.nHeads, m.dModel / m.nHeads, m.dModel / m.nHeads], note: 'S = Σ γ^(n−m) k_mᵀ v_m per head (keys rotated)' },
       { name: 's', kind: 'recurrent', shape: () => [m.nHeads, 1, 1], note: 's = Σ γ^(n−m) per head (the row scale is 1/√s)' },

@@ -292,7 +292,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
     const ref = spec.layers[i]!.mixer;
     return b.scope(`mixer: ${ref.kind}`, () => {
       const mixer = findBlock('mixer', ref.kind)!;
-      const form = decodeFormOf(mixer, ref.params);
+      const form = decodeFormOf(mixer, ref.params, spec.position);
       if ('none' in form) throw new SpecError([`layers.${i}.mixer: ${mixer.title} cannot decode token by token: ${form.none}`]);
       const prefix = `layers.${i}.mixer`;
       const decls = form.kind === 'declared' ? form.state(ref.params, { dModel: spec.dModel, nHeads: spec.nHeads, maxLen: spec.maxLen }) : genericState(spec.dModel);

@@ -106,3 +106,11 @@ describe('a long text: no error builds up in the state', () => {
     expect(worst, 'largest |decode − forward| over 128 steps').toBeLessThanOrEqual(1e-4);
   }, 120_000);
 });
+
+describe('a pairing a constant state cannot follow decodes by the generic form', () => {
+  it('retention with rotation "position" under CLEX: the generic form, exact past the trained length', async () => {
+    const spec = aloneSpec({ position: { kind: 'rope', params: { scaling: 'clex', factor: 3, trainedLength: 4, clexSteps: 2 } }, mixer: { kind: 'retention', params: { rotation: 'position' } } }, { dModel: 16, nHeads: 2, maxLen: 16 });
+    expect(decodeState(spec, 8).entries.map((e) => [e.form, e.name])).toEqual([['generic', 'inputs']]);
+    await expectDecodeMatchesForward(spec, [5, 17, 3, 30, 8, 8, 22, 41, 2, 13]); // t changes at lengths 5 and 9
+  }, 120_000);
+});
