@@ -88,7 +88,8 @@ export const retnetAngles = (pairs: number): number[] => Array.from({ length: pa
  * positions 0 … T − 1, or in a decode step (T = 1) at the step's position.
  */
 function rotate(ctx: BlockContext, x: Tensor, rotation: 'retnet' | 'position'): Tensor {
-  const { b, decode } = ctx;
+  const { b } = ctx;
+  const decode = ctx.mode === 'decode' ? ctx.decode : undefined; // the generic form's full-length context has ctx.decode too
   if (rotation === 'position') return decode ? ctx.position.rotateAt(x, decode.position) : ctx.position.rotate(x);
   const pairs = Math.floor(ctx.headDim / 2);
   if (pairs === 0) return x;
