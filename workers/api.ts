@@ -249,17 +249,40 @@ export interface ContinueRequest {
   topK?: number;
   /** Seeds the draws (src/train/random.ts Rng): the same seed, the same continuation. */
   seed: number;
+  /** 'forward' runs the forward pass at every step even when the model can decode (to compare the two); the decode graph when absent. */
+  path?: 'decode' | 'forward';
 }
 
-/** The tokens a continuation has made so far. */
+/**
+ * One step of a continuation, timed: the run that read the token at `position` (decode graph) or
+ * the whole window ending there (forward pass), giving the next token's logits. `prompt`: the step
+ * only filled the cache with a token of the text (its logits are not used); otherwise it chose a token.
+ */
+export interface TokenStep {
+  position: number;
+  /** Wall time of the step in ms (the run, its inputs and outputs; compiling a graph is not counted). */
+  ms: number;
+  prompt: boolean;
+  path: 'decode' | 'forward';
+}
+
+/** The tokens a continuation has made so far, and every step's wall time. */
 export interface ContinueProgress {
   id: number;
   tokens: number[];
+  /** Every step so far, in order (prompt steps first on the decode path). */
+  msPerToken: TokenStep[];
 }
 
 /** The tokens made, and which weights made them: `seed 3`, or `trained <job> step <n>` (as AnalysisResult.weights). */
 export interface ContinueResult extends ContinueProgress {
   weights?: string;
+  /** The decode graph's capacity when it ran (null when every step ran the forward pass). */
+  capacity: number | null;
+  /** Why the forward pass ran for every step, in one sentence (the model cannot decode), or null. */
+  fallback: string | null;
+  /** The first position whose step ran the forward pass over the last maxLen tokens (past the capacity), or null. */
+  windowFrom: number | null;
 }
 
 /** A training job: what to train, and how often to tell the page. */
