@@ -180,6 +180,7 @@ export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRu
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
+export type { ContinueResult, TokenStep } from '../../workers/api';
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
