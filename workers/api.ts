@@ -177,6 +177,16 @@ export interface InferenceApi {
   /** Stops the running sweep before its next step (or its next warm run). */
   cancelSweep(): Promise<void>;
   /**
+   * Prefill against decode (workers/decodeLatency.ts): for each model and context length L, the
+   * fast graph's forward time at T = L and one decode step at position L − 1 on a decode graph of
+   * capacity L, on the worker's runtime. `onProgress` (a Comlink proxy) hears after every point.
+   * Resolves with what was measured, also when cancelled (cancelDecodeSweep). Optional so that
+   * stand-in runtimes of tests need not have it; the workers (serve.ts) do.
+   */
+  decodeSweep?(req: DecodeSweepRequest, onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
+  /** Stops the running decode sweep before its next point. */
+  cancelDecodeSweep?(): Promise<void>;
+  /**
    * Trains `req.spec` (its seed replaced by the recipe's) on the recipe's task in this worker, one
    * job per model slot (workers/jobs.ts): a new job replaces the slot's previous one. Steps run back
    * to back; between steps the worker answers other requests, so an analysis or a pause waits at
@@ -446,6 +456,36 @@ export interface SweepPoint {
   minMs?: number;
   samplesMs?: number[];
   note?: string;
+}
+
+/** Prefill against decode: the models (A, and B in compare mode) and the context lengths. */
+export interface DecodeSweepRequest {
+  models: { slot: ModelSlot; spec: Spec }[];
+  lengths: number[];
+}
+
+/** One model's prefill (forward time at T = L) or decode (one step at position L − 1, capacity L) points. */
+export interface DecodeSweepSeries {
+  slot: ModelSlot;
+  /** The model's name. */
+  model: string;
+  kind: 'prefill' | 'decode';
+  points: SweepPoint[];
+}
+
+export interface DecodeSweepProgress {
+  done: number;
+  total: number;
+  series: DecodeSweepSeries[];
+}
+
+export interface DecodeSweepResult extends DecodeSweepProgress {
+  cancelled: boolean;
+  provider: BackendInfo['provider'];
+  /** "WASM, 2 threads" or "WebGPU". */
+  label: string;
+  /** Warm runs per point at least. */
+  runs: number;
 }
 
 /** One backend's points. */
