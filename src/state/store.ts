@@ -12,7 +12,7 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, DecodeSweepProgress, DecodeSweepResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -144,6 +144,13 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /**
+   * Prefill against decode (workers/decodeLatency.ts) of the model being edited and, in compare
+   * mode, model B, at each of `lengths`. `onProgress` hears after every point. Rejects without a runtime.
+   */
+  decodeSweep(lengths: number[], onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
+  /** Stops the decode sweep under way before its next point. */
+  cancelDecodeSweep(): void;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -176,11 +183,11 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
-export type { ContinueResult, TokenStep } from '../../workers/api';
+export type { ContinueResult, DecodeSweepProgress, DecodeSweepResult, DecodeSweepSeries, TokenStep } from '../../workers/api';
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
@@ -275,6 +282,13 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
         },
+        decodeSweep: (lengths, onProgress) => {
+          if (!runtime?.decodeSweep) return Promise.reject(new Error('there is no runtime to run the model with'));
+          const { spec, compare } = get();
+          const models = [{ slot: 'a' as const, spec }, ...(compare ? [{ slot: 'b' as const, spec: compare.specB }] : [])];
+          return runtime.decodeSweep({ models, lengths }, proxy(onProgress));
+        },
+        cancelDecodeSweep: () => void runtime?.cancelDecodeSweep?.().catch(() => undefined),
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,
         training: initialTraining(),
