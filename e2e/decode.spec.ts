@@ -32,21 +32,29 @@ test('continuing the text decodes token by token and draws each step’s latency
   await expect(page.getByTestId('continuation')).toHaveText(/^.{5}$/s);
 });
 
-test('prefill against decode: both curves, their exponents, and the table says the chart’s numbers', async ({ page }) => {
+test('prefill against decode in compare mode: four curves, their exponents, the table says the chart’s numbers, crossovers stated', async ({ page }) => {
   test.setTimeout(60_000);
   await page.goto('/');
   await waitForMap(page, TEXT_LENGTH);
+  await page.getByTestId('compare-select').selectOption('sliding-window');
   const part = page.getByTestId('decode-sweep');
-  await page.getByTestId('decode-sweep-max').selectOption('64');
+  await page.getByTestId('decode-sweep-max').selectOption('32');
   await page.getByTestId('decode-sweep-run').click();
   await waitWhileBusy(page, async () => (await part.getAttribute('data-state')) === 'done', 'the decode sweep');
   const values = JSON.parse((await page.getByTestId('decode-sweep-chart').getAttribute('data-values'))!) as { slot: string; kind: string; points: { T: number; ms: number }[]; exponent: number | null }[];
-  expect(values.map((v) => `${v.slot}:${v.kind}`)).toEqual(['a:prefill', 'a:decode']);
+  expect(values.map((v) => `${v.slot}:${v.kind}`)).toEqual(['a:prefill', 'a:decode', 'b:prefill', 'b:decode']);
   for (const v of values) {
-    expect(v.points.map((p) => p.T)).toEqual([16, 32, 64]);
+    expect(v.points.map((p) => p.T)).toEqual([16, 32]);
     expect(Number.isFinite(v.exponent)).toBe(true);
-    for (const p of v.points) expect(Number(await page.getByTestId(`decode-cell-a-${v.kind}-${p.T}`).getAttribute('data-ms'))).toBe(p.ms);
-    expect(Number(await page.getByTestId(`decode-exponent-a-${v.kind}`).getAttribute('data-exponent'))).toBe(v.exponent);
+    for (const p of v.points) expect(Number(await page.getByTestId(`decode-cell-${v.slot}-${v.kind}-${p.T}`).getAttribute('data-ms'))).toBe(p.ms);
+    expect(Number(await page.getByTestId(`decode-exponent-${v.slot}-${v.kind}`).getAttribute('data-exponent'))).toBe(v.exponent);
   }
-  await expect(page.getByTestId('decode-series-a-decode').locator('circle')).toHaveCount(3);
+  await expect(page.getByTestId('decode-series-a-decode').locator('circle')).toHaveCount(2);
+  // Where A's and B's curves cross is said for decode and prefill; a crossing measured inside the range is marked at its length.
+  for (const kind of ['decode', 'prefill']) {
+    const said = page.getByTestId(`${kind}-crossover`);
+    await expect(said).toContainText(`The ${kind} latencies`);
+    const how = await said.getAttribute('data-how');
+    if (how === 'measured') await expect(page.getByTestId(`decode-crossover-mark-${kind}`)).toHaveAttribute('data-t', (await said.getAttribute('data-t'))!);
+  }
 });
