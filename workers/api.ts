@@ -186,6 +186,16 @@ export interface InferenceApi {
   /** Stops the running sweep before its next step (or its next warm run). */
   cancelSweep(): Promise<void>;
   /**
+   * Prefill against decode (workers/decodeLatency.ts): for each model and context length L, the
+   * fast graph's forward time at T = L and one decode step at position L − 1 on a decode graph of
+   * capacity L, on the worker's runtime. `onProgress` (a Comlink proxy) hears after every point.
+   * Resolves with what was measured, also when cancelled (cancelDecodeSweep). Optional so that
+   * stand-in runtimes of tests need not have it; the workers (serve.ts) do.
+   */
+  decodeSweep?(req: DecodeSweepRequest, onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
+  /** Stops the running decode sweep before its next point. */
+  cancelDecodeSweep?(): Promise<void>;
+  /**
    * Trains `req.spec` (its seed replaced by the recipe's) on the recipe's task in this worker, one
    * job per model slot (workers/jobs.ts): a new job replaces the slot's previous one. Steps run back
    * to back; between steps the worker answers other requests, so an analysis or a pause waits at
@@ -307,17 +317,40 @@ export interface ContinueRequest {
   topK?: number;
   /** Seeds the draws (src/train/random.ts Rng): the same seed, the same continuation. */
   seed: number;
+  /** 'forward' runs the forward pass at every step even when the model can decode (to compare the two); the decode graph when absent. */
+  path?: 'decode' | 'forward';
 }
 
-/** The tokens a continuation has made so far. */
+/**
+ * One step of a continuation, timed: the run that read the token at `position` (decode graph) or
+ * the whole window ending there (forward pass), giving the next token's logits. `prompt`: the step
+ * only filled the cache with a token of the text (its logits are not used); otherwise it chose a token.
+ */
+export interface TokenStep {
+  position: number;
+  /** Wall time of the step in ms (the run, its inputs and outputs; compiling a graph is not counted). */
+  ms: number;
+  prompt: boolean;
+  path: 'decode' | 'forward';
+}
+
+/** The tokens a continuation has made so far, and every step's wall time. */
 export interface ContinueProgress {
   id: number;
   tokens: number[];
+  /** Every step so far, in order (prompt steps first on the decode path). */
+  msPerToken: TokenStep[];
 }
 
 /** The tokens made, and which weights made them: `seed 3`, or `trained <job> step <n>` (as AnalysisResult.weights). */
 export interface ContinueResult extends ContinueProgress {
   weights?: string;
+  /** The decode graph's capacity when it ran (null when every step ran the forward pass). */
+  capacity: number | null;
+  /** Why the forward pass ran for every step, in one sentence (the model cannot decode), or null. */
+  fallback: string | null;
+  /** The first position whose step ran the forward pass over the last maxLen tokens (past the capacity), or null. */
+  windowFrom: number | null;
 }
 
 /** A training job: what to train, and how often to tell the page. */
@@ -481,6 +514,36 @@ export interface SweepPoint {
   minMs?: number;
   samplesMs?: number[];
   note?: string;
+}
+
+/** Prefill against decode: the models (A, and B in compare mode) and the context lengths. */
+export interface DecodeSweepRequest {
+  models: { slot: ModelSlot; spec: Spec }[];
+  lengths: number[];
+}
+
+/** One model's prefill (forward time at T = L) or decode (one step at position L − 1, capacity L) points. */
+export interface DecodeSweepSeries {
+  slot: ModelSlot;
+  /** The model's name. */
+  model: string;
+  kind: 'prefill' | 'decode';
+  points: SweepPoint[];
+}
+
+export interface DecodeSweepProgress {
+  done: number;
+  total: number;
+  series: DecodeSweepSeries[];
+}
+
+export interface DecodeSweepResult extends DecodeSweepProgress {
+  cancelled: boolean;
+  provider: BackendInfo['provider'];
+  /** "WASM, 2 threads" or "WebGPU". */
+  label: string;
+  /** Warm runs per point at least. */
+  runs: number;
 }
 
 /** One backend's points. */

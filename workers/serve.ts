@@ -21,6 +21,7 @@ import { classifyFailure, RuntimeBroken } from './failure';
 import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { continueText } from './generate';
+import { decodeSweep } from './decodeLatency';
 import { flopsAt, servingModel } from './servingModel';
 import { reduceTokens } from './prune';
 import { Sessions } from './sessions';
@@ -81,6 +82,8 @@ export function serve(ort: OrtModule, provider: Provider): void {
   const slots = new Slots();
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
+  /** The running decode sweep's cancel flag (prefill against decode). */
+  let activeDecodeSweep: { cancelled: boolean } | null = null;
   /**
    * Training jobs, one per slot (workers/jobs.ts), made on the first job: the training code
    * (src/train, its tasks) is a chunk of its own, loaded then and not with the analyses.
@@ -193,6 +196,24 @@ export function serve(ort: OrtModule, provider: Provider): void {
       }),
     async cancelSweep() {
       if (activeSweep) activeSweep.cancelled = true;
+    },
+    decodeSweep: (req, onProgress) =>
+      guard(async () => {
+        if (activeDecodeSweep) activeDecodeSweep.cancelled = true;
+        const control = { cancelled: false };
+        activeDecodeSweep = control;
+        try {
+          const { rt } = await start();
+          // Progress is a message to the page: never wait for it, never fail on it.
+          const report = (p: Parameters<typeof onProgress>[0]) => void Promise.resolve(onProgress(p)).catch(() => undefined);
+          return await decodeSweep(rt, req, { cancelled: () => control.cancelled, onProgress: report });
+        } finally {
+          if (activeDecodeSweep === control) activeDecodeSweep = null;
+          (onProgress as Partial<Comlink.ProxyMethods>)[Comlink.releaseProxy]?.();
+        }
+      }),
+    async cancelDecodeSweep() {
+      if (activeDecodeSweep) activeDecodeSweep.cancelled = true;
     },
     continueText: (req, onProgress) =>
       guard(async () => {

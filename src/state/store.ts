@@ -12,7 +12,7 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, PruneRequest, PruneResult, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, DecodeSweepProgress, DecodeSweepResult, MapView, ModelStats, PruneRequest, PruneResult, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
 
 export type { ServingAnswer, ServingRequest };
 import { proxy } from 'comlink';
@@ -148,6 +148,13 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /**
+   * Prefill against decode (workers/decodeLatency.ts) of the model being edited and, in compare
+   * mode, model B, at each of `lengths`. `onProgress` hears after every point. Rejects without a runtime.
+   */
+  decodeSweep(lengths: number[], onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
+  /** Stops the decode sweep under way before its next point. */
+  cancelDecodeSweep(): void;
   /** The serving projection's view of a spec, built in the worker (workers/servingModel.ts). Rejects without a runtime. */
   serving(req: ServingRequest): Promise<ServingAnswer>;
   /**
@@ -192,10 +199,11 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map' | 'serving' | 'reduceTokens'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
+export type { ContinueResult, DecodeSweepProgress, DecodeSweepResult, DecodeSweepSeries, TokenStep } from '../../workers/api';
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
@@ -290,6 +298,13 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
         },
+        decodeSweep: (lengths, onProgress) => {
+          if (!runtime?.decodeSweep) return Promise.reject(new Error('there is no runtime to run the model with'));
+          const { spec, compare } = get();
+          const models = [{ slot: 'a' as const, spec }, ...(compare ? [{ slot: 'b' as const, spec: compare.specB }] : [])];
+          return runtime.decodeSweep({ models, lengths }, proxy(onProgress));
+        },
+        cancelDecodeSweep: () => void runtime?.cancelDecodeSweep?.().catch(() => undefined),
         mapOf: (result, view) => {
           if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
           return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
