@@ -98,7 +98,7 @@ async function main() {
   const results = prev && prev.lengths.join() === LENGTHS.join() ? prev.results : [];
   for (const kind of kinds) {
     const block = findBlock('mixer', kind)!;
-    const resolved = decodeFormOf(block, {});
+    const resolved = decodeFormOf(block, { ...block.defaults }, { kind: 'nope', params: {} });
     const row: Row = { kind, date, form: 'none' in resolved ? `cannot decode: ${resolved.none}` : resolved.kind, points: [], decodeExponent: null, prefillExponent: null };
     if (!('none' in resolved))
       for (const L of LENGTHS) {

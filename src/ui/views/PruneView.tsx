@@ -144,11 +144,11 @@ export function PruneView() {
           </div>
           <p className="hint">{REDUCE_METHODS[method].note}</p>
           {problems.length ? (
-            <ul className="hint" role="note" data-testid="prune-refused">
+            <div className="hint" role="note" data-testid="prune-refused">
               {problems.map((p) => (
-                <li key={p}>{p}</li>
+                <p key={p}>{p}</p>
               ))}
-            </ul>
+            </div>
           ) : null}
           {current?.phase === 'running' ? <p className="hint">Running the full and the reduced model…</p> : null}
           {current?.phase === 'failed' ? (
