@@ -99,6 +99,8 @@ describe('cache sizes per token per layer', () => {
     ['token_mixing_mlp', {}, d],
     ['tokenformer', { tokens: 4 }, 2 * d],
     ['selective_attention', { kvHeads: 2 }, 2 * 2 * hd],
+    ['ponet', { segment: 3, window: 5 }, d], // the GA keys; the running sums, maxima and the ring of L are constant
+    ['ponet', { segment: 5, window: 2 }, d],
   ])('%s %j: %i floats, and decoding matches', async (kind, params, floats) => {
     const spec = alone(kind, params);
     expect(floatsPerToken(spec, 8)).toBe(floats);
