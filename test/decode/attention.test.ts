@@ -159,3 +159,16 @@ describe('the rows and the eviction re-run of these forms', () => {
     await model.release();
   }, 120_000);
 });
+
+describe('Block Transformer: K/V cache plus one input sum per block', () => {
+  it.each([
+    [4, { kind: 'rope', params: {} }],
+    [3, { kind: 'rope', params: { scaling: 'clex', factor: 3, trainedLength: 4, clexSteps: 2 } }], // frequencies change with the length
+    [2, { kind: 'learned_absolute', params: {} }],
+  ] as [number, BlockRef][])('block %i, %j', async (block, position) => {
+    const spec = alone('block_transformer', { block }, position);
+    expect(floatsPerToken(spec, 2 * block + 1)).toBe(2 * d); // inside a block: keys and values
+    expect(floatsPerToken(spec, 2 * block)).toBe(3 * d); // the token that opens a block adds its input sum
+    await expectDecodeMatchesForward(spec, TOKENS);
+  }, 120_000);
+});
