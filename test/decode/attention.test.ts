@@ -172,3 +172,18 @@ describe('Block Transformer: K/V cache plus one input sum per block', () => {
     await expectDecodeMatchesForward(spec, TOKENS);
   }, 120_000);
 });
+
+describe('TNT: a ring of the current group plus two sums per group', () => {
+  // Not with CLEX: the group sums keep inner results from earlier lengths (see the block's doc).
+  it.each([
+    [4, { kind: 'rope', params: {} }],
+    [3, { kind: 'alibi', params: {} }],
+    [2, { kind: 'learned_absolute', params: {} }],
+  ] as [number, BlockRef][])('block %i, %j', async (block, position) => {
+    const spec = alone('tnt', { block }, position);
+    expect(decodeState(spec, 12).entries.find((e) => e.name === 'k')!.shape).toEqual([H, block, hd]);
+    expect(floatsPerToken(spec, 2 * block + 1)).toBe(0); // the ring is full and the group already counted
+    expect(floatsPerToken(spec, 2 * block)).toBe(2 * d); // a new group: its input sum and sentence-value sum
+    await expectDecodeMatchesForward(spec, TOKENS);
+  }, 120_000);
+});
