@@ -3,9 +3,12 @@ import type { Spec } from '../src/spec/types';
 import type { HeadStats } from '../src/analysis/headStats';
 import type { BackendInfo, Provider } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
+import type { ServingModel } from '../src/analysis/serving/projection';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
 import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
+import type { ReduceMethod } from '../src/analysis/prune/reduction';
+import type { OutputChange } from '../src/analysis/prune/change';
 
 export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
@@ -156,6 +159,12 @@ export interface InferenceApi {
   stats(req: AnalysisRequest): Promise<ModelStats>;
   /** The map of (layer, head) from analysis `id`, if the worker still holds it (it keeps the newest). */
   map(id: number, view: ViewRef): Promise<MapView | null>;
+  /**
+   * The serving projection's view of `req.spec` (workers/servingModel.ts): fitted prefill and decode
+   * FLOPs, decode state per token, parameters; and the fast graph's exact FLOPs at each of
+   * `req.lengths` (for the check against measured latencies). Compiles graphs, draws no weights.
+   */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
   /** The ONNX file of `spec` at T = `tokens.length` in `mode`, exactly as the page runs it (refused like analyse when over budget). */
   exportOnnx(spec: Spec, T: number, mode: 'inspect' | 'fast'): Promise<Uint8Array>;
   /** Tells the worker that request `id` is the newest, so older ones stop (used when nothing is sent). */
@@ -227,10 +236,59 @@ export interface InferenceApi {
   runExperiment(exp: Experiment, done: readonly ExperimentRun[], onProgress: (p: ExperimentProgress) => void): Promise<ExperimentResult>;
   /** Stops the experiment under way after the step in progress (nothing when none runs). */
   stopExperiment(): Promise<void>;
+  /**
+   * Token pruning or merging of a bidirectional model (workers/prune.ts): the full and the reduced
+   * run on `req.tokens`, and what the reduction changed. Rejects with SpecError (a causal model,
+   * positions inside attention, bad keep), BudgetError, or Superseded once the slot's text or model is edited.
+   */
+  reduceTokens?(req: PruneRequest): Promise<PruneResult>;
+}
+
+/** Token reduction of `spec` on `tokens`: `method` after layer run `afterRun`, down to `keep` tokens. */
+export interface PruneRequest {
+  /** The analysis the text comes from: a newer one of the slot stops this. */
+  id: number;
+  slot?: ModelSlot;
+  spec: Spec;
+  tokens: number[];
+  method: ReduceMethod;
+  afterRun: number;
+  keep: number;
+}
+
+/** What a reduction kept or merged, and what it changed (src/analysis/prune/change.ts). */
+export interface PruneResult {
+  id: number;
+  method: ReduceMethod;
+  afterRun: number;
+  keep: number;
+  T: number;
+  /** The original tokens of each reduced row, in row order (one each when pruning). */
+  groups: number[][];
+  /** Zero-TPrune's importance of each of the T tokens (sums to 1); null for merging. */
+  importance: Float64Array | null;
+  change: OutputChange;
+  /** `seed 3` or `trained <job> step <n>`. */
+  weights: string;
 }
 
 /** Most tokens one continuation makes. */
 export const CONTINUE_MAX = 200;
+
+/** What the serving projection asks of a worker. */
+export interface ServingRequest {
+  spec: Spec;
+  /** Lengths at which the fast graph's exact FLOPs are wanted. */
+  lengths: number[];
+}
+
+export interface ServingAnswer {
+  model: ServingModel;
+  /** The fast graph's FLOPs at each requested length (null where it does not compile). */
+  flopsAt: { T: number; flops: number | null }[];
+  /** The page's memory budget (the memory of the "this browser" profile). */
+  budgetBytes: number;
+}
 
 /** Continue `tokens` with `spec`'s model: greedy (argmax) or sampled from softmax(logits / temperature). */
 export interface ContinueRequest {

@@ -12,7 +12,7 @@ import * as Comlink from 'comlink';
 import { defaultSpec } from '../src/spec/defaults';
 import { Runtime, type OrtModule, type Provider } from '../src/runtime/ort';
 import { compile } from '../src/compiler/compile';
-import { BudgetError, modelStats } from '../src/compiler/stats';
+import { BudgetError, MEMORY_BUDGET_BYTES, modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { keepWeightsOfSeeds } from '../src/graph/init';
 import { analyse, mapView, transferables } from './analyse';
@@ -21,6 +21,8 @@ import { classifyFailure, RuntimeBroken } from './failure';
 import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { continueText } from './generate';
+import { flopsAt, servingModel } from './servingModel';
+import { reduceTokens } from './prune';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
 import type { Jobs } from './jobs';
@@ -145,6 +147,16 @@ export function serve(ort: OrtModule, provider: Provider): void {
       const m = source ? mapView(source, view) : null;
       return m ? Comlink.transfer(m, [m.values.buffer as ArrayBuffer]) : null;
     },
+    async serving(req) {
+      const tryFlops = (T: number) => {
+        try {
+          return flopsAt(req.spec, 'fast', T);
+        } catch {
+          return null;
+        }
+      };
+      return { model: servingModel(req.spec), flopsAt: req.lengths.map((T) => ({ T, flops: tryFlops(T) })), budgetBytes: MEMORY_BUDGET_BYTES };
+    },
     async stats(req: AnalysisRequest) {
       return modelStats(req.spec, req.tokens.length);
     },
@@ -195,6 +207,13 @@ export function serve(ort: OrtModule, provider: Provider): void {
         } finally {
           (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
         }
+      }),
+    reduceTokens: (req) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        const { rt } = await start();
+        const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
+        return reduceTokens((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), trained);
       }),
     train: (req, onProgress) =>
       guard(async () => {

@@ -12,7 +12,9 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, PruneRequest, PruneResult, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
+
+export type { ServingAnswer, ServingRequest };
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -25,6 +27,8 @@ export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
+export type { PruneResult };
+
 export interface ShownResult {
   data: AnalysisResult;
   spec: Spec;
@@ -144,6 +148,13 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /** The serving projection's view of a spec, built in the worker (workers/servingModel.ts). Rejects without a runtime. */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
+  /**
+   * Prunes or merges `result`'s tokens (workers/prune.ts) and measures the change. Rejects without
+   * a runtime, with the refusal of a model that cannot be reduced, and with Superseded after an edit.
+   */
+  reduceTokens(result: ShownResult, choice: Pick<PruneRequest, 'method' | 'afterRun' | 'keep'>): Promise<PruneResult>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -154,6 +165,11 @@ export interface AppState {
   /** Experiments: the definition in the panel, its run and result, the results kept (src/state/experiments.ts). */
   experiments: ExperimentsState;
   experimentsActions: ExperimentsActions;
+  /**
+   * The map of any (layer run, head) of `result` (the eviction table reads every head): from the
+   * build's maps, or the worker's (null once the worker has moved on to a newer analysis).
+   */
+  mapOf(result: ShownResult, view: ViewSelection): Promise<MapView | null>;
 }
 
 /** What undo and redo restore: the spec and the preset it came from. */
@@ -176,7 +192,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map' | 'serving' | 'reduceTokens'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -273,6 +289,15 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           if (!runtime?.continueText) return Promise.reject(new Error('there is no runtime to run the model with'));
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
+        },
+        mapOf: (result, view) => {
+          if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
+          return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
+        },
+        serving: (req) => (runtime?.serving ? runtime.serving(req) : Promise.reject(new Error('there is no runtime to compile the model with'))),
+        reduceTokens: (result, choice) => {
+          if (!runtime?.reduceTokens) return Promise.reject(new Error('there is no runtime to run the model with'));
+          return runtime.reduceTokens({ ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids });
         },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,

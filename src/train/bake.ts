@@ -10,7 +10,7 @@ import type { Graph, Initializer } from '../graph/ir';
 import { leftSingularVector } from '../graph/spectral';
 import type { Spec } from '../spec/types';
 
-export function bakeWeights(spec: Spec, opts: Pick<CompileOptions, 'T' | 'mode' | 'batch' | 'fold'>, weights: ReadonlyMap<string, Float32Array>): Graph {
+export function bakeWeights(spec: Spec, opts: Pick<CompileOptions, 'T' | 'mode' | 'batch' | 'fold' | 'reduce'>, weights: ReadonlyMap<string, Float32Array>): Graph {
   const graph = compile(spec, { ...opts, weights: 'inputs', spectral: 'power' });
   const stored: Initializer[] = [];
   const inputs = graph.inputs.filter((t) => {

@@ -7,7 +7,8 @@
  * timeline moves the map above it); the Experiments panel (trainings one after another, under the
  * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
- * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity. */
+ * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity; the KV-cache
+ * eviction simulator on the map of the selected layer and head; token pruning and merging (encoders). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -23,6 +24,7 @@ import { ThemeToggle } from './ThemeToggle';
 import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { DropView } from './views/DropView';
+import { PruneView } from './views/PruneView';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
@@ -33,6 +35,8 @@ import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
 import { ExperimentPanel } from './experiments/ExperimentPanel';
+import { EvictionView } from './views/EvictionView';
+import { ServingView } from './views/ServingView';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -111,6 +115,15 @@ export function App() {
             </ViewPart>
             <ViewPart name="drop" what="layer dropping view">
               <DropView />
+            </ViewPart>
+            <ErrorBoundary what="eviction view">
+              <EvictionView />
+            </ErrorBoundary>
+            <ErrorBoundary what="serving projection">
+              <ServingView />
+            </ErrorBoundary>
+            <ViewPart name="prune" what="token pruning and merging view">
+              <PruneView />
             </ViewPart>
           </section>
         </Editor>
