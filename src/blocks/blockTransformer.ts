@@ -42,7 +42,7 @@ import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
 import { fromGroups, groupHeads, groupIndices, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
 import { allOf, mergeHeads, splitHeads } from './nn';
-import { slotTensors, writeSlot } from '../decode/kvCache';
+import { slotTensors, writeSlot } from './kvCache';
 
 export default defineBlock({
   kind: 'block_transformer',

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
 import { allOf } from './nn';
-import { attentionDecode, kvCacheState, type CacheLayout } from '../decode/kvCache';
+import { attentionDecode, kvCacheState, type CacheLayout } from './kvCache';
 
 /** The cache a causal query needs: the last d·(span − 1) + 1 positions (the farthest visible key is d·(span − 1) back). */
 export const dilatedLayout = (dilation: number, span: number): CacheLayout => ({ kind: 'window', window: dilation * (span - 1) + 1 });

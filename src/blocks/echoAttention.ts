@@ -30,7 +30,7 @@
 import { z } from 'zod';
 import { defineBlock, type LayerRunInfo, type StackContext } from './define';
 import { mergeHeads, splitHeads } from './nn';
-import { rowPositionsOf, slotTensors, writeSlot } from '../decode/kvCache';
+import { rowPositionsOf, slotTensors, writeSlot } from './kvCache';
 
 /**
  * The run whose map run `r` copies, given `from`, or why there is none:

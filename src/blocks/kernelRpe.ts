@@ -62,7 +62,7 @@ import { relativePositions } from './attention';
 import { elu1, LINEAR_EPS } from './linearAttention';
 import { causalMask, mergeHeads, splitHeads } from './nn';
 import { complexMul, fft, fftLength } from './spectral';
-import { rememberRowPositions, seenSlots, slotTensors, writeSlot } from '../decode/kvCache';
+import { rememberRowPositions, seenSlots, slotTensors, writeSlot } from './kvCache';
 
 /** φ of queries or keys [B, H, T, hd] → [B, H, T, m]. */
 function features(ctx: BlockContext, x: Tensor, feature: 'prf' | 'elu1', omega: Tensor | null): Tensor {

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { defineBlock } from './define';
 import type { Tensor } from '../graph/ir';
 import { causalMask, mergeHeads, splitHeads } from './nn';
-import { rememberRowPositions, seenSlots, slotTensors, writeSlot } from '../decode/kvCache';
+import { rememberRowPositions, seenSlots, slotTensors, writeSlot } from './kvCache';
 
 export default defineBlock({
   kind: 'minimal_attention',

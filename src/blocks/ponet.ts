@@ -52,7 +52,7 @@ import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { causalMask, mergeHeads, splitHeads } from './nn';
-import { cacheSlots, slotTensors, writeSlot, type CacheLayout } from '../decode/kvCache';
+import { cacheSlots, slotTensors, writeSlot, type CacheLayout } from './kvCache';
 
 const NEG = -1e9;
 

@@ -22,7 +22,7 @@ import { defineBlock } from './define';
 import { causalMask } from './nn';
 import type { BlockContext } from './define';
 import type { Tensor } from '../graph/ir';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** softmax(p·log|s| + b) over the visible keys: |s|^p · exp(b) normalised. */
 const powerNormalise = (ctx: BlockContext, power: number) => (s: Tensor, mask: Tensor | null, bias: Tensor | null) => {

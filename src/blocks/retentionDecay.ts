@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** γ_h for each head. */
 export const decayRates = (H: number, a: number, r: number): number[] => Array.from({ length: H }, (_, h) => 1 - 2 ** (-a - (r * h) / H));

@@ -17,7 +17,7 @@ import { defineBlock } from './define';
 import { causalMask, gelu } from './nn';
 import type { BlockContext } from './define';
 import type { Tensor } from '../graph/ir';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** τ = 1 + σ(α)·log(i + 1) + tanh(w_h · GELU(q)) for queries q [B, H, n, hd] at log(i + 1) = `logPos` (broadcastable to [1, 1, n, 1]). */
 function temperature(ctx: BlockContext, logPos: Tensor): (q: Tensor) => Tensor {

@@ -44,7 +44,7 @@ import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { allOf, causalMask, mergeHeads, splitHeads } from './nn';
 import { relativePositions } from './attention';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** Offset o of the window grid in layer run `layer`: window(i) = ⌊(i + o)/w⌋ (0 when unshifted). */
 export function windowOffset(T: number, w: number, layer: number, shift: boolean): number {

@@ -36,7 +36,7 @@ import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
 import { fromGroups, groupHeads, inGroupMask, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
 import { mergeHeads, splitHeads } from './nn';
-import { cacheSlots, slotTensors, writeSlot, type CacheLayout } from '../decode/kvCache';
+import { cacheSlots, slotTensors, writeSlot, type CacheLayout } from './kvCache';
 
 /** The inner attention's cache while decoding: a ring of the last `block` tokens (it holds the current group). */
 const ringOf = (block: number): CacheLayout => ({ kind: 'window', window: block });

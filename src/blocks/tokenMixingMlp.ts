@@ -29,7 +29,7 @@ import { z } from 'zod';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { causalMask } from './nn';
-import { rememberRowPositions, seenSlots, slotTensors } from '../decode/kvCache';
+import { rememberRowPositions, seenSlots, slotTensors } from './kvCache';
 
 export default defineBlock({
   kind: 'token_mixing_mlp',

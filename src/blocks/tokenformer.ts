@@ -31,7 +31,7 @@ import { defineBlock } from './define';
 import { attention } from './attention';
 import { causalMask } from './nn';
 import { pattention } from './pattention';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** ctx whose linear maps are Pattention layers of P parameter tokens; each Θ is handed to `seen`. */
 const tokenised = (ctx: BlockContext, P: number, seen?: (name: string, theta: Tensor) => void): BlockContext => ({

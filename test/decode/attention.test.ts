@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { startDecoding } from '../../src/decode/driver';
-import { decodeState } from '../../src/decode/state';
+import { decodeState } from '../../src/decode/decodeState';
 import { toOnnxBytes } from '../../src/graph/onnx';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { BlockRef, Spec } from '../../src/spec/types';
