@@ -29,7 +29,7 @@ import { z } from 'zod';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { causalMask } from './nn';
-import { rememberRowPositions, seenSlots, slotTensors } from './kvCache';
+import { rememberRowPositions, slotTensors } from './kvCache';
 
 export default defineBlock({
   kind: 'token_mixing_mlp',
@@ -79,7 +79,8 @@ the cached inputs, O(C·d) (no recompute: y_t depends on nothing else).
       const full = ctx.weight('mix', [maxLen, maxLen], { kind: 'normal', std: 1 / Math.sqrt(maxLen) });
       const rowT = b.gather(full, b.cast(dec.position, 'int64')); // M[t, :], [1, maxLen]
       const cut = C === maxLen ? rowT : b.slice(rowT, [1], [0], [C]); // [1, C]
-      const row = b.mul(b.reshape(cut, [1, 1, 1, C]), seenSlots(ctx, positions)); // j ≤ t (the empty slots)
+      // j ≤ t: the filled slots. No eviction input: this matrix is not a distribution to renormalise.
+      const row = b.mul(b.reshape(cut, [1, 1, 1, C]), b.reshape(b.cast(b.greaterOrEqual(positions, b.scalar(0)), 'float32'), [1, 1, 1, C]));
       const y = b.matmul(b.reshape(row, [1, C]), X); // [1, C] × [B, C, d] → [B, 1, d]
       return { y, next: { x: X }, row: rememberRowPositions(b.expand(row, [B, H, 1, C]), positions) };
     },
