@@ -41,7 +41,8 @@ import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
 import { fromGroups, groupHeads, groupIndices, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
-import { allOf, mergeHeads } from './nn';
+import { allOf, mergeHeads, splitHeads } from './nn';
+import { slotTensors, writeSlot } from './kvCache';
 
 export default defineBlock({
   kind: 'block_transformer',
@@ -70,6 +71,10 @@ groups.
 attention for the block decoder (no value/output projection) and one for the token decoder (the
 paper stacks full layers); one context per head; causal only; ALiBi/T5 biases not applied.
 **Fast path:** O(T·C + (T/C)²), no T×T tensor.
+**Decoding:** K/V cache (full, keys unrotated) plus the sum of each block's inputs: 2·d floats per
+token per layer and d more per block of L_B tokens. Each step: the block means of the rotated
+keys and values (rotated at this step's positions, so CLEX stays exact), the block decoder's row
+of block g − 1, and one softmax over the own block's keys and the prefix: O(C·d).
 `,
   params: z.object({
     block: z.number().int().min(1).max(64).describe('tokens per block (L_B)').default(4),
@@ -114,5 +119,52 @@ paper stacks full layers); one context per head; causal only; ALiBi/T5 biases no
     const pPrefix = b.slice(joint, [4], [C], [C + 1]); // [B, H, n, C, 1]
     const out = b.add(b.matmul(pLocal, vg), b.mul(pPrefix, b.reshape(prefixV, [B_, H_, n, 1, hd]))); // [B, H, n, C, hd]
     return { y: ctx.linear(mergeHeads(ctx, fromGroups(ctx, out, T)), d, d, 'o') };
+  },
+  // Decoding: the tokens' keys and values, and the blocks' input sums; the context is recomputed from them each step.
+  decode: {
+    state: (p, m) => {
+      const [H, d] = [m.nHeads, m.dModel];
+      return [
+        { name: 'k', kind: 'cache', shape: (C) => [H, C, d / H], note: 'keys, unrotated' },
+        { name: 'v', kind: 'cache', shape: (C) => [H, C, d / H], note: 'values' },
+        { name: 'e', kind: 'cache', shape: (C) => [Math.ceil(C / p.block), d], note: "each block's sum of inputs (L_B × its embedding)" },
+      ];
+    },
+    emit(ctx, x, p, state) {
+      const { b, B, dModel: d, nHeads: H, headDim: hd, decode: dec } = ctx;
+      const [C, L, t] = [dec.capacity, p.block, dec.position];
+      const n = Math.ceil(C / L);
+      const { positions, write } = slotTensors(b, dec, { kind: 'full' });
+      const q = b.mul(ctx.position.rotateAt(splitHeads(ctx, ctx.linear(x, d, d, 'q')), t), b.scalar(1 / Math.sqrt(hd))); // [B, H, 1, hd]
+      const K = writeSlot(b, state['k']!, splitHeads(ctx, ctx.linear(x, d, d, 'k')), write); // [B, H, C, hd]
+      const V = writeSlot(b, state['v']!, splitHeads(ctx, ctx.linear(x, d, d, 'v')), write);
+      const Kr = ctx.position.rotateAt(K, b.clip(positions, 0));
+
+      // Blocks: g = ⌊t / L⌋; only blocks < g are complete and read.
+      const g = b.floor(b.div(t, b.scalar(L))); // [1]
+      const blockIndex = b.constant('block_index', 'float32', [n], Array.from({ length: n }, (_, i) => i));
+      const E = b.add(state['e']!, b.mul(b.reshape(b.cast(b.equal(blockIndex, g), 'float32'), [1, n, 1]), x)); // [B, n, d]
+      const e = b.mul(E, b.scalar(1 / L)); // block embeddings (means) of the complete blocks
+      const blockMeans = (u: Tensor) => {
+        const padded = n * L === C ? u : b.pad(u, [0, 0, 0, 0], [0, 0, n * L - C, 0]);
+        return b.mul(b.reduceSum(b.reshape(padded, [B, H, n, L, hd]), [3], false), b.scalar(1 / L)); // [B, H, n, hd]
+      };
+      // The block decoder's row of block g − 1 over blocks ≤ g − 1, then the prefix's key and value.
+      const ePrev = b.matmul(b.reshape(b.cast(b.equal(blockIndex, b.sub(g, b.scalar(1))), 'float32'), [1, 1, n]), e); // [B, 1, d]
+      const qs = splitHeads(ctx, ctx.linear(ePrev, d, d, 'qc')); // [B, H, 1, hd]
+      const ks = b.transpose(b.reshape(ctx.linear(e, d, d, 'kc'), [B, n, H, hd]), [0, 2, 1, 3]); // [B, H, n, hd]
+      const earlier = b.reshape(b.less(blockIndex, g), [1, 1, 1, n]);
+      const coarse = b.softmax(b.where(earlier, b.mul(b.matmul(qs, b.transpose(ks, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(hd))), b.scalar(-1e9)), -1); // [B, H, 1, n]
+      const prefixK = b.matmul(coarse, blockMeans(Kr)); // [B, H, 1, hd]
+      const prefixV = b.matmul(coarse, blockMeans(V));
+
+      // One softmax over the own block's keys (j ≤ t) and the prefix (from block 1 on).
+      const own = b.reshape(b.greaterOrEqual(positions, b.mul(g, b.scalar(L))), [1, 1, 1, C]); // empty slots hold −1
+      const direct = b.where(own, b.matmul(q, b.transpose(Kr, [0, 1, 3, 2])), b.scalar(-1e9)); // [B, H, 1, C]
+      const prefix = b.where(b.greater(g, b.scalar(0.5)), b.reduceSum(b.mul(q, prefixK), [-1], true), b.scalar(-1e9)); // [B, H, 1, 1]
+      const joint = b.softmax(b.concat([direct, prefix], -1), -1);
+      const out = b.add(b.matmul(b.slice(joint, [3], [0], [C]), V), b.mul(b.slice(joint, [3], [C], [C + 1]), prefixV)); // [B, H, 1, hd]
+      return { y: ctx.linear(mergeHeads(ctx, out), d, d, 'o'), next: { k: K, v: V, e: E } };
+    },
   },
 });

@@ -103,6 +103,9 @@ every row is a distribution over all visible tokens.
 groups only (the Combiner code also adds the own group's summary); the CCA kernel's last token of a
 group sees the farthest window group through its core token rather than directly; ALiBi/T5 biases
 are not applied. **Fast path:** O(T·(window·C + T/C)), no T×T tensor.
+**Decoding:** generic (inputs cached, recomputed each step): a cheaper exact form exists (a K/V ring
+of the direct groups plus one summary key and value per completed group) but was not built in the
+time given; with CLEX its summaries would hold keys rotated at earlier lengths.
 `,
   params: z.object({
     block: z.number().int().min(1).max(64).describe('tokens per group (C)').default(4),

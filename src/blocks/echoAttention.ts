@@ -30,6 +30,7 @@
 import { z } from 'zod';
 import { defineBlock, type LayerRunInfo, type StackContext } from './define';
 import { mergeHeads, splitHeads } from './nn';
+import { rowPositionsOf, slotTensors, writeSlot } from './kvCache';
 
 /**
  * The run whose map run `r` copies, given `from`, or why there is none:
@@ -94,6 +95,12 @@ keep their own W_V and W_O and drop W_Q and W_K (consistent with the reported �
 Refused when \`from\` names no earlier run, or a run whose mixer's map is not explicit (implicit maps
 are signed linearisations, not probabilities). A source whose fast path builds no map (ProbSparse,
 shifted windows) runs its inspect form, in both modes, when a later layer copies it.
+**Decoding:** a cache of its own values at every position, d floats per token per layer (its
+declared size cannot depend on the source's layout, which its parameters do not name). Each step
+takes the row of weights the source run's decode step gave over the source's cache slots, reads
+its values at the positions those slots hold (a window's ring, sinks) and mixes them: exact for any
+source layout, O(slots·headDim) per head. Refused when the source decodes by the generic form,
+which gives no row (a source whose mixer has no token-by-token form of its own).
 `,
   params: z.object({
     from: z.number().int().min(-47).max(11).describe('earlier layer: −k = k layer runs back, k ≥ 0 = spec layer k').default(-1),
@@ -108,5 +115,29 @@ shifted windows) runs its inspect form, in both modes, when a later layer copies
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')); // [B, H, T, hd]
     const out = b.matmul(probs, v); // [B, H, T, T] × [B, H, T, hd]
     return { y: ctx.linear(mergeHeads(ctx, out), dModel, dModel, 'o'), probs };
+  },
+  // Decoding: its values cached at every position; the source's row this step, over the source's slots.
+  decode: {
+    state: (_p, m) => [{ name: 'v', kind: 'cache', shape: (C) => [m.nHeads, C, m.dModel / m.nHeads], note: 'values, at every position' }],
+    emit(ctx, x, p, state) {
+      const { b, dModel, decode: dec } = ctx;
+      const C = dec.capacity;
+      const source = sourceRun(p.from, ctx.layer, ctx.runs ?? []);
+      if (typeof source === 'string') throw new Error(`EchoAtt: ${source}`);
+      const name = ctx.runs?.[source]?.name ?? `run ${source + 1}`;
+      const row = ctx.earlierProbs?.(source) ?? null; // [B, H, 1, slots]: the source's weights this step
+      if (!row) {
+        throw new Error(`EchoAtt cannot decode token by token: ${name} decodes by the generic form (its inputs recomputed each step), which gives no row of attention weights to copy`);
+      }
+      const V = writeSlot(b, state['v']!, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')), slotTensors(b, dec, { kind: 'full' }).write); // [B, H, C, hd]
+      const slots = row.shape[3]!;
+      const positions = rowPositionsOf(row);
+      if (!positions && slots !== C) throw new Error(`EchoAtt cannot decode token by token: the row ${name} gives is over ${slots} cache slots whose positions are not known`);
+      // The values at the positions the source's slots hold (empty slots have weight 0; read position 0).
+      const picked = positions
+        ? b.transpose(b.gather(b.transpose(V, [2, 0, 1, 3]), b.cast(b.clip(positions, 0), 'int64')), [1, 2, 0, 3]) // [B, H, slots, hd]
+        : V;
+      return { y: ctx.linear(mergeHeads(ctx, b.matmul(row, picked)), dModel, dModel, 'o'), next: { v: V }, row };
+    },
   },
 });

@@ -88,6 +88,9 @@ sum to 1 + 2 where a write is present; not a distribution.
 **Simplified:** one attention of each kind per mixer; latents re-formed each layer from learned
 queries (no carried latent stream, no latent content of their own); read keys / write queries reuse
 the token projections; ALiBi/T5 biases not applied. Cost O(T·C + T·m + (T·m/C)²); m ≤ C.
+**Decoding:** generic (inputs cached, recomputed each step): a cheaper exact form exists (a K/V ring
+of the current group, and each completed group's m latents read from its tokens) but was not built
+in the time given.
 `,
   params: z.object({
     block: z.number().int().min(1).max(64).describe('tokens per group (C)').default(4),

@@ -62,6 +62,7 @@ import { relativePositions } from './attention';
 import { elu1, LINEAR_EPS } from './linearAttention';
 import { causalMask, mergeHeads, splitHeads } from './nn';
 import { complexMul, fft, fftLength } from './spectral';
+import { rememberRowPositions, seenSlots, slotTensors, writeSlot } from './kvCache';
 
 /** φ of queries or keys [B, H, T, hd] → [B, H, T, m]. */
 function features(ctx: BlockContext, x: Tensor, feature: 'prf' | 'elu1', omega: Tensor | null): Tensor {
@@ -236,6 +237,10 @@ takes the even block of s keys before it by one batched FFT. (A single causal FF
 but in float32 it was off by up to 2.5e-3 at T = 256, because later keys must cancel to zero on
 early rows; the divide and conquer agrees with the map to ~1e-6.) Then MatMul with φ(q) and Div.
 The model's RoPE, ALiBi and T5 biases do not act on this mixer.
+**Decoding:** a cache of φ(k) and v, heads·(m + headDim) floats per token per layer (m = the
+random features, or headDim for elu + 1); each step is one row w_tj = φ(q_t)·φ(k_j)·exp(b_{t−j})
+over the cached keys, O(C·(m + headDim)) per head. There is no constant-size state: the learned
+factor per offset couples every pair (t, j).
 `,
   params: z.object({
     feature: z.enum(['prf', 'elu1']).describe('positive random features (Performer) or elu + 1').default('prf'),
@@ -254,5 +259,32 @@ The model's RoPE, ALiBi and T5 biases do not act on this mixer.
       return { y: ctx.linear(mergeHeads(ctx, b.matmul(probs, v)), dModel, dModel, 'o'), probs };
     }
     return { y: ctx.linear(mergeHeads(ctx, kernelRpeFast(ctx, fq, fk, v, rpe, p.causal)), dModel, dModel, 'o') };
+  },
+  // Decoding: φ(k) and v cached; one row of the map per step, the lag factor from each slot's distance.
+  decode: {
+    state: (p, m) => {
+      const [H, hd] = [m.nHeads, m.dModel / m.nHeads];
+      const features = p.feature === 'prf' ? p.features : hd;
+      return [
+        { name: 'k', kind: 'cache', shape: (C) => [H, C, features], note: 'key features φ(k)' },
+        { name: 'v', kind: 'cache', shape: (C) => [H, C, hd], note: 'values' },
+      ];
+    },
+    emit(ctx, x, p, state) {
+      const { b, dModel, nHeads: H, headDim, maxLen, decode: dec } = ctx;
+      const C = dec.capacity;
+      const omega = p.feature === 'prf' ? ctx.weight('omega', [headDim, p.features], { kind: 'normal', std: 1 }) : null;
+      const rpe = ctx.weight('rpe', [H, 2 * maxLen - 1], { kind: 'normal', std: 1 });
+      const { positions, write } = slotTensors(b, dec, { kind: 'full' });
+      const fq = features(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q')), p.feature, omega); // [B, H, 1, m]
+      const K = writeSlot(b, state['k']!, features(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k')), p.feature, omega), write); // [B, H, C, m]
+      const V = writeSlot(b, state['v']!, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')), write); // [B, H, C, hd]
+      // c_{t−j} = exp(b_{t−j}) per head at each slot's lag (empty slots read lag 0 and are hidden).
+      const column = b.cast(b.add(b.clip(b.sub(dec.position, positions), 0, maxLen - 1), b.scalar(maxLen - 1)), 'int64'); // [C]
+      const lag = b.reshape(b.transpose(b.gather(lagTable(ctx, rpe), column), [1, 0]), [1, H, 1, C]);
+      const w = b.mul(b.mul(b.matmul(fq, b.transpose(K, [0, 1, 3, 2])), lag), seenSlots(ctx, positions)); // [B, H, 1, C]
+      const row = rememberRowPositions(b.div(w, b.add(b.reduceSum(w, [-1], true), b.scalar(LINEAR_EPS))), positions);
+      return { y: ctx.linear(mergeHeads(ctx, b.matmul(row, V)), dModel, dModel, 'o'), next: { k: K, v: V }, row };
+    },
   },
 });

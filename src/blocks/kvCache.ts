@@ -79,11 +79,44 @@ export function slotTensors(b: GraphBuilder, dec: DecodeContext, layout: CacheLa
 export interface DecodeAttentionOptions {
   kvHeads: number;
   layout: CacheLayout;
-  /** As in attention(): scaled logits [B, H, 1, slots], the visibility mask (bool, broadcastable) and the bias → weights. */
-  normalise?: (logits: Tensor, mask: Tensor, bias: Tensor | null) => Tensor;
+  /** As in attention(): scaled logits [B, H, 1, slots], the visibility mask (bool, broadcastable) and the bias → weights;
+   *  also the position each slot holds (float32 [slots], −1 when empty), for biases by distance. */
+  normalise?: (logits: Tensor, mask: Tensor, bias: Tensor | null, positions: Tensor) => Tensor;
   separateBias?: boolean;
   queryScale?: (q: Tensor) => Tensor;
+  /** Which filled slots this query may see beyond the layout's (a comb, a window's start): from the
+   *  positions the slots hold (float32 [slots], −1 empty), a float 1/0 broadcastable to [B, H, 1, slots]. */
+  visible?: (positions: Tensor) => Tensor;
 }
+
+/** Writes the new token's row fresh [B, h, 1, e] into slot `write` (one-hot float [slots]) of a cache [B, h, slots, e]. */
+export function writeSlot(b: GraphBuilder, cache: Tensor, fresh: Tensor, write: Tensor): Tensor {
+  const at = b.reshape(write, [1, 1, write.shape[0]!, 1]);
+  return b.add(b.mul(cache, b.sub(b.scalar(1), at)), b.mul(fresh, at));
+}
+
+/**
+ * Float 1/0 [1, 1, 1, slots] (or [B, H, 1, slots] in the eviction re-run): the slots a query may
+ * see: filled ones, times `extra` when given, times the keep mask of the eviction re-run.
+ */
+export function seenSlots(ctx: BlockContext & { decode: DecodeContext }, positions: Tensor, extra?: Tensor): Tensor {
+  const { b, B, nHeads: H, decode: dec } = ctx;
+  const slots = positions.shape[0]!;
+  let seen = b.reshape(b.cast(b.greaterOrEqual(positions, b.scalar(0)), 'float32'), [1, 1, 1, slots]);
+  if (extra) seen = b.mul(seen, extra);
+  if (dec.keep) seen = b.mul(seen, b.reshape(dec.keep(slots), [B, H, 1, slots]));
+  return seen;
+}
+
+/**
+ * The positions (float32 [slots], −1 empty) of the slots a decode row [B, H, 1, slots] is over,
+ * for a mixer that reuses another run's row (EchoAtt's decode form). Set by attentionDecode and
+ * by the forms with their own caches (rememberRowPositions); a row not found here is over the
+ * full layout (slot s = position s) only if it has C slots.
+ */
+const rowPositions = new WeakMap<Tensor, Tensor>();
+export const rememberRowPositions = (row: Tensor, positions: Tensor): Tensor => (rowPositions.set(row, positions), row);
+export const rowPositionsOf = (row: Tensor): Tensor | undefined => rowPositions.get(row);
 
 /**
  * One new token's attention over the cache: x [B, 1, d] and the state {k, v} → y [B, 1, d], the next
@@ -103,10 +136,8 @@ export function attentionDecode(ctx: BlockContext & { decode: DecodeContext }, x
   if (opts.queryScale) q = b.mul(q, opts.queryScale(q0));
   const kNew = splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'k'), kv); // [B, kv, 1, hd]
   const vNew = splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'v'), kv);
-  const at = b.reshape(write, [1, 1, slots, 1]);
-  const keepOld = b.sub(b.scalar(1), at);
-  const K = b.add(b.mul(state['k']!, keepOld), b.mul(kNew, at)); // [B, kv, slots, hd]
-  const V = b.add(b.mul(state['v']!, keepOld), b.mul(vNew, at));
+  const K = writeSlot(b, state['k']!, kNew, write); // [B, kv, slots, hd]
+  const V = writeSlot(b, state['v']!, vNew, write);
 
   const Kr = ctx.position.rotateAt(K, b.clip(positions, 0)); // empty slots are masked; rotate them at 0
   const grouped = (t: Tensor) => (g === 1 ? t : b.reshape(t, [B, kv, g, 1, t.shape[3]!]));
@@ -119,10 +150,10 @@ export function attentionDecode(ctx: BlockContext & { decode: DecodeContext }, x
   if (bias && !opts.separateBias) logits = b.add(logits, bias);
   // Visible: a filled slot (and, in the eviction re-run, one the policy keeps). Bool ops go through
   // float products, as nn.ts allOf does (And has no WebGPU kernel).
-  let seen = b.reshape(b.cast(b.greaterOrEqual(positions, b.scalar(0)), 'float32'), [1, 1, 1, slots]);
-  if (dec.keep) seen = b.mul(seen, b.reshape(dec.keep(slots), [B, H, 1, slots]));
+  const seen = seenSlots(ctx, positions, opts.visible?.(positions));
   const visible = b.greater(seen, b.scalar(0.5));
-  const probs = opts.normalise ? opts.normalise(logits, visible, opts.separateBias ? bias : null) : b.softmax(b.where(visible, logits, b.scalar(-1e9)), -1);
+  const probs = opts.normalise ? opts.normalise(logits, visible, opts.separateBias ? bias : null, positions) : b.softmax(b.where(visible, logits, b.scalar(-1e9)), -1);
+  rememberRowPositions(probs, positions);
 
   let out = b.matmul(grouped(probs), shared(V)); // [B, H, 1, hd]
   if (g !== 1) out = b.reshape(out, [B, H, 1, headDim]);

@@ -12,7 +12,9 @@
  */
 import { z } from 'zod';
 import { defineBlock } from './define';
+import type { Tensor } from '../graph/ir';
 import { causalMask, mergeHeads, splitHeads } from './nn';
+import { rememberRowPositions, seenSlots, slotTensors, writeSlot } from './kvCache';
 
 export default defineBlock({
   kind: 'minimal_attention',
@@ -32,6 +34,9 @@ form reuses W_Q as W_K: s^h_ij = (x_i A_h)(x_j A_h)ᵀ/√hd. There is no W_V an
 y_i = concat_h Σ_j A^h_ij x_j[slice h]. The paper's merged and value-free variants are single-head,
 and with one head this is exactly its form. With several heads, each head mixes its own slice of x.
 Only the symmetric form has separate queries and keys, so only it takes RoPE.
+**Decoding:** a cache of the inputs x (in head slices: they are the values, and the keys of the
+merged form), d floats per token per layer; the symmetric form also caches its keys x A
+(unrotated), 2·d. Each step is one row of the map, O(C·d) per head (merged: O(C·d·H)).
 `,
   params: z.object({
     symmetric: z.boolean().default(false),
@@ -56,5 +61,43 @@ Only the symmetric form has separate queries and keys, so only it takes RoPE.
     if (p.causal) logits = b.where(causalMask(ctx), logits, b.scalar(-1e9));
     const probs = b.softmax(logits, -1); // [B, H, T, T]
     return { y: mergeHeads(ctx, b.matmul(probs, splitHeads(ctx, x))), probs }; // values: x itself, [B, T, d]
+  },
+  // Decoding: the inputs are the values (and the merged form's keys); the symmetric form caches its keys x A.
+  decode: {
+    state: (p, m) => {
+      const shape = (C: number) => [m.nHeads, C, m.dModel / m.nHeads];
+      // Named k (and v) like a K/V cache: the eviction re-run reads its slot count from k.
+      if (!p.symmetric) return [{ name: 'k', kind: 'cache', shape, note: 'the inputs x in head slices: keys (merged form) and values' }];
+      return [
+        { name: 'k', kind: 'cache', shape, note: 'keys x A, unrotated' },
+        { name: 'v', kind: 'cache', shape, note: 'the inputs x in head slices: the values' },
+      ];
+    },
+    emit(ctx, x, p, state) {
+      const { b, B, dModel: d, nHeads: H, headDim, decode: dec } = ctx;
+      const C = dec.capacity;
+      const { positions, write } = slotTensors(b, dec, { kind: 'full' });
+      const X = writeSlot(b, state[p.symmetric ? 'v' : 'k']!, splitHeads(ctx, x), write); // [B, H, C, hd]
+      const next: Record<string, Tensor> = { [p.symmetric ? 'v' : 'k']: X };
+      let logits;
+      if (p.symmetric) {
+        const a = splitHeads(ctx, ctx.linear(x, d, d, 'a', { bias: false })); // [B, H, 1, hd]
+        const K = writeSlot(b, state['k']!, a, write);
+        next['k'] = K;
+        const q = ctx.position.rotateAt(a, dec.position);
+        logits = b.matmul(q, b.transpose(ctx.position.rotateAt(K, b.clip(positions, 0)), [0, 1, 3, 2])); // [B, H, 1, C]
+      } else {
+        const w = ctx.weight('wqk', [d, H * d], { kind: 'normal', std: Math.sqrt(headDim) / d });
+        const xw = b.transpose(b.reshape(b.matmul(x, w), [B, 1, H, d]), [0, 2, 1, 3]); // [B, H, 1, d]
+        const keysT = b.reshape(b.transpose(X, [0, 1, 3, 2]), [B, 1, d, C]); // x_jᵀ: head slices stacked back into d rows
+        logits = b.matmul(xw, keysT); // [B, H, 1, C]
+      }
+      logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim)));
+      const bias = ctx.position.biasAt(b.reshape(dec.position, [1, 1]), b.reshape(positions, [1, C]));
+      if (bias) logits = b.add(logits, bias);
+      const visible = b.greater(seenSlots(ctx, positions), b.scalar(0.5));
+      const probs = rememberRowPositions(b.softmax(b.where(visible, logits, b.scalar(-1e9)), -1), positions);
+      return { y: mergeHeads(ctx, b.matmul(probs, X)), next, row: probs };
+    },
   },
 });

@@ -52,8 +52,12 @@ import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { causalMask, mergeHeads, splitHeads } from './nn';
+import { cacheSlots, slotTensors, writeSlot, type CacheLayout } from './kvCache';
 
 const NEG = -1e9;
+
+/** The ring of the last `window` L rows a decode step pools over. */
+const localLayout = (window: number): CacheLayout => ({ kind: 'window', window });
 
 /** Window of token i: offsets j − i from `lo` to `hi` (inclusive). */
 export function windowOffsets(k: number, causal: boolean): { lo: number; hi: number } {
@@ -91,6 +95,9 @@ exact ties, e.g. a repeated token without position embeddings, as max's training
 it). Max pooling is piecewise linear, so this is the exact linearisation at the input shown (the
 GA part is checked against float64 central differences); it does not reproduce the output as
 map × values.
+**Decoding (causal):** a cache of the keys K (the GA attends over all of them with the running
+mean query), d floats per token per layer, plus constant-size state: the running sum of Q (d), the
+running segment max of S (d) and a ring of the last \`window\` rows of L (window·d). O(C·d) per step.
 **Fast path:** GA by one mean query (O(T); causal O(T²)), segment max by reshape + ReduceMax (causal:
 running max in log₂(segment) steps), local max by ReduceMax over shifted copies. The inspect path
 builds the max-pooling parts of the map as a band of offsets laid onto the diagonals (no T × T × d
@@ -128,6 +135,53 @@ tensor).
     const segMap = argmaxMap(ctx, s, sMax, o, segOffsets, sameSegment);
     const lMap = argmaxMap(ctx, l, lMax, null, windowOffsets(p.window, p.causal), null);
     return { y, probs: b.add(b.add(gaMap, segMap), lMap) };
+  },
+  // Decoding (causal only; bidirectional mixers are refused): the GA keys cached, the rest running.
+  decode: {
+    state: (p, m) => {
+      const [H, d] = [m.nHeads, m.dModel];
+      return [
+        { name: 'k', kind: 'cache', shape: (C) => [H, C, d / H], note: 'GA keys (also its values)' },
+        { name: 'q_sum', kind: 'recurrent', shape: () => [H, 1, d / H], note: 'Σ_{j ≤ t} Q_j (the running mean query ḡ times t + 1)' },
+        { name: 'seg_max', kind: 'recurrent', shape: () => [1, d], note: 'running max of S within the segment' },
+        { name: 'local', kind: 'recurrent', shape: (C) => [cacheSlots(localLayout(p.window), C), d], note: 'ring of the last window rows of L' },
+      ];
+    },
+    emit(ctx, x, p, state) {
+      const { b, dModel: d, headDim: hd, decode: dec } = ctx;
+      const C = dec.capacity;
+      const t = dec.position;
+      const q = splitHeads(ctx, ctx.linear(x, d, d, 'q')); // [B, H, 1, hd]
+      const kNew = splitHeads(ctx, ctx.linear(x, d, d, 'k'));
+      const o = splitHeads(ctx, ctx.linear(x, d, d, 'o'));
+      const s = ctx.linear(x, d, d, 'seg'); // [B, 1, d]
+      const l = ctx.linear(x, d, d, 'loc');
+
+      // GA: ḡ_t = (Σ_{j ≤ t} Q_j)/(t + 1), softmax over the cached keys, g = p K.
+      const full = slotTensors(b, dec, { kind: 'full' });
+      const K = writeSlot(b, state['k']!, kNew, full.write); // [B, H, C, hd]
+      const qSum = b.add(state['q_sum']!, q);
+      const gBar = b.div(qSum, b.add(b.reshape(t, [1, 1, 1, 1]), b.scalar(1)));
+      const filled = b.reshape(b.greaterOrEqual(full.positions, b.scalar(0)), [1, 1, 1, C]);
+      const logits = b.where(filled, b.mul(b.matmul(gBar, b.transpose(K, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(hd))), b.scalar(NEG));
+      const g = b.matmul(b.softmax(logits, -1), K); // [B, H, 1, hd]
+
+      // SMP: the running max restarts at each segment's first token.
+      const starts = b.reshape(b.cast(b.equal(b.sub(t, b.mul(b.floor(b.div(t, b.scalar(p.segment))), b.scalar(p.segment))), b.scalar(0)), 'float32'), [1, 1, 1]);
+      const previous = b.add(b.mul(state['seg_max']!, b.sub(b.scalar(1), starts)), b.mul(b.scalar(NEG), starts)); // −1e9 at a segment start
+      const segMax = maxOf(ctx, previous, s); // [B, 1, d]
+
+      // LMP: the max over the ring of the last `window` rows (empty slots are −1e9).
+      const ring = slotTensors(b, dec, localLayout(p.window));
+      const slots = cacheSlots(localLayout(p.window), C);
+      const at = b.reshape(ring.write, [1, slots, 1]);
+      const local = b.add(b.mul(state['local']!, b.sub(b.scalar(1), at)), b.mul(l, at)); // [B, slots, d]
+      const seen = b.reshape(b.greaterOrEqual(ring.positions, b.scalar(0)), [1, slots, 1]);
+      const lMax = b.reduceMax(b.where(seen, local, b.scalar(NEG)), [1], true); // [B, 1, d]
+
+      const z = b.add(b.mul(b.add(g, splitHeads(ctx, segMax)), o), splitHeads(ctx, lMax)); // [B, H, 1, hd]
+      return { y: ctx.linear(mergeHeads(ctx, z), d, d, 'out'), next: { k: K, q_sum: qSum, seg_max: segMax, local } };
+    },
   },
 });
 

@@ -20,6 +20,17 @@ import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
 import { defineBlock } from './define';
 import { causalMask } from './nn';
+import type { BlockContext } from './define';
+import type { Tensor } from '../graph/ir';
+import { attentionDecode, kvCacheState } from './kvCache';
+
+/** softmax(p·log|s| + b) over the visible keys: |s|^p · exp(b) normalised. */
+const powerNormalise = (ctx: BlockContext, power: number) => (s: Tensor, mask: Tensor | null, bias: Tensor | null) => {
+  const { b } = ctx;
+  let logits = b.mul(b.log(b.clip(b.abs(s), 1e-30)), b.scalar(power)); // p·log|s|
+  if (bias) logits = b.add(logits, bias); // + b: |s|^p · exp(b)
+  return b.softmax(mask ? b.where(mask, logits, b.scalar(-1e9)) : logits, -1);
+};
 
 export default defineBlock({
   kind: 'power_softmax',
@@ -42,6 +53,8 @@ clipped at 1e-30, which is the same value without overflow. Rows sum to 1. Publi
 reimplementations add ε·T to the denominator while training; we leave it out so that each row
 stays a distribution. With an even power, a strongly negative score attracts as much
 weight as a strongly positive one.
+**Decoding:** K/V cache (full), 2·kvHeads·headDim floats per token per layer; the same
+normalisation and bias rule over the cached slots.
 `,
   params: z.object({
     power: z.number().int().min(2).max(8).describe('even').default(2),
@@ -49,16 +62,12 @@ weight as a strongly positive one.
   }),
   check: (p, model) => (p.power % 2 !== 0 ? `parameter "power" must be even (2, 4, 6 or 8), got ${p.power}` : checkKvHeads(p.kvHeads, model.nHeads)),
   emit(ctx, x, p) {
-    const { b } = ctx;
-    return attention(ctx, x, {
-      kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads),
-      mask: p.causal ? causalMask(ctx) : null,
-      separateBias: true,
-      normalise: (s, mask, bias) => {
-        let logits = b.mul(b.log(b.clip(b.abs(s), 1e-30)), b.scalar(p.power)); // p·log|s|
-        if (bias) logits = b.add(logits, bias); // + b: |s|^p · exp(b)
-        return b.softmax(mask ? b.where(mask, logits, b.scalar(-1e9)) : logits, -1);
-      },
-    });
+    return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask: p.causal ? causalMask(ctx) : null, separateBias: true, normalise: powerNormalise(ctx, p.power) });
+  },
+  // Decoding: a K/V cache of every position, normalised as above.
+  decode: {
+    state: (p, m) => kvCacheState(kvHeadsOf(p.kvHeads, m.nHeads), m.dModel / m.nHeads, { kind: 'full' }),
+    emit: (ctx, x, p, state) =>
+      attentionDecode(ctx, x, state, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), layout: { kind: 'full' }, separateBias: true, normalise: powerNormalise(ctx, p.power) }),
   },
 });

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** γ_h for each head. */
 export const decayRates = (H: number, a: number, r: number): number[] => Array.from({ length: H }, (_, h) => 1 - 2 ** (-a - (r * h) / H));
@@ -33,6 +34,8 @@ export default defineBlock({
 writes (Softmax(QKᵀ) ⊙ D) with D_nm = γ^|n−m|. Its official code adds the log-decay inside the
 softmax, which is the paper's form renormalised per row, so each row sums to 1. We follow the code.
 Heads range from fast-fading (γ = 0.75 at a = 2) to slowly fading.
+**Decoding:** K/V cache (full), 2·kvHeads·headDim floats per token per layer; the decay
+(t − j)·log γ_h from the position each slot holds.
 `,
   params: z.object({
     initValue: z.number().min(1).max(8).describe('a').default(2),
@@ -54,5 +57,21 @@ Heads range from fast-fading (γ = 0.75 at a = 2) to slowly fading.
         return b.softmax(m ? b.where(m, s, b.scalar(-1e9)) : s, -1);
       },
     });
+  },
+  // Decoding: a K/V cache of every position; the decay by the distance to each slot's position.
+  decode: {
+    state: (p, m) => kvCacheState(kvHeadsOf(p.kvHeads, m.nHeads), m.dModel / m.nHeads, { kind: 'full' }),
+    emit(ctx, x, p, state) {
+      const { b, nHeads: H, decode: dec } = ctx;
+      const logGamma = b.constant('log_gamma', 'float32', [1, H, 1, 1], decayRates(H, p.initValue, p.headsRange).map(Math.log));
+      return attentionDecode(ctx, x, state, {
+        kvHeads: kvHeadsOf(p.kvHeads, H),
+        layout: { kind: 'full' },
+        normalise: (logits, visible, _bias, positions) => {
+          const distance = b.reshape(b.sub(dec.position, b.clip(positions, 0)), [1, 1, 1, positions.shape[0]!]); // t − j (empty slots are hidden)
+          return b.softmax(b.where(visible, b.add(logits, b.mul(distance, logGamma)), b.scalar(-1e9)), -1);
+        },
+      });
+    },
   },
 });

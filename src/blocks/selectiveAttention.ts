@@ -15,6 +15,21 @@ import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
 import { defineBlock } from './define';
 import { causalMask, gelu } from './nn';
+import type { BlockContext } from './define';
+import type { Tensor } from '../graph/ir';
+import { attentionDecode, kvCacheState } from './kvCache';
+
+/** τ = 1 + σ(α)·log(i + 1) + tanh(w_h · GELU(q)) for queries q [B, H, n, hd] at log(i + 1) = `logPos` (broadcastable to [1, 1, n, 1]). */
+function temperature(ctx: BlockContext, logPos: Tensor): (q: Tensor) => Tensor {
+  const { b, nHeads: H, headDim } = ctx;
+  const alpha = ctx.weight('alpha', [1], { kind: 'constant', value: 0 });
+  const w = ctx.weight('w_tok', [1, H, headDim, 1], { kind: 'normal', std: 1 / Math.sqrt(headDim) });
+  return (q) => {
+    const tauPos = b.add(b.scalar(1), b.mul(b.sigmoid(alpha), logPos)); // [1, 1, n, 1]
+    const tauTok = b.tanh(b.matmul(gelu(ctx, q), w)); // [B, H, n, hd] × [1, H, hd, 1] → [B, H, n, 1]
+    return b.add(tauPos, tauTok); // [B, H, n, 1]
+  };
+}
 
 export default defineBlock({
   kind: 'selective_attention',
@@ -36,24 +51,25 @@ al., NeurIPS 2024).
 The token term follows the paper's "τ_pos + τ_tok" ablation as public reimplementations write it,
 because the paper's own formula text was not available to us. The paper's value temperature only
 rescales values and does not change the map, so it is left out.
+**Decoding:** K/V cache (full), 2·kvHeads·headDim floats per token per layer; the query's
+temperature needs only its own position and content.
 `,
   params: z.object({
     ...ATTENTION_PARAMS,
   }),
   check: (p, model) => checkKvHeads(p.kvHeads, model.nHeads),
   emit(ctx, x, p) {
-    const { b, T, nHeads: H, headDim } = ctx;
-    const alpha = ctx.weight('alpha', [1], { kind: 'constant', value: 0 });
-    const w = ctx.weight('w_tok', [1, H, headDim, 1], { kind: 'normal', std: 1 / Math.sqrt(headDim) });
+    const { b, T } = ctx;
     const logPos = b.constant('log_position', 'float32', [1, 1, T, 1], Array.from({ length: T }, (_, i) => Math.log(i + 1)));
-    return attention(ctx, x, {
-      kvHeads: kvHeadsOf(p.kvHeads, H),
-      mask: p.causal ? causalMask(ctx) : null,
-      queryScale: (q) => {
-        const tauPos = b.add(b.scalar(1), b.mul(b.sigmoid(alpha), logPos)); // [1, 1, T, 1]
-        const tauTok = b.tanh(b.matmul(gelu(ctx, q), w)); // [B, H, T, hd] × [1, H, hd, 1] → [B, H, T, 1]
-        return b.add(tauPos, tauTok); // [B, H, T, 1]
-      },
-    });
+    return attention(ctx, x, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), mask: p.causal ? causalMask(ctx) : null, queryScale: temperature(ctx, logPos) });
+  },
+  // Decoding: a K/V cache of every position; τ of the new query from log(position + 1).
+  decode: {
+    state: (p, m) => kvCacheState(kvHeadsOf(p.kvHeads, m.nHeads), m.dModel / m.nHeads, { kind: 'full' }),
+    emit(ctx, x, p, state) {
+      const { b, decode: dec } = ctx;
+      const logPos = b.reshape(b.log(b.add(dec.position, b.scalar(1))), [1, 1, 1, 1]);
+      return attentionDecode(ctx, x, state, { kvHeads: kvHeadsOf(p.kvHeads, ctx.nHeads), layout: { kind: 'full' }, queryScale: temperature(ctx, logPos) });
+    },
   },
 });

@@ -44,6 +44,7 @@ import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { allOf, causalMask, mergeHeads, splitHeads } from './nn';
 import { relativePositions } from './attention';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 /** Offset o of the window grid in layer run `layer`: window(i) = ⌊(i + o)/w⌋ (0 when unshifted). */
 export function windowOffset(T: number, w: number, layer: number, shift: boolean): number {
@@ -104,6 +105,12 @@ before it (that group's queries see the last g tokens); here the last window is 
 Additive model position biases (ALiBi, T5) are not applied; RoPE is.
 **Fast path (O(T·w), no T × T tensor):** q, k, v zero-padded by o in front and to a multiple of w,
 folded into windows [n, w]; per window a [w, w] product, bias and mask; unfolded and cut.
+**Decoding:** K/V cache, a ring of the last w positions (it always holds the current window):
+2·d floats per token per layer up to w, then none. Step t sees the slots from its window's start,
+on the grid of a text of t + 1 tokens. Caveat: on a shifted layer that grid changes when the text
+passes w tokens (no shift while T ≤ w, as in Swin), which moves rows ⌊w/2⌋ … w − 1 of the forward
+pass; a cache cannot follow that, so a layer after a shifted one sees those rows as they were when
+decoded (exact when the shifted layer is the last, or \`shift\` is off; the generic form is no better).
 `,
   params: z.object({
     window: z.number().int().min(1).max(512).describe('w, tokens per window').default(8),
@@ -152,5 +159,33 @@ folded into windows [n, w]; per window a [w, w] product, bias and mask; unfolded
     const probs = b.softmax(b.where(mask, logits, b.scalar(-1e9)), -1); // [B, H, n, w, w]
     const mixed = b.reshape(b.matmul(probs, vw), [B, H, n * w, hd]);
     return { y: out(b.slice(mixed, [2], [o], [o + T])) }; // [B, H, T, hd] → [B, T, d]
+  },
+  // Decoding: a ring of the last w keys and values; the query sees the slots from its window's start.
+  decode: {
+    state: (p, m) => kvCacheState(m.nHeads, m.dModel / m.nHeads, { kind: 'window', window: p.window }),
+    emit(ctx, x, p, state) {
+      const { b, nHeads: H, decode: dec } = ctx;
+      const w = p.window;
+      const t = dec.position;
+      // The grid of a text of t + 1 tokens: offset o once it is longer than w (windowOffset's T > w).
+      const o = windowOffset(w + 1, w, ctx.layer, p.shift);
+      const offset = o === 0 ? b.scalar(0) : b.mul(b.cast(b.greaterOrEqual(t, b.scalar(w)), 'float32'), b.scalar(o)); // [1]
+      const shifted = b.add(t, offset);
+      const start = b.sub(b.mul(b.floor(b.div(shifted, b.scalar(w))), b.scalar(w)), offset); // w·⌊(t + o)/w⌋ − o (≤ 0 means from 0)
+      return attentionDecode(ctx, x, state, {
+        kvHeads: H,
+        layout: { kind: 'window', window: w },
+        visible: (positions) => b.reshape(b.cast(b.greaterOrEqual(positions, start), 'float32'), [1, 1, 1, positions.shape[0]!]),
+        separateBias: true, // the model's ALiBi and T5 biases do not act here; the block's own relative bias does
+        normalise: (logits, visible, _modelBias, positions) => {
+          let s = logits;
+          if (p.relativeBias) {
+            const index = b.cast(b.add(b.clip(b.sub(t, positions), 0, w - 1), b.scalar(w - 1)), 'int64'); // (t − j) + w − 1
+            s = b.add(s, b.reshape(relativeBias(ctx, w, index), [1, H, 1, positions.shape[0]!]));
+          }
+          return b.softmax(b.where(visible, s, b.scalar(-1e9)), -1);
+        },
+      });
+    },
   },
 });

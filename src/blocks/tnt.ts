@@ -35,7 +35,11 @@ import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import { defineBlock } from './define';
 import { fromGroups, groupHeads, inGroupMask, groupMean, groupSummaryMap, groupValid, membership, previousGroup, spreadGroups, toGroups } from './groups';
-import { mergeHeads } from './nn';
+import { mergeHeads, splitHeads } from './nn';
+import { cacheSlots, slotTensors, writeSlot, type CacheLayout } from './kvCache';
+
+/** The inner attention's cache while decoding: a ring of the last `block` tokens (it holds the current group). */
+const ringOf = (block: number): CacheLayout => ({ kind: 'window', window: block });
 
 export default defineBlock({
   kind: 'tnt',
@@ -62,6 +66,12 @@ group when causal. Rows sum to 1 (inner) + 2 (outer: each sentence value is a to
 **Simplified:** FC(Vec(·)) → mean; outer q/k from the group mean of the inputs; the sentence stream is
 re-formed each layer and added back to its tokens (the paper keeps it as a second stream); ALiBi/T5
 biases not applied. **Fast path:** O(T·C + (T/C)²), no T×T tensor.
+**Decoding (causal):** a K/V ring of the current group (block tokens; keys unrotated), plus per group
+the sum of its inputs and of its sentence values v + u: 2·d floats per group of \`block\` tokens per
+layer (2·d/block per token), and the ring's 2·d·block. Each step: the inner row over the ring and the
+outer row of group g − 1 over the group sums, O(block·d + (C/block)·d). Not exact with CLEX,
+whose rotations change with the text's length: the sums keep each u_j as computed at length j + 1
+(as every layer's cached output does in a stack decoded with CLEX).
 `,
   params: z.object({
     block: z.number().int().min(1).max(64).describe('tokens per group (words per sentence)').default(4),
@@ -94,5 +104,48 @@ biases not applied. **Fast path:** O(T·C + (T/C)²), no T×T tensor.
     const o = b.matmul(shifted, s); // [B, H, n, hd]
     const out = b.add(u, b.reshape(o, [B_, H_, n, 1, hd]));
     return { y: ctx.linear(mergeHeads(ctx, fromGroups(ctx, out, T)), d, d, 'o') };
+  },
+  // Decoding (causal only): the current group's keys and values, and two sums per group.
+  decode: {
+    state: (p, m) => {
+      const [H, d] = [m.nHeads, m.dModel];
+      const groups = (C: number) => Math.ceil(C / p.block);
+      return [
+        { name: 'k', kind: 'cache', shape: (C) => [H, cacheSlots(ringOf(p.block), C), d / H], note: "the current group's keys, unrotated" },
+        { name: 'v', kind: 'cache', shape: (C) => [H, cacheSlots(ringOf(p.block), C), d / H], note: "the current group's values" },
+        { name: 'x_sum', kind: 'cache', shape: (C) => [groups(C), d], note: "each group's sum of inputs" },
+        { name: 's_sum', kind: 'cache', shape: (C) => [H, groups(C), d / H], note: "each group's sum of v + u (sentence value × block)" },
+      ];
+    },
+    emit(ctx, x, p, state) {
+      const { b, B, dModel: d, nHeads: H, headDim: hd, decode: dec } = ctx;
+      const [C, L, t] = [dec.capacity, p.block, dec.position];
+      const n = Math.ceil(C / L);
+      const g = b.floor(b.div(t, b.scalar(L))); // this token's group
+      // Inner: softmax over the ring's keys of this group (j ≤ t), u = that mix of values.
+      const ring = slotTensors(b, dec, ringOf(L));
+      const q = b.mul(ctx.position.rotateAt(splitHeads(ctx, ctx.linear(x, d, d, 'q')), t), b.scalar(1 / Math.sqrt(hd)));
+      const vNew = splitHeads(ctx, ctx.linear(x, d, d, 'v'));
+      const K = writeSlot(b, state['k']!, splitHeads(ctx, ctx.linear(x, d, d, 'k')), ring.write);
+      const V = writeSlot(b, state['v']!, vNew, ring.write);
+      const slots = ring.positions.shape[0]!;
+      const own = b.reshape(b.greaterOrEqual(ring.positions, b.mul(g, b.scalar(L))), [1, 1, 1, slots]); // this group's filled slots (empty ones hold −1)
+      const logits = b.matmul(q, b.transpose(ctx.position.rotateAt(K, b.clip(ring.positions, 0)), [0, 1, 3, 2])); // [B, H, 1, slots]
+      const u = b.matmul(b.softmax(b.where(own, logits, b.scalar(-1e9)), -1), V); // [B, H, 1, hd]
+      // Group sums: this token's input and sentence value v + u go to group g.
+      const groupIndex = b.constant('group_index', 'float32', [n], Array.from({ length: n }, (_, i) => i));
+      const atGroup = b.cast(b.equal(groupIndex, g), 'float32'); // [n]
+      const xSum = b.add(state['x_sum']!, b.mul(b.reshape(atGroup, [1, n, 1]), x)); // [B, n, d]
+      const sSum = b.add(state['s_sum']!, b.mul(b.reshape(atGroup, [1, 1, n, 1]), b.add(vNew, u))); // [B, H, n, hd]
+      // Outer row of group g − 1 over groups ≤ g − 1 (complete ones), o = P s; none in group 0.
+      const xBar = b.mul(xSum, b.scalar(1 / L));
+      const xPrev = b.matmul(b.reshape(b.cast(b.equal(groupIndex, b.sub(g, b.scalar(1))), 'float32'), [1, 1, n]), xBar); // [B, 1, d]
+      const qs = splitHeads(ctx, ctx.linear(xPrev, d, d, 'qo')); // [B, H, 1, hd]
+      const ks = b.transpose(b.reshape(ctx.linear(xBar, d, d, 'ko'), [B, n, H, hd]), [0, 2, 1, 3]); // [B, H, n, hd]
+      const earlier = b.reshape(b.less(groupIndex, g), [1, 1, 1, n]);
+      const P = b.softmax(b.where(earlier, b.mul(b.matmul(qs, b.transpose(ks, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(hd))), b.scalar(-1e9)), -1);
+      const o = b.mul(b.matmul(P, b.mul(sSum, b.scalar(1 / L))), b.cast(b.greater(g, b.scalar(0.5)), 'float32')); // [B, H, 1, hd]
+      return { y: ctx.linear(mergeHeads(ctx, b.add(u, o)), d, d, 'o'), next: { k: K, v: V, x_sum: xSum, s_sum: sSum } };
+    },
   },
 });

@@ -29,6 +29,7 @@ import { z } from 'zod';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { causalMask } from './nn';
+import { rememberRowPositions, slotTensors } from './kvCache';
 
 export default defineBlock({
   kind: 'token_mixing_mlp',
@@ -53,6 +54,8 @@ and rows need not sum to 1.
 layer) without the activation, the second layer or a bias, so that the map is exactly the mixing
 matrix; the nonlinearity comes from the layer's feed-forward sub-block.
 **Fast path:** the same dense T × T product (there is no cheaper form of a dense learned matrix).
+**Decoding:** a cache of the inputs, d floats per token per layer; step t reads row t of M over
+the cached inputs, O(C·d) (no recompute: y_t depends on nothing else).
 `,
   params: z.object({
     causal: z.boolean().default(true),
@@ -63,6 +66,24 @@ matrix; the nonlinearity comes from the layer's feed-forward sub-block.
     if (ctx.mode === 'fast') return { y };
     const heads = ctx.b.constant('ones', 'float32', [1, ctx.nHeads, 1, 1], new Array(ctx.nHeads).fill(1));
     return { y, probs: ctx.b.mul(ctx.b.reshape(m, [1, 1, ctx.T, ctx.T]), heads) }; // [1, H, T, T]
+  },
+  // Decoding: y_t = Σ_{j ≤ t} M[t, j] x_j over a cache of the inputs.
+  decode: {
+    state: (_p, m) => [{ name: 'x', kind: 'cache', shape: (C) => [C, m.dModel], note: 'the inputs x' }],
+    emit(ctx, x, _p, state) {
+      const { b, B, nHeads: H, maxLen, decode: dec } = ctx;
+      const C = dec.capacity;
+      const { positions, write } = slotTensors(b, dec, { kind: 'full' });
+      const at = b.reshape(write, [1, C, 1]);
+      const X = b.add(b.mul(state['x']!, b.sub(b.scalar(1), at)), b.mul(x, at)); // [B, C, d]
+      const full = ctx.weight('mix', [maxLen, maxLen], { kind: 'normal', std: 1 / Math.sqrt(maxLen) });
+      const rowT = b.gather(full, b.cast(dec.position, 'int64')); // M[t, :], [1, maxLen]
+      const cut = C === maxLen ? rowT : b.slice(rowT, [1], [0], [C]); // [1, C]
+      // j ≤ t: the filled slots. No eviction input: this matrix is not a distribution to renormalise.
+      const row = b.mul(b.reshape(cut, [1, 1, 1, C]), b.reshape(b.cast(b.greaterOrEqual(positions, b.scalar(0)), 'float32'), [1, 1, 1, C]));
+      const y = b.matmul(b.reshape(row, [1, C]), X); // [1, C] × [B, C, d] → [B, 1, d]
+      return { y, next: { x: X }, row: rememberRowPositions(b.expand(row, [B, H, 1, C]), positions) };
+    },
   },
 });
 

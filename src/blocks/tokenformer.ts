@@ -31,6 +31,17 @@ import { defineBlock } from './define';
 import { attention } from './attention';
 import { causalMask } from './nn';
 import { pattention } from './pattention';
+import { attentionDecode, kvCacheState } from './kvCache';
+
+/** ctx whose linear maps are Pattention layers of P parameter tokens; each Θ is handed to `seen`. */
+const tokenised = (ctx: BlockContext, P: number, seen?: (name: string, theta: Tensor) => void): BlockContext => ({
+  ...ctx,
+  linear: (u, inDim, outDim, name) => {
+    const r = pattention(ctx, u, inDim, outDim, P, name);
+    seen?.(name, r.theta);
+    return r.y;
+  },
+});
 
 /** The order of the projections in the `param_attn` probe. */
 export const PATTENTION_PROJECTIONS = ['q', 'k', 'v', 'o'] as const;
@@ -62,6 +73,8 @@ token: the probe \`param_attn.<run>\` [B, 4, T, P], Θ of the q, k, v and o Patt
 in its own heat map labelled "tokens × parameter tokens" (signed; GELU goes down to about −0.17).
 **Fast path:** the same Pattention projections (linear in T) and softmax attention (T × T, as the
 paper's flash attention).
+**Decoding:** K/V cache (full) of the Pattention-projected keys and values, 2·d floats per token
+per layer; each step projects only the new token.
 `,
   params: z.object({
     causal: z.boolean().default(true),
@@ -70,20 +83,17 @@ paper's flash attention).
   emit(ctx, x, p) {
     const thetas = new Map<string, Tensor>();
     // Every projection of the shared attention core is a Pattention layer with P parameter tokens.
-    const tokenised: BlockContext = {
-      ...ctx,
-      linear: (u, inDim, outDim, name) => {
-        const r = pattention(ctx, u, inDim, outDim, p.tokens, name);
-        thetas.set(name, r.theta);
-        return r.y;
-      },
-    };
-    const out = attention(tokenised, x, { kvHeads: ctx.nHeads, mask: p.causal ? causalMask(ctx) : null });
+    const out = attention(tokenised(ctx, p.tokens, (n, t) => thetas.set(n, t)), x, { kvHeads: ctx.nHeads, mask: p.causal ? causalMask(ctx) : null });
     if (ctx.mode === 'inspect') {
       const { b, B, T } = ctx;
       // [B, T, P] each, in the order q, k, v, o → [B, 4, T, P].
       ctx.probe('param_attn', b.concat(PATTENTION_PROJECTIONS.map((n) => b.reshape(thetas.get(n)!, [B, 1, T, p.tokens])), 1));
     }
     return out;
+  },
+  // Decoding: the K/V cache of softmax attention, the new token projected by the Pattention layers.
+  decode: {
+    state: (_p, m) => kvCacheState(m.nHeads, m.dModel / m.nHeads, { kind: 'full' }),
+    emit: (ctx, x, p, state) => attentionDecode({ ...tokenised(ctx, p.tokens), decode: ctx.decode }, x, state, { kvHeads: ctx.nHeads, layout: { kind: 'full' } }),
   },
 });
