@@ -51,7 +51,7 @@ const CHECK_LENGTHS = [1, 2, 3, ...Array.from({ length: 10 }, (_, i) => 4 ** (i 
 export function stateForms(spec: Spec): StateForm[] {
   const at = (L: number) => decodeState(spec, L).entries;
   const refused = decodeState(spec, 1).refused;
-  if (refused.length) throw new Error(`layer run ${refused[0]!.run} cannot decode token by token: ${refused[0]!.reason}`);
+  if (refused.length) throw new Error(`${refused[0]!.run < 0 ? 'the model' : `layer run ${refused[0]!.run}`} cannot decode token by token: ${refused[0]!.reason}`);
   const one = at(1);
   const two = at(2);
   return one.map((row, i) => {

@@ -69,9 +69,9 @@ biases not applied. **Fast path:** O(T·C + (T/C)²), no T×T tensor.
 **Decoding (causal):** a K/V ring of the current group (block tokens; keys unrotated), plus per group
 the sum of its inputs and of its sentence values v + u: 2·d floats per group of \`block\` tokens per
 layer (2·d/block per token), and the ring's 2·d·block. Each step: the inner row over the ring and the
-outer row of group g − 1 over the group sums, O(block·d + (C/block)·d). Not exact with CLEX,
-whose rotations change with the text's length: the sums keep each u_j as computed at length j + 1
-(as every layer's cached output does in a stack decoded with CLEX).
+outer row of group g − 1 over the group sums, O(block·d + (C/block)·d). With CLEX, whose
+rotations change with the text's length, the sums would keep each u_j as computed at length j + 1,
+so TNT under CLEX decodes by the generic form (exact in one layer; a stack under CLEX is refused).
 `,
   params: z.object({
     block: z.number().int().min(1).max(64).describe('tokens per group (words per sentence)').default(4),
@@ -107,6 +107,8 @@ whose rotations change with the text's length: the sums keep each u_j as compute
   },
   // Decoding (causal only): the current group's keys and values, and two sums per group.
   decode: {
+    // The group sums keep each token's values as computed at its own length: CLEX's rescaling would leave them stale.
+    inexactWith: (_p, position) => (position.kind === 'rope' && position.params['scaling'] === 'clex' ? 'CLEX rescales rotations with the length; the group sums would keep stale values' : null),
     state: (p, m) => {
       const [H, d] = [m.nHeads, m.dModel];
       const groups = (C: number) => Math.ceil(C / p.block);

@@ -23,7 +23,7 @@ import { validateSpec } from '../spec/schema';
 import type { BlockRef, Spec } from '../spec/types';
 import { VOCAB_SIZE } from '../spec/vocab';
 import { ERROR } from '../spec/errors';
-import { decodeFormOf } from '../decode/forms';
+import { decodeFormOf, stackProblem } from '../decode/forms';
 import { genericDecode, genericState } from '../decode/generic';
 import { REDUCE_HIDDEN, REDUCE_INPUT, REDUCE_STREAM, reducedPositions, reduceProblems, reduceStream, type ReduceOption } from './reduce';
 
@@ -186,6 +186,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // the map as a matrix, which a fast path (chunked, sparse) may never build. Both forms give the same y.
   const copiedRuns = new Set(mapSources(spec).filter((s): s is number => s !== null));
   // A decode step's position, float32 [1], and what every block of a decode graph may read.
+  const stack = decoding ? stackProblem(spec) : null;
+  if (stack) throw new SpecError([`This model cannot decode token by token: ${stack}`]);
   const decode: BlockContext['decode'] = decoding
     ? {
         position: b.input('position', 'float32', [1]),

@@ -7,7 +7,7 @@ import { findBlock } from '../blocks/registry';
 import { layerSchedule } from '../spec/schedule';
 import type { Spec } from '../spec/types';
 import { validateSpec } from '../spec/schema';
-import { decodeFormOf } from './forms';
+import { decodeFormOf, stackProblem } from './forms';
 import { genericState } from './generic';
 
 const FLOAT32 = 4;
@@ -33,7 +33,8 @@ export interface StateEntry {
 const numel = (shape: number[]) => shape.reduce((a, n) => a * n, 1);
 
 /**
- * Every run's decode state at capacity C (float32, per sequence). A run whose mixer cannot decode
+ * Every run's decode state at capacity C (float32, per sequence). A model no cache can follow
+ * (forms.ts stackProblem) is listed in `refused` as run −1. A run whose mixer cannot decode
  * (bidirectional, or a block with no token-by-token form) is listed in `refused` with the reason;
  * a dropped mixer keeps no state.
  */
@@ -44,6 +45,8 @@ export function decodeState(rawSpec: Spec, C: number): { entries: StateEntry[]; 
   const model = { dModel: spec.dModel, nHeads: spec.nHeads, maxLen: spec.maxLen };
   const entries: StateEntry[] = [];
   const refused: { run: number; layer: number; reason: string }[] = [];
+  const stack = stackProblem(spec); // the whole model: run −1
+  if (stack) refused.push({ run: -1, layer: -1, reason: stack });
   layerSchedule(spec).forEach((run, r) => {
     const layer = spec.layers[run.layer]!;
     if (layer.drop?.mixer) return;

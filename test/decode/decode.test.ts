@@ -81,3 +81,23 @@ describe('grouped-query attention shrinks the cache', () => {
     expect(decodeState(spec, 16).entries.every((e) => e.bytesPerToken === 0)).toBe(true);
   });
 });
+
+describe('models no cache can follow are refused as a whole', () => {
+  const clex = { kind: 'rope', params: { scaling: 'clex', factor: 3, trainedLength: 4, clexSteps: 2 } };
+  const twoLayers = (spec: ReturnType<typeof aloneSpec>) => ({ ...spec, layers: [spec.layers[0]!, spec.layers[0]!] });
+  it('CLEX in a stack, past its trained length: refused with the reason; within it: exact', async () => {
+    const spec = twoLayers(aloneSpec({ position: clex, mixer: { kind: 'softmax_attention', params: {} } }, SMALL));
+    expect(() => compile(spec, { T: 8, mode: 'decode' })).toThrow(/cannot decode token by token: CLEX/);
+    expect(decodeState(spec, 8).refused.map((r) => r.run)).toEqual([-1]);
+    // The forward pass at each length does differ from a cached decode: the refusal is needed.
+    // Within the trained length (maxLen ≤ L) the rotation never changes, and decoding is exact.
+    await expectDecodeMatchesForward({ ...spec, maxLen: 4, position: { ...clex, params: { ...clex.params, trainedLength: 4 } } }, TOKENS.slice(0, 4));
+  }, 120_000);
+  it('a shifted-window layer run with a layer after it: refused; shifted last: exact', async () => {
+    const sw = { kind: 'shifted_window', params: { window: 4 } };
+    const base = aloneSpec({ mixer: sw }, SMALL);
+    const three = { ...base, layers: [base.layers[0]!, base.layers[0]!, base.layers[0]!] };
+    expect(() => compile(three, { T: 8, mode: 'decode' })).toThrow(/layer run 1 shifts its windows/);
+    await expectDecodeMatchesForward(twoLayers(base), TOKENS);
+  }, 120_000);
+});
