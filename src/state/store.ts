@@ -154,6 +154,11 @@ export interface AppState {
   /** Experiments: the definition in the panel, its run and result, the results kept (src/state/experiments.ts). */
   experiments: ExperimentsState;
   experimentsActions: ExperimentsActions;
+  /**
+   * The map of any (layer run, head) of `result` (the eviction table reads every head): from the
+   * build's maps, or the worker's (null once the worker has moved on to a newer analysis).
+   */
+  mapOf(result: ShownResult, view: ViewSelection): Promise<MapView | null>;
 }
 
 /** What undo and redo restore: the spec and the preset it came from. */
@@ -176,7 +181,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -273,6 +278,10 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           if (!runtime?.continueText) return Promise.reject(new Error('there is no runtime to run the model with'));
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
+        },
+        mapOf: (result, view) => {
+          if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
+          return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
         },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,

@@ -86,7 +86,8 @@ export function checkBudget(budget: number): void {
  */
 export function topByPriority(candidates: readonly number[], priority: (j: number) => number, k: number): number[] {
   if (k <= 0) return [];
-  const sorted = candidates.slice().sort((a, b) => priority(b) - priority(a) || b - a);
+  const p = new Map(candidates.map((j) => [j, priority(j)]));
+  const sorted = candidates.slice().sort((a, b) => p.get(b)! - p.get(a)! || b - a);
   return sorted.slice(0, k);
 }
 

@@ -25,23 +25,32 @@ export const SCISSORHANDS_RECENT_FRACTION = 0.5;
 class Scissorhands extends CachePolicy {
   /** low[i][j] = 1 when row i gave key j less than the average 1/(i+1). */
   private low: Uint8Array[] = [];
+  /** counts[j] = Σ of low[i][j] over the rows in the history window of the next step (kept up to date in observe). */
+  private counts: number[] = [];
 
   constructor(budget: number, recent: number, private readonly history: number) {
     super('scissorhands', budget, recent);
   }
 
   /** Fewer low-importance steps = higher priority. */
-  protected priority(j: number, t: number): number {
-    let count = 0;
-    for (let i = Math.max(0, t - this.history); i < t; i++) if (j <= i) count += this.low[i]![j]!;
-    return -count;
+  protected priority(j: number): number {
+    return -this.counts[j]!;
   }
 
+  /** Adds row t's flags and drops row t + 1 − h's, so that `counts` covers rows t + 1 − h .. t, the window of step t + 1. */
   observe(t: number, row: Float64Array): void {
     const flags = new Uint8Array(t + 1);
     const average = 1 / (t + 1);
     for (let j = 0; j <= t; j++) flags[j] = row[j]! < average ? 1 : 0;
     this.low[t] = flags;
+    this.counts.push(0);
+    for (let j = 0; j <= t; j++) this.counts[j] = this.counts[j]! + flags[j]!;
+    const old = t - this.history;
+    if (old >= 0) {
+      const gone = this.low[old]!;
+      for (let j = 0; j <= old; j++) this.counts[j] = this.counts[j]! - gone[j]!;
+      this.low[old] = new Uint8Array(0); // no longer needed
+    }
   }
 }
 
