@@ -6,6 +6,7 @@ import type { ModelStats } from '../src/compiler/stats';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
 import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
+import type { PolicyKind } from '../src/analysis/eviction/policy';
 
 export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
@@ -227,6 +228,60 @@ export interface InferenceApi {
   runExperiment(exp: Experiment, done: readonly ExperimentRun[], onProgress: (p: ExperimentProgress) => void): Promise<ExperimentResult>;
   /** Stops the experiment under way after the step in progress (nothing when none runs). */
   stopExperiment(): Promise<void>;
+  /**
+   * The exact effect of KV-cache eviction (workers/evictionCost.ts): `req.tokens` decoded with the
+   * full cache and with each policy's keep masks at each budget; KL(full ‖ evicted) per step, and
+   * for a slot with trained weights the task accuracy at each budget. `onProgress` (a Comlink
+   * proxy) hears after each cell. Rejects with Superseded once a newer analysis of the slot is
+   * announced, with SpecError or BudgetError before running anything.
+   */
+  evictionCost(req: EvictionCostRequest, onProgress?: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
+}
+
+/** The exact eviction re-run of the text on screen (issue 20, item 5). */
+export interface EvictionCostRequest {
+  /** The analysis the text comes from: a newer one of the slot (an edit) stops the re-run. */
+  id: number;
+  /** 'a' unless given. */
+  slot?: ModelSlot;
+  spec: Spec;
+  tokens: number[];
+  /** Budgets in tokens (the most keys a run's cache holds per head). */
+  budgets: number[];
+  /** Policies by kind (src/analysis/eviction/registry.ts); all when absent. */
+  policies?: PolicyKind[];
+  /** Held-out examples of a trained model's task scored per budget (default 16). */
+  examples?: number;
+}
+
+/** One policy at one budget: KL(full ‖ evicted) in nats per step, its mean and the top-token flips over steps t ≥ budget, and the task accuracy (trained models). */
+export interface EvictionCell {
+  kind: PolicyKind;
+  budget: number;
+  kl: number[];
+  meanKl: number;
+  flipped: number;
+  accuracy?: number;
+}
+
+export interface EvictionCostProgress {
+  id: number;
+  /** Cells done, of (policies × budgets). */
+  done: number;
+  total: number;
+  cells: EvictionCell[];
+}
+
+export interface EvictionCostResult {
+  id: number;
+  T: number;
+  /** The layer runs whose cache the policies masked (attention with one key slot per token). */
+  evictedRuns: number[];
+  cells: EvictionCell[];
+  /** `seed 3` or `trained <job> step <n>` (as AnalysisResult.weights). */
+  weights: string;
+  /** For trained weights: the task, how many held-out examples were scored, and the full cache's accuracy on them. */
+  accuracy?: { task: string; examples: number; full: number };
 }
 
 /** Most tokens one continuation makes. */

@@ -12,7 +12,7 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, EvictionCostProgress, EvictionCostRequest, EvictionCostResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -144,6 +144,12 @@ export interface AppState {
    * runtime, and with an Error named "Superseded" once the text or model is edited.
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
+  /**
+   * The exact eviction re-run of `result`'s text (workers/evictionCost.ts): KL per step per policy
+   * and budget, and a trained model's task accuracy. Rejects without a runtime, and with an Error
+   * named "Superseded" once the text or model is edited.
+   */
+  evictionCost(result: ShownResult, choice: EvictionChoice, onProgress: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -181,10 +187,13 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
+
+/** Which policies and budgets the eviction re-run measures (the rest comes from the result on screen). */
+export type EvictionChoice = Pick<EvictionCostRequest, 'budgets' | 'policies' | 'examples'>;
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
@@ -282,6 +291,11 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
         mapOf: (result, view) => {
           if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
           return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
+        },
+        evictionCost: (result, choice, onProgress) => {
+          if (!runtime?.evictionCost) return Promise.reject(new Error('there is no runtime to run the model with'));
+          const req: EvictionCostRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
+          return runtime.evictionCost(req, proxy(onProgress));
         },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,

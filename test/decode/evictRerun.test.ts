@@ -132,7 +132,7 @@ describe('the exact eviction re-run', () => {
 
   it('every policy runs at two budgets; KL ≥ 0, 0 before the cache is full, larger budgets cost less on average', async () => {
     const kinds = ['streaming_llm', 'h2o', 'scissorhands', 'keyformer', 'a2sf', 'snapkv', 'topk'] as const;
-    const { cells } = await evictionCost(open, TOKENS, kinds, [3, 8], (kind, budget, r, h) => ({ steps: TOKENS.length, rng: new Rng(r * 31 + h + budget) }));
+    const { cells } = await evictionCost(open, TOKENS, kinds, [3, 8], (_kind, budget, r, h) => ({ steps: TOKENS.length, rng: new Rng(r * 31 + h + budget) }));
     expect(cells.length).toBe(14);
     for (const c of cells) {
       c.kl.forEach((k, t) => {
