@@ -23,6 +23,7 @@ import type { ExperimentStorage } from './experimentStore';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
+export type { EvictionCell, EvictionCostResult } from '../../workers/api';
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
 export interface ShownResult {

@@ -23,6 +23,7 @@ import { ThemeToggle } from './ThemeToggle';
 import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { DropView } from './views/DropView';
+import { EvictionCost } from './views/EvictionCost';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
@@ -111,6 +112,9 @@ export function App() {
             </ViewPart>
             <ViewPart name="drop" what="layer dropping view">
               <DropView />
+            </ViewPart>
+            <ViewPart name="eviction-cost" what="exact eviction view">
+              <EvictionCost />
             </ViewPart>
           </section>
         </Editor>
