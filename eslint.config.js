@@ -10,6 +10,7 @@ const F = {
   blocks: ['**/blocks/*', '**/blocks'],
   graph: ['**/graph/*', '**/graph'],
   compiler: ['**/compiler/*', '**/compiler'],
+  decode: ['**/decode/*', '**/decode'],
   analysis: ['**/analysis/*', '**/analysis'],
   presets: ['**/presets/*', '**/presets'],
   runtime: ['**/runtime/*', '**/runtime'],
@@ -53,7 +54,8 @@ export default tseslint.config(
   boundary('spec', ['blocks']),
   boundary('blocks', ['graph']),
   boundary('graph', []),
-  boundary('compiler', ['spec', 'blocks', 'graph']),
+  boundary('compiler', ['spec', 'blocks', 'graph', 'decode']),
+  boundary('decode', ['spec', 'blocks', 'graph', 'runtime']),
   boundary('analysis', []),
   boundary('presets', ['spec', 'analysis']),
   boundary('runtime', ['graph', 'analysis'], { ort: true }),
@@ -62,7 +64,7 @@ export default tseslint.config(
   boundary('ui', ['state', 'spec', 'presets', 'analysis', 'train'], { core: false }),
   {
     // The model core runs in workers and Node: no DOM globals.
-    files: ['src/{spec,blocks,graph,compiler,analysis,presets,runtime}/**/*.ts'],
+    files: ['src/{spec,blocks,graph,compiler,decode,analysis,presets,runtime}/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...['window', 'document', 'localStorage', 'HTMLElement'].map((name) => ({ name, message: 'The model core has no DOM.' }))],
     },

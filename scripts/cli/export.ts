@@ -1,5 +1,6 @@
 /**
- * npm run export -- [config.json | share link | --preset NAME] --out model.onnx [--mode inspect|fast|grad|train] [--seq-len T] [--batch B]
+ * npm run export -- [config.json | share link | --preset NAME] --out model.onnx [--mode inspect|fast|decode|grad|train] [--seq-len T] [--batch B]
+ * (decode: one token per run with the model's state in and out; --seq-len is then the cache capacity)
  *
  * Writes the model as a standard ONNX file (opset 17) that onnxruntime, Netron and Python tools
  * open. The spec is stored in the file's metadata under "transformer_playground.spec". The same
@@ -12,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { modelFile } from './model-file';
 import { CliError, EXPORT_MODES, parseArgs, runCli } from './source';
 
-const USAGE = 'usage: npm run export -- [config.json | share-link | --preset NAME] --out model.onnx [--mode inspect|fast|grad|train] [--seq-len T] [--batch B]';
+const USAGE = 'usage: npm run export -- [config.json | share-link | --preset NAME] --out model.onnx [--mode inspect|fast|decode|grad|train] [--seq-len T] [--batch B]';
 
 runCli(() => {
   const { spec, origin, mode, T, batch, out } = parseArgs(process.argv.slice(2), USAGE, true, EXPORT_MODES);

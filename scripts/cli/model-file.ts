@@ -40,6 +40,12 @@ const TRAIN_USAGE = [
   'After each step feed every output next.X as input X.',
 ].join(' ');
 
+const DECODE_USAGE = [
+  'One token per run: tokens [B, 1] is the new token and position [1] its 0-based position (float), below seq_len, the cache capacity.',
+  'Every state.<run>.<name> input starts at zeros; after each run feed each output next.state.<run>.<name> as state.<run>.<name>.',
+  'logits [B, 1, V] are the next-token logits; they equal the last row of the fast graph run on all the tokens so far.',
+].join(' ');
+
 const GRAD_USAGE =
   'Weights are initialisers. sigma_u.<weight> inputs (σReparam only) take the top left singular vector of <weight>; output next.sigma_u.<weight> is the vector one power iteration on.';
 
@@ -68,11 +74,13 @@ export function modelFile(spec: Spec, { mode, T, batch, optimizer = DEFAULT_OPTI
     graph = mode === 'grad' ? gradGraph(spec, { T, batch }) : compile(spec, { T, mode, batch });
     weights = graph.initializers.filter((i) => i.trainable);
     if (mode === 'grad' && graph.inputs.some((t) => t.name.startsWith('sigma_u.'))) extra[`${KEY}.usage`] = GRAD_USAGE;
+    if (mode === 'decode') extra[`${KEY}.usage`] = DECODE_USAGE;
   }
   // A batch of 1 in inference modes writes the file it always did; training files always say B.
   const batched = batch === 1 && !training ? '' : `, B = ${batch}`;
+  const length = mode === 'decode' ? `cache capacity C = ${T}` : `T = ${T}`;
   const bytes = toOnnxBytes(graph, {
-    docString: `${spec.name} (Transformer Playground, ${mode} mode, T = ${T}${batched})`,
+    docString: `${spec.name} (Transformer Playground, ${mode} mode, ${length}${batched})`,
     metadata: {
       [`${KEY}.spec`]: JSON.stringify(spec),
       [`${KEY}.mode`]: mode,

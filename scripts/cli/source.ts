@@ -25,7 +25,7 @@ export class CliError extends Error {
  */
 export type ExportMode = Mode | 'grad' | 'train';
 export const INFERENCE_MODES: readonly Mode[] = ['inspect', 'fast'];
-export const EXPORT_MODES: readonly ExportMode[] = ['inspect', 'fast', 'grad', 'train'];
+export const EXPORT_MODES: readonly ExportMode[] = ['inspect', 'fast', 'decode', 'grad', 'train'];
 
 export interface CliOptions<M extends ExportMode = Mode> {
   spec: Spec;

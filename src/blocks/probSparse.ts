@@ -144,6 +144,8 @@ No gradient flows through the selection. Additive position biases (ALiBi, T5) ar
 **Fast path (O(T log T), no T × T tensor):** M from the sampled keys (Gather); the top u in u
 rounds of ReduceMax / Equal / CumSum (TopK has no WebGPU kernel in onnxruntime-web); a one-hot
 [u, T] matrix gathers the active queries and scatters their rows back by MatMul.
+
+**Decoding:** none: which queries are active depends on the whole sequence, so the page generates with the forward pass at each length.
 `,
   params: z.object({
     factor: z.number().int().min(1).max(20).describe('c: u = c·⌈ln T⌉ active queries and sampled keys').default(5),

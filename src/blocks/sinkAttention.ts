@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 import { allOf, anyOf } from './nn';
 
 export default defineBlock({
@@ -28,6 +28,8 @@ export default defineBlock({
 keeps 4 start tokens plus a recent window; Longformer's global tokens in the bidirectional form.
 **Math:** visible(i, j) = j < sinks or |i − j| < w (and j ≤ i when causal); bidirectional: sink
 queries also see every key. The map is a band plus solid first columns.
+
+**Decoding:** the sinks keep their slots for good and a ring holds the last \`window\` keys after them: sinks + window slots of 2 · kvHeads · headDim floats.
 `,
   params: z.object({
     sinks: z.number().int().min(1).max(16).default(4),

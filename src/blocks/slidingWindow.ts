@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ATTENTION_PARAMS, attention, bandMask, checkKvHeads, kvHeadsOf, relativePositions } from './attention';
 import { defineBlock } from './define';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 export default defineBlock({
   kind: 'sliding_window',
@@ -28,6 +28,8 @@ export default defineBlock({
 the sliding-window layers of DeltaNet and MASFormer hybrids.
 **Math:** visible(i, j) = 0 ≤ i − j < w (causal) or |i − j| < w; softmax over visible keys.
 The map is a diagonal band w wide.
+
+**Decoding:** a ring of the last \`window\` keys and values: 2 · kvHeads · headDim floats per slot, \`window\` slots at most, whatever the length.
 `,
   params: z.object({
     window: z.number().int().min(1).max(512).default(8),

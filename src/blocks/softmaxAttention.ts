@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { defineBlock } from './define';
 import { ATTENTION_PARAMS, attention, checkKvHeads, kvHeadsOf } from './attention';
 import { causalMask } from './nn';
-import { attentionDecode, kvCacheState } from '../decode/kvCache';
+import { attentionDecode, kvCacheState } from './kvCache';
 
 export default defineBlock({
   kind: 'softmax_attention',
@@ -31,6 +31,8 @@ export default defineBlock({
 **Paper:** "Attention Is All You Need" (Vaswani et al., 2017).
 **Math:** A_ij = softmax_j(s_ij + bias_ij) over visible keys; y = concat_h(A_h V_g(h)) W_O.
 Each row of the map sums to 1; a causal map is lower-triangular.
+
+**Decoding:** a K/V cache of every earlier token (keys unrotated), 2 · kvHeads · headDim floats per token per layer.
 `,
   params: z.object({
     ...ATTENTION_PARAMS,

@@ -166,6 +166,8 @@ product). Inspect mode builds A from the same kernel with two Gathers (A_jk = g(
 g(j + k + 1), folded into 0 … T).
 ONNX ops: MatMul, Gather, Reshape, Transpose, Slice, Concat, Mul, Neg, Add (fast); MatMul, Gather,
 Cast, Abs, Add, Sub, Reshape, Transpose (inspect).
+
+**Decoding:** none: the mixer is not causal.
 `,
   params: z.object({
     bands: z.number().int().min(4).max(64).describe('frequency bands sharing one learned weight per head').default(16),

@@ -10,7 +10,7 @@
  */
 import type { InputTensor, LoadedModel, OutputTensor } from '../runtime/ort';
 import type { Spec } from '../spec/types';
-import { decodeState } from './state';
+import { decodeState } from './decodeState';
 
 /** What one step returns: the next-token logits [V], and with a rows graph each cache run's weights over its slots [H · slots]. */
 export interface StepResult {

@@ -7,7 +7,8 @@
  * timeline moves the map above it); the Experiments panel (trainings one after another, under the
  * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
- * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity. */
+ * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity; the KV-cache
+ * eviction simulator on the map of the selected layer and head. */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -34,6 +35,7 @@ import { RouterMap } from './views/RouterMap';
 import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
 import { ExperimentPanel } from './experiments/ExperimentPanel';
+import { EvictionView } from './views/EvictionView';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -113,6 +115,9 @@ export function App() {
             <ViewPart name="drop" what="layer dropping view">
               <DropView />
             </ViewPart>
+            <ErrorBoundary what="eviction view">
+              <EvictionView />
+            </ErrorBoundary>
             <ViewPart name="eviction-cost" what="exact eviction view">
               <EvictionCost />
             </ViewPart>

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCKS } from '../../src/blocks/registry';
 import { compile } from '../../src/compiler/compile';
-import { decodeState } from '../../src/decode/state';
+import { decodeState } from '../../src/decode/decodeState';
 import { aloneSpec } from '../blocks/harness';
 import { expectDecodeMatchesForward } from './harness';
 

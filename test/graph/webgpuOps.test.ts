@@ -4,16 +4,27 @@
 // exceptions.
 import { describe, expect, it } from 'vitest';
 import { BLOCKS, findBlock } from '../../src/blocks/registry';
-import { compile } from '../../src/compiler/compile';
+import { compile, SpecError } from '../../src/compiler/compile';
 import { PRESETS } from '../../src/presets';
 import { defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
 import { cpuOnly, GPU_OPS } from './gpuOps';
 
 
+/** The graphs of a spec: inspect and fast, and its decode graph when it has one (a mixer without a token-by-token form refuses). */
+function graphsOf(spec: Spec, T: number) {
+  const graphs = [compile(spec, { T, mode: 'inspect' }), compile(spec, { T, mode: 'fast' })];
+  try {
+    graphs.push(compile(spec, { T, mode: 'decode', rows: true, evict: true }));
+  } catch (e) {
+    if (!(e instanceof SpecError) || !/cannot decode token by token/.test(e.message)) throw e;
+  }
+  return graphs;
+}
+
 function opsOf(spec: Spec): Set<string> {
   const ops = new Set<string>();
-  for (const mode of ['inspect', 'fast'] as const) for (const n of compile(spec, { T: 20, mode }).nodes) ops.add(n.op);
+  for (const g of graphsOf(spec, 20)) for (const n of g.nodes) ops.add(n.op);
   return ops;
 }
 
@@ -21,13 +32,13 @@ function opsOf(spec: Spec): Set<string> {
  * Concats with more inputs than a WebGPU shader may bind storage buffers (8 per stage by default,
  * one of them the output): onnxruntime-web's WebGPU Concat then fails the whole run, and every
  * output reads as zeros (ProbSparse's ranking did this on SwiftShader at T = 11). The builder
- * splits wider ones into a tree (GraphBuilder.concat); checked at T = 11 and 64, in both modes.
+ * splits wider ones into a tree (GraphBuilder.concat); checked at T = 11 and 64, in every mode (decode: capacity T).
  */
 function wideConcats(spec: Spec): string[] {
   const out: string[] = [];
   for (const T of [11, 64].filter((t) => t <= spec.maxLen))
-    for (const mode of ['inspect', 'fast'] as const)
-      for (const n of compile(spec, { T, mode }).nodes) if (n.op === 'Concat' && n.inputs.length > 7) out.push(`${mode} T = ${T}: ${n.scope} concatenates ${n.inputs.length}`);
+    for (const g of graphsOf(spec, T))
+      for (const n of g.nodes) if (n.op === 'Concat' && n.inputs.length > 7) out.push(`${g.name} T = ${T}: ${n.scope} concatenates ${n.inputs.length}`);
   return out;
 }
 

@@ -21,6 +21,7 @@ describe('architecture boundaries', () => {
     ['src/state/x.ts', "import { App } from '../ui/App';\nexport const a = App;", /state\/ may not import ui\//],
     ['workers/x.ts', "import { createAppStore } from '../src/state/store';\nexport const a = createAppStore;", /never sees the store/],
     ['src/compiler/x.ts', 'export const a = document.title;', /no DOM/],
+    ['src/decode/x.ts', "import { compile } from '../compiler/compile';\nexport const a = compile;", /decode\/ may not import compiler\//],
   ])('%s: a forbidden import is an error', async (file, code, expected) => {
     const found = await messages(file, code);
     expect(found.some((m) => expected.test(m)), found.join('\n') || 'no error reported').toBe(true);
@@ -29,6 +30,7 @@ describe('architecture boundaries', () => {
   it.each([
     ['src/compiler/x.ts', "import { findBlock } from '../blocks/registry';\nimport { GraphBuilder } from '../graph/builder';\nexport const a = [findBlock, GraphBuilder];"],
     ['src/runtime/x.ts', "import * as ort from 'onnxruntime-web';\nexport const a = ort;"],
+    ['src/decode/x.ts', "import { findBlock } from '../blocks/registry';\nimport type { LoadedModel } from '../runtime/ort';\nexport const a = findBlock; export type B = LoadedModel;"],
     ['src/runtime/x.ts', "import { median } from '../analysis/spread';\nexport const a = median;"],
     ['src/ui/x.tsx', "import { createAppStore } from '../state/store';\nimport { useState } from 'react';\nexport const a = [createAppStore, useState];"],
   ])('%s: an allowed import passes', async (file, code) => {

@@ -35,6 +35,10 @@ describe('exported files pass onnx.checker and strict shape inference', () => {
         const state = graph.inputs.filter((t) => t.name.startsWith('sigma_u.')).map((t) => `next.${t.name}`);
         expect(graph.outputs.map((t) => t.name), `${id} ${mode}`).toEqual(expect.arrayContaining(state));
         expect(state.length > 0, `${id} ${mode}`).toBe(id === 'sigma-reparam' && (mode === 'grad' || mode === 'train'));
+        // A decode graph's state: every state.X input comes back as next.state.X.
+        const decodeState = graph.inputs.filter((t) => t.name.startsWith('state.')).map((t) => `next.${t.name}`);
+        expect(graph.outputs.map((t) => t.name), `${id} ${mode}`).toEqual(expect.arrayContaining(decodeState));
+        expect(decodeState.length > 0, `${id} ${mode}`).toBe(mode === 'decode');
         const shapes = Object.fromEntries(graph.nodes.flatMap((n) => n.outputs.filter((t) => t.name !== '').map((t) => [t.name, [t.dtype, [...t.shape]]])));
         return { file, shapes };
       }),

@@ -100,3 +100,22 @@ export function table(
   }
   return cells;
 }
+
+/**
+ * Why a [T, T] map cannot be simulated, or null when it can: a weight above the diagonal means
+ * the map attends both ways (no decoding, so no KV cache); a negative weight or a row that does
+ * not sum to 1 means it is not a distribution over cached keys, so "kept mass" has no meaning.
+ */
+export function mapProblem(map: ArrayLike<number>, T: number, offset = 0): 'bidirectional' | 'not-probabilities' | null {
+  for (let t = 0; t < T; t++) {
+    let sum = 0;
+    for (let j = 0; j < T; j++) {
+      const v = map[offset + t * T + j]!;
+      if (j > t && Math.abs(v) > 1e-6) return 'bidirectional';
+      if (v < -1e-6) return 'not-probabilities';
+      sum += v;
+    }
+    if (Math.abs(sum - 1) > 1e-3) return 'not-probabilities';
+  }
+  return null;
+}

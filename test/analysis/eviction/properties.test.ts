@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { POLICY_KINDS, createPolicy } from '../../../src/analysis/eviction/registry';
-import { meanKept, simulate, table } from '../../../src/analysis/eviction/simulate';
+import { mapProblem, meanKept, simulate, table } from '../../../src/analysis/eviction/simulate';
 import { Rng } from '../../../src/train/random';
 import { randomMap } from './maps';
 
@@ -122,5 +122,17 @@ describe('eviction properties', () => {
     expect(() => createPolicy('keyformer', {}, 4)).toThrow(/seeded generator/);
     expect(() => createPolicy('snapkv', { kernel: 4 }, 4)).toThrow(/odd/);
     expect(() => createPolicy('topk', {}, 2).keep(5)).toThrow(/oracle/);
+  });
+
+  it('mapProblem accepts a causal distribution map and names the two that are not', () => {
+    const T = 6;
+    const map = randomMap(T, 9);
+    expect(mapProblem(map, T)).toBeNull();
+    const both = map.slice();
+    both[0 * T + 3] = 0.1;
+    expect(mapProblem(both, T)).toBe('bidirectional');
+    const signed = map.slice();
+    signed[4 * T + 1] = -0.2;
+    expect(mapProblem(signed, T)).toBe('not-probabilities');
   });
 });

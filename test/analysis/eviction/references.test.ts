@@ -69,8 +69,8 @@ function keyformerRef(T: number, B: number, r: number, map: Float64Array, seed: 
   });
 }
 
-/** SnapKV at prompt length t: window rows t−w..t−1 vote, average-pooled over K keys (÷K), top B − w − 1 of keys < t − w. */
-function snapRef(T: number, B: number, w: number, K: number, map: Float64Array): Masks {
+/** SnapKV at prompt length t: window rows t−w..t−1 vote, pooled over K keys (average ÷K with zero padding, or max over the keys in range), top B − w − 1 of keys < t − w. */
+function snapRef(T: number, B: number, w: number, K: number, map: Float64Array, pool: 'avg' | 'max' = 'avg'): Masks {
   const masks: Masks = [];
   for (let t = 0; t < T; t++) {
     if (t < B) {
@@ -84,9 +84,8 @@ function snapRef(T: number, B: number, w: number, K: number, map: Float64Array):
       return v;
     });
     const pooled = votes.map((_, j) => {
-      let s = 0;
-      for (let k = j - (K >> 1); k <= j + (K >> 1); k++) s += k >= 0 && k < P ? votes[k]! : 0;
-      return s / K;
+      const near = votes.filter((_, k) => Math.abs(k - j) <= K >> 1);
+      return pool === 'max' ? Math.max(...near) : near.reduce((a, b) => a + b, 0) / K;
     });
     const order = pooled.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0] || b[1] - a[1]);
     const chosen = new Set(order.slice(0, B - w - 1).map((x) => x[1]));
@@ -139,6 +138,7 @@ describe('eviction policies against plain-loop references', () => {
       const w = Math.max(1, Math.round(B * 0.2));
       expectSame('snapkv', map, T, B, snapRef(T, B, w, 5, map));
       expectSame('snapkv', map, T, B, snapRef(T, B, 3, 3, map), { window: 3, kernel: 3 });
+      expectSame('snapkv', map, T, B, snapRef(T, B, 2, 7, map, 'max'), { window: 2, kernel: 7, pool: 'max' });
     });
     it(`the ceiling keeps the B largest of each row (B = ${B})`, () => expectSame('topk', map, T, B, topkRef(T, B, map)));
   }

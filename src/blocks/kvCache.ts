@@ -19,8 +19,8 @@
  */
 import type { GraphBuilder } from '../graph/builder';
 import type { Tensor } from '../graph/ir';
-import type { BlockContext, DecodeContext, DecodeOutput, StateDecl } from '../blocks/define';
-import { mergeHeads, splitHeads } from '../blocks/nn';
+import type { BlockContext, DecodeContext, DecodeOutput, StateDecl } from './define';
+import { mergeHeads, splitHeads } from './nn';
 
 export type CacheLayout = { kind: 'full' } | { kind: 'window'; window: number } | { kind: 'sinks'; sinks: number; window: number };
 
