@@ -1,5 +1,5 @@
 /**
- * The worker's side of the exact eviction re-run (issue 20, item 5; src/decode/evictRerun.ts): the
+ * The worker's side of the exact eviction re-run (issue 20, item 5; src/analysis/eviction/rerun.ts): the
  * decode graph of the model on screen, compiled with keep inputs and rows, one session; the text
  * decoded once with the full cache and once per policy and budget; and, for a trained model, its
  * task's held-out examples decoded the same way for the accuracy at each budget. Independent of
@@ -17,7 +17,7 @@ import { leftSingularVector } from '../src/graph/spectral';
 import { POLICY_KINDS } from '../src/analysis/eviction/registry';
 import type { PolicyKind } from '../src/analysis/eviction/policy';
 import { startDecoding } from '../src/decode/driver';
-import { evictionCost, policyEvictor, taskAccuracy, type ScoredExample } from '../src/decode/evictRerun';
+import { evictionCost, policyEvictor, taskAccuracy, type ScoredExample } from '../src/analysis/eviction/rerun';
 import type { InputTensor, LoadedModel } from '../src/runtime/ort';
 import { hash32, Rng } from '../src/train/random';
 import { findTask } from '../src/train/tasks/registry';

@@ -1,6 +1,6 @@
 /**
  * The exact effect of KV-cache eviction (issue 20, item 5): the text on screen decoded again with
- * each policy masking the cache at each budget (src/decode/evictRerun.ts, run in the worker by
+ * each policy masking the cache at each budget (src/analysis/eviction/rerun.ts, run in the worker by
  * workers/evictionCost.ts), against the full cache. Shown: KL(full ‖ evicted) of the next-token
  * distribution at every step, one line per policy, for the chosen budget; and the policy × budget
  * table of the mean KL over the steps that evict, the share of those steps whose top token

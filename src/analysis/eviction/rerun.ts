@@ -3,7 +3,7 @@
  * masked as a policy decides, and compare each step's next-token distribution with the full
  * cache's.
  *
- * The graph: compile(spec, { mode: 'decode', T: C, evict: true, rows: true }). Each cache run r
+ * The graph (driven through src/decode/driver.ts startDecoding): compile(spec, { mode: 'decode', T: C, evict: true, rows: true }). Each cache run r
  * takes keep.<r> [1, H, slots] (1 keep, 0 evicted) and returns attn_row.<r> [1, H, 1, slots], the
  * weights this step's query actually gave the slots. An evicted slot is masked out of the softmax,
  * so the kept keys' weights are renormalised over the kept ones (as a real cache that no longer
@@ -35,9 +35,18 @@
  * same run and head (the attention the model would give with nothing evicted), since the evicted
  * run's row t exists only after its keep mask was chosen.
  */
-import type { OnlinePolicy, PolicyKind, PolicyParams } from '../analysis/eviction/policy';
-import { createPolicy } from '../analysis/eviction/registry';
-import type { DecodeRun } from './driver';
+import type { OnlinePolicy, PolicyKind, PolicyParams } from './policy';
+import { createPolicy } from './registry';
+
+/**
+ * What the re-run drives: a decode run of src/decode/driver.ts (`DecodeRun`, which has this shape;
+ * analysis/ names it by shape, since it imports nothing outside itself).
+ */
+export interface DecodeRun {
+  readonly capacity: number;
+  /** Feeds one token; `keep` gives each cache run's keep mask [H · slots]. */
+  step(token: number, keep?: (run: number, heads: number, slots: number) => Float32Array): Promise<{ logits: Float32Array; rows: Map<number, { dims: readonly number[]; data: Float32Array }> }>;
+}
 
 /** One step's rows: per evicted run, the weights [H · slots] (row-major over heads). */
 export type StepRows = Map<number, { heads: number; slots: number; data: Float32Array }>;

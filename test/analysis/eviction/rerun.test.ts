@@ -1,25 +1,25 @@
-// The exact eviction re-run (src/decode/evictRerun.ts): with nothing evicted it is the full cache
+// The exact eviction re-run (src/analysis/eviction/rerun.ts): with nothing evicted it is the full cache
 // bit for bit; a hand-made keep schedule gives the float64 reference forward pass with those keys
 // masked out of each query's softmax; StreamingLLM's masks give what the sink_attention model's
 // own cache gives; and the policies run end to end with KL ≥ 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../../src/compiler/compile';
-import { startDecoding } from '../../src/decode/driver';
-import { decodeTrace, evictionCost, klFromLogits, policyEvictor, taskAccuracy, type Evictor } from '../../src/decode/evictRerun';
-import { toOnnxBytes } from '../../src/graph/onnx';
-import type { Graph } from '../../src/graph/ir';
-import type { LoadedModel } from '../../src/runtime/ort';
-import { defaultLayer } from '../../src/spec/defaults';
-import type { Spec } from '../../src/spec/types';
-import { validateSpec } from '../../src/spec/schema';
-import { Rng } from '../../src/train/random';
-import { VOCAB_SIZE } from '../../src/spec/vocab';
-import { aloneSpec } from '../blocks/harness';
-import { referenceAttention } from '../blocks/attention.ref';
-import { REFERENCES, referenceForward } from '../reference/forward64';
-import { softmax } from '../reference/math';
-import { expectClose, nodeRuntime, weightsOf } from '../helpers';
-import { decodeLogits, maxDiff } from './harness';
+import { compile } from '../../../src/compiler/compile';
+import { startDecoding } from '../../../src/decode/driver';
+import { decodeTrace, evictionCost, klFromLogits, policyEvictor, taskAccuracy, type Evictor } from '../../../src/analysis/eviction/rerun';
+import { toOnnxBytes } from '../../../src/graph/onnx';
+import type { Graph } from '../../../src/graph/ir';
+import type { LoadedModel } from '../../../src/runtime/ort';
+import { defaultLayer } from '../../../src/spec/defaults';
+import type { Spec } from '../../../src/spec/types';
+import { validateSpec } from '../../../src/spec/schema';
+import { Rng } from '../../../src/train/random';
+import { VOCAB_SIZE } from '../../../src/spec/vocab';
+import { aloneSpec } from '../../blocks/harness';
+import { referenceAttention } from '../../blocks/attention.ref';
+import { REFERENCES, referenceForward } from '../../reference/forward64';
+import { softmax } from '../../reference/math';
+import { expectClose, nodeRuntime, weightsOf } from '../../helpers';
+import { decodeLogits, maxDiff } from '../../decode/harness';
 
 const TOKENS = [5, 17, 3, 30, 8, 8, 22, 41, 2, 13, 7, 19];
 const C = 16;
