@@ -57,6 +57,28 @@ export interface Evictor {
   observe(t: number, run: number, head: number, row: Float64Array): void;
 }
 
+/**
+ * Positions within the cache (StreamingLLM's own numbering), for a graph compiled with
+ * `cachePositions`: each step, every kept key of a run takes its rank among the kept keys and the
+ * query the rank of the new key, fed as keypos.<r> [slots] and querypos.<r> [1] through `feed`
+ * (the session's setWeights, queued before the step's run). One mask per run: the policy must
+ * keep the same keys in every head (StreamingLLM does). With `ranks` false the text positions are
+ * fed instead (what the graph without cachePositions computes).
+ */
+export interface CachePositions {
+  feed(inputs: { name: string; dims: number[]; data: Float32Array }[]): Promise<void>;
+  /** True: ranks within the cache; false: the text positions (key j at j, the query at t), for policies whose heads keep different keys. */
+  ranks: boolean;
+}
+
+/** Keys' ranks among the kept ones (0 elsewhere) over `slots`, and the query's: the new key's rank. */
+export function cacheRanks(mask: ArrayLike<number>, t: number, slots: number): { keys: Float32Array; query: number } {
+  const keys = new Float32Array(slots);
+  let rank = 0;
+  for (let j = 0; j <= t; j++) if (mask[j]) keys[j] = rank++;
+  return { keys, query: mask[t] ? keys[t]! : rank };
+}
+
 /** What decoding a text gave: each step's logits [V] and each evicted run's rows. */
 export interface Trace {
   logits: Float32Array[];
@@ -79,7 +101,7 @@ function headRow(data: Float32Array, slots: number, h: number, t: number): Float
  * keep masks (none: every slot kept, the full cache). `oracle`, the full run's trace, feeds the
  * ceiling. Runs whose cache has fewer slots than the capacity keep everything.
  */
-export async function decodeTrace(run: DecodeRun, tokens: readonly number[], evictor?: Evictor, oracle?: Trace): Promise<Trace> {
+export async function decodeTrace(run: DecodeRun, tokens: readonly number[], evictor?: Evictor, oracle?: Trace, positions?: CachePositions): Promise<Trace> {
   const C = run.capacity;
   if (tokens.length > C) throw new Error(`the text has ${tokens.length} tokens but the decode graph holds ${C}: compile it with a larger capacity`);
   const out: Trace = { logits: [], rows: [], evictedRuns: [], kept: new Float64Array(tokens.length) };
@@ -87,11 +109,30 @@ export async function decodeTrace(run: DecodeRun, tokens: readonly number[], evi
   for (let t = 0; t < tokens.length; t++) {
     let keptSum = 0;
     let keptCount = 0;
+    const fed: Promise<void>[] = [];
     const keep = (r: number, heads: number, slots: number): Float32Array => {
       const m = new Float32Array(heads * slots).fill(1);
-      if (slots !== C) return m;
+      if (slots !== C) {
+        if (positions) throw new Error(`positions within the cache need every attention run to keep one slot per token; run ${r} has ${slots} slots for ${C} tokens`);
+        return m;
+      }
       evicted.add(r);
-      if (!evictor) return m;
+      const feedRanks = () => {
+        if (!positions) return;
+        if (!positions.ranks) {
+          const keys = Float32Array.from({ length: slots }, (_, j) => (j <= t ? j : 0));
+          fed.push(positions.feed([{ name: `keypos.${r}`, dims: [slots], data: keys }, { name: `querypos.${r}`, dims: [1], data: Float32Array.of(t) }]));
+          return;
+        }
+        for (let h = 1; h < heads; h++)
+          for (let j = 0; j <= t; j++) if (m[h * slots + j] !== m[j]) throw new Error(`positions within the cache need one keep mask per run: run ${r} keeps different keys in heads 0 and ${h} at step ${t}`);
+        const { keys, query } = cacheRanks(m, t, slots);
+        fed.push(positions.feed([{ name: `keypos.${r}`, dims: [slots], data: keys }, { name: `querypos.${r}`, dims: [1], data: Float32Array.of(query) }]));
+      };
+      if (!evictor) {
+        feedRanks();
+        return m;
+      }
       for (let h = 0; h < heads; h++) {
         const oracleData = oracle?.rows[t]?.get(r);
         const mask = evictor.keep(t, r, h, oracleData ? headRow(oracleData.data, slots, h, t) : undefined);
@@ -107,9 +148,11 @@ export async function decodeTrace(run: DecodeRun, tokens: readonly number[], evi
         keptSum += n;
         keptCount++;
       }
+      feedRanks();
       return m;
     };
     const step = await run.step(tokens[t]!, keep);
+    await Promise.all(fed);
     out.logits.push(step.logits.slice());
     const rows: StepRows = new Map();
     for (const [r, tensor] of step.rows) {
@@ -214,14 +257,15 @@ export async function evictionCost(
   paramsFor: (kind: PolicyKind, budget: number, run: number, head: number) => PolicyParams,
   onCell: (cell: CostCell) => void = () => undefined,
   stop: () => boolean = () => false,
+  positionsFor?: (kind: PolicyKind | 'full') => CachePositions | undefined,
 ): Promise<{ full: Trace; cells: CostCell[] }> {
-  const full = await decodeTrace(open(), tokens);
+  const full = await decodeTrace(open(), tokens, undefined, undefined, positionsFor?.('full'));
   if (!full.evictedRuns.length) throw new Error('this model has no attention cache to evict (no run of it keeps one key per token)');
   const cells: CostCell[] = [];
   for (const kind of kinds) {
     for (const budget of budgets) {
       if (stop()) return { full, cells };
-      const evicted = await decodeTrace(open(), tokens, policyEvictor(kind, budget, (r, h) => paramsFor(kind, budget, r, h)), full);
+      const evicted = await decodeTrace(open(), tokens, policyEvictor(kind, budget, (r, h) => paramsFor(kind, budget, r, h)), full, positionsFor?.(kind));
       const cell = summarise(kind, budget, full, evicted);
       cells.push(cell);
       onCell(cell);
@@ -242,7 +286,14 @@ export interface ScoredExample {
  * position), a scored position right when its top token is the target, as the eval graph counts
  * it (src/train/step.ts). With no evictor it is the full cache's accuracy.
  */
-export async function taskAccuracy(open: OpenRun, examples: readonly ScoredExample[], makeEvictor?: () => Evictor, needsOracle = false): Promise<number> {
+export async function taskAccuracy(
+  open: OpenRun,
+  examples: readonly ScoredExample[],
+  makeEvictor?: () => Evictor,
+  needsOracle = false,
+  positions?: CachePositions,
+  fullPositions: CachePositions | undefined = positions,
+): Promise<number> {
   let right = 0;
   let count = 0;
   for (const ex of examples) {
@@ -251,8 +302,8 @@ export async function taskAccuracy(open: OpenRun, examples: readonly ScoredExamp
     const tokens = ex.tokens.slice(0, last + 1);
     const evictor = makeEvictor?.();
     // The ceiling needs the full run's rows; other policies never read them.
-    const oracle = evictor && needsOracle ? await decodeTrace(open(), tokens) : undefined;
-    const trace = await decodeTrace(open(), tokens, evictor, oracle);
+    const oracle = evictor && needsOracle ? await decodeTrace(open(), tokens, undefined, undefined, fullPositions) : undefined;
+    const trace = await decodeTrace(open(), tokens, evictor, oracle, positions);
     for (let t = 0; t <= last; t++) {
       if (!ex.scored[t]) continue;
       count++;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../src/compiler/compile';
 import { startDecoding } from '../../../src/decode/driver';
-import { decodeTrace, evictionCost, klFromLogits, policyEvictor, taskAccuracy, type Evictor } from '../../../src/analysis/eviction/rerun';
+import { cacheRanks, decodeTrace, evictionCost, klFromLogits, policyEvictor, taskAccuracy, type CachePositions, type Evictor } from '../../../src/analysis/eviction/rerun';
 import { toOnnxBytes } from '../../../src/graph/onnx';
 import type { Graph } from '../../../src/graph/ir';
 import type { LoadedModel } from '../../../src/runtime/ort';
@@ -17,7 +17,8 @@ import { VOCAB_SIZE } from '../../../src/spec/vocab';
 import { aloneSpec } from '../../blocks/harness';
 import { referenceAttention } from '../../blocks/attention.ref';
 import { REFERENCES, referenceForward } from '../../reference/forward64';
-import { softmax } from '../../reference/math';
+import { columns, mat, setColumns, softmax } from '../../reference/math';
+import { rotateBy } from '../../blocks/rope.ref';
 import { expectClose, nodeRuntime, weightsOf } from '../../helpers';
 import { decodeLogits, maxDiff } from '../../decode/harness';
 
@@ -186,6 +187,86 @@ describe('StreamingLLM masks equal the sinks + window cache of sink_attention', 
     } finally {
       await soft.release();
       await sinkModel.release();
+    }
+  });
+});
+
+describe('StreamingLLM with positions within the cache (compile option cachePositions)', () => {
+  const S = 2;
+  const BUDGET = 5;
+  /** StreamingLLM's keep set at step i: sinks and the last BUDGET − S keys. */
+  const kept = (i: number) => Array.from({ length: i + 1 }, (_, j) => (i + 1 <= BUDGET || j < S || j > i - (BUDGET - S) ? 1 : 0));
+
+  it('every kept key is rotated at its rank among the kept keys, the query at its own: the float64 reference with those positions', async () => {
+    const graph = compile(TWO, { T: C, mode: 'decode', evict: true, rows: true, cachePositions: true });
+    const model = await load(graph);
+    try {
+      const feed: CachePositions = { feed: (inputs) => model.setWeights(inputs), ranks: true };
+      const ranked = await decodeTrace(startDecoding(model, TWO, C), TOKENS, policyEvictor('streaming_llm', BUDGET, () => ({ sinks: S })), undefined, feed);
+      const textual = await decodeTrace(startDecoding(model, TWO, C), TOKENS, policyEvictor('streaming_llm', BUDGET, () => ({ sinks: S })), undefined, { ...feed, ranks: false });
+      // Text positions through the inputs are the graph's own positions: the plain evict graph's logits.
+      const plain = await load(evictGraph(TWO));
+      const reference = await decodeTrace(startDecoding(plain, TWO, C), TOKENS, policyEvictor('streaming_llm', BUDGET, () => ({ sinks: S })));
+      await plain.release();
+      textual.logits.forEach((l, t) => expect(maxDiff(l, reference.logits[t]!), `text positions, step ${t}`).toBeLessThanOrEqual(1e-6));
+
+      // Float64: softmax attention where query i and its kept keys j sit at their ranks (RoPE).
+      const { base, fraction } = TWO.position.params as { base: number; fraction: number };
+      const saved = REFERENCES.mixer['softmax_attention']!;
+      REFERENCES.mixer['softmax_attention'] = (ctx, x) => {
+        const { T, nHeads: H, headDim: hd, dModel: d } = ctx;
+        const pairs = Math.min(Math.floor(hd / 2), Math.round((fraction * hd) / 2));
+        const at = (m: ReturnType<typeof mat>, row: number, pos: number) => rotateBy(mat(1, hd, m.v.slice(row * hd, (row + 1) * hd)), pairs, (_, i) => pos * Math.pow(base, (-2 * i) / (2 * pairs))).v;
+        const [q, k, v] = (['q', 'k', 'v'] as const).map((n) => ctx.linear(x, d, n));
+        const probs = new Float64Array(H * T * T);
+        const mixed = mat(T, d);
+        for (let h = 0; h < H; h++) {
+          const [qh, kh, vh] = [q, k, v].map((m) => columns(m!, h * hd, hd));
+          const out = mat(T, hd);
+          for (let i = 0; i < T; i++) {
+            const keep = kept(i);
+            const { keys, query } = cacheRanks(keep, i, T);
+            const qi = at(qh!, i, query);
+            const logits = Array.from({ length: T }, (_, j) => {
+              if (j > i || !keep[j]) return -Infinity;
+              const kj = at(kh!, j, keys[j]!);
+              let dot = 0;
+              for (let c = 0; c < hd; c++) dot += qi[c]! * kj[c]!;
+              return dot / Math.sqrt(hd);
+            });
+            softmax(logits).forEach((w, j) => {
+              probs[(h * T + i) * T + j] = w;
+              for (let c = 0; c < hd; c++) out.v[i * hd + c]! += w * vh!.v[j * hd + c]!;
+            });
+          }
+          setColumns(mixed, h * hd, out);
+        }
+        return { y: ctx.linear(mixed, d, 'o'), probs };
+      };
+      try {
+        const ref = referenceForward(TWO, weightsOf(compile(TWO, { T: TOKENS.length, mode: 'fast' })), TOKENS, VOCAB_SIZE);
+        const V = VOCAB_SIZE;
+        ranked.logits.forEach((l, t) => expectClose(l, ref.logits.subarray(t * V, (t + 1) * V), 1e-4, `step ${t}`));
+      } finally {
+        REFERENCES.mixer['softmax_attention'] = saved;
+      }
+      // The renumbering matters once keys are evicted (step ≥ BUDGET), and not before.
+      const last = TOKENS.length - 1;
+      expect(maxDiff(ranked.logits[last]!, textual.logits[last]!)).toBeGreaterThan(1e-4);
+      expect(maxDiff(ranked.logits[BUDGET - 1]!, textual.logits[BUDGET - 1]!)).toBeLessThanOrEqual(1e-6);
+    } finally {
+      await model.release();
+    }
+  }, 60_000);
+
+  it('refuses a policy whose heads keep different keys', async () => {
+    const model = await load(compile(TWO, { T: C, mode: 'decode', evict: true, rows: true, cachePositions: true }));
+    try {
+      const feed: CachePositions = { feed: (inputs) => model.setWeights(inputs), ranks: true };
+      const evictor: Evictor = { keep: (t, r, h) => handMade(t, r, h), observe: () => undefined };
+      await expect(decodeTrace(startDecoding(model, TWO, C), TOKENS, evictor, undefined, feed)).rejects.toThrow(/one keep mask per run/);
+    } finally {
+      await model.release();
     }
   });
 });
