@@ -252,6 +252,12 @@ export interface EvictionCostRequest {
   policies?: PolicyKind[];
   /** Held-out examples of a trained model's task scored per budget (default 16). */
   examples?: number;
+  /**
+   * StreamingLLM numbers its kept keys by their rank in the cache (its code's positions within the
+   * cache) instead of their text positions; the other policies keep text positions. Needs every
+   * attention run to have a full cache.
+   */
+  cachePositions?: boolean;
 }
 
 /** One policy at one budget: KL(full ‖ evicted) in nats per step, its mean and the top-token flips over steps t ≥ budget, and the task accuracy (trained models). */

@@ -17,7 +17,7 @@ import { leftSingularVector } from '../src/graph/spectral';
 import { POLICY_KINDS } from '../src/analysis/eviction/registry';
 import type { PolicyKind } from '../src/analysis/eviction/policy';
 import { startDecoding } from '../src/decode/driver';
-import { evictionCost, policyEvictor, taskAccuracy, type ScoredExample } from '../src/analysis/eviction/rerun';
+import { evictionCost, policyEvictor, taskAccuracy, type CachePositions, type ScoredExample } from '../src/analysis/eviction/rerun';
 import type { InputTensor, LoadedModel } from '../src/runtime/ort';
 import { hash32, Rng } from '../src/train/random';
 import { findTask } from '../src/train/tasks/registry';
@@ -96,11 +96,14 @@ export async function runEvictionCost(
   if (stats.over) throw new BudgetError(stats);
 
   const sigma = spec.sigmaReparam.enabled;
-  const graph = compile(spec, { mode: 'decode', T: C, evict: true, rows: true, ...(trained ? { weights: 'inputs' as const, ...(sigma ? { spectral: 'power' as const } : {}) } : {}) });
+  const cachePositions = req.cachePositions ?? false;
+  const graph = compile(spec, { mode: 'decode', T: C, evict: true, rows: true, cachePositions, ...(trained ? { weights: 'inputs' as const, ...(sigma ? { spectral: 'power' as const } : {}) } : {}) });
   const model = await load(toOnnxBytes(graph));
   try {
     if (trained) await model.setWeights(trainedFeeds(graph, trained.inputs));
     const open = () => startDecoding(model, spec, C);
+    // Positions within the cache: StreamingLLM's kept keys at their ranks, every other run at text positions.
+    const positionsFor = (kind: PolicyKind | 'full'): CachePositions | undefined => (cachePositions ? { feed: (inputs) => model.setWeights(inputs), ranks: kind === 'streaming_llm' } : undefined);
     // Keyformer's Gumbel noise: one seeded stream per (policy, budget, run, head), so a cell never depends on the others.
     const paramsFor = (kind: PolicyKind, budget: number, r: number, h: number, steps: number) => ({
       steps,
@@ -119,15 +122,17 @@ export async function runEvictionCost(
         onProgress({ id: req.id, done: cells.length, total, cells: cells.slice() });
       },
       isStale,
+      positionsFor,
     );
     if (isStale() || costs.length < total) throw new Superseded(req.id);
     let fullAccuracy: number | undefined;
     if (trained && examples.length) {
-      fullAccuracy = await taskAccuracy(open, examples);
+      fullAccuracy = await taskAccuracy(open, examples, undefined, false, positionsFor('full'));
       const T = trained.recipe.T;
       for (const cell of cells) {
         if (isStale()) throw new Superseded(req.id);
-        cell.accuracy = await taskAccuracy(open, examples, () => policyEvictor(cell.kind, cell.budget, (r, h) => paramsFor(cell.kind, cell.budget, r, h, T)), cell.kind === 'topk');
+        const evictor = () => policyEvictor(cell.kind, cell.budget, (r, h) => paramsFor(cell.kind, cell.budget, r, h, T));
+        cell.accuracy = await taskAccuracy(open, examples, evictor, cell.kind === 'topk', positionsFor(cell.kind), positionsFor('full'));
         onProgress({ id: req.id, done: total, total, cells: cells.slice() });
       }
     }

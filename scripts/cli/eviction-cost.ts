@@ -76,4 +76,10 @@ runMain(async () => {
     recipe: r,
   });
   console.log(table(trained, '\nCopy-trained model, on its first held-out example'));
+  // StreamingLLM with its own numbering: kept keys at their ranks in the cache (RoPE sees them).
+  const ranked = await runEvictionCost(nodeModel, { id: 3, spec: { ...small, seed: r.seed }, tokens: text, budgets: [4, 8, 12, 16], examples, policies: ['streaming_llm'], cachePositions: true }, undefined, undefined, {
+    inputs: { key: `trained copy step ${steps}`, weights },
+    recipe: r,
+  });
+  console.log(`\nStreamingLLM, positions within the cache: ${ranked.cells.map((c) => `B = ${c.budget}: ${c.meanKl.toFixed(4)} (${Math.round(c.flipped * 100)}%) · ${((c.accuracy ?? 0) * 100).toFixed(1)}%`).join('; ')}`);
 });

@@ -194,7 +194,7 @@ export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRu
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
 
 /** Which policies and budgets the eviction re-run measures (the rest comes from the result on screen). */
-export type EvictionChoice = Pick<EvictionCostRequest, 'budgets' | 'policies' | 'examples'>;
+export type EvictionChoice = Pick<EvictionCostRequest, 'budgets' | 'policies' | 'examples' | 'cachePositions'>;
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,

@@ -57,6 +57,18 @@ describe('workers/evictionCost', () => {
     expect(progress.slice(0, 4)).toEqual([1, 2, 3, 4]);
   }, 120_000);
 
+  it('positions within the cache renumber StreamingLLM only (RoPE model); a sinks + window model cannot take them', async () => {
+    const rope: Spec = { ...tiny(), position: { kind: 'rope', params: {} } };
+    const req = { id: 1, spec: rope, tokens: [5, 6, 7, 5, 6, 7, 8, 5, 9, 4], budgets: [4], policies: ['streaming_llm', 'h2o'] as const };
+    const text = await runEvictionCost(load, { ...req, policies: [...req.policies] });
+    const ranked = await runEvictionCost(load, { ...req, policies: [...req.policies], cachePositions: true });
+    const kl = (r: typeof text, kind: string) => r.cells.find((c) => c.kind === kind)!.meanKl;
+    expect(kl(ranked, 'h2o')).toBeCloseTo(kl(text, 'h2o'), 9);
+    expect(Math.abs(kl(ranked, 'streaming_llm') - kl(text, 'streaming_llm'))).toBeGreaterThan(1e-6);
+    const sinks: Spec = { ...rope, layers: rope.layers.map((l, i) => (i ? { ...l, mixer: { kind: 'sink_attention', params: { sinks: 2, window: 3 } } } : l)) };
+    await expect(runEvictionCost(load, { ...req, policies: [...req.policies], spec: sinks, cachePositions: true })).rejects.toThrow(/one slot per token/);
+  }, 60_000);
+
   it('refuses a bad request in one sentence', async () => {
     const req = { id: 1, spec: tiny(), tokens: [5, 6, 7], budgets: [0] };
     await expect(runEvictionCost(load, req)).rejects.toThrow(/whole number of tokens/);

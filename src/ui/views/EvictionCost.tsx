@@ -142,6 +142,7 @@ function Measure({ result }: { result: ShownResult }) {
   const T = result.input.ids.length;
   const [budgetText, setBudgetText] = useState(() => defaultBudgets(T).join(', '));
   const [latest, setShown] = useState<Shown>({ phase: 'idle' });
+  const [cachePositions, setCachePositions] = useState(false);
   const run = useRef(0);
   const id = result.data.id;
   const shown: Shown = latest.phase !== 'idle' && latest.forId !== id ? { phase: 'idle' } : latest;
@@ -155,7 +156,7 @@ function Measure({ result }: { result: ShownResult }) {
     setShown({ phase: 'running', forId: id, done: 0, total: budgets.length * POLICIES.length, cells: [] });
     store
       .getState()
-      .evictionCost(result, { budgets }, (p) => {
+      .evictionCost(result, { budgets, cachePositions }, (p) => {
         if (run.current === mine && !finished) setShown({ phase: 'running', forId: id, done: p.done, total: p.total, cells: p.cells });
       })
       .then(
@@ -180,6 +181,9 @@ function Measure({ result }: { result: ShownResult }) {
         <label>
           Budgets (tokens per head){' '}
           <input type="text" value={budgetText} onChange={(e) => setBudgetText(e.target.value)} aria-label="Budgets in tokens" data-testid="eviction-cost-budgets" size={14} />
+        </label>{' '}
+        <label title="StreamingLLM's code numbers the kept keys by their rank in the cache; unticked, every kept key keeps its position in the text">
+          <input type="checkbox" checked={cachePositions} onChange={(e) => setCachePositions(e.target.checked)} data-testid="eviction-cost-cache-positions" /> StreamingLLM: positions within the cache
         </label>{' '}
         <button type="button" onClick={start} disabled={!!problem || shown.phase === 'running'} data-testid="eviction-cost-run">
           Measure
@@ -222,7 +226,8 @@ export function EvictionCost() {
             The text is decoded token by token with the decode graph, once with the full cache and once per policy and budget with the cache masked as the
             policy decides from the attention rows of that same evicted run. Each cell: the mean KL(full ‖ evicted) of the next-token distribution, in nats,
             over the steps where the cache is over budget, with the share of those steps whose most likely token changed. Kept keys keep their original
-            positions; evicted ones are left out of each softmax (the kept weights renormalise). Budgets count tokens per layer and head.
+            positions (tick the box for StreamingLLM's numbering within the cache, which RoPE and relative biases see); evicted ones are left out of each
+            softmax (the kept weights renormalise). Budgets count tokens per layer and head.
           </p>
           <Measure result={result} />
         </>
