@@ -3,10 +3,13 @@ import type { Spec } from '../src/spec/types';
 import type { HeadStats } from '../src/analysis/headStats';
 import type { BackendInfo, Provider } from '../src/runtime/ort';
 import type { ModelStats } from '../src/compiler/stats';
+import type { ServingModel } from '../src/analysis/serving/projection';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
 import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
 import type { PolicyKind } from '../src/analysis/eviction/policy';
+import type { ReduceMethod } from '../src/analysis/prune/reduction';
+import type { OutputChange } from '../src/analysis/prune/change';
 
 export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
@@ -157,6 +160,12 @@ export interface InferenceApi {
   stats(req: AnalysisRequest): Promise<ModelStats>;
   /** The map of (layer, head) from analysis `id`, if the worker still holds it (it keeps the newest). */
   map(id: number, view: ViewRef): Promise<MapView | null>;
+  /**
+   * The serving projection's view of `req.spec` (workers/servingModel.ts): fitted prefill and decode
+   * FLOPs, decode state per token, parameters; and the fast graph's exact FLOPs at each of
+   * `req.lengths` (for the check against measured latencies). Compiles graphs, draws no weights.
+   */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
   /** The ONNX file of `spec` at T = `tokens.length` in `mode`, exactly as the page runs it (refused like analyse when over budget). */
   exportOnnx(spec: Spec, T: number, mode: 'inspect' | 'fast'): Promise<Uint8Array>;
   /** Tells the worker that request `id` is the newest, so older ones stop (used when nothing is sent). */
@@ -177,6 +186,16 @@ export interface InferenceApi {
   sweep(req: SweepRequest, onProgress: (p: SweepProgress) => void): Promise<SweepResult>;
   /** Stops the running sweep before its next step (or its next warm run). */
   cancelSweep(): Promise<void>;
+  /**
+   * Prefill against decode (workers/decodeLatency.ts): for each model and context length L, the
+   * fast graph's forward time at T = L and one decode step at position L − 1 on a decode graph of
+   * capacity L, on the worker's runtime. `onProgress` (a Comlink proxy) hears after every point.
+   * Resolves with what was measured, also when cancelled (cancelDecodeSweep). Optional so that
+   * stand-in runtimes of tests need not have it; the workers (serve.ts) do.
+   */
+  decodeSweep?(req: DecodeSweepRequest, onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
+  /** Stops the running decode sweep before its next point. */
+  cancelDecodeSweep?(): Promise<void>;
   /**
    * Trains `req.spec` (its seed replaced by the recipe's) on the recipe's task in this worker, one
    * job per model slot (workers/jobs.ts): a new job replaces the slot's previous one. Steps run back
@@ -236,6 +255,11 @@ export interface InferenceApi {
    * announced, with SpecError or BudgetError before running anything.
    */
   evictionCost(req: EvictionCostRequest, onProgress?: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
+   * Token pruning or merging of a bidirectional model (workers/prune.ts): the full and the reduced
+   * run on `req.tokens`, and what the reduction changed. Rejects with SpecError (a causal model,
+   * positions inside attention, bad keep), BudgetError, or Superseded once the slot's text or model is edited.
+   */
+  reduceTokens?(req: PruneRequest): Promise<PruneResult>;
 }
 
 /** The exact eviction re-run of the text on screen (issue 20, item 5). */
@@ -290,8 +314,51 @@ export interface EvictionCostResult {
   accuracy?: { task: string; examples: number; full: number };
 }
 
+/** Token reduction of `spec` on `tokens`: `method` after layer run `afterRun`, down to `keep` tokens. */
+export interface PruneRequest {
+  /** The analysis the text comes from: a newer one of the slot stops this. */
+  id: number;
+  slot?: ModelSlot;
+  spec: Spec;
+  tokens: number[];
+  method: ReduceMethod;
+  afterRun: number;
+  keep: number;
+}
+
+/** What a reduction kept or merged, and what it changed (src/analysis/prune/change.ts). */
+export interface PruneResult {
+  id: number;
+  method: ReduceMethod;
+  afterRun: number;
+  keep: number;
+  T: number;
+  /** The original tokens of each reduced row, in row order (one each when pruning). */
+  groups: number[][];
+  /** Zero-TPrune's importance of each of the T tokens (sums to 1); null for merging. */
+  importance: Float64Array | null;
+  change: OutputChange;
+  /** `seed 3` or `trained <job> step <n>`. */
+  weights: string;
+}
+
 /** Most tokens one continuation makes. */
 export const CONTINUE_MAX = 200;
+
+/** What the serving projection asks of a worker. */
+export interface ServingRequest {
+  spec: Spec;
+  /** Lengths at which the fast graph's exact FLOPs are wanted. */
+  lengths: number[];
+}
+
+export interface ServingAnswer {
+  model: ServingModel;
+  /** The fast graph's FLOPs at each requested length (null where it does not compile). */
+  flopsAt: { T: number; flops: number | null }[];
+  /** The page's memory budget (the memory of the "this browser" profile). */
+  budgetBytes: number;
+}
 
 /** Continue `tokens` with `spec`'s model: greedy (argmax) or sampled from softmax(logits / temperature). */
 export interface ContinueRequest {
@@ -310,17 +377,40 @@ export interface ContinueRequest {
   topK?: number;
   /** Seeds the draws (src/train/random.ts Rng): the same seed, the same continuation. */
   seed: number;
+  /** 'forward' runs the forward pass at every step even when the model can decode (to compare the two); the decode graph when absent. */
+  path?: 'decode' | 'forward';
 }
 
-/** The tokens a continuation has made so far. */
+/**
+ * One step of a continuation, timed: the run that read the token at `position` (decode graph) or
+ * the whole window ending there (forward pass), giving the next token's logits. `prompt`: the step
+ * only filled the cache with a token of the text (its logits are not used); otherwise it chose a token.
+ */
+export interface TokenStep {
+  position: number;
+  /** Wall time of the step in ms (the run, its inputs and outputs; compiling a graph is not counted). */
+  ms: number;
+  prompt: boolean;
+  path: 'decode' | 'forward';
+}
+
+/** The tokens a continuation has made so far, and every step's wall time. */
 export interface ContinueProgress {
   id: number;
   tokens: number[];
+  /** Every step so far, in order (prompt steps first on the decode path). */
+  msPerToken: TokenStep[];
 }
 
 /** The tokens made, and which weights made them: `seed 3`, or `trained <job> step <n>` (as AnalysisResult.weights). */
 export interface ContinueResult extends ContinueProgress {
   weights?: string;
+  /** The decode graph's capacity when it ran (null when every step ran the forward pass). */
+  capacity: number | null;
+  /** Why the forward pass ran for every step, in one sentence (the model cannot decode), or null. */
+  fallback: string | null;
+  /** The first position whose step ran the forward pass over the last maxLen tokens (past the capacity), or null. */
+  windowFrom: number | null;
 }
 
 /** A training job: what to train, and how often to tell the page. */
@@ -484,6 +574,36 @@ export interface SweepPoint {
   minMs?: number;
   samplesMs?: number[];
   note?: string;
+}
+
+/** Prefill against decode: the models (A, and B in compare mode) and the context lengths. */
+export interface DecodeSweepRequest {
+  models: { slot: ModelSlot; spec: Spec }[];
+  lengths: number[];
+}
+
+/** One model's prefill (forward time at T = L) or decode (one step at position L − 1, capacity L) points. */
+export interface DecodeSweepSeries {
+  slot: ModelSlot;
+  /** The model's name. */
+  model: string;
+  kind: 'prefill' | 'decode';
+  points: SweepPoint[];
+}
+
+export interface DecodeSweepProgress {
+  done: number;
+  total: number;
+  series: DecodeSweepSeries[];
+}
+
+export interface DecodeSweepResult extends DecodeSweepProgress {
+  cancelled: boolean;
+  provider: BackendInfo['provider'];
+  /** "WASM, 2 threads" or "WebGPU". */
+  label: string;
+  /** Warm runs per point at least. */
+  runs: number;
 }
 
 /** One backend's points. */

@@ -67,7 +67,7 @@ async function timeBytes(runtime: Runtime, bytes: Uint8Array, inputs: InputTenso
 }
 
 /** Loads `bytes` and times warm runs as timeSpread does (SWEEP_LIMITS), releasing the session whatever happens. */
-async function timeModel(runtime: Runtime, bytes: Uint8Array, inputs: InputTensor[], runs: number, stop: () => boolean): Promise<Timing> {
+export async function timeModel(runtime: Runtime, bytes: Uint8Array, inputs: InputTensor[], runs: number, stop: () => boolean): Promise<Timing> {
   const model = await runtime.load(bytes);
   try {
     return await timeSpread((n) => model.timeInputs(inputs, n, stop), runs, SWEEP_LIMITS, stop);
@@ -77,10 +77,10 @@ async function timeModel(runtime: Runtime, bytes: Uint8Array, inputs: InputTenso
 }
 
 /** The `tokens` input of a model. */
-const tokenInput = (tokens: readonly number[]): InputTensor => ({ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) });
+export const tokenInput = (tokens: readonly number[]): InputTensor => ({ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) });
 
 /** Text-like tokens for a length with no text: the printable characters in turn. */
-const fillerTokens = (T: number): number[] => Array.from({ length: T }, (_, i) => 2 + (i % 95));
+export const fillerTokens = (T: number): number[] => Array.from({ length: T }, (_, i) => 2 + (i % 95));
 
 /**
  * Values for an input of a block's sub-graph: small smooth floats (no NaN, no denormals, which
@@ -218,6 +218,6 @@ export async function sweep(runtimes: readonly Runtime[], req: SweepRequest, con
   return { done, total, series, cancelled, webgpuMissing, runs };
 }
 
-function errorText(e: unknown): string {
+export function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
 }

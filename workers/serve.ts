@@ -12,7 +12,7 @@ import * as Comlink from 'comlink';
 import { defaultSpec } from '../src/spec/defaults';
 import { Runtime, type OrtModule, type Provider } from '../src/runtime/ort';
 import { compile } from '../src/compiler/compile';
-import { BudgetError, modelStats } from '../src/compiler/stats';
+import { BudgetError, MEMORY_BUDGET_BYTES, modelStats } from '../src/compiler/stats';
 import { toOnnxBytes } from '../src/graph/onnx';
 import { keepWeightsOfSeeds } from '../src/graph/init';
 import { analyse, mapView, transferables } from './analyse';
@@ -22,6 +22,9 @@ import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { continueText } from './generate';
 import { runEvictionCost } from './evictionCost';
+import { decodeSweep } from './decodeLatency';
+import { flopsAt, servingModel } from './servingModel';
+import { reduceTokens } from './prune';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
 import type { Jobs } from './jobs';
@@ -80,6 +83,8 @@ export function serve(ort: OrtModule, provider: Provider): void {
   const slots = new Slots();
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
+  /** The running decode sweep's cancel flag (prefill against decode). */
+  let activeDecodeSweep: { cancelled: boolean } | null = null;
   /**
    * Training jobs, one per slot (workers/jobs.ts), made on the first job: the training code
    * (src/train, its tasks) is a chunk of its own, loaded then and not with the analyses.
@@ -146,6 +151,16 @@ export function serve(ort: OrtModule, provider: Provider): void {
       const m = source ? mapView(source, view) : null;
       return m ? Comlink.transfer(m, [m.values.buffer as ArrayBuffer]) : null;
     },
+    async serving(req) {
+      const tryFlops = (T: number) => {
+        try {
+          return flopsAt(req.spec, 'fast', T);
+        } catch {
+          return null;
+        }
+      };
+      return { model: servingModel(req.spec), flopsAt: req.lengths.map((T) => ({ T, flops: tryFlops(T) })), budgetBytes: MEMORY_BUDGET_BYTES };
+    },
     async stats(req: AnalysisRequest) {
       return modelStats(req.spec, req.tokens.length);
     },
@@ -183,6 +198,24 @@ export function serve(ort: OrtModule, provider: Provider): void {
     async cancelSweep() {
       if (activeSweep) activeSweep.cancelled = true;
     },
+    decodeSweep: (req, onProgress) =>
+      guard(async () => {
+        if (activeDecodeSweep) activeDecodeSweep.cancelled = true;
+        const control = { cancelled: false };
+        activeDecodeSweep = control;
+        try {
+          const { rt } = await start();
+          // Progress is a message to the page: never wait for it, never fail on it.
+          const report = (p: Parameters<typeof onProgress>[0]) => void Promise.resolve(onProgress(p)).catch(() => undefined);
+          return await decodeSweep(rt, req, { cancelled: () => control.cancelled, onProgress: report });
+        } finally {
+          if (activeDecodeSweep === control) activeDecodeSweep = null;
+          (onProgress as Partial<Comlink.ProxyMethods>)[Comlink.releaseProxy]?.();
+        }
+      }),
+    async cancelDecodeSweep() {
+      if (activeDecodeSweep) activeDecodeSweep.cancelled = true;
+    },
     continueText: (req, onProgress) =>
       guard(async () => {
         const slot = req.slot ?? 'a';
@@ -211,6 +244,13 @@ export function serve(ort: OrtModule, provider: Provider): void {
         } finally {
           (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
         }
+      }),
+    reduceTokens: (req) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        const { rt } = await start();
+        const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
+        return reduceTokens((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), trained);
       }),
     train: (req, onProgress) =>
       guard(async () => {

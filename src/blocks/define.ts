@@ -123,7 +123,9 @@ export interface BlockContext {
   /** Longest sequence the model takes (size of position tables). */
   readonly maxLen: number;
   readonly mode: Mode;
-  /** In a decode graph: the step's position and the cache capacity (T is then 1, the new token). */
+  /** In a decode graph: the step's position and the cache capacity. In a mixer's own decode step
+   *  (mode 'decode') T is 1, the new token; the generic form's context of length C (mode 'fast')
+   *  has it too, for the text's length only (CLEX), so a forward emitter must branch on mode, not on it. */
   readonly decode?: DecodeContext;
   /** 0-based index of the layer run being emitted, loops unrolled (-1 outside the layer stack). */
   readonly layer: number;
@@ -241,6 +243,9 @@ export type DecodeForm<P> =
   | {
       state: (p: P, model: ModelShape) => StateDecl[];
       emit: (ctx: BlockContext & { decode: DecodeContext }, x: Tensor, p: P, state: Record<string, Tensor>) => DecodeOutput;
+      /** Why this form is not exact with the model's position block (e.g. a state that keeps keys rotated
+       *  at angles that change with the length), or null; the mixer then decodes by the generic form. */
+      inexactWith?: (p: P, position: { kind: string; params: Record<string, unknown> }) => string | null;
     }
   | { none: string };
 

@@ -69,6 +69,10 @@
  * - Projections wq, wk, wv, wo and wbeta (d → H) without bias, as in fla's DeltaNet layer.
  * - Causal only (a recurrence). RoPE and additive logit biases (ALiBi, T5) do not act on this
  *   mixer; embedding-level positions do.
+ *
+ * Decoding (constant state): S̃ = Sᵀ [d_k, d_v] per head, S̃_t = S̃_{t−1} + k_tᵀ β_t (v_t − k_t S̃_{t−1}),
+ * o_t = q_t S̃_t: the recurrence above, token by token. The chunkwise form is the same recurrence over
+ * a chunk at once (a chunk of one token has T_c = β_t, W = β k, U = β v: S̃_{c+1} = S̃_c + kᵀ(βv − βk S̃_c)).
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
@@ -224,16 +228,16 @@ K_cᵀ U_c. Then S̃_{c+1} = (I − K_cᵀ W_c) S̃_c + K_cᵀ U_c runs chunk by
 O_c = Q_c S̃_c + (Q_c K_cᵀ ⊙ M)(U_c − W_c S̃_c), batched again.
 ONNX ops: MatMul, ReduceSum, Sqrt, Div, Mul, Add, Sub, Neg, Sigmoid, Where, GreaterOrEqual,
 Concat, Slice, Reshape, Transpose.
+
+**Decoding:** constant state S (headDim × headDim per head), d·(d/H) floats per layer
+(one token: S ← S + β (v − S k) kᵀ, o = S q).
 `,
   params: z.object({
     chunk: CHUNK_PARAM,
   }),
   emit(ctx, x, p) {
-    const { b, B, T, dModel: d, nHeads: H } = ctx;
-    const q = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'q', { bias: false }))); // [B, H, T, hd]
-    const k = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'k', { bias: false })));
-    const v = splitHeads(ctx, ctx.linear(x, d, d, 'v', { bias: false }));
-    const beta = b.reshape(b.transpose(b.sigmoid(ctx.linear(x, d, H, 'beta', { bias: false })), [0, 2, 1]), [B, H, T, 1]); // β_t per head
+    const { b, T, dModel: d } = ctx;
+    const { q, k, v, beta } = projections(ctx, x);
 
     let y: Tensor; // [B, H, T, hd]
     let probs: Tensor | undefined;
@@ -252,4 +256,25 @@ Concat, Slice, Reshape, Transpose.
     }
     return { y: ctx.linear(mergeHeads(ctx, y), d, d, 'o', { bias: false }), probs };
   },
+  decode: {
+    state: (_p, m) => [{ name: 'S', kind: 'recurrent', shape: () => [m.nHeads, m.dModel / m.nHeads, m.dModel / m.nHeads], note: 'S̃ = Sᵀ (keys × values) per head' }],
+    emit(ctx, x, _p, state) {
+      const { b, dModel: d } = ctx;
+      const { q, k, v, beta } = projections(ctx, x); // [B, H, 1, hd], β [B, H, 1, 1]
+      const old = state['S']!; // [B, H, dk, dv]
+      const fresh = b.mul(beta, b.sub(v, b.matmul(k, old))); // β_t (v_t − k_t S̃_{t−1}), [B, H, 1, dv]
+      const S = b.add(old, b.matmul(b.transpose(k, [0, 1, 3, 2]), fresh)); // S̃_t = S̃_{t−1} + k_tᵀ fresh
+      return { y: ctx.linear(mergeHeads(ctx, b.matmul(q, S)), d, d, 'o', { bias: false }), next: { S } };
+    },
+  },
 });
+
+/** q, k (L2-normalised), v [B, H, T, hd] and β [B, H, T, 1] of x [B, T, d]. */
+function projections(ctx: BlockContext, x: Tensor): { q: Tensor; k: Tensor; v: Tensor; beta: Tensor } {
+  const { b, B, T, dModel: d, nHeads: H } = ctx;
+  const q = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'q', { bias: false }))); // [B, H, T, hd]
+  const k = l2Normalize(ctx, splitHeads(ctx, ctx.linear(x, d, d, 'k', { bias: false })));
+  const v = splitHeads(ctx, ctx.linear(x, d, d, 'v', { bias: false }));
+  const beta = b.reshape(b.transpose(b.sigmoid(ctx.linear(x, d, H, 'beta', { bias: false })), [0, 2, 1]), [B, H, T, 1]); // β_t per head
+  return { q, k, v, beta };
+}

@@ -42,12 +42,17 @@
  * anchors, so that a token's code never depends on later tokens.
  *
  * Positions: the mixer has no logits, so RoPE, ALiBi and T5 biases do not act on it.
+ *
+ * Decoding (causal; constant state): it is linear attention on φ(u), so the recurrence is linear
+ * attention's (linearAttentionStep): S_t = S_{t−1} + φ(u_t) v_tᵀ [b + 1, hd] and z_t = z_{t−1} + φ(u_t)
+ * per head, y_t = φ(u_t)ᵀ S_t / (φ(u_t)·z_t + ε); the chunked prefix sums of the fast path are these sums.
+ * A token's code depends on that token alone (σ per token), so nothing else needs keeping.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
-import { CHUNK_PARAM, linearAttentionFast, linearAttentionMap } from './linearAttention';
+import { CHUNK_PARAM, linearAttentionFast, linearAttentionMap, linearAttentionState, linearAttentionStep } from './linearAttention';
 import { mergeHeads, splitHeads } from './nn';
 
 /** Guard inside the square roots of the unit-length scalings. */
@@ -110,6 +115,9 @@ code's numerator adds (b + 1)·v_i where the pairwise weights give (b + 1)·Σ_j
 C×C product inside a chunk, prefix sums (CumSum) of Σ φ(u) vᵀ and Σ φ(u) across chunks; bidirectional:
 one global sum. No T×T tensor. The sign is Greater + Where. RoPE, ALiBi and T5 biases do not act on
 this mixer.
+
+**Decoding:** constant state S = Σ φ(u) vᵀ and z = Σ φ(u) on the codes φ(u) = [h(u), √(b + 1)], per
+head, (b + 1)·(d + H) floats per layer (causal only).
 `,
   params: z.object({
     bits: z.number().int().min(2).max(64).describe('length b of the binary codes').default(16),
@@ -118,14 +126,8 @@ this mixer.
     chunk: CHUNK_PARAM,
   }),
   emit(ctx, x, p) {
-    const { b, dModel, nHeads: H, headDim } = ctx;
-    const u = unit(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'qk', { bias: false }))); // [B, H, T, hd], queries = keys
-    const anchors = unit(ctx, ctx.weight('anchors', [H, p.anchors, headDim], { kind: 'normal', std: 1 })); // [H, M, hd]
-    const A = ctx.weight('hash', [H, p.anchors, p.bits], { kind: 'normal', std: 1 }); // [H, M, bits]
-    const codes = hashCodes(ctx, u, anchors, A); // [B, H, T, bits]
-    const [B, , T] = codes.shape as [number, number, number, number];
-    const bias = b.expand(b.scalar(Math.sqrt(p.bits + 1)), [B, H, T, 1]);
-    const phi = b.concat([codes, bias], -1); // φ(u) = [h(u), √(b + 1)]: φ·φ′ = h·h′ + b + 1
+    const { b, dModel } = ctx;
+    const phi = features(ctx, x, p);
     const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v'));
     if (ctx.mode === 'inspect') {
       const probs = linearAttentionMap(ctx, phi, phi, p.causal);
@@ -133,4 +135,23 @@ this mixer.
     }
     return { y: ctx.linear(mergeHeads(ctx, linearAttentionFast(ctx, phi, phi, v, p.causal, p.chunk)), dModel, dModel, 'o') };
   },
+  decode: {
+    state: (p, m) => linearAttentionState(m.nHeads, p.bits + 1, m.dModel / m.nHeads),
+    emit(ctx, x, p, state) {
+      const { dModel } = ctx;
+      const phi = features(ctx, x, p); // [B, H, 1, bits + 1]
+      const { out, next } = linearAttentionStep(ctx, phi, phi, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v')), state);
+      return { y: ctx.linear(mergeHeads(ctx, out), dModel, dModel, 'o'), next };
+    },
+  },
 });
+
+/** φ(u) = [h(u), √(b + 1)] for x [B, T, d] → [B, H, T, bits + 1], so that φ·φ′ = h·h′ + b + 1. */
+function features(ctx: BlockContext, x: Tensor, p: { bits: number; anchors: number }): Tensor {
+  const { b, B, T, dModel, nHeads: H, headDim } = ctx;
+  const u = unit(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'qk', { bias: false }))); // [B, H, T, hd], queries = keys
+  const anchors = unit(ctx, ctx.weight('anchors', [H, p.anchors, headDim], { kind: 'normal', std: 1 })); // [H, M, hd]
+  const A = ctx.weight('hash', [H, p.anchors, p.bits], { kind: 'normal', std: 1 }); // [H, M, bits]
+  const codes = hashCodes(ctx, u, anchors, A); // [B, H, T, bits]
+  return b.concat([codes, b.expand(b.scalar(Math.sqrt(p.bits + 1)), [B, H, T, 1])], -1);
+}

@@ -27,10 +27,15 @@
  *
  * Positions: the mixer has no logits, so an additive position bias (ALiBi, T5) has nothing to act
  * on and RoPE would break φ ≥ 0; both are ignored here (embedding-level positions still apply).
+ *
+ * Decoding (constant state): per head S_t = S_{t−1} + φ(k_t) v_tᵀ [hd, hd] and z_t = z_{t−1} + φ(k_t)
+ * [hd], o_t = φ(q_t)ᵀ S_t / (φ(q_t)·z_t + ε). The chunked form computes the same sums: the exclusive
+ * prefix over earlier chunks plus the masked in-chunk part are together Σ_{j ≤ t}, the recurrence's S_t.
+ * linearAttentionStep is shared with slab.ts and hashAttention.ts.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
-import type { BlockContext } from './define';
+import type { BlockContext, StateDecl } from './define';
 import { defineBlock } from './define';
 import { chunkLayout, fromChunks, toChunks } from './chunks';
 import { causalMask, mergeHeads, splitHeads } from './nn';
@@ -110,6 +115,26 @@ export function linearAttentionFast(ctx: BlockContext, fq: Tensor, fk: Tensor, v
   return fromChunks(ctx, b.div(num, b.add(den, eps)), T);
 }
 
+/** The constant decode state of linear attention with `features` feature dimensions and `values` value dimensions per head. */
+export function linearAttentionState(heads: number, features: number, values: number): StateDecl[] {
+  return [
+    { name: 'S', kind: 'recurrent', shape: () => [heads, features, values], note: 'S = Σ φ(k) vᵀ per head' },
+    { name: 'z', kind: 'recurrent', shape: () => [heads, 1, features], note: 'z = Σ φ(k) per head' },
+  ];
+}
+
+/**
+ * One token of causal linear attention: fq, fk [B, H, 1, f] (≥ 0), v [B, H, 1, hd] and the state
+ * {S [B, H, f, hd], z [B, H, 1, f]} → the head outputs [B, H, 1, hd] and the next state.
+ */
+export function linearAttentionStep(ctx: BlockContext, fq: Tensor, fk: Tensor, v: Tensor, state: Record<string, Tensor>): { out: Tensor; next: Record<string, Tensor> } {
+  const { b } = ctx;
+  const S = b.add(state['S']!, b.matmul(b.transpose(fk, [0, 1, 3, 2]), v)); // S_t = S_{t−1} + φ(k_t) v_tᵀ
+  const z = b.add(state['z']!, fk); // z_t = z_{t−1} + φ(k_t)
+  const den = b.matmul(fq, b.transpose(z, [0, 1, 3, 2])); // φ(q_t)·z_t, [B, H, 1, 1]
+  return { out: b.div(b.matmul(fq, S), b.add(den, b.scalar(LINEAR_EPS))), next: { S, z } };
+}
+
 export default defineBlock({
   kind: 'linear_attention',
   slot: 'mixer',
@@ -142,6 +167,9 @@ product (MatMul, Where); across chunks the state Σ φ(k) vᵀ and Σ φ(k) of a
 (MatMul, ReduceSum, CumSum over the chunk axis, Slice + Concat to shift by one chunk); then Div.
 Bidirectional needs no chunks: one global state. No tensor of size T×T. RoPE and additive logit
 biases (ALiBi, T5) do not act on this mixer; embedding-level positions do.
+
+**Decoding:** constant state S = Σ φ(k) vᵀ and z = Σ φ(k) per head, d·(d/H) + d floats per layer
+(one token: S += φ(k) vᵀ, z += φ(k), o = φ(q)ᵀ S / (φ(q)·z + ε)).
 `,
   params: z.object({
     feature: z.enum(['elu1', 'relu']).default('elu1'),
@@ -159,5 +187,17 @@ biases (ALiBi, T5) do not act on this mixer; embedding-level positions do.
       return { y: ctx.linear(mergeHeads(ctx, b.matmul(probs, v)), dModel, dModel, 'o'), probs }; // y = A V
     }
     return { y: ctx.linear(mergeHeads(ctx, linearAttentionFast(ctx, fq, fk, v, p.causal, p.chunk)), dModel, dModel, 'o') };
+  },
+  decode: {
+    state: (_p, m) => linearAttentionState(m.nHeads, m.dModel / m.nHeads, m.dModel / m.nHeads),
+    emit(ctx, x, p, state) {
+      const { b, dModel } = ctx;
+      const phi = (t: Tensor) => (p.feature === 'relu' ? b.relu(t) : elu1(ctx, t));
+      const fq = phi(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [B, H, 1, hd]
+      const fk = phi(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k')));
+      const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v'));
+      const { out, next } = linearAttentionStep(ctx, fq, fk, v, state);
+      return { y: ctx.linear(mergeHeads(ctx, out), dModel, dModel, 'o'), next };
+    },
   },
 });

@@ -46,6 +46,10 @@
  *   M_c = Ā^C M_{c−1} + S_c, unrolled over the n chunks (n − 2 MatMuls of q × q on q × P states);
  *   and read out by w_hᵀ Ā^(l+1) at position l of the chunk. Work O(T·(C + 2q)·d + n·q²·d).
  *   No exponent grows with T: every factor is a power of the stable Ā (spectral radius < 1).
+ *
+ * Decoding (constant state): the memory itself, m_t = Ā m_{t−1} + B̄ u_tᵀ [q, P] per head, y_t = m_tᵀ w_h
+ * (Ā, B̄ the same float64-built constants). The chunked form is this recurrence summed: the Toeplitz
+ * block is Σ_{s in chunk} w_hᵀ Ā^(t−s) B̄ u_s and the carried memory adds w_hᵀ Ā^(l+1) M_{c−1}.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
@@ -201,6 +205,9 @@ position l. Work O(T·(C + 2q)·d) plus q² per chunk.
 ONNX ops: MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Reshape, Transpose, Slice,
 Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Reshape, Transpose
 (inspect).
+
+**Decoding:** constant state the memories m (order × headDim per head), order·d floats per layer
+(one token: m ← Ā m + B̄ uᵀ, y = mᵀ w_h).
 `,
   params: z.object({
     order: z.number().int().min(2).max(32).describe('q, Legendre coefficients per memory').default(8),
@@ -255,5 +262,20 @@ Concat, Add (fast); MatMul, Gather, Cast, Relu, Sub, GreaterOrEqual, Where, Resh
       y = b.add(y, b.matmul(read, b.concat(entering, 2))); // [B, H, n, C, P]
     }
     return { y: project(fromChunks(ctx, y, T)) };
+  },
+  decode: {
+    state: (p, m) => [{ name: 'memory', kind: 'recurrent', shape: () => [m.nHeads, p.order, m.dModel / m.nHeads], note: 'm = Σ Ā^(t−s) B̄ u_sᵀ per head' }],
+    emit(ctx, x, p, state) {
+      const { b, dModel: d, nHeads: H } = ctx;
+      const q = p.order;
+      const { A: Ad, B: Bd } = legendreZoh(q, p.theta);
+      const u = splitHeads(ctx, ctx.linear(x, d, d, 'u', { bias: false })); // [B, H, 1, P]
+      const wm = ctx.weight('wm', [H, q], { kind: 'normal', std: 1 / Math.sqrt(q) });
+      const Abar = b.constant('lmu_A', 'float32', [q, q], Array.from(Ad));
+      const Bbar = b.constant('lmu_B', 'float32', [q, 1], Array.from(Bd));
+      const memory = b.add(b.matmul(Abar, state['memory']!), b.matmul(Bbar, u)); // Ā m + B̄ uᵀ, [B, H, q, P]
+      const y = b.matmul(b.reshape(wm, [1, H, 1, q]), memory); // w_hᵀ m, [B, H, 1, P]
+      return { y: ctx.linear(mergeHeads(ctx, y), d, d, 'o', { bias: false }), next: { memory } };
+    },
   },
 });

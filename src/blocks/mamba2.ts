@@ -51,6 +51,11 @@
  *   than the sequence is one chunk of T tokens. Causal only (a recurrence).
  * - Position blocks that act inside attention (RoPE, ALiBi, T5) do not apply to this mixer; the
  *   ones added to the embeddings still do.
+ *
+ * Decoding (constant state): per head h_t = exp(Δ_t A_h) h_{t−1} + B_t (Δ_t X_t)ᵀ [N, P],
+ * y_t = C_t h_t + D_h X_t, then the gate and projection: the recurrence SSD evaluates in chunks (its
+ * intra-chunk form plus the state entering the chunk, decayed by exp(cum)). No conv state: the short
+ * convolution is left out above.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
@@ -117,26 +122,17 @@ chunked form made of matrix products; S6's per-channel decays need a sequential 
 matrix over the n = T / C chunks carrying the states forward, and the states read out by C_t.
 ONNX ops: MatMul, CumSum, Exp, Log, Abs, Neg, Relu, Sigmoid, Mul, Add, Sub, Where,
 GreaterOrEqual, Concat, Slice, Reshape, Transpose.
+
+**Decoding:** constant state h (N × headDim per head), N·d floats per layer
+(one token: h ← exp(Δ A) h + B (Δ X)ᵀ, y = C h + D X).
 `,
   params: z.object({
     state: z.number().int().min(4).max(64).describe('N, state size shared by the heads').default(16),
     chunk: z.number().int().min(8).max(256).describe('tokens per chunk of the fast path').default(64),
   }),
   emit(ctx, x, p) {
-    const { b, T, dModel: d, nHeads: H } = ctx;
-    const batch = ctx.B; // B is the paper's input matrix here
-    const N = p.state;
-    const X = splitHeads(ctx, ctx.linear(x, d, d, 'x', { bias: false })); // [batch, H, T, P]
-    const gate = ctx.linear(x, d, d, 'z', { bias: false }); // [batch, T, d]
-    const B = b.reshape(ctx.linear(x, d, N, 'B', { bias: false }), [batch, 1, T, N]); // [batch, 1, T, N]
-    const C = b.reshape(ctx.linear(x, d, N, 'C', { bias: false }), [batch, 1, T, N]); // [batch, 1, T, N]
-    const dtBias = ctx.weight('dt_bias', [H], { kind: 'constant', value: -2 });
-    const dtRaw = b.add(ctx.linear(x, d, H, 'dt', { bias: false }), dtBias); // [batch, T, H]
-    const dt = b.reshape(b.transpose(softplus(ctx, dtRaw), [0, 2, 1]), [batch, H, T, 1]); // Δ [batch, H, T, 1]
-    const aLog = ctx.weight('A_log', [H], { kind: 'normal', std: 1 });
-    const A = b.reshape(b.neg(b.exp(aLog)), [1, H, 1, 1]); // A_h < 0
-    const logA = b.mul(dt, A); // log a_t = Δ_t A_h, [batch, H, T, 1]
-    const D = b.reshape(ctx.weight('D', [H], { kind: 'constant', value: 1 }), [1, H, 1, 1]);
+    const { b, T } = ctx;
+    const { X, gate, B, C, dt, logA, D, output } = projections(ctx, x, p.state);
 
     let y: Tensor; // [batch, H, T, P]
     let probs: Tensor | undefined;
@@ -156,10 +152,42 @@ GreaterOrEqual, Concat, Slice, Reshape, Transpose.
     } else {
       y = b.add(ssdChunked(ctx, X, dt, logA, B, C, p.chunk), b.mul(X, D));
     }
-    const gated = b.mul(mergeHeads(ctx, y), b.mul(gate, b.sigmoid(gate))); // y ⊙ SiLU(z), [batch, T, d]
-    return { y: ctx.linear(gated, d, d, 'o', { bias: false }), probs };
+    return { y: output(y, gate), probs };
+  },
+  decode: {
+    state: (p, m) => [{ name: 'h', kind: 'recurrent', shape: () => [m.nHeads, p.state, m.dModel / m.nHeads], note: 'h = Σ_s (∏ a) B_s (Δ_s X_s)ᵀ per head' }],
+    emit(ctx, x, p, state) {
+      const { b } = ctx;
+      const { X, gate, B, C, dt, logA, D, output } = projections(ctx, x, p.state); // T = 1
+      const h = b.add(b.mul(state['h']!, b.exp(logA)), b.matmul(b.transpose(B, [0, 1, 3, 2]), b.mul(X, dt))); // a h + B (Δ X)ᵀ, [batch, H, N, P]
+      const y = b.add(b.matmul(C, h), b.mul(X, D)); // C h + D X, [batch, H, 1, P]
+      return { y: output(y, gate), next: { h } };
+    },
   },
 });
+
+/**
+ * The per-token quantities of x [batch, T, d]: values X [batch, H, T, P], gate z [batch, T, d],
+ * B and C [batch, 1, T, N], Δ and log a = Δ A [batch, H, T, 1], D [1, H, 1, 1], and the output
+ * (y ⊙ SiLU(z)) W_o of head outputs y [batch, H, T, P].
+ */
+function projections(ctx: BlockContext, x: Tensor, N: number) {
+  const { b, T, dModel: d, nHeads: H } = ctx;
+  const batch = ctx.B; // B is the paper's input matrix here
+  const X = splitHeads(ctx, ctx.linear(x, d, d, 'x', { bias: false })); // [batch, H, T, P]
+  const gate = ctx.linear(x, d, d, 'z', { bias: false }); // [batch, T, d]
+  const B = b.reshape(ctx.linear(x, d, N, 'B', { bias: false }), [batch, 1, T, N]); // [batch, 1, T, N]
+  const C = b.reshape(ctx.linear(x, d, N, 'C', { bias: false }), [batch, 1, T, N]); // [batch, 1, T, N]
+  const dtBias = ctx.weight('dt_bias', [H], { kind: 'constant', value: -2 });
+  const dtRaw = b.add(ctx.linear(x, d, H, 'dt', { bias: false }), dtBias); // [batch, T, H]
+  const dt = b.reshape(b.transpose(softplus(ctx, dtRaw), [0, 2, 1]), [batch, H, T, 1]); // Δ [batch, H, T, 1]
+  const aLog = ctx.weight('A_log', [H], { kind: 'normal', std: 1 });
+  const A = b.reshape(b.neg(b.exp(aLog)), [1, H, 1, 1]); // A_h < 0
+  const logA = b.mul(dt, A); // log a_t = Δ_t A_h, [batch, H, T, 1]
+  const D = b.reshape(ctx.weight('D', [H], { kind: 'constant', value: 1 }), [1, H, 1, 1]);
+  const output = (y: Tensor, z: Tensor) => ctx.linear(b.mul(mergeHeads(ctx, y), b.mul(z, b.sigmoid(z))), d, d, 'o', { bias: false }); // y ⊙ SiLU(z)
+  return { X, gate, B, C, dt, logA, D, output };
+}
 
 /**
  * The SSD chunked algorithm (Listing 1 / ssd_minimal_discrete) without the D skip:

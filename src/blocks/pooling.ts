@@ -30,6 +30,11 @@
  *   adds 0), times 1 / |W(i)| (a constant of length T), minus x. We tried prefix sums first
  *   (CumSum, then S[hi + 1] − S[lo]): in float32 their error grows with the running sum, about
  *   2e-4 relative on the logits at T = 2048 against 1e-5 for this form, so k ≤ 15 slices it is.
+ *
+ * Decoding (causal; constant state): the last k − 1 inputs [k − 1, d], oldest first, zeros before
+ * the first token; y_t = (Σ state + x_t) / min(t + 1, k) − x_t. The fast path's window sum reads
+ * the same k inputs (its zero padding is the state's initial zeros) and divides by the same count
+ * |W(t)| = min(t + 1, k) of tokens that exist.
  */
 import { z } from 'zod';
 import type { BlockContext } from './define';
@@ -72,6 +77,8 @@ moves each token to its local average.
 **Fast path (no T × T matrix):** x is zero-padded in time and its k shifted slices are added (the
 window sums), then multiplied by the constant 1/|W(i)| and x is subtracted. ONNX ops: Concat,
 Slice, Add, Mul, Sub.
+
+**Decoding:** constant state the last k − 1 inputs, (k − 1)·d floats per layer (causal only).
 `,
   params: z.object({
     size: z.number().int().min(3).max(15).describe('k, odd').default(3),
@@ -94,6 +101,16 @@ Slice, Add, Mul, Sub.
     for (let m = 1; m < p.size; m++) sums = b.add(sums, b.slice(padded, [1], [m], [m + T])); // … + x_{i − before + m}
     const inv = b.constant('inv_count', 'float32', [1, T, 1], count.map((c) => 1 / c));
     return { y: b.sub(b.mul(sums, inv), x) };
+  },
+  decode: {
+    state: (p, m) => [{ name: 'recent', kind: 'recurrent', shape: () => [p.size - 1, m.dModel], note: 'the last k − 1 inputs, oldest first' }],
+    emit(ctx, x, p, state) {
+      const { b, decode } = ctx;
+      const window = b.concat([state['recent']!, x], 1); // x_{t−k+1} … x_t, [B, k, d] (zeros before the first token)
+      const count = b.reshape(b.clip(b.add(decode.position, b.scalar(1)), undefined, p.size), [1, 1, 1]); // |W(t)| = min(t + 1, k)
+      const y = b.sub(b.div(b.reduceSum(window, [1], true), count), x);
+      return { y, next: { recent: b.slice(window, [1], [1], [p.size]) } };
+    },
   },
 });
 

@@ -48,6 +48,14 @@
  * axis (log2(n) steps of R ← R + γ^(C·s) · shift(R, s)). A plain CumSum would need the factors
  * γ^(−C·c), which overflow float32 once C·c·|log γ_0| > 88 (T ≈ 2,800 for the fastest head); the
  * scan only ever multiplies by decays ≤ 1. Work is O(T/C · log(T/C) · d²) plus O(T · C · d).
+ *
+ * Decoding (constant state), torchscale's recurrent_forward without its GroupNorm: per head
+ * S_n = γ_h S_{n−1} + k_nᵀ v_n [hd, hd] and s_n = γ_h s_{n−1} + 1, o_n = q_n S_n / √s_n, with q_n and
+ * k_n rotated at position n (RetNet's angles at ctx.decode.position, or the position block's rotateAt).
+ * The chunked form is this sum: the in-chunk Γ part plus γ^(i+1) q_i R_{c−1} is Σ_{m ≤ n} γ^(n−m) q_n k_mᵀ v_m,
+ * and s_n carries the row scale 1/√s_n = rowScales in the recurrence (s_n = Σ_{m ≤ n} γ^(n−m)).
+ * Exact while a key's rotation depends on its own position only; with RoPE's CLEX (angles that change
+ * with the text's length) and rotation 'position', `inexactWith` hands the pairing to the generic form.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
@@ -75,13 +83,31 @@ export function rowScales(H: number, T: number): number[] {
 /** RetNetRelPos's angles: θ_i = 1 / 10000^(i/(P − 1)), i = 0 … P − 1 (torch.linspace(0, 1, P)). */
 export const retnetAngles = (pairs: number): number[] => Array.from({ length: pairs }, (_, i) => 1 / 10000 ** (pairs === 1 ? 0 : i / (pairs - 1)));
 
-/** q or k [B, H, T, hd] rotated as RetNet does (its own angles) or by the model's position block. */
+/**
+ * q or k [B, H, T, hd] rotated as RetNet does (its own angles) or by the model's position block, at
+ * positions 0 … T − 1, or in a decode step (T = 1) at the step's position.
+ */
 function rotate(ctx: BlockContext, x: Tensor, rotation: 'retnet' | 'position'): Tensor {
-  if (rotation === 'position') return ctx.position.rotate(x);
+  const { b } = ctx;
+  const decode = ctx.mode === 'decode' ? ctx.decode : undefined; // the generic form's full-length context has ctx.decode too
+  if (rotation === 'position') return decode ? ctx.position.rotateAt(x, decode.position) : ctx.position.rotate(x);
   const pairs = Math.floor(ctx.headDim / 2);
   if (pairs === 0) return x;
-  const { cos, sin } = angleTables(ctx.b, 'retnet', ctx.T, retnetAngles(pairs)); // [T, P]
-  return rotatePairs(ctx.b, x, cos, sin);
+  if (decode) {
+    const angles = b.mul(b.reshape(decode.position, [1, 1]), b.constant('retnet_angles', 'float32', [1, pairs], retnetAngles(pairs))); // [1, P]: t·θ_i
+    return rotatePairs(b, x, b.cos(angles), b.sin(angles));
+  }
+  const { cos, sin } = angleTables(b, 'retnet', ctx.T, retnetAngles(pairs)); // [T, P]
+  return rotatePairs(b, x, cos, sin);
+}
+
+/** q, k (scaled by 1/√headDim) rotated, and v, [B, H, T, hd], of x [B, T, d]; no biases, as in torchscale. */
+function projections(ctx: BlockContext, x: Tensor, rotation: 'retnet' | 'position'): { q: Tensor; k: Tensor; v: Tensor } {
+  const { b, dModel, headDim } = ctx;
+  const q = rotate(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false })), rotation);
+  const k = rotate(ctx, b.mul(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k', { bias: false })), b.scalar(1 / Math.sqrt(headDim))), rotation);
+  const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v', { bias: false }));
+  return { q, k, v };
 }
 
 /** A [1, H, 1, …, 1] constant from one value per head. */
@@ -131,18 +157,22 @@ over the chunk axis (log2 of the chunk count steps of Slice + Concat shifts, Mul
 read by each query with its decay γ^(i+1) (MatMul); finally each row times 1/√s_n (Mul). A CumSum
 would need the growing factors γ^(−C·c), which overflow float32 beyond about 2,800 tokens for the
 fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
+
+**Decoding:** constant state S (headDim × headDim per head) and the scale s per head, d·(d/H) + H
+floats per layer (one token: S ← γ S + kᵀ v, s ← γ s + 1, o = q S / √s, q and k rotated at the
+token's position). With \`rotation: position\` and a position block whose angles change with the
+text's length (RoPE's CLEX) a state would keep keys rotated at the angles of their time, so that
+pairing decodes by the generic form (inputs cached, recomputed each step), which is exact.
 `,
   params: z.object({
     chunk: CHUNK_PARAM,
     rotation: z.enum(['retnet', 'position']).default('retnet'),
   }),
   emit(ctx, x, p) {
-    const { b, T, dModel, nHeads: H, headDim } = ctx;
+    const { b, T, dModel, nHeads: H } = ctx;
     const gammas = retentionGammas(H);
     const logG = gammas.map(Math.log);
-    const q = rotate(ctx, splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q', { bias: false })), p.rotation); // [B, H, T, hd]
-    const k = rotate(ctx, b.mul(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k', { bias: false })), b.scalar(1 / Math.sqrt(headDim))), p.rotation);
-    const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v', { bias: false }));
+    const { q, k, v } = projections(ctx, x, p.rotation); // [B, H, T, hd]
     const scale = b.constant('retention_row_scale', 'float32', [1, H, T, 1], rowScales(H, T)); // 1/√s_n
     const project = (mixed: Tensor) => ctx.linear(mergeHeads(ctx, mixed), dModel, dModel, 'o', { bias: false });
 
@@ -175,5 +205,23 @@ fastest head; the scan only multiplies by decays ≤ 1. No tensor of size T×T.
       out = b.add(out, b.matmul(b.mul(qc, queryDecay), shiftChunks(ctx, state, 1))); // γ^(i+1) q_i R_{c−1}
     }
     return { y: project(b.mul(fromChunks(ctx, out, T), scale)) };
+  },
+  decode: {
+    // CLEX's angles change with the text's length: a state of rotated keys would go stale.
+    inexactWith: (p, position) =>
+      p.rotation === 'position' && position.kind === 'rope' && position.params['scaling'] === 'clex' ? 'keys in the state are rotated at the angles of their time, and CLEX changes them with the length' : null,
+    state: (_p, m) => [
+      { name: 'S', kind: 'recurrent', shape: () => [m.nHeads, m.dModel / m.nHeads, m.dModel / m.nHeads], note: 'S = Σ γ^(n−m) k_mᵀ v_m per head (keys rotated)' },
+      { name: 's', kind: 'recurrent', shape: () => [m.nHeads, 1, 1], note: 's = Σ γ^(n−m) per head (the row scale is 1/√s)' },
+    ],
+    emit(ctx, x, p, state) {
+      const { b, dModel, nHeads: H } = ctx;
+      const gamma = perHead(ctx, 'gamma', 4, retentionGammas(H)); // [1, H, 1, 1]
+      const { q, k, v } = projections(ctx, x, p.rotation); // [B, H, 1, hd]
+      const S = b.add(b.mul(state['S']!, gamma), b.matmul(b.transpose(k, [0, 1, 3, 2]), v)); // γ S + kᵀ v
+      const s = b.add(b.mul(state['s']!, gamma), b.scalar(1)); // γ s + 1
+      const out = b.div(b.matmul(q, S), b.sqrt(s)); // q S / √s, [B, H, 1, hd]
+      return { y: ctx.linear(mergeHeads(ctx, out), dModel, dModel, 'o', { bias: false }), next: { S, s } };
+    },
   },
 });

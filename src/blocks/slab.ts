@@ -33,13 +33,18 @@
  * mode builds A [B, H, T, T] and computes y = A V from it. Fast mode: the chunkwise linear
  * attention of linearAttention.ts plus the convolution as `kernel` shifted, scaled copies of V
  * (Slice, Concat, Mul, Add): linear in T.
+ *
+ * Decoding (causal; constant state): linear attention's S = Σ ReLU(k) vᵀ and z = Σ ReLU(k) per head
+ * (linearAttentionStep: the chunked prefix sums are these running sums), plus the last kernel − 1
+ * values of each head [kernel − 1, hd], oldest first, for y_t += Σ_s w_h[s] v_{t−s}: the fast path's
+ * shifted copies of V read exactly these values, and its zero padding is the state's initial zeros.
  */
 import { z } from 'zod';
 import type { Tensor } from '../graph/ir';
 import type { BlockContext } from './define';
 import { defineBlock } from './define';
 import { relativePositions } from './attention';
-import { CHUNK_PARAM, linearAttentionFast, linearAttentionMap } from './linearAttention';
+import { CHUNK_PARAM, linearAttentionFast, linearAttentionMap, linearAttentionState, linearAttentionStep } from './linearAttention';
 import { mergeHeads, splitHeads } from './nn';
 
 /** Offset o such that tap s of the convolution reads v_{i − o} for output i. */
@@ -86,6 +91,9 @@ and the band shows how much each head leans on its immediate neighbours.
 **Fast path (ONNX):** the chunked linear attention above (MatMul, Where, CumSum, ReduceSum, Div),
 plus the convolution as \`kernel\` shifted copies of V (Slice, Concat with zeros) scaled per head (Mul)
 and added (Add). No tensor of size T×T.
+
+**Decoding:** constant state S = Σ ReLU(k) vᵀ, z = Σ ReLU(k) and the last kernel − 1 values per
+head, d·(d/H) + d + (kernel − 1)·d floats per layer (causal only).
 `,
   params: z.object({
     kernel: z.number().int().min(3).max(9).describe('odd').default(3),
@@ -117,5 +125,27 @@ and added (Add). No tensor of size T×T.
       if (shifted) mixed = b.add(mixed, b.mul(shifted, tap(s)));
     }
     return { y: project(mixed) };
+  },
+  decode: {
+    state: (p, m) => [
+      ...linearAttentionState(m.nHeads, m.dModel / m.nHeads, m.dModel / m.nHeads),
+      { name: 'recent', kind: 'recurrent', shape: () => [m.nHeads, p.kernel - 1, m.dModel / m.nHeads], note: 'the last kernel − 1 values per head, oldest first' },
+    ],
+    emit(ctx, x, p, state) {
+      const { b, dModel, nHeads: H } = ctx;
+      const K = p.kernel;
+      const fq = b.relu(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q'))); // [B, H, 1, hd]
+      const fk = b.relu(splitHeads(ctx, ctx.linear(x, dModel, dModel, 'k')));
+      const v = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'v'));
+      const w = ctx.weight('dwc', [H, K], { kind: 'normal', std: 1 / Math.sqrt(K) });
+      const { out, next } = linearAttentionStep(ctx, fq, fk, v, state);
+      const window = b.concat([state['recent']!, v], 2); // v_{t−K+1} … v_t, [B, H, K, hd]
+      let mixed = out;
+      for (let s = 0; s < K; s++) {
+        const tap = b.reshape(b.slice(w, [1], [s], [s + 1]), [1, H, 1, 1]); // w_h[s]
+        mixed = b.add(mixed, b.mul(b.slice(window, [2], [K - 1 - s], [K - s]), tap)); // + w_h[s] v_{t−s}
+      }
+      return { y: ctx.linear(mergeHeads(ctx, mixed), dModel, dModel, 'o'), next: { ...next, recent: b.slice(window, [2], [1], [K]) } };
+    },
   },
 });

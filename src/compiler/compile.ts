@@ -25,6 +25,7 @@ import { VOCAB_SIZE } from '../spec/vocab';
 import { ERROR } from '../spec/errors';
 import { decodeFormOf } from '../decode/forms';
 import { genericDecode, genericState } from '../decode/generic';
+import { REDUCE_HIDDEN, REDUCE_INPUT, REDUCE_STREAM, reducedPositions, reduceProblems, reduceStream, type ReduceOption } from './reduce';
 
 /** What to build: the sequence length, the mode and the batch size. */
 export interface CompileOptions {
@@ -75,6 +76,14 @@ export interface CompileOptions {
    * still take the token's text position.
    */
   cachePositions?: boolean;
+  /**
+   * Token reduction (src/compiler/reduce.ts): after layer run `afterRun` the stream becomes R·X,
+   * R the input `reduce` [B, keep, T], and the later runs run at T′ = keep, their positions R·p
+   * (positions inside attention through rotateAt / biasAt). Adds the outputs `reduce.x` (the
+   * stream at the cut) and `hidden` (what the unembedding reads). Bidirectional models only;
+   * inspect mode only with keep = T.
+   */
+  reduce?: ReduceOption;
 }
 
 /** A spec that cannot be compiled, with every reason. */
@@ -143,7 +152,13 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // A decode graph runs one token (T = 1 for every block) against a cache of capacity C.
   const decoding = mode === 'decode';
   const C = requested;
-  const T = decoding ? 1 : requested;
+  let T = decoding ? 1 : requested; // T′ after a token reduction
+  if (opts.reduce) {
+    const problems = reduceProblems(spec, T, opts.reduce, B);
+    if (mode !== 'fast' && opts.reduce.keep !== T) problems.push(`reduce: an ${mode} graph cannot be reduced (an inspect graph stacks per-token probes of every layer; only keep = T, R = I, is taken there); reduce a fast graph`);
+    if (decoding) problems.push('reduce: a decode graph runs one token at a time; token reduction is for bidirectional models');
+    if (problems.length) throw new SpecError(problems);
+  }
   const b = new GraphBuilder(`playground_${mode}_${decoding ? `C${C}` : `T${T}`}${B === 1 ? '' : `_B${B}`}`, spec.seed);
   const sigmaState = new Map<string, Tensor>();
   const spectral = opts.spectral ?? 'exact';
@@ -193,6 +208,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
           : {}),
       }
     : undefined;
+  // The positions of the tokens after a token reduction (float32 [T′]), set at the cut.
+  let cutPositions: Tensor | null = null;
   const arange = (n: number, shape: number[]) => b.constant('positions', 'float32', shape, Array.from({ length: n }, (_, i) => i));
   const context = (prefix: string, blockMode: Mode = mode, length = T): BlockContext => {
     const weight: BlockContext['weight'] = (name, shape, init) => b.param(`${prefix}.${name}`, shape, init);
@@ -231,7 +248,15 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
         ? // In a decode graph every rotation and bias goes through the positions-as-tensors hooks; a
           // context of length n (the generic form's) sits at positions 0 … n − 1.
           { rotate: (t) => rotateAt(t, arange(length, [length])), bias: () => biasAt(arange(length, [length, 1]), arange(length, [1, length])), rotateAt, biasAt }
-        : {
+        : cutPositions
+          ? // After a token reduction: each reduced token sits at its position R·p (a kept token at its own, a merged one at its group's weighted mean).
+            {
+              rotate: (t) => rotateAt(t, cutPositions!),
+              bias: () => (bias !== undefined ? bias : (bias = position.emit.bias || position.emit.biasAt ? biasAt(b.reshape(cutPositions!, [length, 1]), b.reshape(cutPositions!, [1, length])) : null)),
+              rotateAt,
+              biasAt,
+            }
+          : {
             rotate: (t) => (position.emit.rotate ? b.scope(`position: ${spec.position.kind}`, () => position.emit.rotate!(positionContext(), t, positionParams)) : t),
             bias: () =>
               (bias ??= position.emit.bias ? b.scope(`position: ${spec.position.kind}`, () => position.emit.bias!(positionContext(), positionParams)) : null),
@@ -245,7 +270,8 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
     };
     return ctx;
   };
-  const positionContext = () => context('position');
+  // Position blocks see the text's full length also after a token reduction (RoPE's length-dependent scalings).
+  const positionContext = () => context('position', mode, cutPositions ? requested : T);
   const positionScope = <R>(f: () => R): R => b.scope(`position: ${spec.position.kind}`, f);
   const missing = (hook: string) => new SpecError([`position: "${spec.position.kind}" has no ${hook} (positions as tensors), which decode graphs and token reduction need`]);
   function rotateAt(t: Tensor, positions: Tensor): Tensor {
@@ -281,7 +307,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
     const ref = spec.layers[i]!.mixer;
     return b.scope(`mixer: ${ref.kind}`, () => {
       const mixer = findBlock('mixer', ref.kind)!;
-      const form = decodeFormOf(mixer, ref.params);
+      const form = decodeFormOf(mixer, ref.params, spec.position);
       if ('none' in form) throw new SpecError([`layers.${i}.mixer: ${mixer.title} cannot decode token by token: ${form.none}`]);
       const prefix = `layers.${i}.mixer`;
       const decls = form.kind === 'declared' ? form.state(ref.params, { dModel: spec.dModel, nHeads: spec.nHeads, maxLen: spec.maxLen }) : genericState(spec.dModel);
@@ -339,6 +365,15 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
       b.scope('probes', () => b.output(rowEntropy(b, zeros), `attn_entropy.${r}`));
     }
     probe(state.x);
+    if (opts.reduce && r === opts.reduce.afterRun) {
+      const R = b.input(REDUCE_INPUT, 'float32', [B, opts.reduce.keep, T]);
+      b.scope('reduce', () => b.output(state.x, REDUCE_STREAM));
+      state = b.scope('reduce', () => reduceStream(b, state, R));
+      // (Batch 1: with more sequences no position block acts in attention, reduce.ts refuses it, so none are needed.)
+      if (B === 1) cutPositions = b.scope('reduce', () => reducedPositions(b, R, arange(T, [T, 1])));
+      T = opts.reduce.keep;
+      bias = undefined; // the bias before the cut is [.., T, T]: the later runs get their own at T′
+    }
   });
   x = state.x;
 
@@ -348,6 +383,7 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
   // The unembedding is tied to the token embedding, rescaled as T5 does with tied embeddings:
   // logits = x Eᵀ / √d. Both x (normalised) and E's rows have size about √d, so without the scale
   // the logits' spread would be about √d and an untrained model's loss far above ln V.
+  if (opts.reduce) b.output(x, REDUCE_HIDDEN);
   const logits = b.scope('unembedding', () => b.mul(b.matmul(x, b.transpose(wte, [1, 0])), b.scalar(1 / Math.sqrt(spec.dModel)))); // [B, T, V]
   b.output(logits, 'logits');
   if (auxLosses.length) b.scope('loss', () => b.output(auxLosses.reduce((sum, t) => b.add(sum, t)), 'aux_loss'));

@@ -48,7 +48,7 @@ export function decodeState(rawSpec: Spec, C: number): { entries: StateEntry[]; 
     const layer = spec.layers[run.layer]!;
     if (layer.drop?.mixer) return;
     const mixer = findBlock('mixer', layer.mixer.kind)!;
-    const form = decodeFormOf(mixer, layer.mixer.params);
+    const form = decodeFormOf(mixer, layer.mixer.params, spec.position);
     if ('none' in form) {
       refused.push({ run: r, layer: run.layer, reason: form.none });
       return;

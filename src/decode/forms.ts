@@ -12,11 +12,16 @@ export type ResolvedForm =
 export const BIDIRECTIONAL =
   'it is bidirectional (causal off): every token sees later ones, so a text cannot be produced one token at a time. Turn causal on to decode.';
 
-/** The decode form of `mixer` with (validated) `params`. */
-export function decodeFormOf(mixer: Block<'mixer'>, params: Record<string, unknown>): ResolvedForm {
+/**
+ * The decode form of `mixer` with (validated) `params` in a model whose position block is
+ * `position`: the declared form, unless it says it is not exact with that position block (then,
+ * like a mixer with no form, the generic one).
+ */
+export function decodeFormOf(mixer: Block<'mixer'>, params: Record<string, unknown>, position: { kind: string; params: Record<string, unknown> }): ResolvedForm {
   if (params['causal'] === false) return { none: BIDIRECTIONAL };
   const form = mixer.decode;
   if (!form) return { kind: 'generic' };
   if ('none' in form) return { none: form.none };
+  if (form.inexactWith?.(params, position)) return { kind: 'generic' };
   return { ...form, kind: 'declared' };
 }

@@ -15,7 +15,7 @@
  * send the model on screen again, so what was shown comes back from the new worker. Nothing here
  * touches the store: the bridge turns events into state.
  */
-import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, EvictionCostProgress, EvictionCostRequest, InferenceApi, LatencyMode, ModelSlot, RestoreRequest, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, DecodeSweepProgress, DecodeSweepRequest, EvictionCostProgress, EvictionCostRequest, InferenceApi, LatencyMode, ModelSlot, PruneRequest, RestoreRequest, ServingRequest, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
 import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
 import type { Experiment, ExperimentProgress, ExperimentRun } from '../spec/experiment';
 
@@ -409,6 +409,9 @@ export class WorkerHost implements RuntimeApi {
   stats(req: AnalysisRequest) {
     return this.call((api) => api.stats(req));
   }
+  serving(req: ServingRequest) {
+    return this.call((api) => api.serving(req));
+  }
   map(id: number, view: ViewRef) {
     return this.call((api) => api.map(id, view));
   }
@@ -441,6 +444,15 @@ export class WorkerHost implements RuntimeApi {
   }
   evictionCost(req: EvictionCostRequest, onProgress?: (p: EvictionCostProgress) => void) {
     return this.call((api) => api.evictionCost(req, onProgress));
+  }
+  decodeSweep(req: DecodeSweepRequest, onProgress: (p: DecodeSweepProgress) => void) {
+    return this.call((api) => (api.decodeSweep ? api.decodeSweep(req, onProgress) : Promise.reject(new Error('this worker has no decode sweep'))));
+  }
+  cancelDecodeSweep() {
+    return this.call((api) => api.cancelDecodeSweep?.() ?? Promise.resolve());
+  }
+  reduceTokens(req: PruneRequest) {
+    return this.call((api) => api.reduceTokens!(req));
   }
 
   /**

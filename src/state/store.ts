@@ -12,7 +12,9 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, EvictionCostProgress, EvictionCostRequest, EvictionCostResult, MapView, ModelStats, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, DecodeSweepProgress, DecodeSweepResult, EvictionCostProgress, EvictionCostRequest, EvictionCostResult, MapView, ModelStats, PruneRequest, PruneResult, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
+
+export type { ServingAnswer, ServingRequest };
 import { proxy } from 'comlink';
 import type { BackendChoice } from './host';
 import { disconnectedLatencyActions, initialLatency, latencyActions, type LatencyActions, type LatencyRuntime, type LatencyState } from './latency';
@@ -26,6 +28,8 @@ export { CONTINUE_MAX } from '../../workers/api';
 export type { EvictionCell, EvictionCostResult } from '../../workers/api';
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
+export type { PruneResult };
+
 export interface ShownResult {
   data: AnalysisResult;
   spec: Spec;
@@ -151,6 +155,20 @@ export interface AppState {
    * named "Superseded" once the text or model is edited.
    */
   evictionCost(result: ShownResult, choice: EvictionChoice, onProgress: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
+  /**
+   * Prefill against decode (workers/decodeLatency.ts) of the model being edited and, in compare
+   * mode, model B, at each of `lengths`. `onProgress` hears after every point. Rejects without a runtime.
+   */
+  decodeSweep(lengths: number[], onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
+  /** Stops the decode sweep under way before its next point. */
+  cancelDecodeSweep(): void;
+  /** The serving projection's view of a spec, built in the worker (workers/servingModel.ts). Rejects without a runtime. */
+  serving(req: ServingRequest): Promise<ServingAnswer>;
+  /**
+   * Prunes or merges `result`'s tokens (workers/prune.ts) and measures the change. Rejects without
+   * a runtime, with the refusal of a model that cannot be reduced, and with Superseded after an edit.
+   */
+  reduceTokens(result: ShownResult, choice: Pick<PruneRequest, 'method' | 'afterRun' | 'keep'>): Promise<PruneResult>;
   /** The latency panel: the inspect graph's latency, the per-block breakdown, the sweep (src/state/latency.ts). */
   latency: LatencyState;
   /** Its measurements on demand (connected to the worker by the bridge). */
@@ -188,10 +206,11 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
+export type { ContinueResult, DecodeSweepProgress, DecodeSweepResult, DecodeSweepSeries, TokenStep } from '../../workers/api';
 
 /** Which policies and budgets the eviction re-run measures (the rest comes from the result on screen). */
 export type EvictionChoice = Pick<EvictionCostRequest, 'budgets' | 'policies' | 'examples' | 'cachePositions'>;
@@ -289,6 +308,13 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.continueText(req, proxy(onProgress));
         },
+        decodeSweep: (lengths, onProgress) => {
+          if (!runtime?.decodeSweep) return Promise.reject(new Error('there is no runtime to run the model with'));
+          const { spec, compare } = get();
+          const models = [{ slot: 'a' as const, spec }, ...(compare ? [{ slot: 'b' as const, spec: compare.specB }] : [])];
+          return runtime.decodeSweep({ models, lengths }, proxy(onProgress));
+        },
+        cancelDecodeSweep: () => void runtime?.cancelDecodeSweep?.().catch(() => undefined),
         mapOf: (result, view) => {
           if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
           return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
@@ -297,6 +323,11 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           if (!runtime?.evictionCost) return Promise.reject(new Error('there is no runtime to run the model with'));
           const req: EvictionCostRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
           return runtime.evictionCost(req, proxy(onProgress));
+        },
+        serving: (req) => (runtime?.serving ? runtime.serving(req) : Promise.reject(new Error('there is no runtime to compile the model with'))),
+        reduceTokens: (result, choice) => {
+          if (!runtime?.reduceTokens) return Promise.reject(new Error('there is no runtime to run the model with'));
+          return runtime.reduceTokens({ ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids });
         },
         latency: initialLatency(),
         latencyActions: runtime ? latencyActions(get, (part) => set((s) => ({ latency: { ...s.latency, ...part } })), runtime) : disconnectedLatencyActions,

@@ -1,5 +1,5 @@
 /**
- * Trained weights baked into an inference graph (inspect or fast), for export and for the views:
+ * Trained weights baked into an inference graph (inspect, fast or decode), for export and for the views:
  * the graph is compiled with weights as inputs, and the trained values become its initialisers
  * under the same names. σReparam's ‖W‖₂ is computed in the graph from the trained W, by one
  * power iteration from W's converged top singular vector (stored beside it), so it is exact.
@@ -10,7 +10,7 @@ import type { Graph, Initializer } from '../graph/ir';
 import { leftSingularVector } from '../graph/spectral';
 import type { Spec } from '../spec/types';
 
-export function bakeWeights(spec: Spec, opts: Pick<CompileOptions, 'T' | 'mode' | 'batch' | 'fold'>, weights: ReadonlyMap<string, Float32Array>): Graph {
+export function bakeWeights(spec: Spec, opts: Pick<CompileOptions, 'T' | 'mode' | 'batch' | 'fold' | 'reduce'>, weights: ReadonlyMap<string, Float32Array>): Graph {
   const graph = compile(spec, { ...opts, weights: 'inputs', spectral: 'power' });
   const stored: Initializer[] = [];
   const inputs = graph.inputs.filter((t) => {
@@ -28,9 +28,12 @@ export function bakeWeights(spec: Spec, opts: Pick<CompileOptions, 'T' | 'mode' 
     }
     return true;
   });
-  const missing = graph.inputs.filter((t) => t.name !== 'tokens' && inputs.includes(t));
+  // A decode graph's other inputs are fed each step (the token's position, the state, keep masks), not weights.
+  const fedEachStep = (name: string) => name === 'tokens' || name === 'position' || name.startsWith('state.') || name.startsWith('keep.');
+  const missing = graph.inputs.filter((t) => !fedEachStep(t.name) && inputs.includes(t));
   if (missing.length) throw new Error(`no trained values for ${missing.map((t) => t.name).join(', ')}`);
-  const state = new Set(graph.outputs.filter((t) => t.name.startsWith('next.')).map((t) => t.name));
+  // Training state (next.<statistic>, next.sigma_u.*) is dropped; a decode graph's next.state.* is its output.
+  const state = new Set(graph.outputs.filter((t) => t.name.startsWith('next.') && !t.name.startsWith('next.state.')).map((t) => t.name));
   return {
     ...graph,
     inputs,

@@ -8,7 +8,7 @@
  * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
  * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity; the KV-cache
- * eviction simulator on the map of the selected layer and head. */
+ * eviction simulator on the map of the selected layer and head; token pruning and merging (encoders). */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -25,6 +25,7 @@ import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { DropView } from './views/DropView';
 import { EvictionCost } from './views/EvictionCost';
+import { PruneView } from './views/PruneView';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
 import { LatencyView } from './views/LatencyView';
@@ -36,6 +37,7 @@ import { TextInput } from './views/TextInput';
 import { TrainPanel } from './train/TrainPanel';
 import { ExperimentPanel } from './experiments/ExperimentPanel';
 import { EvictionView } from './views/EvictionView';
+import { ServingView } from './views/ServingView';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -120,6 +122,12 @@ export function App() {
             </ErrorBoundary>
             <ViewPart name="eviction-cost" what="exact eviction view">
               <EvictionCost />
+            </ViewPart>
+            <ErrorBoundary what="serving projection">
+              <ServingView />
+            </ErrorBoundary>
+            <ViewPart name="prune" what="token pruning and merging view">
+              <PruneView />
             </ViewPart>
           </section>
         </Editor>

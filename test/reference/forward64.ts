@@ -18,6 +18,15 @@ export interface ReferenceOutputs {
   residRms: Float64Array; // [L + 1, T]
   /** Extra probes by output name (e.g. "router_probs.1"). */
   probes: Map<string, Float64Array>;
+  /** What the unembedding reads [T, d] (after the final norm), T′ rows after a reduction. */
+  hidden: Float64Array;
+}
+
+/** Token reduction (src/compiler/reduce.ts): after layer run `afterRun`, every stream becomes R·X, R [keep, T]. */
+export interface ReferenceReduce {
+  afterRun: number;
+  keep: number;
+  R: Float64Array;
 }
 
 /** Every reference file's declarations, by file. */
@@ -65,8 +74,11 @@ function rmsRows(x: Mat): number[] {
 }
 
 /** Forward pass of `spec` on `tokens` with weights `w`. */
-export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocabSize: number): ReferenceOutputs {
-  const T = tokens.length;
+export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocabSize: number, reduce?: ReferenceReduce): ReferenceOutputs {
+  let T = tokens.length;
+  const fullT = T;
+  // After a reduction: each row's position Σ_j R[i, j] · j (whole numbers only here: pruning matrices).
+  let cutAt: number[] | null = null;
   const d = spec.dModel;
   const probes = new Map<string, Float64Array>();
   const position = need('position', spec.position.kind);
@@ -87,8 +99,19 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
     T, dModel: d, nHeads: spec.nHeads, headDim: d / spec.nHeads, maxLen: spec.maxLen, layer, w, probes, sigmaReparam: spec.sigmaReparam,
     runs, earlierProbs: (run) => (run >= 0 && run < layer ? probsAll[run] ?? null : null),
     position: {
-      rotate: (m) => (position.rotate ? position.rotate(refContext(base(), 'position'), m, pp) : m),
-      bias: (h, i, j) => (position.bias ? position.bias(refContext(base(), 'position'), h, i, j, pp) : 0),
+      rotate: (m) => {
+        if (!position.rotate) return m;
+        const ctx = refContext({ ...base(), T: fullT }, 'position');
+        if (!cutAt) return position.rotate(ctx, m, pp);
+        // After a reduction row k sits at position cutAt[k]: rotate it there in a full-length matrix.
+        const big = mat(fullT, m.cols);
+        cutAt.forEach((at, k) => big.v.set(m.v.subarray(k * m.cols, (k + 1) * m.cols), at * m.cols));
+        const turned = position.rotate(ctx, big, pp);
+        const out = mat(m.rows, m.cols);
+        cutAt.forEach((at, k) => out.v.set(turned.v.subarray(at * m.cols, (at + 1) * m.cols), k * m.cols));
+        return out;
+      },
+      bias: (h, i, j) => (position.bias ? position.bias(refContext({ ...base(), T: fullT }, 'position'), h, cutAt ? cutAt[i]! : i, cutAt ? cutAt[j]! : j, pp) : 0),
     },
   });
 
@@ -101,6 +124,29 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
 
   let prev = x; // the stream one module earlier (ladder residual); r_{−1} = r_0
   let pair: [Mat, Mat] | null = null; // the two streams of consecutive reversible layers
+  // X′ = R·X after run reduce.afterRun: plain loops, row i = Σ_j R[i, j] X[j].
+  const times = (m: Mat): Mat => {
+    const out = mat(reduce!.keep, m.cols);
+    for (let i = 0; i < reduce!.keep; i++)
+      for (let j = 0; j < m.rows; j++) {
+        const r = reduce!.R[i * m.rows + j]!;
+        if (r !== 0) for (let k = 0; k < m.cols; k++) out.v[i * m.cols + k] = out.v[i * m.cols + k]! + r * m.v[j * m.cols + k]!;
+      }
+    return out;
+  };
+  const reduceAfter = (r: number) => {
+    if (!reduce || r !== reduce.afterRun) return;
+    x = times(x);
+    prev = times(prev);
+    if (pair) pair = [times(pair[0]), times(pair[1])];
+    cutAt = Array.from({ length: reduce.keep }, (_, i) => {
+      let at = 0;
+      for (let j = 0; j < T; j++) at += reduce.R[i * T + j]! * j;
+      if ((position.rotate || position.bias) && !Number.isInteger(at)) throw new Error(`reference: row ${i} sits at position ${at}; the position references take whole positions`);
+      return at;
+    });
+    T = reduce.keep;
+  };
   runs.forEach((i, r) => {
     layer = r;
     const l = spec.layers[i]!;
@@ -152,6 +198,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       x = mean(y1, y2);
       pair = [y1, y2];
       rmsAll.push(rmsRows(x));
+      reduceAfter(r);
       return;
     }
     pair = null;
@@ -180,6 +227,7 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       }
     }
     rmsAll.push(rmsRows(x));
+    reduceAfter(r);
   });
 
   layer = -1;
@@ -192,5 +240,5 @@ export function referenceForward(spec: Spec, w: Weights, tokens: number[], vocab
       for (let k = 0; k < d; k++) s += x.v[t * d + k]! * wte[u * d + k]!;
       logits[t * vocabSize + u] = s / Math.sqrt(d); // tied unembedding, rescaled by 1/√d (T5)
     }
-  return { logits, probs: probsAll, entropy: entAll, residRms: Float64Array.from(rmsAll.flat()), probes };
+  return { logits, probs: probsAll, entropy: entAll, residRms: Float64Array.from(rmsAll.flat()), probes, hidden: x.v };
 }

@@ -12,8 +12,8 @@ describe('store: continueText', () => {
       exportOnnx: async () => new Uint8Array(),
       continueText: async (req: ContinueRequest, onProgress?: (p: ContinueProgress) => void) => {
         asked.push(req);
-        onProgress?.({ id: req.id, tokens: [7] });
-        return { id: req.id, tokens: [7, 8] };
+        onProgress?.({ id: req.id, tokens: [7], msPerToken: [{ position: 2, ms: 1, prompt: false, path: 'decode' }] });
+        return { id: req.id, tokens: [7, 8], msPerToken: [], capacity: 4, fallback: null, windowFrom: null };
       },
     } as Partial<InferenceApi> as InferenceApi;
     const store = createAppStore({ text: 'abc', runtime: api });

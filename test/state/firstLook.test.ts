@@ -98,6 +98,7 @@ describe('the first look (computed at build time)', () => {
       exportTrained: async () => new Uint8Array(),
       continueText: never,
       evictionCost: never,
+      serving: never,
       runExperiment: never,
       stopExperiment: async () => undefined,
     };

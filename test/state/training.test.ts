@@ -212,6 +212,7 @@ function bridgeApi() {
     releaseSlot: async () => {},
     continueText: never,
     evictionCost: never,
+    serving: never,
     trainedWeights: async () => null,
     restoreTraining: never,
     exportTrained: never,

@@ -64,7 +64,8 @@ describe('continueText (the worker body)', () => {
     const tokens = tokenize('hello', spec.maxLen).ids;
     const req = { id: 1, spec, tokens, count: 8, mode: 'sample' as const, temperature: 1.5, seed: 42 };
     const seen: number[][] = [];
-    const a = await continueText(load, req, () => false, (p) => seen.push(p.tokens));
+    // Every new token is heard (the decode graph's prompt steps report steps, no token yet).
+    const a = await continueText(load, req, () => false, (p) => p.tokens.length > (seen.at(-1)?.length ?? 0) && seen.push(p.tokens));
     const b = await continueText(load, req);
     const c = await continueText(load, { ...req, seed: 43 });
     expect(a.tokens).toEqual(b.tokens);
@@ -76,7 +77,7 @@ describe('continueText (the worker body)', () => {
     const spec = defaultSpec();
     const tokens = tokenize('hello', spec.maxLen).ids;
     const seen: number[][] = [];
-    const run = continueText(load, { id: 3, spec, tokens, count: 10, mode: 'greedy', temperature: 1, seed: 0 }, () => seen.length >= 2, (p) => seen.push(p.tokens));
+    const run = continueText(load, { id: 3, spec, tokens, count: 10, mode: 'greedy', temperature: 1, seed: 0 }, () => seen.length >= 2, (p) => p.tokens.length > (seen.at(-1)?.length ?? 0) && seen.push(p.tokens));
     await expect(run).rejects.toBeInstanceOf(Superseded);
     expect(seen).toHaveLength(2);
   });

@@ -24,6 +24,7 @@ export const FOCUS_PANELS = {
   'param-attn': 'Tokens × parameter tokens',
   drop: 'Layer dropping',
   'eviction-cost': 'Exact effect of eviction',
+  prune: 'Token pruning and merging',
   latency: 'Latency',
   palette: 'Block palette',
   settings: 'Model settings',

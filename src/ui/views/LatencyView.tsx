@@ -2,7 +2,7 @@
  * The forward latency: the median of warm runs of the fast graph (what latency means: no probes)
  * and of the inspect graph (the one the views are drawn from), each with the spread of its runs
  * (interquartile range and min–max) and labelled with its backend and mode; then, on demand, the
- * time per block and the sweep against sequence length.
+ * time per block, the sweep against sequence length, and prefill against decode (DecodeSweep).
  */
 import { spreadOf } from '../../analysis/spread';
 import type { LatencyFigure } from '../../state/latency';
@@ -10,6 +10,7 @@ import { useApp, useDeferredResult } from '../useApp';
 import { LatencyBreakdown } from './LatencyBreakdown';
 import { formatMs, providerName, spreadData, spreadText } from './LatencyLabels';
 import { LatencySweep } from './LatencySweep';
+import { DecodeSweep } from './DecodeSweep';
 import { WaitingHint } from './Waiting';
 
 /** One latency figure with its backend and runs, or "measuring…" until it comes. */
@@ -80,6 +81,7 @@ export function LatencyView() {
       </p>
       <LatencyBreakdown />
       <LatencySweep />
+      <DecodeSweep />
     </section>
   );
 }
