@@ -255,6 +255,7 @@ export interface InferenceApi {
    * announced, with SpecError or BudgetError before running anything.
    */
   evictionCost(req: EvictionCostRequest, onProgress?: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
+  /**
    * Token pruning or merging of a bidirectional model (workers/prune.ts): the full and the reduced
    * run on `req.tokens`, and what the reduction changed. Rejects with SpecError (a causal model,
    * positions inside attention, bad keep), BudgetError, or Superseded once the slot's text or model is edited.
