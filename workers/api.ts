@@ -7,6 +7,7 @@ import type { ServingModel } from '../src/analysis/serving/projection';
 import type { Recipe as TrainRecipe, Evaluation } from '../src/train/run';
 import type { StepReport } from '../src/train/trainer';
 import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } from '../src/spec/experiment';
+import type { PolicyKind } from '../src/analysis/eviction/policy';
 import type { ReduceMethod } from '../src/analysis/prune/reduction';
 import type { OutputChange } from '../src/analysis/prune/change';
 
@@ -247,11 +248,71 @@ export interface InferenceApi {
   /** Stops the experiment under way after the step in progress (nothing when none runs). */
   stopExperiment(): Promise<void>;
   /**
+   * The exact effect of KV-cache eviction (workers/evictionCost.ts): `req.tokens` decoded with the
+   * full cache and with each policy's keep masks at each budget; KL(full ‖ evicted) per step, and
+   * for a slot with trained weights the task accuracy at each budget. `onProgress` (a Comlink
+   * proxy) hears after each cell. Rejects with Superseded once a newer analysis of the slot is
+   * announced, with SpecError or BudgetError before running anything.
+   */
+  evictionCost(req: EvictionCostRequest, onProgress?: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
+  /**
    * Token pruning or merging of a bidirectional model (workers/prune.ts): the full and the reduced
    * run on `req.tokens`, and what the reduction changed. Rejects with SpecError (a causal model,
    * positions inside attention, bad keep), BudgetError, or Superseded once the slot's text or model is edited.
    */
   reduceTokens?(req: PruneRequest): Promise<PruneResult>;
+}
+
+/** The exact eviction re-run of the text on screen (issue 20, item 5). */
+export interface EvictionCostRequest {
+  /** The analysis the text comes from: a newer one of the slot (an edit) stops the re-run. */
+  id: number;
+  /** 'a' unless given. */
+  slot?: ModelSlot;
+  spec: Spec;
+  tokens: number[];
+  /** Budgets in tokens (the most keys a run's cache holds per head). */
+  budgets: number[];
+  /** Policies by kind (src/analysis/eviction/registry.ts); all when absent. */
+  policies?: PolicyKind[];
+  /** Held-out examples of a trained model's task scored per budget (default 16). */
+  examples?: number;
+  /**
+   * StreamingLLM numbers its kept keys by their rank in the cache (its code's positions within the
+   * cache) instead of their text positions; the other policies keep text positions. Needs every
+   * attention run to have a full cache.
+   */
+  cachePositions?: boolean;
+}
+
+/** One policy at one budget: KL(full ‖ evicted) in nats per step, its mean and the top-token flips over steps t ≥ budget, and the task accuracy (trained models). */
+export interface EvictionCell {
+  kind: PolicyKind;
+  budget: number;
+  kl: number[];
+  meanKl: number;
+  flipped: number;
+  accuracy?: number;
+}
+
+export interface EvictionCostProgress {
+  id: number;
+  /** Cells done, of (policies × budgets). */
+  done: number;
+  total: number;
+  cells: EvictionCell[];
+}
+
+export interface EvictionCostResult {
+  id: number;
+  T: number;
+  /** The layer runs whose cache the policies masked (attention with one key slot per token). */
+  evictedRuns: number[];
+  cells: EvictionCell[];
+  /** `seed 3` or `trained <job> step <n>` (as AnalysisResult.weights). */
+  weights: string;
+  /** For trained weights: the task, how many held-out examples were scored, and the full cache's accuracy on them. */
+  accuracy?: { task: string; examples: number; full: number };
 }
 
 /** Token reduction of `spec` on `tokens`: `method` after layer run `afterRun`, down to `keep` tokens. */

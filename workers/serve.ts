@@ -16,11 +16,12 @@ import { BudgetError, MEMORY_BUDGET_BYTES, modelStats } from '../src/compiler/st
 import { toOnnxBytes } from '../src/graph/onnx';
 import { keepWeightsOfSeeds } from '../src/graph/init';
 import { analyse, mapView, transferables } from './analyse';
-import type { AnalysisRequest, ContinueProgress, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
+import type { AnalysisRequest, ContinueProgress, EvictionCostProgress, InferenceApi, ModelSlot, ViewRef, WorkerEvent, WorkerInfo } from './api';
 import { classifyFailure, RuntimeBroken } from './failure';
 import { webGpuUnavailable } from './gpu';
 import { breakdown, sweep, timeMode } from './latency';
 import { continueText } from './generate';
+import { runEvictionCost } from './evictionCost';
 import { decodeSweep } from './decodeLatency';
 import { flopsAt, servingModel } from './servingModel';
 import { reduceTokens } from './prune';
@@ -225,6 +226,21 @@ export function serve(ort: OrtModule, provider: Provider): void {
           // A slot with a training job of this architecture continues with the job's weights of now.
           const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
           return await continueText((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), report, trained);
+        } finally {
+          (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
+        }
+      }),
+    evictionCost: (req, onProgress) =>
+      guard(async () => {
+        const slot = req.slot ?? 'a';
+        const { rt } = await start();
+        const report = (p: EvictionCostProgress) => void Promise.resolve(onProgress?.(p)).catch(() => undefined);
+        try {
+          // A slot with a training job of this architecture runs on the job's weights of now, and scores its task.
+          const inputs = await jobs?.weightsFor(slot, req.spec);
+          const recipe = jobs?.state(slot)?.recipe;
+          const trained = inputs && recipe ? { inputs, recipe } : undefined;
+          return await runEvictionCost((bytes) => rt.load(bytes, { optimize: false }), req, () => slots.isStale(slot, req.id), report, trained);
         } finally {
           (onProgress as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
         }

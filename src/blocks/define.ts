@@ -219,6 +219,9 @@ export interface DecodeContext {
   /** With compile option `evict`: the keep mask [B, H, slots] of this run's cache (1 keep, 0 evicted);
    *  a cache-kind mixer multiplies it into its visibility. Absent otherwise. */
   keep?(slots: number): Tensor;
+  /** With compile option `cachePositions`: the positions of this run's key slots [slots] and of its query [1],
+   *  used in place of the text positions for rotation and bias (StreamingLLM's positions within the cache). */
+  cachePositions?(slots: number): { keys: Tensor; query: Tensor };
 }
 
 /** A mixer's decode step: the new token's output and the next value of each state tensor. */

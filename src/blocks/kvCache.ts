@@ -131,22 +131,26 @@ export function attentionDecode(ctx: BlockContext & { decode: DecodeContext }, x
   const slots = cacheSlots(opts.layout, dec.capacity);
   const { positions, write } = slotTensors(b, dec, opts.layout);
 
+  // Positions for rotation and bias: the slots' text positions, or (eviction re-run with
+  // cachePositions) the ones given, e.g. each kept key's rank in the cache.
+  const given = dec.cachePositions?.(slots);
+  const queryAt = given ? given.query : dec.position;
   const q0 = splitHeads(ctx, ctx.linear(x, dModel, dModel, 'q')); // [B, H, 1, hd]
-  let q = ctx.position.rotateAt(q0, dec.position);
+  let q = ctx.position.rotateAt(q0, queryAt);
   if (opts.queryScale) q = b.mul(q, opts.queryScale(q0));
   const kNew = splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'k'), kv); // [B, kv, 1, hd]
   const vNew = splitHeads(ctx, ctx.linear(x, dModel, kv * headDim, 'v'), kv);
   const K = writeSlot(b, state['k']!, kNew, write); // [B, kv, slots, hd]
   const V = writeSlot(b, state['v']!, vNew, write);
 
-  const Kr = ctx.position.rotateAt(K, b.clip(positions, 0)); // empty slots are masked; rotate them at 0
+  const Kr = ctx.position.rotateAt(K, given ? given.keys : b.clip(positions, 0)); // empty slots are masked; rotate them at 0
   const grouped = (t: Tensor) => (g === 1 ? t : b.reshape(t, [B, kv, g, 1, t.shape[3]!]));
   const shared = (t: Tensor) => (g === 1 ? t : b.reshape(t, [B, kv, 1, slots, headDim]));
   const kT = g === 1 ? b.transpose(Kr, [0, 1, 3, 2]) : b.transpose(shared(Kr), [0, 1, 2, 4, 3]);
   let logits = b.matmul(grouped(q), kT);
   if (g !== 1) logits = b.reshape(logits, [B, H, 1, slots]);
   logits = b.mul(logits, b.scalar(1 / Math.sqrt(headDim))); // [B, H, 1, slots]
-  const bias = ctx.position.biasAt(b.reshape(dec.position, [1, 1]), b.reshape(positions, [1, slots]));
+  const bias = ctx.position.biasAt(b.reshape(queryAt, [1, 1]), b.reshape(given ? given.keys : positions, [1, slots]));
   if (bias && !opts.separateBias) logits = b.add(logits, bias);
   // Visible: a filled slot (and, in the eviction re-run, one the policy keeps). Bool ops go through
   // float products, as nn.ts allOf does (And has no WebGPU kernel).

@@ -70,6 +70,13 @@ export interface CompileOptions {
   /** Decode graphs: add the input keep.<r> [B, H, slots] (1 keep, 0 evicted) to each cache mixer (the eviction re-run). */
   evict?: boolean;
   /**
+   * Decode graphs: add the inputs keypos.<r> [slots] and querypos.<r> [1], the positions each cache
+   * mixer rotates / biases its keys and query at, in place of the slots' text positions (StreamingLLM's
+   * positions within the cache, for the eviction re-run). Absolute position embeddings at the input
+   * still take the token's text position.
+   */
+  cachePositions?: boolean;
+  /**
    * Token reduction (src/compiler/reduce.ts): after layer run `afterRun` the stream becomes R·X,
    * R the input `reduce` [B, keep, T], and the later runs run at T′ = keep, their positions R·p
    * (positions inside attention through rotateAt / biasAt). Adds the outputs `reduce.x` (the
@@ -193,6 +200,14 @@ export function compile(rawSpec: Spec, opts: CompileOptions): Graph {
         position: b.input('position', 'float32', [1]),
         capacity: C,
         ...(opts.evict ? { keep: (slots: number) => b.inputNamed(`keep.${layerIndex}`) ?? b.input(`keep.${layerIndex}`, 'float32', [B, spec.nHeads, slots]) } : {}),
+        ...(opts.cachePositions
+          ? {
+              cachePositions: (slots: number) => ({
+                keys: b.inputNamed(`keypos.${layerIndex}`) ?? b.input(`keypos.${layerIndex}`, 'float32', [slots]),
+                query: b.inputNamed(`querypos.${layerIndex}`) ?? b.input(`querypos.${layerIndex}`, 'float32', [1]),
+              }),
+            }
+          : {}),
       }
     : undefined;
   // The positions of the tokens after a token reduction (float32 [T′]), set at the cut.

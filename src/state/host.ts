@@ -15,7 +15,7 @@
  * send the model on screen again, so what was shown comes back from the new worker. Nothing here
  * touches the store: the bridge turns events into state.
  */
-import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, DecodeSweepProgress, DecodeSweepRequest, InferenceApi, LatencyMode, ModelSlot, PruneRequest, RestoreRequest, ServingRequest, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
+import type { AnalysisRequest, BackendInfo, ContinueProgress, ContinueRequest, DecodeSweepProgress, DecodeSweepRequest, EvictionCostProgress, EvictionCostRequest, InferenceApi, LatencyMode, ModelSlot, PruneRequest, RestoreRequest, ServingRequest, SweepProgress, SweepRequest, TrainProgress, TrainRequest, ViewRef, WorkerEvent, WorkerInfo } from '../../workers/api';
 import { ERROR, REQUEST_ERRORS, errorParts } from '../spec/errors';
 import type { Experiment, ExperimentProgress, ExperimentRun } from '../spec/experiment';
 
@@ -441,6 +441,9 @@ export class WorkerHost implements RuntimeApi {
   }
   continueText(req: ContinueRequest, onProgress?: (p: ContinueProgress) => void) {
     return this.call((api) => api.continueText(req, onProgress));
+  }
+  evictionCost(req: EvictionCostRequest, onProgress?: (p: EvictionCostProgress) => void) {
+    return this.call((api) => api.evictionCost(req, onProgress));
   }
   decodeSweep(req: DecodeSweepRequest, onProgress: (p: DecodeSweepProgress) => void) {
     return this.call((api) => (api.decodeSweep ? api.decodeSweep(req, onProgress) : Promise.reject(new Error('this worker has no decode sweep'))));

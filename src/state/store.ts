@@ -12,7 +12,7 @@ import { editedLayer, firstRunOf } from './follow';
 import { LIMITS } from '../spec/schema';
 import type { Spec } from '../spec/types';
 import { tokenize, type Tokenized } from '../spec/vocab';
-import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, DecodeSweepProgress, DecodeSweepResult, MapView, ModelStats, PruneRequest, PruneResult, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
+import type { AnalysisResult, AnalysisStage, ContinueProgress, ContinueRequest, ContinueResult, DecodeSweepProgress, DecodeSweepResult, EvictionCostProgress, EvictionCostRequest, EvictionCostResult, MapView, ModelStats, PruneRequest, PruneResult, ServingAnswer, ServingRequest, WorkerInfo, WorkerMemory } from '../../workers/api';
 
 export type { ServingAnswer, ServingRequest };
 import { proxy } from 'comlink';
@@ -25,6 +25,7 @@ import type { ExperimentStorage } from './experimentStore';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
+export type { EvictionCell, EvictionCostResult } from '../../workers/api';
 
 /** A result as the views hold it: the data, and the spec and tokens it was computed on. */
 export type { PruneResult };
@@ -149,6 +150,12 @@ export interface AppState {
    */
   continueText(result: ShownResult, choice: ContinueChoice, onProgress: (p: ContinueProgress) => void): Promise<ContinueResult>;
   /**
+   * The exact eviction re-run of `result`'s text (workers/evictionCost.ts): KL per step per policy
+   * and budget, and a trained model's task accuracy. Rejects without a runtime, and with an Error
+   * named "Superseded" once the text or model is edited.
+   */
+  evictionCost(result: ShownResult, choice: EvictionChoice, onProgress: (p: EvictionCostProgress) => void): Promise<EvictionCostResult>;
+  /**
    * Prefill against decode (workers/decodeLatency.ts) of the model being edited and, in compare
    * mode, model B, at each of `lengths`. `onProgress` hears after every point. Rejects without a runtime.
    */
@@ -199,11 +206,14 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
 export type { ContinueResult, DecodeSweepProgress, DecodeSweepResult, DecodeSweepSeries, TokenStep } from '../../workers/api';
+
+/** Which policies and budgets the eviction re-run measures (the rest comes from the result on screen). */
+export type EvictionChoice = Pick<EvictionCostRequest, 'budgets' | 'policies' | 'examples' | 'cachePositions'>;
 
 /**
  * A new store holding the default model and text (or `initial`'s). Its actions are made here, once,
@@ -308,6 +318,11 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
         mapOf: (result, view) => {
           if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));
           return runtime?.map ? runtime.map(result.data.id, view) : Promise.resolve(null);
+        },
+        evictionCost: (result, choice, onProgress) => {
+          if (!runtime?.evictionCost) return Promise.reject(new Error('there is no runtime to run the model with'));
+          const req: EvictionCostRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
+          return runtime.evictionCost(req, proxy(onProgress));
         },
         serving: (req) => (runtime?.serving ? runtime.serving(req) : Promise.reject(new Error('there is no runtime to compile the model with'))),
         reduceTokens: (result, choice) => {

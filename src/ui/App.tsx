@@ -24,6 +24,7 @@ import { ThemeToggle } from './ThemeToggle';
 import { useApp } from './useApp';
 import { AttentionMap } from './views/AttentionMap';
 import { DropView } from './views/DropView';
+import { EvictionCost } from './views/EvictionCost';
 import { PruneView } from './views/PruneView';
 import { EntropyView } from './views/EntropyView';
 import { HeadGrid } from './views/HeadGrid';
@@ -119,6 +120,9 @@ export function App() {
             <ErrorBoundary what="eviction view">
               <EvictionView />
             </ErrorBoundary>
+            <ViewPart name="eviction-cost" what="exact eviction view">
+              <EvictionCost />
+            </ViewPart>
             <ErrorBoundary what="serving projection">
               <ServingView />
             </ErrorBoundary>

@@ -7,10 +7,11 @@ import { defaultSpec } from '../../src/spec/defaults';
 
 const INFO: WorkerInfo = { backend: { provider: 'wasm', threads: 2, crossOriginIsolated: true, fallbackReason: 'none' }, spawnedThreads: 1 };
 /** The latency methods, never answering (test/state/latency.test.ts covers them). */
-const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep' | 'memory' | 'releaseSlot' | 'continueText' | 'serving'> = {
+const LATENCY_STUBS: Pick<InferenceApi, 'latency' | 'breakdown' | 'sweep' | 'cancelSweep' | 'memory' | 'releaseSlot' | 'continueText' | 'serving' | 'evictionCost'> = {
   latency: () => new Promise(() => {}),
   continueText: () => new Promise(() => {}),
   serving: () => new Promise(() => {}),
+  evictionCost: () => new Promise(() => {}),
   breakdown: () => new Promise(() => {}),
   sweep: () => new Promise(() => {}),
   cancelSweep: async () => {},

@@ -97,6 +97,7 @@ describe('the first look (computed at build time)', () => {
       restoreTraining: async () => ({ job: 1, step: 0 }),
       exportTrained: async () => new Uint8Array(),
       continueText: never,
+      evictionCost: never,
       serving: never,
       runExperiment: never,
       stopExperiment: async () => undefined,

@@ -211,6 +211,7 @@ function bridgeApi() {
     memory: never,
     releaseSlot: async () => {},
     continueText: never,
+    evictionCost: never,
     serving: never,
     trainedWeights: async () => null,
     restoreTraining: never,

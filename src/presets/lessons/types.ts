@@ -23,6 +23,7 @@ export const FOCUS_PANELS = {
   'router-map': 'Router',
   'param-attn': 'Tokens × parameter tokens',
   drop: 'Layer dropping',
+  'eviction-cost': 'Exact effect of eviction',
   prune: 'Token pruning and merging',
   latency: 'Latency',
   palette: 'Block palette',
