@@ -590,6 +590,8 @@ export interface DecodeSweepSeries {
   model: string;
   kind: 'prefill' | 'decode';
   points: SweepPoint[];
+  /** Decode series: how each layer run decodes (src/decode/decodeState.ts decodeForms). */
+  forms?: string;
 }
 
 export interface DecodeSweepProgress {

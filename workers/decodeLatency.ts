@@ -16,6 +16,7 @@ import { compile, SpecError } from '../src/compiler/compile';
 import { sweepLimit, sweepSpec, sweepStats, type SweepLimit } from '../src/compiler/stats';
 import { numel, type Graph } from '../src/graph/ir';
 import { toOnnxBytes } from '../src/graph/onnx';
+import { decodeForms } from '../src/decode/decodeState';
 import { nextTask, type InputTensor, type Runtime } from '../src/runtime/ort';
 import type { Spec } from '../src/spec/types';
 import { formatBytes } from '../src/spec/units';
@@ -66,7 +67,16 @@ export interface DecodeSweepControl {
 export async function decodeSweep(runtime: Runtime, req: DecodeSweepRequest, control: DecodeSweepControl): Promise<DecodeSweepResult> {
   const runs = control.runs ?? SWEEP_RUNS;
   const kinds = ['prefill', 'decode'] as const;
-  const series: DecodeSweepSeries[] = req.models.flatMap((m) => kinds.map((kind) => ({ slot: m.slot, model: m.spec.name, kind, points: [] as SweepPoint[] })));
+  const formsOf = (spec: Spec) => {
+    try {
+      return decodeForms(spec);
+    } catch (e) {
+      return errorText(e);
+    }
+  };
+  const series: DecodeSweepSeries[] = req.models.flatMap((m) =>
+    kinds.map((kind) => ({ slot: m.slot, model: m.spec.name, kind, points: [] as SweepPoint[], ...(kind === 'decode' ? { forms: formsOf(m.spec) } : {}) })),
+  );
   const limits = new Map<number, SweepLimit>();
   const total = req.lengths.length * series.length;
   let done = 0;

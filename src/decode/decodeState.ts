@@ -30,6 +30,25 @@ export interface StateEntry {
   note: string;
 }
 
+/**
+ * How each layer run decodes, in words, for the page: "run 0: K/V cache · run 1: constant state ·
+ * run 2: generic (recomputes its context each step)", or why the model cannot decode.
+ */
+export function decodeForms(spec: Spec): string {
+  const { entries, refused } = decodeState(spec, 1);
+  const whole = refused.find((r) => r.run < 0);
+  if (whole) return `no decode graph: ${whole.reason}`;
+  const runs = new Map<number, string>();
+  for (const e of entries) {
+    const form = e.form === 'generic' ? 'generic (recomputes its context each step)' : e.kind === 'cache' ? 'cache' : 'constant state';
+    const known = runs.get(e.run);
+    // A run keeps a cache if any of its tensors grows with the context.
+    runs.set(e.run, known === 'cache' || form === 'cache' ? 'cache' : form);
+  }
+  for (const r of refused) runs.set(r.run, `cannot decode (${r.reason})`);
+  return [...runs.entries()].sort(([a], [b]) => a - b).map(([r, f]) => `run ${r}: ${f}`).join(' · ') || 'no mixer state';
+}
+
 const numel = (shape: number[]) => shape.reduce((a, n) => a * n, 1);
 
 /**

@@ -101,3 +101,15 @@ describe('models no cache can follow are refused as a whole', () => {
     await expectDecodeMatchesForward(twoLayers(base), TOKENS);
   }, 120_000);
 });
+
+describe('each layer run names its decode form for the page', () => {
+  it('a cache, a constant state, the generic form, and a whole-model refusal', async () => {
+    const { decodeForms } = await import('../../src/decode/decodeState');
+    const base = aloneSpec({ mixer: { kind: 'softmax_attention', params: {} } }, SMALL);
+    const layer = base.layers[0]!;
+    const hybrid = { ...base, layers: [layer, { ...layer, mixer: { kind: 'mamba2', params: {} } }, { ...layer, mixer: { kind: 'combiner', params: {} } }] };
+    expect(decodeForms(hybrid)).toBe('run 0: cache · run 1: constant state · run 2: generic (recomputes its context each step)');
+    const clex = { ...hybrid, position: { kind: 'rope', params: { scaling: 'clex', trainedLength: 4 } } };
+    expect(decodeForms(clex)).toMatch(/^no decode graph: CLEX/);
+  });
+});

@@ -258,6 +258,15 @@ export function DecodeSweep() {
           </tbody>
         </table>
       ) : null}
+      {data
+        ? data.series
+            .filter((s) => s.kind === 'decode' && s.forms)
+            .map((s) => (
+              <p className="hint" key={s.slot} data-testid={`decode-forms-${s.slot}`}>
+                {twoModels ? `${s.slot.toUpperCase()} (${s.model})` : s.model}, decode state by layer run: {s.forms}.
+              </p>
+            ))
+        : null}
       {skipped.length > 0 ? (
         <p className="hint" data-testid="decode-sweep-skipped">
           Skipped: {skipped.join('; ')}.
