@@ -20,7 +20,7 @@ test.describe('the default model, then every preset, on WebGPU', () => {
   const between: LoggedRequest[] = [];
   let current = between;
   test.beforeAll(async ({ browser }, info) => {
-    test.setTimeout(180_000);
+    test.setTimeout(600_000); // as each test had with its own page: the waits follow the page's progress
     context = await browser.newContext({ baseURL: info.project.use.baseURL });
     await context.addInitScript(() => Object.assign(globalThis, { __tpDrawnData: true }));
     context.on('request', (r) => current.push({ url: r.url(), type: r.resourceType(), method: r.method() }));
