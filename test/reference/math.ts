@@ -90,8 +90,27 @@ export const entropy = (row: number[]): number => {
   }, 0);
 };
 
+/**
+ * The values spectralNorm computed, by the matrix's shape and exact contents. A pure function of
+ * them, so a remembered value is the one it would compute again: a gradient check's float64 loss
+ * (test/train/gradcheck.ts) runs the forward pass for every batch row and twice per perturbation,
+ * and each time every linear of a σReparam model asks again for the norm of weights that did not
+ * change. Up to 20,000 power iterations each made that one preset's check take 40 s of CPU.
+ */
+const spectralNorms = new Map<string, number>();
+
 /** Largest singular value of row-major [rows, cols] w: power iteration on W Wᵀ from a random start. */
 export function spectralNorm(w: Float64Array, rows: number, cols: number): number {
+  const key = `${rows}x${cols}:${Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString('base64')}`;
+  let sigma = spectralNorms.get(key);
+  if (sigma === undefined) {
+    if (spectralNorms.size >= 4096) spectralNorms.clear();
+    spectralNorms.set(key, (sigma = powerIteration(w, rows, cols)));
+  }
+  return sigma;
+}
+
+function powerIteration(w: Float64Array, rows: number, cols: number): number {
   let u = Float64Array.from({ length: rows }, (_, i) => Math.sin(i + 1));
   let sigma2 = 0;
   for (let it = 0; it < 20_000; it++) {
