@@ -5,33 +5,15 @@
  * passes axe.
  */
 import AxeBuilder from '@axe-core/playwright';
-import * as ort from 'onnxruntime-node';
 import { defaultSpec } from '../src/spec/defaults';
 import { tokenize } from '../src/spec/vocab';
-import type { LoadedModel } from '../src/runtime/ort';
+import { nodeModel } from '../scripts/cli/nodeModel';
 import { runEvictionCost } from '../workers/evictionCost';
 import { expect, test } from './fixtures';
 import { setText, waitForMap } from './helpers';
 
 const TEXT = 'The cat sat on the mat.';
 
-/** The parts of a LoadedModel the decode driver uses, on an onnxruntime-node session. */
-async function nodeModel(bytes: Uint8Array): Promise<LoadedModel> {
-  const session = await ort.InferenceSession.create(bytes);
-  const fed: Record<string, ort.Tensor> = {};
-  const model = {
-    weightNames: session.inputNames.filter((n) => n !== 'tokens'),
-    setWeights: async (ws: { name: string; dims: number[]; data: Float32Array }[]) => {
-      for (const w of ws) fed[w.name] = new ort.Tensor('float32', w.data, w.dims);
-    },
-    run: async (tokens: number[]) => {
-      const out = await session.run({ ...fed, tokens: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]) });
-      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { dims: [...v.dims], data: v.data as Float32Array }]));
-    },
-    release: () => session.release(),
-  };
-  return model as unknown as LoadedModel;
-}
 
 test('Eviction cost: the table is the Node re-run; a budget that holds the text costs nothing', async ({ page }) => {
   test.setTimeout(40_000);

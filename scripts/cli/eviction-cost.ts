@@ -8,7 +8,6 @@
  */
 import * as ort from 'onnxruntime-node';
 import { POLICIES } from '../../src/analysis/eviction/registry';
-import type { LoadedModel } from '../../src/runtime/ort';
 import { DEFAULT_TEXT, defaultLayer, defaultSpec } from '../../src/spec/defaults';
 import type { Spec } from '../../src/spec/types';
 import { tokenize } from '../../src/spec/vocab';
@@ -16,25 +15,9 @@ import { recipe, train } from '../../src/train/run';
 import type { OrtLike } from '../../src/train/trainer';
 import { heldOutExamples, runEvictionCost } from '../../workers/evictionCost';
 import type { EvictionCostResult } from '../../workers/api';
+import { nodeModel } from './nodeModel';
 import { runMain } from './runtimes';
 
-/** The parts of a LoadedModel the decode driver uses, on an onnxruntime-node session. */
-async function nodeModel(bytes: Uint8Array): Promise<LoadedModel> {
-  const session = await ort.InferenceSession.create(bytes);
-  const fed: Record<string, ort.Tensor> = {};
-  const model = {
-    weightNames: session.inputNames.filter((n) => n !== 'tokens'),
-    setWeights: async (ws: { name: string; dims: number[]; data: Float32Array }[]) => {
-      for (const w of ws) fed[w.name] = new ort.Tensor('float32', w.data, w.dims);
-    },
-    run: async (tokens: number[]) => {
-      const out = await session.run({ ...fed, tokens: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]) });
-      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { dims: [...v.dims], data: v.data as Float32Array }]));
-    },
-    release: () => session.release(),
-  };
-  return model as unknown as LoadedModel;
-}
 
 function table(r: EvictionCostResult, title: string): string {
   const budgets = [...new Set(r.cells.map((c) => c.budget))];
