@@ -258,7 +258,7 @@ test('with no text, every view says it needs text instead of waiting', async ({ 
   await setText(page, '');
   await expect(page.getByTestId('notice-empty')).toBeVisible();
   const waiting = page.getByTestId('view-waiting');
-  await expect(waiting).toHaveCount(6); // heads, latency, entropy, residual stream, next token, layer dropping
+  await expect(waiting).toHaveCount(9); // heads, latency, entropy, residual stream, next token, layer dropping, eviction, eviction cost, pruning
   for (const w of await waiting.all()) {
     await expect(w).toHaveAttribute('data-needs', 'text');
     await expect(w).toContainText('type at least one character');

@@ -8,7 +8,7 @@ import { expect, test } from './fixtures';
 import { compile } from '../src/compiler/compile';
 import { graphCost } from '../src/graph/cost';
 import { findPreset } from '../src/presets';
-import { waitForMap } from './helpers';
+import { waitForMap, waitWhileBusy } from './helpers';
 
 const DEFAULT_TEXT_LENGTH = 'The cat sat on the mat because it was warm.'.length;
 const value = async (cell: import('@playwright/test').Locator) => Number(await cell.getAttribute('data-value'));
@@ -51,4 +51,35 @@ test('the serving projection of the default model, its GQA comparison and this b
   expect(Number(await page.getByTestId('serving-check').getAttribute('data-rate'))).toBeGreaterThan(0);
   await page.getByTestId('serving-profile').selectOption('browser');
   await expect(page.getByTestId('serving-profile-text')).toContainText('measured');
+});
+
+test('the decode bound checked against the decode steps the latency view measured', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto('/');
+  await waitForMap(page, DEFAULT_TEXT_LENGTH);
+  const part = page.getByTestId('decode-sweep');
+  await page.getByTestId('decode-sweep-max').selectOption('32');
+  await page.getByTestId('decode-sweep-run').click();
+  await waitWhileBusy(page, async () => (await part.getAttribute('data-state')) === 'done', 'the decode sweep');
+  await page.getByTestId('serving-toggle').click();
+  const table = page.getByTestId('serving-decode-check');
+  await expect(table).toBeVisible({ timeout: 20_000 });
+  const rate = Number(await page.getByTestId('serving-check').getAttribute('data-rate'));
+  const spec = findPreset('default')!.spec();
+  // Independently: bytes a decode step reads at context L in float32 = weights + the K/V cache of L tokens.
+  const params = graphCost(compile(spec, { T: 1, mode: 'fast' })).total.params;
+  const bytes = (L: number) => 4 * params + 4 * 2 * spec.dModel * spec.layers.length * L;
+  const rows = await table.locator('tbody tr').all();
+  const measured = await Promise.all(rows.map(async (r) => ({ L: Number(await r.getAttribute('data-t')), ms: Number(await r.getAttribute('data-measured')), projected: Number(await r.getAttribute('data-projected')) })));
+  expect(measured.map((m) => m.L)).toEqual([16, 32]);
+  for (const m of measured) expect(m.ms).toBe(Number(await page.getByTestId(`decode-cell-a-decode-${m.L}`).getAttribute('data-ms')));
+  // The bandwidth is calibrated on the longest context; each bound is max(FLOPs / rate, bytes / bandwidth).
+  const last = measured[measured.length - 1]!;
+  const bandwidth = bytes(last.L) / (last.ms / 1000);
+  expect(Number(await table.getAttribute('data-bandwidth'))).toBeCloseTo(bandwidth, 0);
+  for (const m of measured) {
+    const flops = graphCost(compile(spec, { T: m.L, mode: 'decode' })).total.flops;
+    const bound = Math.max(flops / rate, bytes(m.L) / bandwidth) * 1000;
+    expect(Math.abs(m.projected - bound) / bound).toBeLessThan(1e-6);
+  }
 });

@@ -162,6 +162,8 @@ export interface AppState {
   decodeSweep(lengths: number[], onProgress: (p: DecodeSweepProgress) => void): Promise<DecodeSweepResult>;
   /** Stops the decode sweep under way before its next point. */
   cancelDecodeSweep(): void;
+  /** The last decode sweep that finished, with the spec model A had (the serving projection checks its decode bound against it). */
+  decodeMeasured: { spec: Spec; result: DecodeSweepResult } | null;
   /** The serving projection's view of a spec, built in the worker (workers/servingModel.ts). Rejects without a runtime. */
   serving(req: ServingRequest): Promise<ServingAnswer>;
   /**
@@ -312,8 +314,12 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           if (!runtime?.decodeSweep) return Promise.reject(new Error('there is no runtime to run the model with'));
           const { spec, compare } = get();
           const models = [{ slot: 'a' as const, spec }, ...(compare ? [{ slot: 'b' as const, spec: compare.specB }] : [])];
-          return runtime.decodeSweep({ models, lengths }, proxy(onProgress));
+          return runtime.decodeSweep({ models, lengths }, proxy(onProgress)).then((result) => {
+            set({ decodeMeasured: { spec, result } });
+            return result;
+          });
         },
+        decodeMeasured: null,
         cancelDecodeSweep: () => void runtime?.cancelDecodeSweep?.().catch(() => undefined),
         mapOf: (result, view) => {
           if (result.precomputed) return Promise.resolve(result.precomputed.mapOf(view));

@@ -19,7 +19,7 @@ import { formatBytes } from '../../spec/units';
 import type { Spec } from '../../spec/types';
 import { useApp } from '../useApp';
 import { ServingChart } from './ServingChart';
-import { ServingCheck, checkLengths } from './ServingCheck';
+import { ServingCheck, checkLengths, decodeCheck } from './ServingCheck';
 import { formatDecimalBytes, formatFlops, formatSeconds } from './servingFormat';
 import './serving.css';
 
@@ -101,6 +101,7 @@ export function ServingView() {
   const specB = useApp((s) => s.compare?.resultB?.spec ?? s.compare?.specB ?? null);
   const fast = useApp((s) => s.latency.fast);
   const sweep = useApp((s) => s.latency.sweep);
+  const decoded = useApp((s) => s.decodeMeasured);
   const [open, setOpen] = useState(false);
   const [profileId, setProfileId] = useState('h100-sxm');
   const [precision, setPrecision] = useState<Precision>('bf16');
@@ -117,8 +118,11 @@ export function ServingView() {
   /** "This browser": the fast graph's FLOPs at the measured length over the measured time. */
   const browser = useMemo<AcceleratorProfile | null>(() => {
     const flops = figure && answerA?.flopsAt.find((f) => f.T === figure.T)?.flops;
-    return figure && answerA && flops ? browserProfile({ T: figure.T, ms: figure.medianMs, amount: flops }, null, figure.provider, answerA.budgetBytes) : null;
-  }, [figure, answerA]);
+    if (!figure || !answerA || !flops) return null;
+    // Its bandwidth from a measured decode step, once the latency view's decode sweep ran on this model.
+    const decode = decodeCheck(answerA, decoded, spec, flops / (figure.medianMs / 1000));
+    return browserProfile({ T: figure.T, ms: figure.medianMs, amount: flops }, decode?.timed ?? null, figure.provider, answerA.budgetBytes);
+  }, [figure, answerA, decoded, spec]);
 
   const profile = profileId === 'browser' ? browser : findProfile(profileId) ?? null;
   const settings: ServingSettings | null = profile
@@ -221,7 +225,7 @@ export function ServingView() {
           ) : (
             <p className="hint">Computing the projection…</p>
           )}
-          {answerA ? <ServingCheck answer={answerA} figure={figure} sweep={sweep} spec={spec} /> : null}
+          {answerA ? <ServingCheck answer={answerA} figure={figure} sweep={sweep} spec={spec} decoded={decoded} /> : null}
         </>
       )}
     </section>
