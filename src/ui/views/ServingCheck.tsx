@@ -73,50 +73,34 @@ export function ServingCheck({ answer, figure, sweep, spec, decoded }: { answer:
           ? ` Decode: an effective bandwidth of ${(dec.bandwidth / 1e9).toPrecision(3)} GB/s, calibrated on the decode step at context ${dec.calibratedAt}; below, the projection's decode bound at each measured context beside the measured step.`
           : ' Decode: run "prefill against decode" in the Latency view to check the decode bound against measured steps.'}
       </p>
-      {rows ? (
-        <table className="serving-check-table" data-testid="serving-check-table">
-          <thead>
-            <tr>
-              <th scope="col">T</th>
-              <th scope="col">projected (compute term)</th>
-              <th scope="col">measured</th>
-              <th scope="col">measured / projected</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.T} data-t={r.T} data-projected={r.projectedMs} data-measured={r.measuredMs}>
-                <td>{r.T}</td>
-                <td>{formatMs(r.projectedMs)}</td>
-                <td>{formatMs(r.measuredMs)}</td>
-                <td>{r.ratio.toFixed(2)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {dec ? (
-        <table className="serving-check-table" data-testid="serving-decode-check" data-bandwidth={dec.bandwidth}>
-          <thead>
-            <tr>
-              <th scope="col">context</th>
-              <th scope="col">projected decode step (bound)</th>
-              <th scope="col">measured</th>
-              <th scope="col">measured / projected</th>
-            </tr>
-          </thead>
-          <tbody>
-            {dec.rows.map((r) => (
-              <tr key={r.T} data-t={r.T} data-projected={r.projectedMs} data-measured={r.measuredMs}>
-                <td>{r.T}</td>
-                <td>{formatMs(r.projectedMs)}</td>
-                <td>{formatMs(r.measuredMs)}</td>
-                <td>{r.ratio.toFixed(2)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {rows ? <CheckTable rows={rows} length="T" projected="projected (compute term)" testId="serving-check-table" /> : null}
+      {dec ? <CheckTable rows={dec.rows} length="context" projected="projected decode step (bound)" testId="serving-decode-check" bandwidth={dec.bandwidth} /> : null}
     </div>
+  );
+}
+
+/** Projected against measured, one row per length (the prefill and the decode check). */
+function CheckTable({ rows, length, projected, testId, bandwidth }: { rows: CheckRow[]; length: string; projected: string; testId: string; bandwidth?: number }) {
+  return (
+    <table className="serving-check-table" data-testid={testId} data-bandwidth={bandwidth}>
+      <thead>
+        <tr>
+          <th scope="col">{length}</th>
+          <th scope="col">{projected}</th>
+          <th scope="col">measured</th>
+          <th scope="col">measured / projected</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.T} data-t={r.T} data-projected={r.projectedMs} data-measured={r.measuredMs}>
+            <td>{r.T}</td>
+            <td>{formatMs(r.projectedMs)}</td>
+            <td>{formatMs(r.measuredMs)}</td>
+            <td>{r.ratio.toFixed(2)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
