@@ -163,16 +163,7 @@ export async function analyse(
     nLayers: L,
     nHeads: H,
     map: mapView(held, view) ?? mapView(held, { layer: 0, head: 0 })!,
-    thumbs: held.maps.map((m) => {
-      const out = new Float32Array(H * THUMB_SIDE * THUMB_SIDE);
-      for (let h = 0; h < H; h++) {
-        const t = downsample(m, T, h, THUMB_SIDE, true);
-        // A short text gives a thumbnail smaller than THUMB_SIDE: spread it over the grid, cell by cell.
-        for (let y = 0; y < THUMB_SIDE; y++)
-          for (let x = 0; x < THUMB_SIDE; x++) out[(h * THUMB_SIDE + y) * THUMB_SIDE + x] = t.values[Math.floor((y * t.side) / THUMB_SIDE) * t.side + Math.floor((x * t.side) / THUMB_SIDE)]!;
-      }
-      return out;
-    }),
+    thumbs: held.maps.map((m) => thumbnails(m, T, H)),
     thumbSide: THUMB_SIDE,
     entropy: runs.map((i) => out[`attn_entropy.${i}`]!.data),
     support: held.maps.map((m) => rowSupport(m, H, T)),
@@ -195,6 +186,18 @@ export async function analyse(
     weights: trained?.key ?? `seed ${spec.seed}`,
   };
   return { result, held };
+}
+
+/** The head grid's thumbnails of one layer run's maps [H, T, T]: mean |weight| on THUMB_SIDE² cells per head [H, s, s]. */
+export function thumbnails(maps: Float32Array, T: number, H: number): Float32Array {
+  const out = new Float32Array(H * THUMB_SIDE * THUMB_SIDE);
+  for (let h = 0; h < H; h++) {
+    const t = downsample(maps, T, h, THUMB_SIDE, true);
+    // A short text gives a thumbnail smaller than THUMB_SIDE: spread it over the grid, cell by cell.
+    for (let y = 0; y < THUMB_SIDE; y++)
+      for (let x = 0; x < THUMB_SIDE; x++) out[(h * THUMB_SIDE + y) * THUMB_SIDE + x] = t.values[Math.floor((y * t.side) / THUMB_SIDE) * t.side + Math.floor((x * t.side) / THUMB_SIDE)]!;
+  }
+  return out;
 }
 
 /** The buffers of a result, to transfer rather than copy. */

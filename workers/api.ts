@@ -10,6 +10,7 @@ import type { Experiment, ExperimentProgress, ExperimentResult, ExperimentRun } 
 import type { PolicyKind } from '../src/analysis/eviction/policy';
 import type { ReduceMethod } from '../src/analysis/prune/reduction';
 import type { OutputChange } from '../src/analysis/prune/change';
+import type { OpenedInfo, OtherFeed } from '../src/opened/types';
 
 export type { BackendInfo, ModelStats, TrainRecipe, Evaluation, StepReport };
 export { MEMORY_BUDGET_BYTES, SWEEP_MAX_T } from '../src/compiler/budget';
@@ -33,6 +34,30 @@ export interface AnalysisRequest {
   tokens: number[];
   /** The map on screen, sent back with the result (the others stay in the worker). */
   view?: ViewRef;
+  /**
+   * Run the slot's opened ONNX model (workers/opened.ts) instead of `spec`: analyse, latency and
+   * map then read this, and `spec` (the playground's model) is not compiled.
+   */
+  opened?: OpenedRequest;
+}
+
+/** What an opened model is run on: its key (see `openModel`), its token ids (null when it takes none), its other inputs. */
+export interface OpenedRequest {
+  key: string;
+  ids: number[] | null;
+  /** Inputs that are not text (images, features), by name: given data, or zeros of given dims; those not named are zeros. */
+  others: Record<string, OtherFeed>;
+}
+
+/** What an opened model's analysis adds to the result. */
+export interface OpenedFacts {
+  fileName: string;
+  /** The drawn layers: the Softmax each was tapped at, and its heads. */
+  layers: { softmax: string; heads: number }[];
+  /** Attentions found but not drawn, with why (queries and keys of another length). */
+  notDrawn: string[];
+  /** Whether the maps' positions are the text's tokens (false: positions of a model fed no text, e.g. image columns). */
+  textFed: boolean;
 }
 
 /** Largest map side that leaves the worker; longer texts get block means (src/analysis/maps.ts). */
@@ -101,9 +126,11 @@ export interface AnalysisResult {
   backend: BackendInfo;
   /**
    * Which weights it ran on: `seed 3` (drawn), or `trained <job> step <n>` when the slot has a
-   * training job for this architecture (workers/jobs.ts); absent from results made before.
+   * training job for this architecture (workers/jobs.ts), or `opened <file>`; absent from results made before.
    */
   weights?: string;
+  /** Set when the result is an opened ONNX model's (the request's `opened`). */
+  opened?: OpenedFacts;
 }
 
 /** Worker start-up facts the UI shows. */
@@ -146,6 +173,15 @@ export interface InferenceApi {
   memory(): Promise<WorkerMemory>;
   /** Releases the sessions of `slot` (compare mode was turned off). */
   releaseSlot(slot: ModelSlot): Promise<void>;
+  /**
+   * Reads, checks and taps an ONNX file for `slot` under `key` (workers/opened.ts); later requests
+   * with `opened.key` run it. Rejects with an Error named "OpenError" saying in one sentence why a
+   * file is refused; the slot's model before stays as it was then. Optional so that stand-in
+   * runtimes of tests need not have it; the workers (serve.ts) do.
+   */
+  openModel?(slot: ModelSlot, key: string, bytes: Uint8Array, fileName: string): Promise<OpenedInfo>;
+  /** Forgets the opened model of `slot` and its sessions (the person closed it). */
+  closeModel?(slot: ModelSlot): Promise<void>;
   /**
    * Runs the request. A model whose analysis would need more memory than the budget is refused
    * before anything is serialised or loaded: the promise rejects with an Error named

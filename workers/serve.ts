@@ -27,6 +27,7 @@ import { flopsAt, servingModel } from './servingModel';
 import { reduceTokens } from './prune';
 import { Sessions } from './sessions';
 import { Slots } from './slots';
+import { analyseOpened, NotOpened, openModel, timeOpened, type OpenedModel } from './opened';
 import type { Jobs } from './jobs';
 import type { Experiments } from './experiments';
 import type { OrtLike } from '../src/train/trainer';
@@ -81,6 +82,13 @@ export function serve(ort: OrtModule, provider: Provider): void {
 
   /** Per model slot: the newest request id, the newest analysis's full maps and its seed. */
   const slots = new Slots();
+  /** The opened ONNX model of each slot, if any (workers/opened.ts). */
+  const opened = new Map<ModelSlot, OpenedModel>();
+  const openedFor = (slot: ModelSlot, key: string): OpenedModel => {
+    const m = opened.get(slot);
+    if (!m || m.key !== key) throw new NotOpened(key);
+    return m;
+  };
   /** The running sweep's cancel flag (a new sweep cancels the one before). */
   let activeSweep: { cancelled: boolean } | null = null;
   /** The running decode sweep's cancel flag (prefill against decode). */
@@ -131,14 +139,32 @@ export function serve(ort: OrtModule, provider: Provider): void {
     async releaseSlot(slot) {
       await jobs?.reset(slot);
       (await start()).sessions.releaseSlot(slot);
+      opened.delete(slot);
       slots.release(slot);
       keepWeightsOfSeeds(slots.seeds());
+    },
+    async openModel(slot, key, bytes, fileName) {
+      const m = openModel(key, bytes, fileName); // throws OpenError before anything of the slot changes
+      const { sessions } = await start();
+      sessions.releaseSlot(slot);
+      opened.set(slot, m);
+      return m.info;
+    },
+    async closeModel(slot) {
+      if (!opened.delete(slot)) return;
+      (await start()).sessions.releaseSlot(slot);
     },
     analyse: (req: AnalysisRequest) =>
       guard(async () => {
         const slot = req.slot ?? 'a';
         slots.announce(slot, req.id);
         const { sessions } = await start();
+        if (req.opened) {
+          const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
+          const { result, held } = await analyseOpened(sessions, openedFor(slot, req.opened.key), { ...req, opened: req.opened }, () => slots.isStale(slot, req.id), onStage);
+          slots.keep(slot, held, null);
+          return Comlink.transfer(result, transferables(result));
+        }
         const onStage = (stage: 'compiling' | 'running') => emit({ kind: 'stage', slot, id: req.id, stage });
         // A slot with a training job of this architecture shows the job's weights of now.
         const trained = (await jobs?.weightsFor(slot, req.spec)) ?? undefined;
@@ -176,6 +202,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
     latency: (req, mode) =>
       guard(async () => {
         const slot = req.slot ?? 'a';
+        if (req.opened) return timeOpened((await start()).sessions, openedFor(slot, req.opened.key), { ...req, opened: req.opened }, mode, () => slots.isStale(slot, req.id));
         return timeMode((await start()).sessions, req, mode, () => slots.isStale(slot, req.id));
       }),
     breakdown: (req) => guard(async () => breakdown((await start()).rt, req.spec, req.tokens)),

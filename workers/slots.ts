@@ -13,6 +13,7 @@ import type { ModelSlot } from './api';
 interface Slot {
   latest: number;
   held: HeldMaps | null;
+  /** null for an opened model's analysis (no drawn weights to keep). */
   seed: number | null;
 }
 
@@ -31,7 +32,7 @@ export class Slots {
   }
 
   /** Keeps the maps of an analysis of `slot` unless a newer one's are kept already; true when kept. */
-  keep(slot: ModelSlot, maps: HeldMaps, seed: number): boolean {
+  keep(slot: ModelSlot, maps: HeldMaps, seed: number | null): boolean {
     const s = this.slots[slot];
     if (s.held && maps.id < s.held.id) return false;
     s.held = maps;

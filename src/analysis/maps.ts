@@ -53,3 +53,24 @@ export function rowSupport(maps: Float32Array, H: number, T: number): Uint16Arra
   }
   return out;
 }
+
+/**
+ * Entropy in nats of every row of `maps` [H, T, T] → [H, T], as the compiled graphs' probes compute
+ * it (src/compiler/compile.ts, rowEntropy): the row read as p = |A| / Σ|A|, 0·log 0 counted as 0.
+ * For maps that come from outside the compiler (an opened model's tapped Softmax outputs).
+ */
+export function rowEntropies(maps: Float32Array, H: number, T: number): Float32Array {
+  const out = new Float32Array(H * T);
+  for (let r = 0; r < H * T; r++) {
+    let total = 0;
+    for (let j = 0; j < T; j++) total += Math.abs(maps[r * T + j]!);
+    total = Math.max(total, 1e-30);
+    let e = 0;
+    for (let j = 0; j < T; j++) {
+      const p = Math.abs(maps[r * T + j]!) / total;
+      e -= p * Math.log(Math.max(p, 1e-30));
+    }
+    out[r] = e;
+  }
+  return out;
+}

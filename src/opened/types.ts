@@ -89,3 +89,13 @@ export class OpenError extends Error {
     this.name = 'OpenError';
   }
 }
+
+/** An input tensor built for a run of an opened model; the element type follows the array (bool as Uint8Array). */
+export interface FeedTensor {
+  name: string;
+  dims: number[];
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+}
+
+/** How an input that is not text is fed: zeros of the given dims, or given data (read from a file). */
+export type OtherFeed = { kind: 'zeros'; dims: number[] } | { kind: 'data'; dims: number[]; data: Float32Array | BigInt64Array | Int32Array };

@@ -48,11 +48,11 @@ export interface OutputTensor {
   data: Float32Array;
 }
 
-/** An input tensor as plain data; its element type follows the array (float32, int64 or bool). */
+/** An input tensor as plain data; its element type follows the array (float32, int64, int32 or bool). */
 export interface InputTensor {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array | Uint8Array;
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
 }
 
 /** Warm-run wall times in ms and their median (NaN when stopped before the first). */
@@ -88,6 +88,12 @@ export interface LoadedModel {
   setWeights(weights: readonly InputTensor[]): Promise<void>;
   run(tokens: readonly number[]): Promise<Record<string, OutputTensor>>;
   /**
+   * One run of a graph whose inputs are not only tokens (an opened model: ids, mask, pixels), the
+   * weights given to `setWeights` added. With `fetch`, only those outputs are read back; numeric
+   * outputs of other types come back as float32.
+   */
+  runInputs(inputs: readonly InputTensor[], fetch?: readonly string[]): Promise<Record<string, OutputTensor>>;
+  /**
    * Median wall time in ms of `runs` warm runs (after one warm-up run). `stop`, when given, is
    * asked before each run, after one turn of the event loop (so a message that sets it lands):
    * once it says true the timing ends with the runs made so far.
@@ -100,7 +106,7 @@ export interface LoadedModel {
 
 /** onnxruntime tensors of plain inputs. */
 function inputFeeds(ort: OrtModule, inputs: readonly InputTensor[]): Record<string, Ort.Tensor> {
-  const type = (d: InputTensor['data']) => (d instanceof Float32Array ? 'float32' : d instanceof BigInt64Array ? 'int64' : 'bool');
+  const type = (d: InputTensor['data']) => (d instanceof Float32Array ? 'float32' : d instanceof BigInt64Array ? 'int64' : d instanceof Int32Array ? 'int32' : 'bool');
   return Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(type(t.data), t.data, t.dims)]));
 }
 
@@ -211,18 +217,24 @@ export class Runtime {
         if (missing.length) throw new Error(`no values fed for the weight inputs ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
         return { ...weights, ...inputFeeds(this.ort, [{ name: 'tokens', dims: [1, tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) }]) };
       };
-      const runOnce = async (tokens: readonly number[]) => {
-        const out = await session.run(feeds(tokens));
+      const read = async (out: Record<string, Ort.Tensor>) => {
         const result: Record<string, OutputTensor> = {};
         for (const [name, t] of Object.entries(out)) {
-          result[name] = { dims: [...t.dims], data: (await t.getData(true)) as Float32Array };
+          const data = await t.getData(true);
+          result[name] = { dims: [...t.dims], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number | bigint>, Number) };
         }
         return result;
+      };
+      const runOnce = async (tokens: readonly number[]) => read(await session.run(feeds(tokens)));
+      const runInputs = async (inputs: readonly InputTensor[], fetch?: readonly string[]) => {
+        const given = { ...weights, ...inputFeeds(this.ort, inputs) };
+        return read(await (fetch ? session.run(given, [...fetch]) : session.run(given)));
       };
       return {
         weightNames,
         setWeights: (given) => this.enqueue(async () => setWeights(given)),
         run: (tokens) => this.enqueue(() => runOnce(tokens)),
+        runInputs: (inputs, fetch) => this.enqueue(() => runInputs(inputs, fetch)),
         time: (tokens, runs, stop) => this.enqueue(() => timeFeeds(session, feeds(tokens), runs, stop)),
         timeInputs: (inputs, runs, stop) => this.enqueue(() => timeFeeds(session, inputFeeds(this.ort, inputs), runs, stop)),
         release: () => this.enqueue(() => session.release()),

@@ -16,6 +16,10 @@ export const ERROR = {
   SpecError: 'SpecError',
   /** The worker's runtime ran out of memory or aborted: the worker is replaced. */
   RuntimeBroken: 'RuntimeBroken',
+  /** An opened ONNX file was refused (src/opened/read.ts), or its inputs could not be built: one sentence says why. */
+  OpenError: 'OpenError',
+  /** The worker holds no opened model under the request's key (it was restarted): the page sends the file again. */
+  NotOpened: 'NotOpened',
   /** The worker ended before answering. */
   WorkerLost: 'WorkerLost',
 } as const;
@@ -23,7 +27,7 @@ export const ERROR = {
 export type ErrorName = (typeof ERROR)[keyof typeof ERROR];
 
 /** Errors about the request, not the worker: never retried on another backend, never a reason to restart one. */
-export const REQUEST_ERRORS: ReadonlySet<string> = new Set<ErrorName>([ERROR.Superseded, ERROR.BudgetError, ERROR.TrainingBudgetError, ERROR.TaskError, ERROR.SpecError]);
+export const REQUEST_ERRORS: ReadonlySet<string> = new Set<ErrorName>([ERROR.Superseded, ERROR.BudgetError, ERROR.TrainingBudgetError, ERROR.TaskError, ERROR.SpecError, ERROR.OpenError, ERROR.NotOpened]);
 
 /** The name and message of anything thrown. */
 export function errorParts(e: unknown): { name: string; message: string } {

@@ -15,6 +15,10 @@ import type { AnalysisRequest, MapView, ModelSlot } from '../../workers/api';
 import type { HostEvent, RuntimeApi } from './host';
 import type { Spec } from '../spec/types';
 import { selectInput, type AppState, type AppStore, type RunStatus, type ShownResult } from './store';
+import { openedRequest, type OpenedModelState } from './opened';
+import { needsText } from '../opened/inputs';
+import { tokenizeFor } from '../opened/tokenizers';
+import type { Tokenized } from '../spec/vocab';
 import { connectLatency } from './latency';
 import { connectTraining } from './training';
 
@@ -28,6 +32,8 @@ interface SlotIo {
   slot: ModelSlot;
   /** The slot's model, or null when the slot is off (no compare model). */
   spec(s: AppState): Spec | null;
+  /** The slot's opened ONNX model, which runs instead of `spec` when there is one. */
+  opened(s: AppState): OpenedModelState | null;
   shown(s: AppState): { result: ShownResult | null; map: MapView | null };
   write(s: AppState, patch: { run?: RunStatus; result?: ShownResult | null; map?: MapView | null }): Partial<AppState>;
 }
@@ -35,6 +41,7 @@ interface SlotIo {
 const SLOT_A: SlotIo = {
   slot: 'a',
   spec: (s) => s.spec,
+  opened: (s) => s.opened.a,
   shown: (s) => ({ result: s.result, map: s.map }),
   write: (_s, patch) => patch,
 };
@@ -42,6 +49,7 @@ const SLOT_A: SlotIo = {
 const SLOT_B: SlotIo = {
   slot: 'b',
   spec: (s) => s.compare?.specB ?? null,
+  opened: (s) => (s.compare ? s.opened.b : null),
   shown: (s) => ({ result: s.compare?.resultB ?? null, map: s.compare?.mapB ?? null }),
   write: (s, { run, result, map }) =>
     s.compare ? { compare: { ...s.compare, ...(run ? { run } : {}), ...(result !== undefined ? { resultB: result } : {}), ...(map !== undefined ? { mapB: map } : {}) } } : {},
@@ -104,15 +112,53 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
     const s = store.getState();
     const spec = io.spec(s);
     if (!spec) return;
-    const input = selectInput(s);
     const id = nextId++;
     latest[io.slot] = id;
-    if (input.ids.length === 0) {
-      void api.supersede(id, io.slot).catch(() => undefined); // whatever the worker was doing is moot now
-      set(io, { run: { phase: 'idle' }, result: null, map: null });
+    const opened = io.opened(s);
+    if (opened) {
+      sendOpened(io, id, opened, spec, s);
       return;
     }
-    const req: AnalysisRequest = { id, slot: io.slot, spec, tokens: input.ids, view: s.view };
+    const input = selectInput(s);
+    if (input.ids.length === 0) return idle(io, id);
+    dispatch(io, { id, slot: io.slot, spec, tokens: input.ids, view: s.view }, input);
+  };
+
+  /** Nothing to run (no text): the slot shows nothing, and whatever the worker was doing is moot now. */
+  const idle = (io: SlotIo, id: number) => {
+    void api.supersede(id, io.slot).catch(() => undefined);
+    set(io, { run: { phase: 'idle' }, result: null, map: null });
+  };
+
+  /**
+   * An opened model's request: the text through its tokenizer (GPT-2's loads on first use, so this
+   * waits a turn), or no text at all for a model that takes none (an image model).
+   */
+  const sendOpened = (io: SlotIo, id: number, opened: OpenedModelState, spec: Spec, s: AppState) => {
+    running[io.slot] = true;
+    set(io, { run: { phase: 'running', id } });
+    const text = needsText(opened.info) ? tokenizeFor(opened.tokenizer, s.text) : Promise.resolve(null);
+    text.then(
+      (tokens) => {
+        if (id !== latest[io.slot]) return;
+        if (tokens && tokens.ids.length === 0) {
+          running[io.slot] = false;
+          return idle(io, id);
+        }
+        const input: Tokenized = { ids: tokens?.ids ?? [], pieces: tokens?.pieces ?? [], unknown: [], truncatedFrom: null };
+        dispatch(io, { id, slot: io.slot, spec, tokens: input.ids, view: store.getState().view, opened: openedRequest(opened, tokens?.ids ?? null) }, input);
+      },
+      (e: unknown) => {
+        if (id !== latest[io.slot]) return;
+        running[io.slot] = false;
+        set(io, { run: { phase: 'failed', id, message: errorText(e) } });
+      },
+    );
+  };
+
+  /** Sends `req` and stores its answer if it is still the newest of its slot. */
+  const dispatch = (io: SlotIo, req: AnalysisRequest, input: Tokenized) => {
+    const id = req.id;
     running[io.slot] = true;
     set(io, { run: { phase: 'running', id } });
     const settled = () => {
@@ -128,7 +174,9 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
         // A WebGPU session can fall back to WASM inside its worker: the result says which ran.
         const runtime = store.getState().runtime;
         if (runtime.phase === 'ready' && runtime.info.backend.provider !== data.backend.provider) store.setState({ runtime: { phase: 'ready', info: { ...runtime.info, backend: data.backend } } });
-        set(io, { run: { phase: 'done', id }, result: { data, spec: req.spec, input }, map: data.map });
+        // A model fed no text (an image model) names its positions.
+        const shownInput = req.opened && req.opened.ids === null ? { ...input, pieces: Array.from({ length: data.T }, (_, i) => String(i)) } : input;
+        set(io, { run: { phase: 'done', id }, result: { data, spec: req.spec, input: shownInput, ...(req.opened ? { opened: req.opened } : {}) }, map: data.map });
         if (io.slot === 'a')
           api.memory().then(
             (m) => {
@@ -147,7 +195,7 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
         set(io, { run: { phase: 'failed', id, message: errorText(e) } });
       },
     );
-    if (io.slot === 'a') {
+    if (io.slot === 'a' && !req.opened) {
       // Statistics are asked for after the analysis, so they fill a gap in its work instead of delaying it (no weights are drawn).
       api.stats(req).then(
         (data) => {
@@ -213,7 +261,9 @@ export function connectBridge(store: AppStore, api: RuntimeApi, opts: BridgeOpti
       if (!spec) continue;
       // A training report moved the weights: the views run again on the job's new ones.
       const trained = s.training.weightsVersion !== prev.training.weightsVersion && (s.training.runs[io.slot] || prev.training.runs[io.slot]);
-      if (spec !== io.spec(prev) || s.text !== prev.text || trained) schedule(io);
+      // An opened model runs again when the text or how it is fed changes, not on edits of the playground's model.
+      const edited = io.opened(s) ? false : spec !== io.spec(prev) || trained;
+      if (edited || s.text !== prev.text || io.opened(s) !== io.opened(prev)) schedule(io);
       else if (s.view !== prev.view) fetchMap(io);
     }
   });

@@ -398,8 +398,38 @@ export class WorkerHost implements RuntimeApi {
     return this.active.waiting.size;
   }
 
+  /** The files of the opened models by slot, kept in the page: a worker that does not hold one (restarted, or the other backend) is sent it again. */
+  private readonly openedFiles = new Map<ModelSlot, { key: string; bytes: Uint8Array; fileName: string }>();
+
+  async openModel(slot: ModelSlot, key: string, bytes: Uint8Array, fileName: string) {
+    const info = await this.call((api) => (api.openModel ? api.openModel(slot, key, bytes, fileName) : Promise.reject(new Error('this worker cannot open models'))));
+    this.openedFiles.set(slot, { key, bytes, fileName });
+    return info;
+  }
+  async closeModel(slot: ModelSlot) {
+    this.openedFiles.delete(slot);
+    await Promise.all(this.live().map((r) => r.ep.api.closeModel?.(slot).catch(() => undefined)));
+  }
+
+  /** `task` for `req`; for an opened model's request, a worker that answers NotOpened is sent the file, then asked again. */
+  private withOpened<R>(req: AnalysisRequest, task: (api: InferenceApi) => Promise<R>): (api: InferenceApi) => Promise<R> {
+    const key = req.opened?.key;
+    if (key === undefined) return task;
+    return async (api) => {
+      try {
+        return await task(api);
+      } catch (e) {
+        const slot = req.slot ?? 'a';
+        const file = this.openedFiles.get(slot);
+        if (errorParts(e).name !== ERROR.NotOpened || file?.key !== key) throw e;
+        await api.openModel?.(slot, file.key, file.bytes, file.fileName);
+        return task(api);
+      }
+    };
+  }
+
   analyse(req: AnalysisRequest) {
-    return this.call((api) => api.analyse(req)).then((r) => {
+    return this.call(this.withOpened(req, (api) => api.analyse(req))).then((r) => {
       this.state.losses = 0;
       // On demand: the first result is drawn before WebGPU is loaded.
       if (this.state.gpu.phase === 'deferred') void this.startGpu(this.state.choice === 'webgpu');
@@ -422,13 +452,14 @@ export class WorkerHost implements RuntimeApi {
     await Promise.all(this.live().map((r) => r.ep.api.supersede(id, slot).catch(() => undefined)));
   }
   async releaseSlot(slot: ModelSlot) {
+    this.openedFiles.delete(slot);
     await Promise.all(this.live().map((r) => r.ep.api.releaseSlot(slot).catch(() => undefined)));
   }
   memory() {
     return this.call((api) => api.memory());
   }
   latency(req: AnalysisRequest, mode: LatencyMode) {
-    return this.call((api) => api.latency(req, mode));
+    return this.call(this.withOpened(req, (api) => api.latency(req, mode)));
   }
   breakdown(req: AnalysisRequest) {
     return this.call((api) => api.breakdown(req));

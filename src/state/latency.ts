@@ -112,6 +112,10 @@ export function latencyActions(get: () => AppState, setLatency: (part: Partial<L
       const result = get().result;
       if (!result || get().latency.breakdown.phase === 'running') return;
       const spec = result.spec;
+      if (result.opened) {
+        setLatency({ breakdown: { phase: 'failed', spec, message: 'The per-block breakdown times the blocks of a playground model; an opened model is timed whole.' } });
+        return;
+      }
       setLatency({ breakdown: { phase: 'running', spec, progress: null } });
       runtime.breakdown({ id: result.data.id, spec, tokens: result.input.ids }).then(
         (data) => setLatency({ breakdown: { phase: 'done', spec, data } }),
@@ -190,7 +194,7 @@ export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { del
     const result = store.getState().result;
     if (!result) return;
     const { id } = result.data;
-    const req = { id, slot: 'a' as const, spec: result.spec, tokens: result.input.ids };
+    const req = { id, slot: 'a' as const, spec: result.spec, tokens: result.input.ids, opened: result.opened };
     for (const mode of ['fast', 'inspect'] as const)
       api.latency(req, mode).then(
         (figure) => {
@@ -205,7 +209,7 @@ export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { del
     const result = store.getState().compare?.resultB;
     if (!result) return;
     const { id } = result.data;
-    api.latency({ id, slot: 'b', spec: result.spec, tokens: result.input.ids }, 'fast').then(
+    api.latency({ id, slot: 'b', spec: result.spec, tokens: result.input.ids, opened: result.opened }, 'fast').then(
       (figure) => {
         if (store.getState().compare?.resultB?.data.id === id) setLatency({ fastB: figure });
       },
@@ -220,7 +224,7 @@ export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { del
     if (!result) return;
     const { id } = result.data;
     try {
-      const figure = await api.latency({ id, slot, spec: result.spec, tokens: result.input.ids }, 'fast');
+      const figure = await api.latency({ id, slot, spec: result.spec, tokens: result.input.ids, opened: result.opened }, 'fast');
       if (shown()?.data.id !== id) return;
       const key = slot === 'a' ? 'fast' : 'fastB';
       setLatency({ [key]: pool ? poolFigure(store.getState().latency[key], figure) : figure });
@@ -244,7 +248,7 @@ export function connectLatency(store: AppStore, api: LatencyRuntime, opts: { del
     const result = store.getState().result;
     if (!result) return;
     const { id } = result.data;
-    api.latency({ id, slot: 'a', spec: result.spec, tokens: result.input.ids }, 'inspect').then(
+    api.latency({ id, slot: 'a', spec: result.spec, tokens: result.input.ids, opened: result.opened }, 'inspect').then(
       (figure) => {
         if (store.getState().result?.data.id === id) setLatency({ inspect: figure });
       },

@@ -22,6 +22,9 @@ import type { RuntimeApi } from './host';
 import { initialTraining, trainingActions, type TrainingActions, type TrainingRuntime, type TrainingState } from './training';
 import { experimentsActions, initialExperiments, type ExperimentsActions, type ExperimentsRuntime, type ExperimentsState } from './experiments';
 import type { ExperimentStorage } from './experimentStore';
+import { defaultTokenizer, initialOpened, openedKey, type OpenedModelState, type OpenedRuntime, type OpenedState } from './opened';
+import type { OpenedInfo } from '../opened/types';
+import type { OpenedRequest } from '../../workers/api';
 
 export type { AnalysisResult, BackendChoice, MapView, ModelStats };
 export { CONTINUE_MAX } from '../../workers/api';
@@ -36,6 +39,8 @@ export interface ShownResult {
   input: Tokenized;
   /** Set on the result computed at build time (src/state/firstLook.ts), shown until the first live one: its maps by view. */
   precomputed?: { mapOf(view: ViewSelection): MapView | null };
+  /** Set on an opened model's result: what it was run on (latency asks for the same). `spec` is then the playground's, not what ran. */
+  opened?: OpenedRequest;
 }
 
 /** Compare mode's model B and its own result and map (the same text and view as A). */
@@ -98,6 +103,18 @@ export interface AppState {
   /** Starts compare mode with `specB` as model B (`label` says where it came from), or replaces B. */
   setCompareModel(specB: Spec, label: string): void;
   stopCompare(): void;
+  /**
+   * Opened ONNX models (src/state/opened.ts): per slot, the file that replaces the playground's
+   * model in the views. `openModel` reads and checks the file in the worker and, only when it is
+   * accepted, puts it in the slot (B starts compare mode); it rejects with one sentence otherwise,
+   * and nothing the person had changes. `closeModel` goes back to the playground's model (B: ends
+   * compare mode).
+   */
+  opened: OpenedState;
+  openModel(slot: 'a' | 'b', file: { name: string; bytes: Uint8Array }): Promise<OpenedInfo>;
+  closeModel(slot: 'a' | 'b'): void;
+  /** Changes how the opened model of `slot` is fed (its tokenizer, its other inputs). */
+  setOpenedFeed(slot: 'a' | 'b', patch: Partial<Pick<OpenedModelState, 'tokenizer' | 'others'>>): void;
   /** The map on screen: the selected layer run and head of the newest result (fetched from the worker on a change of view). */
   map: MapView | null;
   /** Results that arrived after a newer edit and were dropped. */
@@ -208,7 +225,7 @@ const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
 });
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
-export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
+export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<OpenedRuntime> & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
 
 /** How a continuation chooses its characters (the rest of the request comes from the result on screen). */
 export type ContinueChoice = Pick<ContinueRequest, 'count' | 'mode' | 'temperature' | 'topK' | 'seed'>;
@@ -268,8 +285,31 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           return runtime.exportOnnx(s.spec, T, mode);
         },
         compare: null,
-        setCompareModel: (specB, label) => set({ compare: { specB, label, run: { phase: 'idle' }, resultB: null, mapB: null } }),
-        stopCompare: () => set({ compare: null }),
+        setCompareModel: (specB, label) => set((s) => ({ compare: { specB, label, run: { phase: 'idle' }, resultB: null, mapB: null }, opened: { ...s.opened, b: null } })),
+        stopCompare: () => set((s) => ({ compare: null, opened: { ...s.opened, b: null } })),
+        opened: initialOpened(),
+        openModel: async (slot, file) => {
+          if (!runtime?.openModel) throw new Error('there is no runtime to open the model with');
+          const key = openedKey(file.name);
+          const info = await runtime.openModel(slot, key, file.bytes, file.name);
+          const m: OpenedModelState = { key, info, tokenizer: defaultTokenizer(info), others: {} };
+          set((s) => ({
+            opened: { ...s.opened, [slot]: m },
+            ...(slot === 'b' ? { compare: { specB: s.spec, label: file.name, run: { phase: 'idle' as const }, resultB: null, mapB: null } } : {}),
+            ...(slot === 'a' ? { view: { layer: 0, head: 0 } } : {}),
+          }));
+          return info;
+        },
+        closeModel: (slot) => {
+          if (!get().opened[slot]) return;
+          void runtime?.closeModel?.(slot)?.catch(() => undefined);
+          set((s) => ({ opened: { ...s.opened, [slot]: null }, ...(slot === 'b' ? { compare: null } : { view: { layer: 0, head: 0 } }) }));
+        },
+        setOpenedFeed: (slot, patch) =>
+          set((s) => {
+            const m = s.opened[slot];
+            return m ? { opened: { ...s.opened, [slot]: { ...m, ...patch } } } : {};
+          }),
         classroom: { hide: [], locked: false },
         lesson: null,
         setLesson: (lesson) => set({ lesson }),
