@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectBridge } from '../../src/state/bridge';
-import { createAppStore } from '../../src/state/store';
+import { createAppStore, type StoreRuntime } from '../../src/state/store';
+import type { OpenedInfo } from '../../src/opened/types';
+import { tokenize } from '../../src/spec/vocab';
 import type { AnalysisRequest, AnalysisResult, InferenceApi, MapView, ViewRef, WorkerInfo } from '../../workers/api';
 import { modelStats } from '../../src/compiler/stats';
 import { defaultSpec } from '../../src/spec/defaults';
@@ -273,5 +275,82 @@ describe('bridge: compare mode', () => {
     store.getState().setText('abcde');
     await flush();
     expect(pending.slice(5).map((p) => p.req.slot)).toEqual(['a']);
+  });
+});
+
+describe('bridge, opened models', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  /** What the worker would say of a model with token ids of the playground's 97 characters. */
+  const openedInfo = (inputs: { name: string; role: 'ids' | 'other' }[]) =>
+    ({ fileName: 'm.onnx', fileBytes: 10, irVersion: 8, opset: 14, producer: 'pytorch', inputs: inputs.map((i) => ({ ...i, type: i.role === 'ids' ? 'int64' : 'float32', dims: ['batch', 'seq'] })), outputs: [], attention: [], fused: [], vocabSize: 97, logits: null, logitsAreProbabilities: false, weightBytes: 1, nodes: 3 }) as OpenedInfo;
+
+  it('runs the opened model instead of the spec, on the text through its tokenizer; spec edits do not run it again; closing goes back', async () => {
+    const { api, pending, answer } = fakeApi();
+    const opened: string[] = [];
+    const runtime = { ...api, openModel: async (_slot: string, key: string) => (opened.push(key), openedInfo([{ name: 'input_ids', role: 'ids' }])), closeModel: async () => {} } as unknown as StoreRuntime;
+    const store = createAppStore({ text: 'abc', runtime });
+    connectBridge(store, api);
+    await flush();
+    pending[0]!.resolve(answer(pending[0]!.req));
+    await flush();
+    const info = await store.getState().openModel('a', { name: 'm.onnx', bytes: new Uint8Array([1]) });
+    expect(info.vocabSize).toBe(97);
+    expect(store.getState().opened.a?.tokenizer).toBe('chars');
+    await flush();
+    expect(pending).toHaveLength(2);
+    expect(pending[1]!.req.opened).toEqual({ key: opened[0], ids: tokenize('abc', 1000).ids, others: {} });
+    pending[1]!.resolve({ ...answer(pending[1]!.req), opened: { fileName: 'm.onnx', layers: [], notDrawn: [], textFed: true } });
+    await flush();
+    expect(store.getState().result?.opened?.key).toBe(opened[0]);
+    // An edit of the playground's model does not run the opened one again; a text edit does.
+    store.getState().edit({ type: 'setGlobal', key: 'seed', value: 9 });
+    await flush();
+    expect(pending).toHaveLength(2);
+    store.getState().setText('abcd');
+    await flush();
+    expect(pending).toHaveLength(3);
+    expect(pending[2]!.req.opened?.ids).toHaveLength(4);
+    pending[2]!.resolve(answer(pending[2]!.req));
+    await flush();
+    // Typed ids: the text is read as numbers.
+    store.getState().setText('5, 6 7');
+    store.getState().setOpenedFeed('a', { tokenizer: 'ids' });
+    await flush();
+    expect(pending.at(-1)!.req.opened?.ids).toEqual([5, 6, 7]);
+    pending.at(-1)!.resolve(answer(pending.at(-1)!.req));
+    await flush();
+    store.getState().closeModel('a');
+    await flush();
+    expect(pending.at(-1)!.req.opened).toBeUndefined();
+    expect(store.getState().opened.a).toBeNull();
+  });
+
+  it('runs a model that takes no text with no ids, and names its positions', async () => {
+    const { api, pending, answer } = fakeApi();
+    const runtime = { ...api, openModel: async () => openedInfo([{ name: 'x', role: 'other' }]), closeModel: async () => {} } as unknown as StoreRuntime;
+    const store = createAppStore({ text: '', runtime });
+    connectBridge(store, api);
+    await flush();
+    await store.getState().openModel('a', { name: 'ocr.onnx', bytes: new Uint8Array([1]) });
+    await flush();
+    const req = pending.at(-1)!.req;
+    expect(req.opened?.ids).toBeNull();
+    pending.at(-1)!.resolve({ ...answer(req), T: 3 });
+    await flush();
+    expect(store.getState().result?.input.pieces).toEqual(['0', '1', '2']);
+  });
+
+  it('a refused file changes nothing', async () => {
+    const { api } = fakeApi();
+    const runtime = { ...api, openModel: async () => Promise.reject(new Error('bad.onnx is not an ONNX model')), closeModel: async () => {} } as unknown as StoreRuntime;
+    const store = createAppStore({ text: 'abc', runtime });
+    connectBridge(store, api);
+    await flush();
+    const before = { spec: store.getState().spec, text: store.getState().text };
+    await expect(store.getState().openModel('a', { name: 'bad.onnx', bytes: new Uint8Array([0]) })).rejects.toThrow('bad.onnx is not an ONNX model');
+    expect(store.getState().opened).toEqual({ a: null, b: null });
+    expect({ spec: store.getState().spec, text: store.getState().text }).toEqual(before);
   });
 });
