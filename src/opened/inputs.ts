@@ -1,0 +1,127 @@
+/**
+ * The inputs of an opened model: what each one is (token ids, attention mask, position ids, token
+ * type ids, or anything else), read from its name, type and rank, and the tensors the page feeds
+ * them for one text of T tokens: the ids, a mask of ones, positions 0…T−1, token types 0, and for
+ * anything else the person's values (an .npy file) or zeros.
+ */
+import { OpenError, type Dim, type FeedTensor, type FeedType, type InputRole, type OpenedInfo, type OpenedInput, type OtherFeed } from './types';
+
+const INTEGER = (type: FeedType): boolean => type === 'int64' || type === 'int32';
+/** Names token-id inputs go by (HF: input_ids, decoder_input_ids; torch examples: src, tgt, tokens, x…). */
+const ID_NAMES = new Set(['ids', 'input_ids', 'decoder_input_ids', 'tokens', 'token', 'token_ids', 'input_tokens', 'src', 'tgt', 'input', 'inputs', 'x', 'idx', 'text', 'src_tokens', 'prev_output_tokens']);
+
+/** An input's role from its own name, type and dims (see assignRoles for the rule that looks at all inputs). */
+export function inputRole(name: string, type: FeedType, dims: readonly Dim[]): InputRole {
+  const n = name.toLowerCase();
+  if (n.includes('mask')) return 'mask';
+  if (!INTEGER(type)) return 'other';
+  if (/token_?type|segment/.test(n)) return 'types';
+  if (/position|(^|[_.])pos(_ids?)?$/.test(n)) return 'positions';
+  if (dims.length >= 1 && dims.length <= 2 && (ID_NAMES.has(n) || /(^|[_.])ids$/.test(n))) return 'ids';
+  return 'other';
+}
+
+/** Roles of all inputs: inputRole each, then a model without ids whose only integer input of rank 2 is 'other' reads it as the ids (exporters' names such as input.1). */
+export function assignRoles(inputs: readonly { name: string; type: FeedType; dims: readonly Dim[] }[]): InputRole[] {
+  const roles = inputs.map((i) => inputRole(i.name, i.type, i.dims));
+  if (!roles.includes('ids')) {
+    const ints = inputs.map((_, k) => k).filter((k) => INTEGER(inputs[k]!.type) && inputs[k]!.dims.length === 2);
+    if (ints.length === 1 && roles[ints[0]!] === 'other') roles[ints[0]!] = 'ids';
+  }
+  return roles;
+}
+
+/** Whether the model reads token ids (so the page shows a text box). */
+export function needsText(info: Pick<OpenedInfo, 'inputs'>): boolean {
+  return info.inputs.some((i) => i.role === 'ids');
+}
+
+/** Dims to feed an input when nothing tells them: its fixed dims, 1 for a dynamic first (batch) dim, 64 for other dynamic dims. */
+export function defaultDims(input: Pick<OpenedInput, 'dims'>): number[] {
+  return input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 64));
+}
+
+type Data = FeedTensor['data'];
+
+/** `n` values of `type` from numbers. */
+function fill(type: FeedType, n: number, at: (i: number) => number): Data {
+  switch (type) {
+    case 'float32': return Float32Array.from({ length: n }, (_, i) => at(i));
+    case 'int64': return BigInt64Array.from({ length: n }, (_, i) => BigInt(at(i)));
+    case 'int32': return Int32Array.from({ length: n }, (_, i) => at(i));
+    case 'bool': return Uint8Array.from({ length: n }, (_, i) => (at(i) ? 1 : 0));
+  }
+}
+
+/** The shape of a per-token input ([T] or [1, T]), refused where the model fixes another length. */
+function tokenDims(input: OpenedInput, T: number): number[] {
+  const dims = input.dims.length === 1 ? [T] : input.dims.length === 2 ? [1, T] : input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : T));
+  const seq = input.dims.length <= 2 ? input.dims.length - 1 : -1;
+  const fixed = seq >= 0 ? input.dims[seq] : undefined;
+  if (typeof fixed === 'number' && fixed !== T) {
+    throw new OpenError(`The input ${input.name}: this model was exported for exactly ${fixed} tokens; the text gives ${T} (write a text of ${fixed} tokens, or re-export with a dynamic sequence axis).`);
+  }
+  if (input.dims.length === 2 && typeof input.dims[0] === 'number' && input.dims[0] !== 1) {
+    throw new OpenError(`The input ${input.name} has a fixed batch of ${input.dims[0]}; the page feeds one text (re-export with batch 1 or a dynamic batch axis).`);
+  }
+  return dims;
+}
+
+/** A given feed's values in the input's type (integers widen or narrow between int32 and int64; floats are refused for integer inputs). */
+function convert(input: OpenedInput, data: Float32Array | BigInt64Array | Int32Array): Data {
+  const n = data.length;
+  const num = (i: number): number => Number(data[i]!);
+  if (input.type === 'float32') return data instanceof Float32Array ? data : fill('float32', n, num);
+  if (data instanceof Float32Array) throw new OpenError(`The input ${input.name} takes ${input.type} values; the file given holds floats (save it with that integer dtype).`);
+  if (input.type === 'int64') return data instanceof BigInt64Array ? data : fill('int64', n, num);
+  if (input.type === 'int32') return data instanceof Int32Array ? data : fill('int32', n, num);
+  return fill('bool', n, num);
+}
+
+/** The feed of an input of role 'other': the given values or zeros, refused where its shape contradicts the input's fixed dims. */
+function otherFeed(input: OpenedInput, given: OtherFeed | undefined): FeedTensor {
+  const dims = given ? given.dims : defaultDims(input);
+  if (dims.length !== input.dims.length || input.dims.some((d, i) => typeof d === 'number' && d !== dims[i])) {
+    throw new OpenError(`The input ${input.name} is [${input.dims.join(', ')}]; the values given are [${dims.join(', ')}] (give an array of that shape).`);
+  }
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (given?.kind === 'data') {
+    if (given.data.length !== n) throw new OpenError(`The values given for ${input.name} hold ${given.data.length} numbers; the shape [${dims.join(', ')}] needs ${n}.`);
+    return { name: input.name, dims: [...dims], data: convert(input, given.data) };
+  }
+  return { name: input.name, dims: [...dims], data: fill(input.type, n, () => 0) };
+}
+
+/**
+ * The tensors to feed `info`'s model for the token ids `ids` (one text) and the person's values of
+ * its other inputs: ids [1, T] (or [T]), mask ones, positions 0…T−1, token types zeros, and others
+ * as given or zeros of defaultDims. Refuses ids outside the vocabulary and a length the model does not take.
+ */
+export function feeds(info: Pick<OpenedInfo, 'inputs' | 'vocabSize'>, ids: readonly number[], others: Record<string, OtherFeed> = {}): FeedTensor[] {
+  const T = ids.length;
+  const text = needsText(info);
+  if (text && T === 0) throw new OpenError('The text gives no tokens; write at least one.');
+  if (text) {
+    const V = info.vocabSize;
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || (V !== null && id >= V));
+    if (bad !== undefined) throw new OpenError(`The token id ${bad} is outside this model's vocabulary (0 to ${V === null ? 'its size' : V - 1}); use the tokenizer the model was trained with.`);
+  }
+  return info.inputs.map((input): FeedTensor => {
+    if (input.role === 'other' || !text) {
+      if (input.role === 'other') return otherFeed(input, others[input.name]);
+      const dims = defaultDims(input);
+      const n = dims.reduce((a, b) => a * b, 1);
+      const last = dims[dims.length - 1] ?? 1;
+      const at = input.role === 'mask' ? () => 1 : input.role === 'positions' ? (i: number) => i % last : () => 0;
+      return { name: input.name, dims, data: fill(input.type, n, at) };
+    }
+    const dims = tokenDims(input, T);
+    const n = dims.reduce((a, b) => a * b, 1);
+    switch (input.role) {
+      case 'ids': return { name: input.name, dims, data: fill(input.type, n, (i) => ids[i]!) };
+      case 'mask': return { name: input.name, dims, data: fill(input.type, n, () => 1) };
+      case 'positions': return { name: input.name, dims, data: fill(input.type, n, (i) => i % T) };
+      case 'types': return { name: input.name, dims, data: fill(input.type, n, () => 0) };
+    }
+  });
+}
