@@ -18,6 +18,7 @@ const F = {
   state: ['**/state/*', '**/state'],
   ui: ['**/ui/*', '**/ui/**'],
   train: ['**/train/**', '**/train'],
+  opened: ['**/opened/*', '**/opened'],
 };
 const REACT = ['react', 'react-dom', 'react-dom/*', 'react/*', 'zustand', 'zundo', 'd3-*', '@dnd-kit/*'];
 
@@ -60,11 +61,12 @@ export default tseslint.config(
   boundary('presets', ['spec', 'analysis']),
   boundary('runtime', ['graph', 'analysis'], { ort: true }),
   boundary('train', ['spec', 'blocks', 'graph', 'compiler', 'analysis', 'presets']),
-  boundary('state', ['spec', 'presets', 'workers', 'analysis', 'train'], { core: false }),
-  boundary('ui', ['state', 'spec', 'presets', 'analysis', 'train'], { core: false }),
+  boundary('opened', ['analysis', 'spec']),
+  boundary('state', ['spec', 'presets', 'workers', 'analysis', 'train', 'opened'], { core: false }),
+  boundary('ui', ['state', 'spec', 'presets', 'analysis', 'train', 'opened'], { core: false }),
   {
     // The model core runs in workers and Node: no DOM globals.
-    files: ['src/{spec,blocks,graph,compiler,decode,analysis,presets,runtime}/**/*.ts'],
+    files: ['src/{spec,blocks,graph,compiler,decode,analysis,presets,runtime,opened}/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...['window', 'document', 'localStorage', 'HTMLElement'].map((name) => ({ name, message: 'The model core has no DOM.' }))],
     },

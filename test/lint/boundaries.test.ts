@@ -22,6 +22,9 @@ describe('architecture boundaries', () => {
     ['workers/x.ts', "import { createAppStore } from '../src/state/store';\nexport const a = createAppStore;", /never sees the store/],
     ['src/compiler/x.ts', 'export const a = document.title;', /no DOM/],
     ['src/decode/x.ts', "import { compile } from '../compiler/compile';\nexport const a = compile;", /decode\/ may not import compiler\//],
+    ['src/opened/x.ts', "import * as ort from 'onnxruntime-web';\nexport const a = ort;", /Only src\/runtime\/ imports onnxruntime-web/],
+    ['src/opened/x.ts', "import { compile } from '../compiler/compile';\nexport const a = compile;", /opened\/ may not import compiler\//],
+    ['src/opened/x.ts', "import { useState } from 'react';\nexport const a = useState;", /model core: no React/],
   ])('%s: a forbidden import is an error', async (file, code, expected) => {
     const found = await messages(file, code);
     expect(found.some((m) => expected.test(m)), found.join('\n') || 'no error reported').toBe(true);
@@ -33,6 +36,8 @@ describe('architecture boundaries', () => {
     ['src/decode/x.ts', "import { findBlock } from '../blocks/registry';\nimport type { LoadedModel } from '../runtime/ort';\nexport const a = findBlock; export type B = LoadedModel;"],
     ['src/runtime/x.ts', "import { median } from '../analysis/spread';\nexport const a = median;"],
     ['src/ui/x.tsx', "import { createAppStore } from '../state/store';\nimport { useState } from 'react';\nexport const a = [createAppStore, useState];"],
+    ['src/opened/x.ts', "import { VOCAB_SIZE } from '../spec/vocab';\nexport const a = VOCAB_SIZE;"],
+    ['src/state/x.ts', "import type { OpenedInfo } from '../opened/types';\nexport type A = OpenedInfo;"],
   ])('%s: an allowed import passes', async (file, code) => {
     expect(await messages(file, code)).toEqual([]);
   });
