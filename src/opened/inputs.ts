@@ -53,18 +53,32 @@ function fill(type: FeedType, n: number, at: (i: number) => number): Data {
   }
 }
 
-/** The shape of a per-token input ([T] or [1, T]), refused where the model fixes another length. */
+const BATCH_NAME = /^(n|b|batch|bsz|batch_?size|num_?seq(uence)?s)$/i;
+
+/**
+ * Which axis of a rank-2 per-token input is the sequence: 1 ([batch, seq], what most exporters
+ * write) unless the input says [seq, batch] (torch.nn.Transformer without batch_first: src
+ * [S, N]) by a batch-like name or a fixed 1 on its last axis and not on its first.
+ */
+export function sequenceAxis(input: Pick<OpenedInput, 'dims'>): 0 | 1 {
+  const [a, b] = input.dims;
+  const batchLike = (d: Dim | undefined): boolean => d === 1 || (typeof d === 'string' && BATCH_NAME.test(d));
+  return batchLike(b) && !batchLike(a) ? 0 : 1;
+}
+
+/** The shape of a per-token input ([T], [1, T] or [T, 1]), refused where the model fixes another length or batch. */
 function tokenDims(input: OpenedInput, T: number): number[] {
-  const dims = input.dims.length === 1 ? [T] : input.dims.length === 2 ? [1, T] : input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : T));
-  const seq = input.dims.length <= 2 ? input.dims.length - 1 : -1;
-  const fixed = seq >= 0 ? input.dims[seq] : undefined;
+  if (input.dims.length > 2) return input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : T));
+  const seq = input.dims.length === 1 ? 0 : sequenceAxis(input);
+  const fixed = input.dims[seq];
   if (typeof fixed === 'number' && fixed !== T) {
     throw new OpenError(`The input ${input.name}: this model was exported for exactly ${fixed} tokens; the text gives ${T} (write a text of ${fixed} tokens, or re-export with a dynamic sequence axis).`);
   }
-  if (input.dims.length === 2 && typeof input.dims[0] === 'number' && input.dims[0] !== 1) {
-    throw new OpenError(`The input ${input.name} has a fixed batch of ${input.dims[0]}; the page feeds one text (re-export with batch 1 or a dynamic batch axis).`);
+  const batch = input.dims.length === 2 ? input.dims[1 - seq] : undefined;
+  if (typeof batch === 'number' && batch !== 1) {
+    throw new OpenError(`The input ${input.name} has a fixed batch of ${batch}; the page feeds one text (re-export with batch 1 or a dynamic batch axis).`);
   }
-  return dims;
+  return input.dims.length === 1 ? [T] : seq === 1 ? [1, T] : [T, 1];
 }
 
 /** A given feed's values in the input's type (integers widen or narrow between int32 and int64; floats are refused for integer inputs). */

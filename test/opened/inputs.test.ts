@@ -1,0 +1,108 @@
+/** Input roles for the names exporters use, the tensors fed for a text, and the refusals; probeMaps' layouts. */
+import { describe, expect, it } from 'vitest';
+import { assignRoles, defaultDims, feeds, inputRole, needsText, sequenceAxis } from '../../src/opened/inputs';
+import { probeMaps } from '../../src/opened/probes';
+import { OpenError, type OpenedInput } from '../../src/opened/types';
+
+const input = (name: string, type: OpenedInput['type'], dims: OpenedInput['dims']): Pick<OpenedInput, 'name' | 'type' | 'dims'> => ({ name, type, dims });
+const roles = (...inputs: ReturnType<typeof input>[]) => assignRoles(inputs);
+const info = (inputs: OpenedInput[], vocabSize: number | null = 100) => ({ inputs, vocabSize });
+const withRoles = (...inputs: ReturnType<typeof input>[]): OpenedInput[] => {
+  const r = assignRoles(inputs);
+  return inputs.map((i, k) => ({ ...i, role: r[k]! }));
+};
+
+describe('input roles', () => {
+  it('names the usual exporters give', () => {
+    // Hugging Face BERT
+    expect(roles(input('input_ids', 'int64', ['batch', 'seq']), input('attention_mask', 'int64', ['batch', 'seq']), input('token_type_ids', 'int64', ['batch', 'seq']))).toEqual(['ids', 'mask', 'types']);
+    // Hugging Face GPT-2
+    expect(roles(input('input_ids', 'int64', ['batch', 'seq']), input('position_ids', 'int64', ['batch', 'seq']), input('attention_mask', 'float32', ['batch', 'seq']))).toEqual(['ids', 'positions', 'mask']);
+    // torch.nn.TransformerEncoder example
+    expect(roles(input('src', 'int64', ['S', 'N']), input('src_key_padding_mask', 'bool', ['N', 'S']))).toEqual(['ids', 'mask']);
+    // An image model
+    expect(roles(input('x', 'float32', ['N', 3, 48, 'W']))).toEqual(['other']);
+    expect(inputRole('segment_ids', 'int32', ['b', 't'])).toBe('types');
+    expect(inputRole('pos', 'int64', ['t'])).toBe('positions');
+    expect(inputRole('pixel_values', 'float32', [1, 3, 224, 224])).toBe('other');
+  });
+
+  it('reads the one integer rank-2 input of a model without ids as the ids', () => {
+    expect(roles(input('input.1', 'int64', [1, 'T']), input('onnx::Mul_1', 'float32', [1, 'T', 8]))).toEqual(['ids', 'other']);
+    expect(roles(input('a', 'int64', [1, 'T']), input('b', 'int64', [1, 'T']))).toEqual(['other', 'other']);
+    expect(roles(input('input_ids', 'int64', [1, 'T']), input('extra', 'int64', [1, 'T']))).toEqual(['ids', 'other']);
+    expect(needsText({ inputs: withRoles(input('x', 'float32', [1, 3])) })).toBe(false);
+    expect(needsText({ inputs: withRoles(input('input_ids', 'int64', [1, 'T'])) })).toBe(true);
+  });
+});
+
+describe('feeds', () => {
+  it('feeds a BERT-style model one text', () => {
+    const f = feeds(info(withRoles(input('input_ids', 'int64', ['batch', 'seq']), input('attention_mask', 'bool', ['batch', 'seq']), input('token_type_ids', 'int32', ['batch', 'seq']), input('position_ids', 'int64', [1, 'seq']))), [5, 0, 99]);
+    expect(f).toEqual([
+      { name: 'input_ids', dims: [1, 3], data: BigInt64Array.of(5n, 0n, 99n) },
+      { name: 'attention_mask', dims: [1, 3], data: Uint8Array.of(1, 1, 1) },
+      { name: 'token_type_ids', dims: [1, 3], data: Int32Array.of(0, 0, 0) },
+      { name: 'position_ids', dims: [1, 3], data: BigInt64Array.of(0n, 1n, 2n) },
+    ]);
+    // torch.nn.Transformer without batch_first: src [S, N] is fed [T, 1], its padding mask [N, S] is fed [1, T].
+    const torch = feeds(info(withRoles(input('src', 'int64', ['S', 'N']), input('src_key_padding_mask', 'bool', ['N', 'S']))), [7, 8]);
+    expect(torch.map((f) => f.dims)).toEqual([[2, 1], [1, 2]]);
+    expect(sequenceAxis({ dims: ['seq', 1] })).toBe(0);
+    expect(sequenceAxis({ dims: ['batch_size', 'sequence_length'] })).toBe(1);
+    expect(sequenceAxis({ dims: ['d0', 'd1'] })).toBe(1);
+    expect(sequenceAxis({ dims: ['T', 'B'] })).toBe(0);
+    // Rank 1 ids and a float mask.
+    expect(feeds(info(withRoles(input('ids', 'int32', ['T']), input('mask', 'float32', ['T']))), [1, 2])).toEqual([
+      { name: 'ids', dims: [2], data: Int32Array.of(1, 2) },
+      { name: 'mask', dims: [2], data: Float32Array.of(1, 1) },
+    ]);
+  });
+
+  it('refuses ids outside the vocabulary and a length the model does not take', () => {
+    const lm = info(withRoles(input('input_ids', 'int64', [1, 'T'])), 50);
+    expect(() => feeds(lm, [3, 50])).toThrow(new OpenError("The token id 50 is outside this model's vocabulary (0 to 49); use the tokenizer the model was trained with."));
+    expect(() => feeds(lm, [-1])).toThrow(/token id -1 is outside/);
+    expect(() => feeds(lm, [])).toThrow(/no tokens/);
+    const fixed = info(withRoles(input('input_ids', 'int64', [1, 8])));
+    expect(() => feeds(fixed, [1, 2, 3])).toThrow(new OpenError('The input input_ids: this model was exported for exactly 8 tokens; the text gives 3 (write a text of 8 tokens, or re-export with a dynamic sequence axis).'));
+    expect(feeds(fixed, [1, 2, 3, 4, 5, 6, 7, 8])[0]!.dims).toEqual([1, 8]);
+    expect(() => feeds(info(withRoles(input('input_ids', 'int64', [4, 'T']))), [1])).toThrow(/fixed batch of 4; the page feeds one text/);
+  });
+
+  it('feeds other inputs the given values, or zeros of the default dims', () => {
+    const image = withRoles(input('x', 'float32', ['N', 3, 48, 'W']));
+    expect(defaultDims(image[0]!)).toEqual([1, 3, 48, 64]);
+    const zeros = feeds(info(image, null), []);
+    expect(zeros[0]!.dims).toEqual([1, 3, 48, 64]);
+    expect(zeros[0]!.data).toEqual(new Float32Array(3 * 48 * 64));
+    const data = Float32Array.from({ length: 2 * 3 * 48 * 5 }, (_, i) => i);
+    expect(feeds(info(image, null), [], { x: { kind: 'data', dims: [2, 3, 48, 5], data } })[0]).toEqual({ name: 'x', dims: [2, 3, 48, 5], data });
+    expect(feeds(info(image, null), [], { x: { kind: 'zeros', dims: [1, 3, 48, 2] } })[0]!.data).toEqual(new Float32Array(3 * 48 * 2));
+    expect(() => feeds(info(image, null), [], { x: { kind: 'zeros', dims: [1, 1, 48, 2] } })).toThrow(new OpenError('The input x is [N, 3, 48, W]; the values given are [1, 1, 48, 2] (give an array of that shape).'));
+    expect(() => feeds(info(image, null), [], { x: { kind: 'data', dims: [1, 3, 48, 2], data: new Float32Array(5) } })).toThrow(/hold 5 numbers; the shape \[1, 3, 48, 2\] needs 288/);
+    // Integer inputs take integer files (int32 widened to int64), not floats.
+    const steps = withRoles(input('a', 'int64', [2]), input('b', 'int64', [2]));
+    expect(feeds(info(steps, null), [], { a: { kind: 'data', dims: [2], data: Int32Array.of(4, -1) } })[0]!.data).toEqual(BigInt64Array.of(4n, -1n));
+    expect(() => feeds(info(steps, null), [], { a: { kind: 'data', dims: [2], data: Float32Array.of(4, 1) } })).toThrow(/takes int64 values; the file given holds floats/);
+  });
+});
+
+describe('probeMaps', () => {
+  const data = (n: number) => Float32Array.from({ length: n }, (_, i) => i);
+  it('takes batch element 0 of [B, H, Tq, Tk], [B·H, Tq, Tk] and [Tq, Tk]', () => {
+    const four = probeMaps([2, 3, 4, 5], data(120));
+    expect([four.heads, four.Tq, four.Tk]).toEqual([3, 4, 5]);
+    expect(four.maps).toEqual(data(60));
+    const three = probeMaps([6, 4, 5], data(120), 3); // B = 2, H = 3
+    expect([three.heads, three.maps.length, three.maps[59]]).toEqual([3, 60, 59]);
+    expect(probeMaps([6, 4, 5], data(120)).heads).toBe(6); // heads unknown: B taken as 1
+    const two = probeMaps([4, 5], data(20));
+    expect([two.heads, two.Tq, two.Tk, two.maps.length]).toEqual([1, 4, 5, 20]);
+  });
+  it('refuses other shapes', () => {
+    expect(() => probeMaps([2, 1, 3, 4, 4], data(96))).toThrow(OpenError);
+    expect(() => probeMaps([5, 4, 4], data(80), 2)).toThrow(/not a multiple of the 2 heads/);
+    expect(() => probeMaps([2, 4], data(7))).toThrow(/hold 7 values/);
+  });
+});
