@@ -8,7 +8,7 @@
  * kernel: they are listed, not tapped.
  */
 import type { AttentionSite, FusedSite } from './types';
-import { attrInt, indexGraph, nodeName, tensorInts, type GraphIndex, type P } from './graph';
+import { attrInt, indexGraph, nodeName, tensorInts, type GraphIndex, type P } from './onnxGraph';
 
 /** Ops between the scores MatMul and the Softmax: scale, mask, bias, soft-capping, reshapes. Index: which inputs carry the scores. */
 const BACK: Record<string, number[]> = {

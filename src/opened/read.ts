@@ -8,7 +8,7 @@
  */
 import { defaultOpset, findAttention } from './attention';
 import { assignRoles } from './inputs';
-import { elemName, indexGraph, onnx, statedDims, tensorBytes, type GraphIndex, type P } from './graph';
+import { elemName, indexGraph, onnx, statedDims, tensorBytes, type GraphIndex, type P } from './onnxGraph';
 import { OpenError, type FeedType, type OpenedInfo, type OpenedInput, type OpenedOutput } from './types';
 
 /** Largest file opened (bytes): the page holds the model, its copy with probes, and onnxruntime's own copy in memory. */

@@ -4,7 +4,7 @@
  * left as it was (the page runs it untouched as the "fast" model); the copy shares the weights'
  * bytes with it and adds only the Cast nodes and outputs.
  */
-import { onnx, type P } from './graph';
+import { onnx, type P } from './onnxGraph';
 import type { AttentionSite } from './types';
 
 export const TAP_PREFIX = 'tap.attn.';

@@ -1,5 +1,5 @@
 /**
- * Reading an opened ONNX graph (the helpers read.ts and attention.ts share): who makes and who
+ * Reading an opened ONNX graph (the helpers read.ts, attention.ts and tap.ts share): who makes and who
  * reads each tensor, which tensors are constants (initialisers, Constant nodes, and whatever is
  * computed from constants alone, such as Transpose(W)), the integer values of small constants, and
  * the shapes the file states or that follow from a few shape-preserving ops (enough to tell a
