@@ -90,16 +90,43 @@ function valuesOf(idx: GraphIndex, output: string): number | null {
   return null;
 }
 
-/** A Reshape's constant target shape, or null. */
-function reshapeTarget(idx: GraphIndex, n: P.INodeProto): number[] | null {
-  const t = n.input?.[1] ? idx.constants.get(n.input[1]!) : undefined;
-  return t ? tensorInts(t) : null;
+/** One entry of a Reshape's target shape: a constant, a dynamic size times a constant (torch's B·H), or dynamic. */
+type Entry = { value: number } | { times: number } | null;
+
+/** The entries of a Reshape's target shape: a constant tensor, or (torch's dynamic exports) a Concat of one-element pieces. */
+function shapeEntries(idx: GraphIndex, shape: string): Entry[] | null {
+  const c = idx.constants.get(shape);
+  if (c) return tensorInts(c)?.map((value) => ({ value })) ?? null;
+  const p = idx.producer.get(shape);
+  const concat = p === undefined ? undefined : idx.nodes[p];
+  if (concat?.opType !== 'Concat') return null;
+  return (concat.input ?? []).map((piece): Entry => {
+    let t = piece;
+    for (let depth = 0; depth < 4; depth++) {
+      const k = idx.constants.get(t);
+      if (k) {
+        const v = tensorInts(k);
+        return v?.length === 1 ? { value: v[0]! } : null;
+      }
+      const q = idx.producer.get(t);
+      const n = q === undefined ? undefined : idx.nodes[q];
+      if (!n) return null;
+      if (n.opType === 'Mul') {
+        const factor = (n.input ?? []).map((x) => (idx.constants.get(x) ? tensorInts(idx.constants.get(x)!) : null)).find((v) => v?.length === 1);
+        return factor ? { times: factor[0]! } : null;
+      }
+      if (!['Unsqueeze', 'Cast', 'Squeeze', 'Identity'].includes(n.opType ?? '')) return null;
+      t = n.input?.[0] ?? '';
+    }
+    return null;
+  });
 }
 
 /**
  * Heads of a site: the head dim of the probabilities' shape (rank 4 [B, H, Tq, Tk]) when fixed;
- * else a constant Reshape to [B, T, H, dh] behind either input of the scores MatMul (through
- * Transpose and Reshape), H = its third entry. Null when neither tells.
+ * else a Reshape behind either input of the scores MatMul (through Transpose and Reshape) whose
+ * target is [B, T, H, dh] with H constant (H = its third entry), or torch's [T, B·H, dh] with the
+ * batch times a constant H. Null when none of these tells.
  */
 function headsOf(idx: GraphIndex, softmaxOut: string, scores: P.INodeProto): number | null {
   const dims = idx.shapes.get(softmaxOut);
@@ -111,8 +138,11 @@ function headsOf(idx: GraphIndex, softmaxOut: string, scores: P.INodeProto): num
       if (p === undefined) break;
       const n = idx.nodes[p]!;
       if (n.opType === 'Reshape') {
-        const shape = reshapeTarget(idx, n);
-        if (shape?.length === 4 && shape[2]! > 0) return shape[2]!;
+        const e = n.input?.[1] ? shapeEntries(idx, n.input[1]) : null;
+        const third = e?.length === 4 ? e[2] : null;
+        if (third && 'value' in third && third.value > 0) return third.value;
+        const times = e?.length === 3 ? e.find((x): x is { times: number } => !!x && 'times' in x) : undefined;
+        if (times && times.times > 0) return times.times;
       } else if (n.opType !== 'Transpose') break;
       t = n.input?.[0] ?? '';
     }

@@ -1,8 +1,13 @@
 /**
  * The inputs of an opened model: what each one is (token ids, attention mask, position ids, token
  * type ids, or anything else), read from its name, type and rank, and the tensors the page feeds
- * them for one text of T tokens: the ids, a mask of ones, positions 0…T−1, token types 0, and for
- * anything else the person's values (an .npy file) or zeros.
+ * them for one text of T tokens: the ids, a mask that lets every token be seen, positions 0…T−1,
+ * token types 0, and for anything else the person's values (an .npy file) or zeros.
+ *
+ * Masks come in two senses: Hugging Face's attention_mask is 1 where a token is attended; torch's
+ * key_padding_mask (nn.MultiheadAttention, nn.Transformer*) is True where a token is padding and
+ * must be ignored. A text has no padding, so the first is fed ones and the second zeros (feeding it
+ * ones masks every key and the probabilities come out NaN).
  */
 import { OpenError, type Dim, type FeedTensor, type FeedType, type InputRole, type OpenedInfo, type OpenedInput, type OtherFeed } from './types';
 
@@ -29,6 +34,11 @@ export function assignRoles(inputs: readonly { name: string; type: FeedType; dim
     if (ints.length === 1 && roles[ints[0]!] === 'other') roles[ints[0]!] = 'ids';
   }
   return roles;
+}
+
+/** The value a mask input is filled with for a text without padding: 0 for padding masks (True = ignore), 1 for attention masks (1 = attend). */
+export function maskValue(name: string): 0 | 1 {
+  return /pad/i.test(name) ? 0 : 1;
 }
 
 /** Whether the model reads token ids (so the page shows a text box). */
@@ -108,7 +118,7 @@ function otherFeed(input: OpenedInput, given: OtherFeed | undefined): FeedTensor
 
 /**
  * The tensors to feed `info`'s model for the token ids `ids` (one text) and the person's values of
- * its other inputs: ids [1, T] (or [T]), mask ones, positions 0…T−1, token types zeros, and others
+ * its other inputs: ids [1, T] (or [T], or [T, 1] for seq-first inputs), masks that hide nothing (maskValue), positions 0…T−1, token types zeros, and others
  * as given or zeros of defaultDims. Refuses ids outside the vocabulary and a length the model does not take.
  */
 export function feeds(info: Pick<OpenedInfo, 'inputs' | 'vocabSize'>, ids: readonly number[], others: Record<string, OtherFeed> = {}): FeedTensor[] {
@@ -126,14 +136,14 @@ export function feeds(info: Pick<OpenedInfo, 'inputs' | 'vocabSize'>, ids: reado
       const dims = defaultDims(input);
       const n = dims.reduce((a, b) => a * b, 1);
       const last = dims[dims.length - 1] ?? 1;
-      const at = input.role === 'mask' ? () => 1 : input.role === 'positions' ? (i: number) => i % last : () => 0;
+      const at = input.role === 'mask' ? () => maskValue(input.name) : input.role === 'positions' ? (i: number) => i % last : () => 0;
       return { name: input.name, dims, data: fill(input.type, n, at) };
     }
     const dims = tokenDims(input, T);
     const n = dims.reduce((a, b) => a * b, 1);
     switch (input.role) {
       case 'ids': return { name: input.name, dims, data: fill(input.type, n, (i) => ids[i]!) };
-      case 'mask': return { name: input.name, dims, data: fill(input.type, n, () => 1) };
+      case 'mask': return { name: input.name, dims, data: fill(input.type, n, () => maskValue(input.name)) };
       case 'positions': return { name: input.name, dims, data: fill(input.type, n, (i) => i % T) };
       case 'types': return { name: input.name, dims, data: fill(input.type, n, () => 0) };
     }

@@ -1,6 +1,6 @@
 /** Input roles for the names exporters use, the tensors fed for a text, and the refusals; probeMaps' layouts. */
 import { describe, expect, it } from 'vitest';
-import { assignRoles, defaultDims, feeds, inputRole, needsText, sequenceAxis } from '../../src/opened/inputs';
+import { assignRoles, defaultDims, feeds, inputRole, maskValue, needsText, sequenceAxis } from '../../src/opened/inputs';
 import { probeMaps } from '../../src/opened/probes';
 import { OpenError, type OpenedInput } from '../../src/opened/types';
 
@@ -47,7 +47,11 @@ describe('feeds', () => {
     ]);
     // torch.nn.Transformer without batch_first: src [S, N] is fed [T, 1], its padding mask [N, S] is fed [1, T].
     const torch = feeds(info(withRoles(input('src', 'int64', ['S', 'N']), input('src_key_padding_mask', 'bool', ['N', 'S']))), [7, 8]);
-    expect(torch.map((f) => f.dims)).toEqual([[2, 1], [1, 2]]);
+    expect(torch).toEqual([
+      { name: 'src', dims: [2, 1], data: BigInt64Array.of(7n, 8n) },
+      { name: 'src_key_padding_mask', dims: [1, 2], data: Uint8Array.of(0, 0) }, // True = padding: none
+    ]);
+    expect([maskValue('attention_mask'), maskValue('key_padding_mask'), maskValue('tgt_mask'), maskValue('padding_mask')]).toEqual([1, 0, 1, 0]);
     expect(sequenceAxis({ dims: ['seq', 1] })).toBe(0);
     expect(sequenceAxis({ dims: ['batch_size', 'sequence_length'] })).toBe(1);
     expect(sequenceAxis({ dims: ['d0', 'd1'] })).toBe(1);
