@@ -17,7 +17,8 @@ const BACK: Record<string, number[]> = {
 };
 /** Ops between the Softmax and the values MatMul. */
 const FORWARD = new Set(['Cast', 'Dropout', 'Identity', 'Reshape', 'Where']);
-const MATMUL = new Set(['MatMul', 'Einsum']);
+/** Products of two tensors: ONNX's, and onnxruntime's FusedMatMul (a MatMul with transposes and a scale, which its optimizer writes for q·kᵀ/√d). */
+const MATMUL = new Set(['MatMul', 'Einsum', 'FusedMatMul']);
 const DEPTH = 8;
 
 /** com.microsoft fused attention kernels (onnxruntime/contrib_ops). */

@@ -76,8 +76,8 @@ function readInputs(graph: P.IGraphProto, fileName: string): OpenedInput[] {
     const dims = statedDims(v);
     const type = tensor ? FEED_TYPES[tensor.elemType ?? 0] : undefined;
     if (!tensor || !type) {
-      const what = tensor ? elemName(tensor.elemType) : 'not a tensor';
-      throw new OpenError(`${fileName} has the input ${v.name} of type ${what}, which the page cannot feed (it feeds float32, int64, int32 and bool tensors); re-export it with inputs of those types.`);
+      const what = tensor ? `of type ${elemName(tensor.elemType)}` : 'that is not a tensor (a sequence or map)';
+      throw new OpenError(`${fileName} has the input ${v.name} ${what}, which the page cannot feed (it feeds float32, int64, int32 and bool tensors); re-export it with inputs of those types.`);
     }
     if (!dims) throw new OpenError(`${fileName} does not say the rank of its input ${v.name}, so the page cannot feed it; re-export it with the input's shape (torch.onnx.export's dynamic_axes names the dynamic dims).`);
     return { name: v.name ?? '', type, dims };

@@ -139,6 +139,10 @@ describe('findAttention', () => {
     expect(axisOf({ axis: 1 }, 17)).toBe(0);
     expect(axisOf({}, 17)).toBe(1); // opset 13+: default −1
     expect(axisOf({}, 11)).toBe(0); // opset < 13: default 1, not the last of rank 3
+    // onnxruntime's optimizer writes the scores as FusedMatMul(q, k, transB, alpha = 1/√dh): still a site.
+    const fusedScores = base.nodes.filter((n) => n.output?.[0] !== 'kT').map((n) =>
+      n.output?.[0] === 'scores' ? { ...node('FusedMatMul', ['q', 'k'], ['scores'], { transB: 1 }), domain: 'com.microsoft' } : n);
+    expect(findAttention(model({ ...base, nodes: fusedScores }).graph!).sites.map((s) => [s.scores, s.heads])).toEqual([['FusedMatMul_scores', H]]);
     // The probabilities leave the graph but weight no values: not a site.
     const noValues = { ...base, nodes: base.nodes.filter((n) => n.output?.[0] !== 'y'), outputs: [vi('probs', FLOAT, null)] };
     expect(findAttention(model(noValues).graph!).sites).toEqual([]);

@@ -70,6 +70,7 @@ describe('readModel refuses', () => {
     expect(refusal(extra(vi('prompt', 8, [1])))).toBe('my.onnx has the input prompt of type string, which the page cannot feed (it feeds float32, int64, int32 and bool tensors); re-export it with inputs of those types.');
     expect(refusal(extra(vi('pixels', 10, [1, 3, 8, 8])))).toMatch(/^my\.onnx has the input pixels of type float16, which the page cannot feed/);
     expect(refusal(extra(vi('u8', 2, [4])))).toMatch(/input u8 of type uint8/);
+    expect(refusal(extra({ name: 'seq', type: { sequenceType: { elemType: { tensorType: { elemType: FLOAT } } } } }))).toMatch(/^my\.onnx has the input seq that is not a tensor \(a sequence or map\), which the page cannot feed/);
     expect(refusal(extra(vi('scale', FLOAT, null)))).toBe("my.onnx does not say the rank of its input scale, so the page cannot feed it; re-export it with the input's shape (torch.onnx.export's dynamic_axes names the dynamic dims).");
   });
 });
