@@ -32,7 +32,7 @@ const FEED_TYPES: Record<number, FeedType> = { 1: 'float32', 7: 'int64', 6: 'int
 /** Refuses a file over MAX_FILE_BYTES (before anything is decoded). */
 export function checkSize(bytes: number, fileName: string): void {
   if (bytes > MAX_FILE_BYTES) {
-    throw new OpenError(`${fileName} is ${(bytes / 1024 ** 2).toFixed(0)} MB, more than the ${MAX_FILE_BYTES / 1024 ** 2} MB the page can hold; open a smaller model (fewer layers, or weights quantised to 8 bits).`);
+    throw new OpenError(`${fileName} is ${Math.ceil(bytes / 1024 ** 2)} MB, more than the ${MAX_FILE_BYTES / 1024 ** 2} MB the page can hold; open a smaller model (fewer layers, or weights quantised to 8 bits).`);
   }
 }
 
