@@ -46,9 +46,15 @@ export function needsText(info: Pick<OpenedInfo, 'inputs'>): boolean {
   return info.inputs.some((i) => i.role === 'ids');
 }
 
-/** Dims to feed an input when nothing tells them: its fixed dims, 1 for a dynamic first (batch) dim, 64 for other dynamic dims. */
-export function defaultDims(input: Pick<OpenedInput, 'dims'>): number[] {
-  return input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 64));
+/**
+ * Dims to feed an input when nothing tells them: its fixed dims, 1 for a dynamic first (batch)
+ * dim, 64 for other dynamic dims, except the past length of a key/value cache input (an input
+ * named past…, a dynamic dim named past…, seq…, len… or cache…), which is 0: the text is the
+ * whole context, so the maps have no extra columns of zero keys.
+ */
+export function defaultDims(input: Pick<OpenedInput, 'name' | 'dims'>): number[] {
+  const cache = /past/i.test(input.name);
+  return input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : cache && /past|seq|len|cache/i.test(d) ? 0 : 64));
 }
 
 type Data = FeedTensor['data'];

@@ -98,7 +98,12 @@ export function indexGraph(graph: P.IGraphProto): GraphIndex {
   for (const t of graph.initializer ?? []) if (t.name) constants.set(t.name, t);
   nodes.forEach((n, i) => {
     for (const o of n.output ?? []) if (o) producer.set(o, i);
-    for (const x of n.input ?? []) if (x) consumers.set(x, [...(consumers.get(x) ?? []), i]);
+    for (const x of n.input ?? []) {
+      if (!x) continue;
+      const list = consumers.get(x);
+      if (list) list.push(i);
+      else consumers.set(x, [i]);
+    }
     const value = attr(n, 'value')?.t;
     if (n.opType === 'Constant' && value && n.output?.[0]) constants.set(n.output[0], value);
   });

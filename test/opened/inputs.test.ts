@@ -77,6 +77,8 @@ describe('feeds', () => {
   it('feeds other inputs the given values, or zeros of the default dims', () => {
     const image = withRoles(input('x', 'float32', ['N', 3, 48, 'W']));
     expect(defaultDims(image[0]!)).toEqual([1, 3, 48, 64]);
+    // Hugging Face's key/value cache inputs start empty.
+    expect(defaultDims({ name: 'past_key_values.0.key', dims: ['batch_size', 4, 'past_sequence_length', 16] })).toEqual([1, 4, 0, 16]);
     const zeros = feeds(info(image, null), []);
     expect(zeros[0]!.dims).toEqual([1, 3, 48, 64]);
     expect(zeros[0]!.data).toEqual(new Float32Array(3 * 48 * 64));
