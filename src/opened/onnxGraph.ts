@@ -159,6 +159,8 @@ function inferShape(n: P.INodeProto, shapes: Map<string, Dim[]>, constants: Map<
     s = perm.map((p) => a[p] ?? '?');
   } else if (op === 'Reshape') {
     const shape = ints(1);
+    const length = n.input?.[1] ? shapes.get(n.input[1]) : undefined;
+    if (!shape && length?.length === 1 && typeof length[0] === 'number') s = Array<Dim>(length[0]).fill('?'); // a computed shape of known length
     if (shape) {
       s = shape.map((d, i) => (d > 0 ? d : d === 0 && attrInt(n, 'allowzero') !== 1 ? a?.[i] ?? '?' : '?'));
       const known = a && a.every((d) => typeof d === 'number') ? (a as number[]).reduce((p, d) => p * d, 1) : null;
@@ -177,6 +179,32 @@ function inferShape(n: P.INodeProto, shapes: Map<string, Dim[]>, constants: Map<
       const at = new Set(axes.map((x) => (x < 0 ? x + a.length : x)));
       s = a.filter((_, i) => !at.has(i));
     }
+  } else if (op === 'Shape') {
+    s = [a && attrInt(n, 'start') === undefined && attrInt(n, 'end') === undefined ? a.length : '?']; // always rank 1
+  } else if (op === 'Concat' && ins.length > 0 && ins.every(Boolean)) {
+    const all = ins as Dim[][];
+    const rank = all[0]!.length;
+    const axis = (attrInt(n, 'axis') ?? 0) < 0 ? (attrInt(n, 'axis') ?? 0) + rank : attrInt(n, 'axis') ?? 0;
+    if (all.every((x) => x.length === rank)) {
+      const along = all.map((x) => x[axis]);
+      s = all[0]!.map((d, i) => (i !== axis ? d : along.every((v) => typeof v === 'number') ? (along as number[]).reduce((p, v) => p + v, 0) : '?'));
+    }
+  } else if (op === 'Slice' && a) {
+    // Opset < 10: starts, ends, axes as attributes; later as inputs 1–3. A slice of known bounds
+    // on an axis of unknown size is taken at its length (end − start), as a valid model's are.
+    const starts = attrInts(n, 'starts') ?? ints(1);
+    const ends = attrInts(n, 'ends') ?? ints(2);
+    const axes = attrInts(n, 'axes') ?? ints(3) ?? starts?.map((_, i) => i);
+    const steps = attr(n, 'starts') ? null : ints(4);
+    s = [...a];
+    axes?.forEach((ax, k) => {
+      const i = ax < 0 ? ax + a.length : ax;
+      const [b, e, d] = [starts?.[k], ends?.[k], a[i]];
+      const step = steps?.[k] ?? 1;
+      if (b === undefined || e === undefined || step !== 1) s![i] = '?';
+      else if (typeof d === 'number') s![i] = Math.max(0, Math.min(d, e < 0 ? e + d : e) - (b < 0 ? Math.max(0, b + d) : Math.min(b, d)));
+      else s![i] = b >= 0 && e >= b && e < 2 ** 31 ? e - b : '?';
+    });
   } else if (op === 'Gather' && a && ins[1]) {
     const axis = attrInt(n, 'axis') ?? 0;
     const ax = axis < 0 ? axis + a.length : axis;
