@@ -8,7 +8,7 @@
  * sent, and a restarted worker is sent them again (src/state/host.ts).
  */
 import { readModel } from '../src/opened/read';
-import { tapModel, tapName } from '../src/opened/tap';
+import { tapModel, tapNames } from '../src/opened/tap';
 import { feeds } from '../src/opened/inputs';
 import { probeMaps } from '../src/opened/probes';
 import { OpenError, type OpenedInfo } from '../src/opened/types';
@@ -33,6 +33,8 @@ export interface OpenedModel {
   original: Uint8Array;
   /** The copy with every attention Softmax tapped: run for the maps. */
   tapped: Uint8Array;
+  /** The output each attention site is tapped as, in the tapped copy. */
+  taps: string[];
   /** Heads of each attention site: from the graph, or learned from the first run. */
   heads: (number | null)[];
 }
@@ -40,7 +42,7 @@ export interface OpenedModel {
 /** Reads, checks and taps `bytes` (throws OpenError with one sentence when the file is refused). */
 export function openModel(key: string, bytes: Uint8Array, fileName: string): OpenedModel {
   const { info, model } = readModel(bytes, fileName);
-  return { key, info, original: bytes, tapped: tapModel(model, info.attention), heads: info.attention.map((s) => s.heads) };
+  return { key, info, original: bytes, tapped: tapModel(model, info.attention), taps: tapNames(model, info.attention), heads: info.attention.map((s) => s.heads) };
 }
 
 /** Thrown when the worker holds no model under a request's key: the page sends the file again. */
@@ -103,7 +105,7 @@ export async function analyseOpened(
   const t1 = performance.now();
   check();
   onStage('running');
-  const names = info.attention.map((s) => tapName(s.layer));
+  const names = m.taps;
   const out = await model.runInputs(inputs, info.logits ? [...names, info.logits] : names);
   const t2 = performance.now();
   check();

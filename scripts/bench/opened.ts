@@ -11,7 +11,6 @@ import * as ortWeb from 'onnxruntime-web';
 import { Runtime } from '../../src/runtime/ort';
 import { timeSpread, FAST_LIMITS } from '../../workers/latency';
 import { openModel, openedInputs } from '../../workers/opened';
-import { tapName } from '../../src/opened/tap';
 import { formatBytes } from '../../src/spec/units';
 import { machine, root, writeResult, writeSection } from './results';
 
@@ -62,7 +61,7 @@ async function main() {
     };
     const fastMs = await time(m.original);
     // The tapped copy as the page runs it: the probes are read back (and the logits, when there are).
-    const inspectMs = await time(m.tapped, [...m.info.attention.map((s) => tapName(s.layer)), ...(m.info.logits ? [m.info.logits] : [])]);
+    const inspectMs = await time(m.tapped, [...m.taps, ...(m.info.logits ? [m.info.logits] : [])]);
     rows.push({ model: spec.model, fileBytes: m.info.fileBytes, sites: m.info.attention.length, heads: m.info.attention.map((s) => s.heads), setting: spec.setting, openMs, fastMs, inspectMs });
     console.log(`${spec.model.padEnd(22)} ${spec.setting.padEnd(16)} open ${openMs.toFixed(1)} ms  fast ${fastMs.toFixed(2)} ms  inspect ${inspectMs.toFixed(2)} ms`);
   }

@@ -13,7 +13,7 @@ import { tokenize } from '../../src/spec/vocab';
 import { ERROR } from '../../src/spec/errors';
 import { nodeSessions } from '../helpers';
 import type { AnalysisRequest, OpenedRequest } from '../../workers/api';
-import { fixturePath, loadRef } from '../opened/fixtures';
+import { fixturePath, loadRef, ocrModelPath } from '../opened/fixtures';
 import { readFileSync } from 'node:fs';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
@@ -68,6 +68,36 @@ describe('an opened model in the worker', () => {
     const { result: r, held } = await analyseOpened(await nodeSessions(), m, request(1, { key: m.key, ids: ref.input_ids, others: {} }));
     expect([r.nLayers, r.nHeads, r.T]).toEqual([ref.maps.length, ref.heads, ref.T]);
     ref.maps.forEach((layer, l) => close(held.maps[l]!, layer.flat(), 1e-5));
+  });
+
+  it('a GPT-2-shaped decoder from PyTorch, fed ids, mask and positions, draws its causal maps and its logits', async () => {
+    const ref = loadRef('torch-gpt2');
+    const m = openModel('gpt#1', new Uint8Array(readFileSync(fixturePath('torch-gpt2.onnx'))), 'torch-gpt2.onnx');
+    expect(m.info.inputs.map((i) => i.role)).toEqual(['ids', 'mask', 'positions']);
+    expect(m.info.vocabSize).toBe(50257);
+    const { result: r, held } = await analyseOpened(await nodeSessions(), m, request(1, { key: m.key, ids: ref.input_ids, others: {} }));
+    ref.maps.forEach((layer, l) => close(held.maps[l]!, layer.flat(), 1e-5));
+    expect(r.vocabSize).toBe(50257);
+    close(r.logits.subarray((ref.T - 1) * 50257, (ref.T - 1) * 50257 + ref.logits_last.length), ref.logits_last, 1e-3);
+  });
+
+  it('an image model (PP-OCRv4 recogniser) is fed zeros and drawn over its sequence positions', async () => {
+    const m = openModel('ocr#1', new Uint8Array(readFileSync(ocrModelPath())), 'rec.onnx');
+    expect(m.info.inputs.map((i) => i.role)).toEqual(['other']);
+    const { result: r, held } = await analyseOpened(await nodeSessions(), m, request(1, { key: m.key, ids: null, others: { x: { kind: 'zeros', dims: [1, 3, 48, 320] } } }));
+    expect([r.nLayers, r.T]).toEqual([2, 40]);
+    expect(r.opened?.textFed).toBe(false);
+    for (const maps of held.maps)
+      for (let row = 0; row < r.nHeads * r.T; row++) {
+        let sum = 0;
+        for (let j = 0; j < r.T; j++) sum += maps[row * r.T + j]!;
+        expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+      }
+    // Its output is already probabilities: the result holds their logs, so the views' softmax gives them back.
+    expect(r.vocabSize).toBe(6625);
+    let total = 0;
+    for (let v = 0; v < 6625; v++) total += Math.exp(r.logits[v]!);
+    expect(total).toBeCloseTo(1, 4);
   });
 
   it('refuses before running what would not fit, and explains a model whose attention is fused', async () => {
