@@ -9,12 +9,12 @@
 import { readFileSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web';
 import { Runtime } from '../../src/runtime/ort';
-import { timeSpread, FAST_LIMITS } from '../../workers/latency';
+import { median } from '../../src/analysis/spread';
 import { openModel, openedInputs } from '../../workers/opened';
 import { formatBytes } from '../../src/spec/units';
 import { machine, root, writeResult, writeSection } from './results';
 
-const RUNS = 9;
+const ROUNDS = 15;
 
 interface Row {
   model: string;
@@ -43,29 +43,29 @@ async function main() {
     const m = openModel(spec.model, bytes, spec.file.split('/').pop()!);
     const openMs = performance.now() - t0;
     const inputs = openedInputs(m, { key: m.key, ids: spec.ids, others: spec.others ?? {} });
-    const time = async (which: Uint8Array, fetch?: string[]) => {
-      const model = await rt.load(which);
-      try {
-        return (await timeSpread(async (n) => {
-          const samplesMs: number[] = [];
-          for (let i = 0; i <= n; i++) {
-            const a = performance.now();
-            await model.runInputs(inputs, fetch);
-            if (i > 0) samplesMs.push(performance.now() - a); // the first is the warm-up
-          }
-          return { medianMs: NaN, samplesMs };
-        }, RUNS, FAST_LIMITS)).medianMs;
-      } finally {
-        await model.release();
-      }
-    };
-    const fastMs = await time(m.original);
+    // Both sessions held, their runs alternated: drift on a shared machine reaches both alike.
+    const fast = await rt.load(m.original);
+    const inspect = await rt.load(m.tapped);
     // The tapped copy as the page runs it: the probes are read back (and the logits, when there are).
-    const inspectMs = await time(m.tapped, [...m.taps, ...(m.info.logits ? [m.info.logits] : [])]);
+    const fetch = [...m.taps, ...(m.info.logits ? [m.info.logits] : [])];
+    const samples: { fast: number[]; inspect: number[] } = { fast: [], inspect: [] };
+    try {
+      for (let i = 0; i <= ROUNDS; i++)
+        for (const [which, model, names] of [['fast', fast, undefined], ['inspect', inspect, fetch]] as const) {
+          const a = performance.now();
+          await model.runInputs(inputs, names);
+          if (i > 0) samples[which].push(performance.now() - a); // round 0 warms up
+        }
+    } finally {
+      await fast.release();
+      await inspect.release();
+    }
+    const fastMs = median(samples.fast);
+    const inspectMs = median(samples.inspect);
     rows.push({ model: spec.model, fileBytes: m.info.fileBytes, sites: m.info.attention.length, heads: m.info.attention.map((s) => s.heads), setting: spec.setting, openMs, fastMs, inspectMs });
     console.log(`${spec.model.padEnd(22)} ${spec.setting.padEnd(16)} open ${openMs.toFixed(1)} ms  fast ${fastMs.toFixed(2)} ms  inspect ${inspectMs.toFixed(2)} ms`);
   }
-  const report = { date: new Date().toISOString(), machine: machine(), setup: `onnxruntime-web WASM in Node, one thread; median of at least ${RUNS} warm runs (more while they spread widely), each after one warm-up run; both runs read every output back`, rows };
+  const report = { date: new Date().toISOString(), machine: machine(), setup: `onnxruntime-web WASM in Node, one thread; both sessions held and their runs alternated, ${ROUNDS} rounds after one warm-up round, medians; fast reads every output back, inspect the probes and the logits`, rows };
   writeResult('opened.json', report);
   const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
   writeSection(
