@@ -8,7 +8,10 @@
  * single training it grows from); latency at the column's full
  * width (its charts need it); entropy; residual stream and next token; router (MoE models only);
  * tokens × parameter tokens (TokenFormer models only); layer dropping by similarity; the KV-cache
- * eviction simulator on the map of the selected layer and head; token pruning and merging (encoders). */
+ * eviction simulator on the map of the selected layer and head; token pruning and merging (encoders).
+ * "Open model…" (top bar, or a file dropped on the page) puts an opened ONNX model in the views:
+ * its panel sits above the map, and the parts that need a playground model's spec give way to one
+ * line each (PlaygroundOnly) until it is closed. */
 import { Banner } from './Banner';
 import { ComparePanel } from './compare/ComparePanel';
 import { Editor } from './editor/Editor';
@@ -38,6 +41,9 @@ import { TrainPanel } from './train/TrainPanel';
 import { ExperimentPanel } from './experiments/ExperimentPanel';
 import { EvictionView } from './views/EvictionView';
 import { ServingView } from './views/ServingView';
+import { OpenModel } from './opened/OpenModel';
+import { OpenedPanel } from './opened/OpenedPanel';
+import { PlaygroundOnly } from './opened/PlaygroundOnly';
 
 function ModelName() {
   const name = useApp((s) => s.spec.name);
@@ -56,6 +62,7 @@ export function App() {
             <PresetPicker />
           </Part>
           <LessonPicker />
+          <OpenModel />
         </div>
         <div className="topbar-end">
           <ShareBar />
@@ -73,6 +80,9 @@ export function App() {
             <ViewPart name="text" what="text panel">
               <TextInput />
             </ViewPart>
+            <ErrorBoundary what="opened model panel">
+              <OpenedPanel />
+            </ErrorBoundary>
             <div className="view-grid map-row">
               <ViewPart name="attention-map" what="attention map">
                 <AttentionMap />
@@ -88,12 +98,14 @@ export function App() {
                 </ErrorBoundary>
               </div>
             </div>
-            <ViewPart name="train" what="training panel">
-              <TrainPanel />
-            </ViewPart>
-            <ViewPart name="experiments" what="experiments panel">
-              <ExperimentPanel />
-            </ViewPart>
+            <PlaygroundOnly what="Training and experiments">
+              <ViewPart name="train" what="training panel">
+                <TrainPanel />
+              </ViewPart>
+              <ViewPart name="experiments" what="experiments panel">
+                <ExperimentPanel />
+              </ViewPart>
+            </PlaygroundOnly>
             <ViewPart name="latency" what="latency view">
               <LatencyView />
             </ViewPart>
@@ -101,34 +113,38 @@ export function App() {
               <EntropyView />
             </ViewPart>
             <div className="view-grid">
-              <ViewPart name="residual" what="residual view">
-                <ResidualView />
-              </ViewPart>
+              <PlaygroundOnly what="Residual stream">
+                <ViewPart name="residual" what="residual view">
+                  <ResidualView />
+                </ViewPart>
+              </PlaygroundOnly>
               <ViewPart name="next-token" what="next-token view">
                 <NextTokenView />
               </ViewPart>
             </div>
-            <ViewPart name="router-map" what="router map">
-              <RouterMap />
-            </ViewPart>
-            <ViewPart name="param-attn" what="tokens × parameter tokens map">
-              <ParamAttnMap />
-            </ViewPart>
-            <ViewPart name="drop" what="layer dropping view">
-              <DropView />
-            </ViewPart>
-            <ErrorBoundary what="eviction view">
-              <EvictionView />
-            </ErrorBoundary>
-            <ViewPart name="eviction-cost" what="exact eviction view">
-              <EvictionCost />
-            </ViewPart>
-            <ErrorBoundary what="serving projection">
-              <ServingView />
-            </ErrorBoundary>
-            <ViewPart name="prune" what="token pruning and merging view">
-              <PruneView />
-            </ViewPart>
+            <PlaygroundOnly what="Router, parameter-token map, layer dropping, KV-cache eviction, serving projection, token pruning">
+              <ViewPart name="router-map" what="router map">
+                <RouterMap />
+              </ViewPart>
+              <ViewPart name="param-attn" what="tokens × parameter tokens map">
+                <ParamAttnMap />
+              </ViewPart>
+              <ViewPart name="drop" what="layer dropping view">
+                <DropView />
+              </ViewPart>
+              <ErrorBoundary what="eviction view">
+                <EvictionView />
+              </ErrorBoundary>
+              <ViewPart name="eviction-cost" what="exact eviction view">
+                <EvictionCost />
+              </ViewPart>
+              <ErrorBoundary what="serving projection">
+                <ServingView />
+              </ErrorBoundary>
+              <ViewPart name="prune" what="token pruning and merging view">
+                <PruneView />
+              </ViewPart>
+            </PlaygroundOnly>
           </section>
         </Editor>
       </ErrorBoundary>

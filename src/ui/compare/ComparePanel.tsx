@@ -2,10 +2,13 @@
  * Compare mode: model A (the one in the editor) and model B on the same text, side by side, at the
  * same layer run and head (one selection drives both), with the difference B − A of the maps,
  * each head's entropy for A and B, and the latency ratio B / A. B is a preset or a snapshot of A
- * taken before editing A further; "Swap" makes B the edited model.
+ * taken before editing A further, or an ONNX file opened as B; A is the model in the editor or an
+ * opened model (so two opened models, or an opened model and a playground model, compare). "Swap"
+ * makes B the edited model (playground models only). The difference map needs both maps over the
+ * same positions (the same T).
  */
 import { interpolatePuOr } from 'd3-scale-chromatic';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { mapDifference, type CellMap } from '../../analysis/diff';
 import { headEntropies } from '../../analysis/entropy';
 import { ratioInterval, spreadOf } from '../../analysis/spread';
@@ -20,6 +23,7 @@ import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
 import { WeightsBadge } from '../train/WeightsBadge';
 import { formatMs, spreadData, spreadText } from '../views/LatencyLabels';
+import { openFile, readingText, refusalText } from '../opened/openFile';
 
 const SIDE = 220; // CSS pixels per map
 
@@ -159,10 +163,29 @@ export function ComparePanel() {
   const diff = useMemo(() => (mapA && mapB ? mapDifference(mapA, mapB) : null), [mapA, mapB]);
   const diffMap: CellMap | null = diff && 'values' in diff && mapA ? { ...mapA, values: diff.values } : null;
   const sectionRef = useRef<HTMLElement>(null);
+  const openedA = useApp((s) => s.opened.a?.info.fileName ?? null);
+  const openedB = useApp((s) => (s.compare ? (s.opened.b?.info.fileName ?? null) : null));
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [reading, setReading] = useState<string | null>(null);
+  const [openError, setOpenError] = useState<string | null>(null);
+  const openB = (file: File) => {
+    setOpenError(null);
+    setReading(readingText(file));
+    openFile(store, 'b', file).then(
+      () => setReading(null),
+      (e: unknown) => {
+        setReading(null);
+        setOpenError(refusalText(e));
+      },
+    );
+  };
 
   const choose = (value: string) => {
     const s = store.getState();
-    if (value === '') s.stopCompare();
+    if (value === '') {
+      if (s.opened.b) s.closeModel('b');
+      else s.stopCompare();
+    }
     else if (value === 'snapshot') s.setCompareModel(structuredClone(s.spec), `a snapshot of “${s.spec.name}”`);
     else {
       const preset = findPreset(value);
@@ -212,18 +235,46 @@ export function ComparePanel() {
             ))}
           </select>
         </label>
-        {compare ? (
+        <button type="button" onClick={() => fileRef.current?.click()} disabled={reading !== null} data-testid="compare-open" title="Open an ONNX model from this computer as B">
+          Open a file as B…
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          accept=".onnx"
+          hidden
+          data-testid="compare-open-input"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) openB(file);
+          }}
+        />
+        {compare && !openedA && !openedB ? (
           <button type="button" onClick={swap} data-testid="compare-swap">
             Swap A and B
           </button>
         ) : null}
       </div>
+      {reading ? (
+        <p className="hint" role="status" data-testid="compare-open-reading">
+          {reading}
+        </p>
+      ) : null}
+      {openError ? (
+        <p className="notice" role="alert" data-testid="compare-open-error">
+          {openError}{' '}
+          <button type="button" className="small-button" onClick={() => setOpenError(null)} aria-label="Dismiss">
+            ×
+          </button>
+        </p>
+      ) : null}
       {!compare ? (
-        <p className="hint">Compare the model in the editor (A) with a preset or a snapshot (B) on the same text. Take a snapshot, then edit A to see what the edit changes.</p>
+        <p className="hint">Compare the model in the editor (A) with a preset, a snapshot or an ONNX file (B) on the same text. Take a snapshot, then edit A to see what the edit changes.</p>
       ) : (
         <>
           <p className="hint" data-testid="compare-what">
-            A: the model in the editor (“{result?.spec.name ?? '…'}”). B: {compare.label}. Layer run {view.layer}, head {view.head} for both: choose them above the attention map.
+            A: {openedA ? `the opened model “${openedA}”` : `the model in the editor (“${result?.spec.name ?? '…'}”)`}. B: {openedB ? `the opened model “${openedB}”` : compare.label}. Layer run {view.layer}, head {view.head} for both: choose them above the attention map.
             {' '}
             <WeightsBadge slot="b" />
             {compare.run.phase === 'failed' ? <span className="field-error"> B could not run: {compare.run.message}</span> : null}
@@ -234,7 +285,11 @@ export function ComparePanel() {
             <MapCanvas map={mapB} kind="weights" label="B" testId="compare-map-b" />
             <MapCanvas map={diffMap} kind="difference" label="B − A" testId="compare-diff" />
           </div>
-          {diff && 'error' in diff ? <p className="notice">{diff.error}</p> : null}
+          {diff && 'error' in diff ? (
+            <p className="notice" data-testid="compare-diff-note">
+              No difference map: it needs both maps over the same positions, and {diff.error}.
+            </p>
+          ) : null}
           <p className="hint" data-testid="compare-diff-legend">
             <span className="legend-bar" style={{ background: PUOR_GRADIENT }} aria-hidden="true" /> Difference: orange where B puts more weight than A, purple where it puts less,
             white where they agree (PuOr, colour-blind safe), scaled to the largest |difference|.

@@ -26,6 +26,7 @@ import { IndexPicker } from './IndexPicker';
 import { mapSvg, type DrawnMap } from './mapExport';
 import { showPiece } from './pieces';
 import { WeightsBadge } from '../train/WeightsBadge';
+import { openedResult, useViewPick } from '../opened/view';
 
 const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
@@ -111,7 +112,7 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
   canvas.setAttribute('aria-label', `Attention map of layer ${m.layer}, head ${m.head}${step === undefined ? '' : ` at training step ${step} (the probe example)`}: ${what}, largest ${diverging ? '|weight|' : 'weight'} ${max.toFixed(3)}`);
   legend.lo.textContent = diverging ? (-max).toFixed(3) : '0';
   legend.hi.textContent = max.toFixed(3);
-  return { map: m, pieces, model: s.result.spec.name, indices, lut, max, colourScale, scaleName: SCALE_NAMES[scale] };
+  return { map: m, pieces, model: s.result.data.opened?.fileName ?? s.result.spec.name, indices, lut, max, colourScale, scaleName: SCALE_NAMES[scale] };
 }
 
 export function AttentionMap() {
@@ -125,8 +126,10 @@ export function AttentionMap() {
   const crossRef = useRef<HTMLDivElement>(null);
   const [scale, setScale] = useState<MapScale>('sqrt');
   const [sign, setSign] = useState<SignMode>('diverging');
-  const nLayers = useApp((s) => layerSchedule(s.spec).length); // layer runs, loops unrolled
-  const nHeads = useApp((s) => s.spec.nHeads);
+  // An opened model's layers and heads are its result's; a playground model's, its spec's (layer runs, loops unrolled).
+  const nLayers = useApp((s) => openedResult(s)?.data.nLayers ?? layerSchedule(s.spec).length);
+  const nHeads = useApp((s) => openedResult(s)?.data.nHeads ?? s.spec.nHeads);
+  const layerNames = useApp((s) => openedResult(s)?.data.opened?.layers.map((l, i) => `attention ${i} · ${l.softmax}`).join('\u0000') ?? '');
   const view = useApp((s) => s.view);
   const hasResult = useApp((s) => s.result !== null);
   // Primitives only: a selector that builds a new object on every call never settles (React #185).
@@ -137,12 +140,12 @@ export function AttentionMap() {
     const m = mapOnScreen(s);
     return m ? hasNegative(m.values) : false;
   });
-  const selectLayer = useApp((s) => s.selectLayer);
-  const selectHead = useApp((s) => s.selectHead);
+  const { selectLayer, selectHead } = useViewPick();
   const atStep = useApp((s) => timelineSnapshot(s)?.step ?? null);
   // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
   const mapKind = useApp((s) => {
     if (!s.result) return undefined;
+    if (s.result.opened) return 'explicit'; // a tapped Softmax: the probabilities themselves
     const runs = layerSchedule(s.result.spec);
     const run = runs[Math.min(s.view.layer, runs.length - 1)]!;
     return blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map;
@@ -150,14 +153,14 @@ export function AttentionMap() {
 
   // A dropped mixer (He et al. 2024) adds nothing: its map is all zeros, and the badge says why.
   const mixerDropped = useApp((s) => {
-    if (!s.result) return false;
+    if (!s.result || s.result.opened) return false;
     const runs = layerSchedule(s.result.spec);
     return !!s.result.spec.layers[runs[Math.min(s.view.layer, runs.length - 1)]!.layer]!.drop?.mixer;
   });
 
   // EchoAtt: the layer run whose map the shown layer's mixer copies ("layer 0"), or null.
   const copiedFrom = useApp((s) => {
-    if (!s.result) return null;
+    if (!s.result || s.result.opened) return null;
     const runs = layerSchedule(s.result.spec);
     const r = Math.min(s.view.layer, runs.length - 1);
     const source = mapSources(s.result.spec)[r];
@@ -237,7 +240,7 @@ export function AttentionMap() {
             at step {atStep}
           </span>
         ) : null}
-        <IndexPicker label="Layer" count={nLayers} value={view.layer} onChange={selectLayer} testId="layer-select" />
+        <IndexPicker label="Layer" count={nLayers} value={view.layer} onChange={selectLayer} testId="layer-select" names={layerNames ? layerNames.split('\u0000') : undefined} />
         <IndexPicker label="Head" count={nHeads} value={view.head} onChange={selectHead} testId="head-select" />
       </div>
       <div className="map-wrap" style={{ width: SIZE + MARGIN.left + 4, height: SIZE + MARGIN.top + 4 }}>

@@ -13,6 +13,7 @@ import { layerSchedule } from '../../spec/schedule';
 import type { AppState } from '../../state/store';
 import { useTimelineResult } from '../train/timelineView';
 import { useApp } from '../useApp';
+import { useViewPick } from '../opened/view';
 import { chartDocument, everyKth, headColour, headDash, inner, joinRows, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { EntropyHeatmap } from './EntropyHeatmap';
@@ -110,12 +111,12 @@ function EntropyByPosition({ result, layer, head }: { result: Result; layer: num
 export function EntropyView() {
   const { result, step } = useTimelineResult();
   const view = useApp((s) => s.view);
-  const selectHead = useApp((s) => s.selectHead);
+  const { selectHead } = useViewPick();
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;
   const head = result ? Math.min(view.head, result.data.nHeads - 1) : 0;
   // Implicit and attribution maps are signed: their entropy is of each row's |A| rescaled to sum 1.
   const signedKind = useApp((s) => {
-    if (!s.result) return null;
+    if (!s.result || s.result.opened) return null; // an opened model's maps are Softmax outputs
     const run = layerSchedule(s.result.spec)[Math.min(s.view.layer, s.result.data.nLayers - 1)];
     const kind = run ? blockInfo('mixer', s.result.spec.layers[run.layer]!.mixer.kind)?.map : undefined;
     return kind === 'implicit' || kind === 'attribution' ? kind : null;

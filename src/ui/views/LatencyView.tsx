@@ -12,6 +12,7 @@ import { formatMs, providerName, spreadData, spreadText } from './LatencyLabels'
 import { LatencySweep } from './LatencySweep';
 import { DecodeSweep } from './DecodeSweep';
 import { WaitingHint } from './Waiting';
+import { PlaygroundOnly } from '../opened/PlaygroundOnly';
 
 /** One latency figure with its backend and runs, or "measuring…" until it comes. */
 function FigureRow({ mode, figure, threads }: { mode: 'fast' | 'inspect'; figure: LatencyFigure | null; threads: number | null | undefined }) {
@@ -67,6 +68,11 @@ export function LatencyView() {
         <dt>inspect</dt>
         <FigureRow mode="inspect" figure={inspectNow} threads={inspectNow && threadsOf(inspectNow.provider)} />
       </dl>
+      {result.opened ? (
+        <p className="hint" data-testid="latency-opened">
+          Opened model: fast = the model as given; inspect = with the attention taps (every attention Softmax added as an output).
+        </p>
+      ) : null}
       <p className="hint">
         Forward pass at T = {T}, median of warm runs with their spread (IQR: the middle half of the runs; more runs are taken while it is wider than 10% of the median), measured after the maps are drawn. <em>Fast</em> is the graph without probes, the one latency means;{' '}
         <em>inspect</em> also computes the maps and probes the views draw.
@@ -79,9 +85,11 @@ export function LatencyView() {
             : `Compile ${timings.compileMs.toFixed(1)} ms · session ${timings.loadMs.toFixed(1)} ms · first inspect run ${timings.inspectRunMs.toFixed(1)} ms`}
         </span>
       </p>
-      <LatencyBreakdown />
-      <LatencySweep />
-      <DecodeSweep />
+      <PlaygroundOnly what="Time per block, the sweep against length, and prefill against decode">
+        <LatencyBreakdown />
+        <LatencySweep />
+        <DecodeSweep />
+      </PlaygroundOnly>
     </section>
   );
 }

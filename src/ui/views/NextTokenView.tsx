@@ -16,6 +16,9 @@ import type { ShownResult } from '../../state/store';
 import { showPiece } from './pieces';
 import { WaitingHint } from './Waiting';
 import { ContinueText } from './ContinueText';
+import { decodePiece } from '../../opened/tokenizers';
+import { useApp } from '../useApp';
+import { PlaygroundOnly } from '../opened/PlaygroundOnly';
 
 const K = 10;
 const FRAME: Frame = { width: 400, height: 250, margin: { top: 8, right: 52, bottom: 34, left: 54 } };
@@ -26,7 +29,7 @@ const amount = (v: number) => (v !== 0 && Math.abs(v) < 5e-4 ? v.toExponential(2
 /** A token id as the character it stands for, with space and newline made visible. */
 const tokenLabel = (id: number) => showPiece(CHAR_VOCAB[id] ?? `#${id}`);
 
-function drawBars(svg: SVGSVGElement, next: NextToken) {
+function drawBars(svg: SVGSVGElement, next: NextToken, tokenLabel: (id: number) => string) {
   const { w, h } = inner(FRAME);
   const top = next.top;
   const y = scaleBand<number>().domain(top.map((_, r) => r)).range([0, h]).padding(0.18);
@@ -64,6 +67,7 @@ function drawBars(svg: SVGSVGElement, next: NextToken) {
     entropyBits: String(next.entropyBits),
     ids: top.map((t) => t.id).join(','),
     values: joinValues(top.map((t) => t.p)),
+    labels: top.map((t) => tokenLabel(t.id)).join('\u0001'),
   });
 }
 
@@ -71,7 +75,7 @@ function drawBars(svg: SVGSVGElement, next: NextToken) {
 function logitsFile(result: ShownResult): Blob {
   const { logits, vocabSize, T, backend } = result.data;
   const rows = Array.from({ length: T }, (_, t) => Array.from(logits.subarray(t * vocabSize, (t + 1) * vocabSize)));
-  const doc = { model: result.spec.name, text: result.input.pieces.join(''), T, vocabSize, backend: backend.provider, logits: rows };
+  const doc = { model: result.data.opened?.fileName ?? result.spec.name, text: result.input.pieces.join(''), T, vocabSize, backend: backend.provider, logits: rows };
   return new Blob([JSON.stringify(doc)], { type: 'application/json' });
 }
 
@@ -81,10 +85,29 @@ export function NextTokenView() {
   const svgRef = useRef<SVGSVGElement>(null);
   const T = result?.data.T ?? 0;
   const position = picked === null ? T - 1 : Math.min(picked, T - 1);
-  const next = useMemo(() => (result && position >= 0 ? nextToken(result.data.logits, result.data.vocabSize, position, K) : null), [result, position]);
+  const next = useMemo(() => (result && result.data.vocabSize > 0 && position >= 0 ? nextToken(result.data.logits, result.data.vocabSize, position, K) : null), [result, position]);
+  // An opened model's candidates are named by its tokenizer (GPT-2's pieces load lazily), or "#id" for a model fed no text.
+  const tokenizer = useApp((s) => s.opened.a?.tokenizer ?? null);
+  const opened = result?.opened ?? null;
+  const [decoded, setDecoded] = useState<{ next: NextToken; pieces: Map<number, string> } | null>(null);
   useEffect(() => {
-    if (next) drawBars(svgRef.current!, next);
-  }, [next]);
+    if (!next || !opened || opened.ids === null || !tokenizer) return;
+    let live = true;
+    void Promise.all(next.top.map((t) => decodePiece(tokenizer, t.id).then((p): [number, string] => [t.id, showPiece(p)], (): [number, string] => [t.id, `#${t.id}`]))).then((pairs) => {
+      if (live) setDecoded({ next, pieces: new Map(pairs) });
+    });
+    return () => {
+      live = false;
+    };
+  }, [next, opened, tokenizer]);
+  const label = useMemo(() => {
+    if (!opened) return tokenLabel;
+    const pieces = decoded?.next === next ? decoded.pieces : null;
+    return (id: number) => pieces?.get(id) ?? `#${id}`;
+  }, [opened, decoded, next]);
+  useEffect(() => {
+    if (next) drawBars(svgRef.current!, next, label);
+  }, [next, label]);
 
   const pieces = result?.input.pieces ?? [];
   const context = pieces.slice(Math.max(0, position - 15), position + 1).map(showPiece).join('');
@@ -121,7 +144,13 @@ export function NextTokenView() {
           </button>
         ) : null}
       </div>
-      {!next ? <WaitingHint /> : null}
+      {result?.opened && result.data.vocabSize === 0 ? (
+        <p className="hint" data-testid="next-token-none">
+          This model has no output of next-token scores (no [batch, tokens, vocabulary] output found), so there is no prediction to show.
+        </p>
+      ) : !next ? (
+        <WaitingHint />
+      ) : null}
       {next ? (
         <p className="readout next-context" data-testid="next-token-context">
           After “<span className="mono">{context}</span>” (token {position} of {T}):
@@ -132,18 +161,25 @@ export function NextTokenView() {
         frame={FRAME}
         testId="next-token"
         shown={next !== null}
-        label={next ? `The ${K} most likely next characters after position ${position}; the first is ${tokenLabel(next.top[0]!.id)} at ${(next.top[0]!.p * 100).toFixed(1)}%` : 'No prediction yet'}
+        label={next ? `The ${K} most likely next tokens after position ${position}; the first is ${label(next.top[0]!.id)} at ${(next.top[0]!.p * 100).toFixed(1)}%` : 'No prediction yet'}
       />
       {next ? (
         <p className="hint" data-testid="next-token-entropy">
-          Entropy of the whole distribution: {amount(next.entropyNats)} nats = {amount(next.entropyBits)} bits. Uniform over all {result!.data.vocabSize} characters would be{' '}
-          {next.uniformNats.toFixed(3)} nats (log {result!.data.vocabSize}). The model is untrained (seeded random weights): this shows how the architecture turns the text into scores, not what a trained model would guess.
-          {result!.input.ids[position] === next.top[0]!.id
+          Entropy of the whole distribution: {amount(next.entropyNats)} nats = {amount(next.entropyBits)} bits. Uniform over all {result!.data.vocabSize} {opened ? 'tokens' : 'characters'} would be{' '}
+          {next.uniformNats.toFixed(3)} nats (log {result!.data.vocabSize}).
+          {opened
+            ? ` These are the opened model's own scores${opened.ids === null ? ' (it is fed no text, so candidates are shown by id)' : ', candidates named by the chosen tokenizer'}.`
+            : ' The model is untrained (seeded random weights): this shows how the architecture turns the text into scores, not what a trained model would guess.'}
+          {!opened && result!.input.ids[position] === next.top[0]!.id
             ? ' Here the top guess is the character just read: the output reuses the token embeddings (tied), and the untrained residual stream still looks most like the current token\'s embedding.'
             : ''}
         </p>
       ) : null}
-      {result ? <ContinueText result={result} /> : null}
+      {result ? (
+        <PlaygroundOnly what="Continue the text">
+          <ContinueText result={result} />
+        </PlaygroundOnly>
+      ) : null}
     </section>
   );
 }

@@ -1,11 +1,15 @@
 /**
  * The text the model reads, its token strip, and what had to change for the model to take it.
+ * With an opened model on screen the strip is its tokens (its tokenizer's, from its newest result),
+ * or, for a model that takes no text (an image model), a line saying so.
  * A long text's strip is collapsed to its first tokens (a few hundred chips already fill a screen),
  * with a button to show them all in a scrolling box of bounded height.
  */
 import { useState } from 'react';
 import { selectInput } from '../../state/store';
 import { useApp } from '../useApp';
+import { needsText } from '../../opened/inputs';
+import { TOKENIZERS } from '../opened/OpenedPanel';
 import { showPiece as show } from './pieces';
 
 /** Past this many tokens the strip is collapsed… */
@@ -18,7 +22,11 @@ export function TextInput() {
   const text = useApp((s) => s.text);
   const setText = useApp((s) => s.setText);
   const maxLen = useApp((s) => s.spec.maxLen);
-  const input = useApp(selectInput);
+  const playgroundInput = useApp(selectInput);
+  const opened = useApp((s) => s.opened.a);
+  const openedInput = useApp((s) => (s.opened.a && s.result?.opened?.key === s.opened.a.key ? s.result.input : null));
+  const takesText = opened ? needsText(opened.info) : true;
+  const input = opened ? (openedInput && takesText ? openedInput : { ids: [], pieces: [], unknown: [], truncatedFrom: null }) : playgroundInput;
   const collapsible = input.pieces.length > STRIP_COLLAPSE_AT;
   const collapsed = collapsible && !expanded;
 
@@ -27,7 +35,7 @@ export function TextInput() {
       <label htmlFor="text-input">Text</label>
       <textarea id="text-input" rows={2} value={text} spellCheck={false} onChange={(e) => setText(e.target.value)} />
       <div className="token-meta">
-        <span data-testid="token-count">{input.ids.length} / {maxLen} tokens</span>
+        <span data-testid="token-count">{opened ? `${input.ids.length} tokens (${TOKENIZERS[opened.tokenizer]}, ${opened.info.fileName})` : `${input.ids.length} / ${maxLen} tokens`}</span>
       </div>
       {input.truncatedFrom !== null ? (
         <p className="notice" role="alert" data-testid="notice-truncated">
@@ -39,12 +47,16 @@ export function TextInput() {
           Not in the vocabulary, so read as ⟨unk⟩: {input.unknown.map((c) => JSON.stringify(c)).join(', ')}.
         </p>
       ) : null}
-      {input.ids.length === 0 ? (
+      {opened && !takesText ? (
+        <p className="notice" data-testid="notice-no-text">
+          {opened.info.fileName} takes no text (it has no token-ids input): it runs on its other inputs, and the maps' positions are its own sequence positions, numbered from 0.
+        </p>
+      ) : playgroundInput.ids.length === 0 ? (
         <p className="notice" data-testid="notice-empty">Type some text to see how the model attends over it.</p>
       ) : null}
       <ol className={`token-strip${collapsible && expanded ? ' expanded' : ''}`} aria-label="Tokens" data-testid="token-strip" data-collapsed={collapsed}>
         {(collapsed ? input.pieces.slice(0, STRIP_SHOWN) : input.pieces).map((p, i) => (
-          <li key={i} className={input.ids[i] === 0 ? 'token unk' : 'token'} title={`token ${i}: id ${input.ids[i]}`}>
+          <li key={i} className={!opened && input.ids[i] === 0 ? 'token unk' : 'token'} title={`token ${i}: id ${input.ids[i]}`}>
             {show(p)}
           </li>
         ))}
