@@ -4,7 +4,6 @@
  * otherwise its bytes go to the store's `openModel`, which checks them in the worker and changes
  * nothing when it refuses. Either way the caller gets one sentence to show.
  */
-import { checkSize } from '../../opened/read';
 import type { AppStore } from '../../state/store';
 import { formatBytes } from '../../spec/units';
 
@@ -20,6 +19,8 @@ export function refusalText(e: unknown): string {
 
 /** Opens `file` as the model of `slot`; rejects with the refusal's sentence (nothing changed then). */
 export async function openFile(store: AppStore, slot: 'a' | 'b', file: File): Promise<void> {
+  // read.ts (and the ONNX decoder it brings) loads on first use, not with the page.
+  const { checkSize } = await import('../../opened/read');
   checkSize(file.size, file.name); // before reading: a 2 GB file never enters memory
   const bytes = new Uint8Array(await file.arrayBuffer());
   await store.getState().openModel(slot, { name: file.name, bytes });

@@ -68,7 +68,7 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
     if (!s.result) {
       g.clearRect(0, 0, canvas.width, canvas.height);
       select(svg).selectAll('*').remove();
-      Object.assign(canvas.dataset, { rows: '0', values: '', colours: '', text: '' });
+      Object.assign(canvas.dataset, { rows: '0', values: '', colours: '', text: '', opened: '' });
       return null;
     }
     return undefined; // a new view's map is on its way: keep the old picture until it lands
@@ -104,6 +104,7 @@ function draw(s: AppState, scale: MapScale, sign: SignMode, canvas: HTMLCanvasEl
     colourScale,
     max: String(max),
     resultId: String(m.id),
+    opened: s.result.data.opened?.fileName ?? '',
     text: pieces.join(''),
     step: String(timelineSnapshot(s)?.step ?? ''),
   });
