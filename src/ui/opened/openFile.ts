@@ -13,8 +13,7 @@ export const readingText = (file: Pick<File, 'name' | 'size'>): string => `Readi
 /** The message of anything thrown, as one sentence. */
 export function refusalText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  const s = m.charAt(0).toUpperCase() + m.slice(1);
-  return /[.!?]$/.test(s) ? s : `${s}.`;
+  return /[.!?]$/.test(m) ? m : `${m}.`;
 }
 
 /** Opens `file` as the model of `slot`; rejects with the refusal's sentence (nothing changed then). */
