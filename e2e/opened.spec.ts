@@ -205,6 +205,8 @@ test.describe('open your own ONNX model', () => {
       await expect(fused).toContainText(f.why);
     }
     await expect(page.getByTestId('opened-summary')).toContainText('No attention Softmax found');
+    // Nothing to draw: the panel says so, and that the views still show the previous result.
+    await expect(page.getByTestId('opened-not-run')).toContainText('No attention Softmax was found in fused-attention.onnx');
   });
 
   test('a garbage file and a file over the size limit are refused, and nothing else changes', async ({ page }) => {

@@ -38,6 +38,8 @@ export function OpenedPanel() {
   const setFeed = useApp((s) => s.setOpenedFeed);
   const result = useApp((s) => (s.result?.opened && s.opened.a && s.result.opened.key === s.opened.a.key ? s.result : null));
   const textLength = useApp((s) => s.text.length);
+  const failed = useApp((s) => (s.run.phase === 'failed' ? s.run.message : null));
+  const running = useApp((s) => s.run.phase === 'running');
   if (!model) return null;
   const { info } = model;
   const facts = result?.data.opened ?? null;
@@ -57,6 +59,11 @@ export function OpenedPanel() {
         </button>
         <strong data-testid="opened-summary">{summary(info, facts)}</strong>
       </div>
+      {!result && (failed || !running) ? (
+        <p className="notice" role="alert" data-testid="opened-not-run">
+          {failed ? `${info.fileName} could not run: ${failed}` : `${info.fileName} has not run yet.`} The views below still show the previous result, not this model.
+        </p>
+      ) : null}
       <details data-testid="opened-details">
         <summary>What was found in {info.fileName}</summary>
         {info.attention.length ? (

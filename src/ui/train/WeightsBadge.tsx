@@ -8,7 +8,8 @@ import { useApp } from '../useApp';
 export function WeightsBadge({ slot = 'a' }: { slot?: TrainingRun['slot'] }) {
   const result = useApp((s) => (slot === 'a' ? s.result : (s.compare?.resultB ?? null)));
   const run = useApp((s) => s.training.runs[slot]);
-  const text = describeWeights(result, run);
+  // An opened model's weights are its file's: the opened model's badge names it.
+  const text = result?.data.opened ? `the weights in ${result.data.opened.fileName}` : describeWeights(result, run);
   if (!text) return null;
   const trained = text.startsWith('trained');
   return (

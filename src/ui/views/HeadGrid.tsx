@@ -110,7 +110,8 @@ export function HeadGrid() {
         <h2>
           Heads{' '}
           <span className="unit">
-            {layers} layer run{layers === 1 ? '' : 's'} × {heads} head{heads === 1 ? '' : 's'}
+            {layers} {result?.data.opened ? 'attention layer' : 'layer run'}
+            {layers === 1 ? '' : 's'} × {heads} head{heads === 1 ? '' : 's'}
           </span>
         </h2>
         {step !== null ? (

@@ -29,14 +29,14 @@ const amount = (v: number) => (v !== 0 && Math.abs(v) < 5e-4 ? v.toExponential(2
 /** A token id as the character it stands for, with space and newline made visible. */
 const tokenLabel = (id: number) => showPiece(CHAR_VOCAB[id] ?? `#${id}`);
 
-function drawBars(svg: SVGSVGElement, next: NextToken, tokenLabel: (id: number) => string) {
+function drawBars(svg: SVGSVGElement, next: NextToken, tokenLabel: (id: number) => string, what: string) {
   const { w, h } = inner(FRAME);
   const top = next.top;
   const y = scaleBand<number>().domain(top.map((_, r) => r)).range([0, h]).padding(0.18);
   const x = scaleLinear().domain([0, Math.min(1, Math.max(...top.map((t) => t.p), 1e-9) * 1.05)]).range([0, w]).nice();
   const g = plotFrame(svg, FRAME, x, y, {
     xTitle: 'probability',
-    yTitle: 'next character',
+    yTitle: what,
     xFormat: (p) => `${+(Number(p) * 100).toFixed(1)}%`,
     xTicks: x.ticks(5),
     yFormat: (r) => tokenLabel(top[r]!.id),
@@ -106,8 +106,8 @@ export function NextTokenView() {
     return (id: number) => pieces?.get(id) ?? `#${id}`;
   }, [opened, decoded, next]);
   useEffect(() => {
-    if (next) drawBars(svgRef.current!, next, label);
-  }, [next, label]);
+    if (next) drawBars(svgRef.current!, next, label, opened ? 'next token' : 'next character');
+  }, [next, label, opened]);
 
   const pieces = result?.input.pieces ?? [];
   const context = pieces.slice(Math.max(0, position - 15), position + 1).map(showPiece).join('');

@@ -35,7 +35,7 @@ export function TextInput() {
       <label htmlFor="text-input">Text</label>
       <textarea id="text-input" rows={2} value={text} spellCheck={false} onChange={(e) => setText(e.target.value)} />
       <div className="token-meta">
-        <span data-testid="token-count">{opened ? `${input.ids.length} tokens (${TOKENIZERS[opened.tokenizer]}, ${opened.info.fileName})` : `${input.ids.length} / ${maxLen} tokens`}</span>
+        <span data-testid="token-count">{opened ? (takesText ? `${input.ids.length} tokens (${TOKENIZERS[opened.tokenizer]}, ${opened.info.fileName})` : `no text (${opened.info.fileName})`) : `${input.ids.length} / ${maxLen} tokens`}</span>
       </div>
       {input.truncatedFrom !== null ? (
         <p className="notice" role="alert" data-testid="notice-truncated">
