@@ -91,6 +91,16 @@ async function selectView(page: Page, name: string, T: number, layer: number, he
   return waitForOpenedMap(page, name, T);
 }
 
+/** A NumPy .npy file (format 1.0, little-endian float32, C order) of `data` with shape `dims`. */
+function npy(dims: number[], data: Float32Array): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
 test.describe('open your own ONNX model', () => {
   test.setTimeout(240_000);
 
@@ -190,6 +200,39 @@ test.describe('open your own ONNX model', () => {
     }
     // Positions are the model's own: numbered from 0.
     await expect(page.getByTestId('attention-map')).toHaveAttribute('data-text', Array.from({ length: want.T }, (_, i) => i).join(''));
+
+    // Values from a .npy file: the map is the one onnxruntime-node computes from the same values.
+    const dims = [1, 3, 48, 160];
+    const values = Float32Array.from({ length: 3 * 48 * 160 }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5);
+    await page.getByTestId('opened-file-x').setInputFiles({ name: 'line.npy', mimeType: 'application/octet-stream', buffer: npy(dims, values) });
+    await expect(page.getByTestId('opened-other-x')).toHaveAttribute('data-kind', 'data');
+    const fromFile = await ortMaps(path, [], { x: { kind: 'data', dims, data: values } });
+    expect(fromFile.T).not.toBe(want.T);
+    const map = await waitForOpenedMap(page, name, fromFile.T);
+    expectProbabilityRows(map);
+    expectMapEquals(map, fromFile.maps[map.layer]![map.head]!);
+
+    // An image: resized to the input's height 48 keeping its aspect (100 × 24 → 200 × 48), pixels scaled to [0, 1].
+    await expect(page.getByTestId('opened-other-x')).toContainText('scaled to [0, 1]');
+    await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 100;
+      canvas.height = 24;
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, 100, 24);
+      g.fillStyle = '#000';
+      g.fillRect(10, 4, 30, 16);
+      const blob = await new Promise<Blob>((done) => canvas.toBlob((b) => done(b!), 'image/png'));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'line.png', { type: 'image/png' }));
+      const input = document.querySelector<HTMLInputElement>('[data-testid="opened-file-x"]')!;
+      input.files = dt.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await expect(page.getByTestId('opened-other-x')).toHaveAttribute('data-dims', '1,3,48,200');
+    const imageMap = await waitForOpenedMap(page, name, (await ortMaps(path, [], { x: { kind: 'zeros', dims: [1, 3, 48, 200] } })).T);
+    expectProbabilityRows(imageMap);
   });
 
   test('a fused contrib Attention node is named and explained', async ({ page }) => {
