@@ -71,8 +71,11 @@ export function OpenModel() {
 
   return (
     <div className="open-model">
-      <button type="button" onClick={() => inputRef.current?.click()} disabled={reading !== null} data-testid="open-model" title="Open an ONNX transformer from this computer and see its attention (nothing is uploaded anywhere)">
-        Open model…
+      <button type="button" onClick={() => inputRef.current?.click()} disabled={reading !== null} data-testid="open-model" aria-label="Open model…" title="Open model…: an ONNX transformer from this computer, to see its attention (nothing is uploaded anywhere); or drop the file on the page">
+        <svg width="14" height="12" viewBox="0 0 14 12" aria-hidden="true">
+          <path d="M1 2.5A1.5 1.5 0 0 1 2.5 1h3l1.5 1.5h4.5A1.5 1.5 0 0 1 13 4v5.5A1.5 1.5 0 0 1 11.5 11h-9A1.5 1.5 0 0 1 1 9.5z" fill="none" stroke="currentColor" strokeWidth="1.3" />
+        </svg>
+        <span className="open-model-label"> Open model…</span>
       </button>
       <input
         ref={inputRef}
