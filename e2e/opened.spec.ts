@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
 import { expect, test } from './fixtures';
@@ -46,6 +47,13 @@ async function ortMaps(path: string, ids: number[], others: Record<string, Other
     return Array.from({ length: heads }, (_, h) => data.slice(h * T * T, (h + 1) * T * T));
   });
   return { T, heads, maps };
+}
+
+/** Serious or critical accessibility violations on the page (axe), with the opened model's panel expanded. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  for (const d of await page.locator('[data-testid=opened-panel] details').all()) await d.evaluate((el) => ((el as HTMLDetailsElement).open = true));
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
 }
 
 /** Opens `path` through the top bar's file input. */
@@ -144,6 +152,7 @@ test.describe('open your own ONNX model', () => {
     // Parts that need a playground model's spec give way to one line each.
     await expect(page.getByTestId('playground-only').first()).toBeVisible();
     await expect(page.getByTestId('opened-memory')).toContainText('budget');
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Close: the playground's model comes back, unchanged.
     await page.getByTestId('opened-close').click();
@@ -198,6 +207,7 @@ test.describe('open your own ONNX model', () => {
       expectProbabilityRows(map);
       expectMapEquals(map, want.maps[layer]![head]!);
     }
+    expect(await seriousViolations(page)).toEqual([]);
     // Positions are the model's own: numbered from 0.
     await expect(page.getByTestId('attention-map')).toHaveAttribute('data-text', Array.from({ length: want.T }, (_, i) => i).join(''));
 
