@@ -353,6 +353,7 @@ test.describe('open your own ONNX model', () => {
     // B: the GPT-2-shaped model through its BPE: another T, so no difference map, and the page says why.
     await page.getByTestId('compare-open-input').setInputFiles(GPT2);
     await expect(page.getByTestId('compare-what')).toContainText('B: the opened model “torch-gpt2.onnx”');
+    await expect(page.getByTestId('compare-b-tokenizer')).toHaveValue('gpt2');
     await expect(page.getByTestId('compare-diff-note')).toContainText('same positions');
     await expect(page.getByTestId('compare-latency-b')).toContainText('ms');
   });

@@ -24,6 +24,9 @@ import { ExportButtons } from '../views/ExportButtons';
 import { WeightsBadge } from '../train/WeightsBadge';
 import { formatMs, spreadData, spreadText } from '../views/LatencyLabels';
 import { openFile, readingText, refusalText } from '../opened/openFile';
+import { TOKENIZERS } from '../opened/describe';
+import { needsText } from '../../opened/inputs';
+import type { TokenizerKind } from '../../opened/tokenizers';
 
 const SIDE = 220; // CSS pixels per map
 
@@ -165,6 +168,8 @@ export function ComparePanel() {
   const sectionRef = useRef<HTMLElement>(null);
   const openedA = useApp((s) => s.opened.a?.info.fileName ?? null);
   const openedB = useApp((s) => (s.compare ? (s.opened.b?.info.fileName ?? null) : null));
+  const tokenizerB = useApp((s) => (s.compare && s.opened.b && needsText(s.opened.b.info) ? s.opened.b.tokenizer : null));
+  const setOpenedFeed = useApp((s) => s.setOpenedFeed);
   const fileRef = useRef<HTMLInputElement>(null);
   const [reading, setReading] = useState<string | null>(null);
   const [openError, setOpenError] = useState<string | null>(null);
@@ -279,6 +284,16 @@ export function ComparePanel() {
             <WeightsBadge slot="b" />
             {compare.run.phase === 'failed' ? <span className="field-error"> B could not run: {compare.run.message}</span> : null}
           </p>
+          {tokenizerB ? (
+            <label className="hint">
+              B's tokenizer{' '}
+              <select value={tokenizerB} onChange={(e) => setOpenedFeed('b', { tokenizer: e.target.value as TokenizerKind })} data-testid="compare-b-tokenizer" aria-label="Tokenizer of model B">
+                {(Object.keys(TOKENIZERS) as TokenizerKind[]).map((k) => (
+                  <option key={k} value={k}>{TOKENIZERS[k]}</option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           {bMissing ? <p className="notice">{bMissing}</p> : null}
           <div className="compare-maps">
             <MapCanvas map={mapA} kind="weights" label="A" testId="compare-map-a" />

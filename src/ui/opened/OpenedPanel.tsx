@@ -9,28 +9,12 @@
 import { needsText } from '../../opened/inputs';
 import { openedMemory } from '../../opened/memory';
 import type { TokenizerKind } from '../../opened/tokenizers';
-import type { OpenedInfo } from '../../opened/types';
-import type { AnalysisResult } from '../../state/store';
 import { formatBytes } from '../../spec/units';
 import { MEMORY_BUDGET_BYTES } from '../../train/budget';
 import { useApp } from '../useApp';
 import { OtherInputs } from './OtherInputs';
+import { siteHeads, summary, TOKENIZERS } from './describe';
 import './opened.css';
-
-type OpenedFacts = NonNullable<AnalysisResult['opened']>;
-
-export const TOKENIZERS: Record<TokenizerKind, string> = { chars: 'Characters', gpt2: 'GPT-2 BPE', ids: 'Token ids' };
-
-/** "2 attention layers, 4 heads each", or each layer's heads when they differ (heads from the run when there is one). */
-export function summary(info: OpenedInfo, facts: OpenedFacts | null): string {
-  const n = info.attention.length;
-  if (n === 0) return `No attention Softmax found${info.fused.length ? ` (${info.fused.length} fused attention node${info.fused.length === 1 ? '' : 's'}, not drawn)` : ''}`;
-  const heads = facts && facts.layers.length + facts.notDrawn.length === n ? facts.layers.map((l) => l.heads as number | null) : info.attention.map((s) => s.heads);
-  const layers = `${n} attention layer${n === 1 ? '' : 's'}`;
-  if (heads.some((h) => h === null)) return `${layers}, heads known after the first run`;
-  const same = heads.every((h) => h === heads[0]);
-  return same ? `${layers}, ${heads[0]} head${heads[0] === 1 ? '' : 's'} each` : `${layers}, heads ${heads.join(', ')}`;
-}
 
 export function OpenedPanel() {
   const model = useApp((s) => s.opened.a);
@@ -44,7 +28,7 @@ export function OpenedPanel() {
   const { info } = model;
   const facts = result?.data.opened ?? null;
   const T = result?.data.T ?? Math.max(1, textLength);
-  const heads = facts && facts.layers.length === info.attention.length ? facts.layers.map((l) => l.heads) : info.attention.map((s) => s.heads);
+  const heads = siteHeads(info, facts);
   const mem = openedMemory(info, T, heads);
   const text = needsText(info);
 

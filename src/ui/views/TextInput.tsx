@@ -9,7 +9,7 @@ import { useState } from 'react';
 import { selectInput } from '../../state/store';
 import { useApp } from '../useApp';
 import { needsText } from '../../opened/inputs';
-import { TOKENIZERS } from '../opened/OpenedPanel';
+import { TOKENIZERS } from '../opened/describe';
 import { showPiece as show } from './pieces';
 
 /** Past this many tokens the strip is collapsed… */
