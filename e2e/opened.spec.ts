@@ -348,7 +348,7 @@ test.describe('open your own ONNX model', () => {
     // B: the same file opened again: B − A is zero everywhere.
     await page.getByTestId('compare-open-input').setInputFiles(ENCODER);
     await expect(page.getByTestId('compare-what')).toContainText('B: the opened model “torch-encoder.onnx”');
-    await waitWhileBusy(page, async () => (await page.getByTestId('compare-diff').getAttribute('data-max')) === '0' && (await rowsOf('compare-map-b')) === String(want.T), 'B − A of one model with itself');
+    await waitWhileBusy(page, async () => (await page.getByTestId('compare-diff').getAttribute('data-max')) === '0' && (await rowsOf('compare-map-b')) === String(want.T) && (await rowsOf('compare-diff')) === String(want.T), 'B − A of one model with itself');
 
     // B: the GPT-2-shaped model through its BPE: another T, so no difference map, and the page says why.
     await page.getByTestId('compare-open-input').setInputFiles(GPT2);
