@@ -3,7 +3,7 @@
  * of a shape whose dynamic dims the person sets (defaults from src/opened/inputs.ts), or values
  * from a file: a NumPy .npy array, or an image for a 4-D float input (imageFeed.ts).
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { defaultDims } from '../../opened/inputs';
 import { readNpy } from '../../opened/npy';
 import type { OpenedInput, OtherFeed } from '../../opened/types';
@@ -17,6 +17,7 @@ function OtherInput({ slot, input, others }: { slot: 'a' | 'b'; input: OpenedInp
   const feed = others[input.name];
   const [error, setError] = useState<string | null>(null);
   const [fileName, setFileName] = useState<string | null>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
   const dims = feed?.dims ?? defaultDims(input);
   const set = (f: OtherFeed) => setFeed(slot, { others: { ...others, [input.name]: f } });
   const image = takesImage(input);
@@ -78,14 +79,21 @@ function OtherInput({ slot, input, others }: { slot: 'a' | 'b'; input: OpenedInp
           ]
         </span>
       )}
-      <label className="small-button">
+      <button type="button" className="small-button" onClick={() => fileRef.current?.click()}>
         from a file ({image ? '.npy or an image' : '.npy'})…
-        <input type="file" hidden accept={image ? '.npy,image/*' : '.npy'} data-testid={`opened-file-${input.name}`} onChange={(e) => {
+      </button>
+      <input
+        ref={fileRef}
+        type="file"
+        hidden
+        accept={image ? '.npy,image/*' : '.npy'}
+        data-testid={`opened-file-${input.name}`}
+        onChange={(e) => {
           const file = e.target.files?.[0];
           e.target.value = '';
           if (file) void fromFile(file);
-        }} />
-      </label>
+        }}
+      />
       {image ? <span className="hint">an image: {IMAGE_SCALING}.</span> : null}
       {error ? <span className="field-error" role="alert">{error}</span> : null}
     </div>
