@@ -218,11 +218,19 @@ export const UNDO_LIMIT = 200;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
-/** The view, kept inside a model with `spec`'s layer runs and heads. */
-const viewWithin = (view: ViewSelection, spec: Spec): ViewSelection => ({
-  layer: clamp(view.layer, 0, layerSchedule(spec).length - 1),
-  head: clamp(view.head, 0, spec.nHeads - 1),
-});
+/** The opened model's result on screen in slot A, or null while the playground's model is shown. */
+export const openedResult = (s: Pick<AppState, 'opened' | 'result'>): ShownResult | null => (s.opened.a && s.result?.opened ? s.result : null);
+
+/**
+ * The view, kept inside the model on screen: the spec's layer runs and heads, or, while an opened
+ * model is shown, its result's (only a run tells an opened model's layers and heads).
+ */
+const viewWithin = (view: ViewSelection, s: Pick<AppState, 'spec' | 'opened' | 'result'>): ViewSelection => {
+  const opened = openedResult(s);
+  const layers = opened ? opened.data.nLayers : layerSchedule(s.spec).length;
+  const heads = opened ? opened.data.nHeads : s.spec.nHeads;
+  return { layer: clamp(view.layer, 0, layers - 1), head: clamp(view.head, 0, heads - 1) };
+};
 
 /** What the store's actions ask of the runtime (the worker host in the page; fakes in tests). */
 export type StoreRuntime = Pick<RuntimeApi, 'exportOnnx' | 'choose'> & LatencyRuntime & Partial<OpenedRuntime> & Partial<Pick<RuntimeApi, 'continueText' | 'evictionCost' | 'map' | 'serving' | 'reduceTokens' | 'decodeSweep' | 'cancelDecodeSweep'> & TrainingRuntime & ExperimentsRuntime>;
@@ -325,7 +333,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
           const presetId = e.type === 'replace' ? s.presetId : null;
           const layer = s.followEdits ? editedLayer(e) : null;
           const run = layer === null ? null : firstRunOf(r.spec, layer);
-          const view = viewWithin(run === null ? s.view : { ...s.view, layer: run }, r.spec);
+          const view = viewWithin(run === null ? s.view : { ...s.view, layer: run }, { ...s, spec: r.spec });
           set({ spec: r.spec, presetId, lastEdit: r.summary, view, notice: { id: ++noticeId, tone: 'done', text: r.summary } });
           return r;
         },
@@ -342,9 +350,9 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
         },
         undo: () => step('undo'),
         redo: () => step('redo'),
-        selectLayer: (layer) => set((s) => ({ view: viewWithin({ ...s.view, layer }, s.spec) })),
-        selectHead: (head) => set((s) => ({ view: viewWithin({ ...s.view, head }, s.spec) })),
-        selectView: (layer, head) => set((s) => ({ view: viewWithin({ layer, head }, s.spec) })),
+        selectLayer: (layer) => set((s) => ({ view: viewWithin({ ...s.view, layer }, s) })),
+        selectHead: (head) => set((s) => ({ view: viewWithin({ ...s.view, head }, s) })),
+        selectView: (layer, head) => set((s) => ({ view: viewWithin({ layer, head }, s) })),
         continueText: (result, choice, onProgress) => {
           if (!runtime?.continueText) return Promise.reject(new Error('there is no runtime to run the model with'));
           const req: ContinueRequest = { ...choice, id: result.data.id, slot: 'a', spec: result.spec, tokens: result.input.ids };
@@ -417,7 +425,7 @@ export function createAppStore(initial?: { spec?: Spec; text?: string; backendCh
     t[direction]();
     const s = store.getState();
     const text = direction === 'undo' ? `Undid: ${undone}` : `Redid: ${s.lastEdit}`;
-    store.setState({ view: viewWithin(s.view, s.spec), notice: { id: ++noticeId, tone: 'done', text } });
+    store.setState({ view: viewWithin(s.view, s), notice: { id: ++noticeId, tone: 'done', text } });
   }
 
   return store;

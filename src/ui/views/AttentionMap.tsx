@@ -17,6 +17,7 @@ import { layerSchedule, runName } from '../../spec/schedule';
 import type { AppState, MapView } from '../../state/store';
 import { timelineSnapshot } from '../../state/training';
 import { probePieces, snapshotMap } from '../train/timelineView';
+import { openedResult } from '../../state/store';
 import { useApp, useAppStore } from '../useApp';
 import { everyKth, joinRows } from './chart';
 import { drawnDataWanted } from './drawnData';
@@ -26,7 +27,6 @@ import { IndexPicker } from './IndexPicker';
 import { mapSvg, type DrawnMap } from './mapExport';
 import { showPiece } from './pieces';
 import { WeightsBadge } from '../train/WeightsBadge';
-import { openedResult, useViewPick } from '../opened/view';
 
 const SIZE = 360; // plot side in CSS pixels
 const MARGIN = { top: 34, left: 34 };
@@ -141,7 +141,8 @@ export function AttentionMap() {
     const m = mapOnScreen(s);
     return m ? hasNegative(m.values) : false;
   });
-  const { selectLayer, selectHead } = useViewPick();
+  const selectLayer = useApp((s) => s.selectLayer);
+  const selectHead = useApp((s) => s.selectHead);
   const atStep = useApp((s) => timelineSnapshot(s)?.step ?? null);
   // Whether the map drawn is explicit or implicit, from the mixer of the layer shown.
   const mapKind = useApp((s) => {

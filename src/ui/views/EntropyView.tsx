@@ -13,7 +13,6 @@ import { layerSchedule } from '../../spec/schedule';
 import type { AppState } from '../../state/store';
 import { useTimelineResult } from '../train/timelineView';
 import { useApp } from '../useApp';
-import { useViewPick } from '../opened/view';
 import { chartDocument, everyKth, headColour, headDash, inner, joinRows, plotFrame, type Frame } from './chart';
 import { ChartSvg } from './ChartSvg';
 import { EntropyHeatmap } from './EntropyHeatmap';
@@ -111,7 +110,7 @@ function EntropyByPosition({ result, layer, head }: { result: Result; layer: num
 export function EntropyView() {
   const { result, step } = useTimelineResult();
   const view = useApp((s) => s.view);
-  const { selectHead } = useViewPick();
+  const selectHead = useApp((s) => s.selectHead);
   const layer = result ? Math.min(view.layer, result.data.nLayers - 1) : 0;
   const head = result ? Math.min(view.head, result.data.nHeads - 1) : 0;
   // Implicit and attribution maps are signed: their entropy is of each row's |A| rescaled to sum 1.

@@ -23,7 +23,6 @@ import { ExportButtons, svgDocument } from './ExportButtons';
 import { HeadStatsCell } from './HeadStatsCell';
 import { statValues } from './headStatsInfo';
 import { WaitingHint } from './Waiting';
-import { useViewPick } from '../opened/view';
 
 type Result = NonNullable<AppState['result']>;
 
@@ -84,7 +83,7 @@ function gridSvg(grid: HTMLElement, layers: number, heads: number): string | nul
 export function HeadGrid() {
   const { result, step } = useTimelineResult();
   const view = useApp((s) => s.view);
-  const { selectView } = useViewPick();
+  const selectView = useApp((s) => s.selectView);
   const gridRef = useRef<HTMLDivElement>(null);
   /** The person's choice of "Show head statistics" (null: by the grid's size, STATS_SHOWN_UP_TO). */
   const [statsChoice, setStatsChoice] = useState<boolean | null>(null);
