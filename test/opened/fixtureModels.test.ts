@@ -11,17 +11,9 @@ import { feeds } from '../../src/opened/inputs';
 import { probeMaps } from '../../src/opened/probes';
 import { readModel } from '../../src/opened/read';
 import { tapModel, tapName } from '../../src/opened/tap';
-import type { FeedTensor } from '../../src/opened/types';
 import { expectClose } from '../helpers';
-import { fixtureBytes, loadRef, ocrModelPath, type FixtureName, type RefName } from './fixtures';
+import { fixtureBytes, loadRef, ocrModelPath, type FixtureName, type RefName, ortTensor } from './fixtures';
 
-function tensor(f: FeedTensor): ort.Tensor {
-  const d = f.data;
-  if (d instanceof BigInt64Array) return new ort.Tensor('int64', d, f.dims);
-  if (d instanceof Int32Array) return new ort.Tensor('int32', d, f.dims);
-  if (d instanceof Uint8Array) return new ort.Tensor('bool', d, f.dims);
-  return new ort.Tensor('float32', d, f.dims);
-}
 
 describe.each([['torch-encoder', 'torch-encoder.onnx'], ['torch-gpt2', 'torch-gpt2.onnx']] as [RefName, FixtureName][])('%s', (refName, file) => {
   const ref = loadRef(refName);
@@ -35,7 +27,7 @@ describe.each([['torch-encoder', 'torch-encoder.onnx'], ['torch-gpt2', 'torch-gp
   });
   it('its tapped maps are torch\'s', async () => {
     const session = await ort.InferenceSession.create(tapModel(model, info.attention));
-    const out = await session.run(Object.fromEntries(feeds(info, ref.input_ids).map((f) => [f.name, tensor(f)])));
+    const out = await session.run(Object.fromEntries(feeds(info, ref.input_ids).map((f) => [f.name, ortTensor(f)])));
     await session.release();
     info.attention.forEach((site, k) => {
       const t = out[tapName(k)]!;
@@ -69,7 +61,7 @@ describe('PP-OCRv4 recogniser', () => {
   });
   it('its tapped maps are distributions over the keys', async () => {
     const session = await ort.InferenceSession.create(tapModel(model, info.attention));
-    const out = await session.run(Object.fromEntries(feeds(info, [], { x: { kind: 'data', dims: [1, 3, 48, 160], data: Float32Array.from({ length: 3 * 48 * 160 }, (_, i) => Math.sin(i * 0.37)) } }).map((f) => [f.name, tensor(f)])));
+    const out = await session.run(Object.fromEntries(feeds(info, [], { x: { kind: 'data', dims: [1, 3, 48, 160], data: Float32Array.from({ length: 3 * 48 * 160 }, (_, i) => Math.sin(i * 0.37)) } }).map((f) => [f.name, ortTensor(f)])));
     await session.release();
     for (const [k, site] of info.attention.entries()) {
       const t = out[tapName(k)]!;

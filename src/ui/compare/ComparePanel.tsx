@@ -8,7 +8,7 @@
  * same positions (the same T).
  */
 import { interpolatePuOr } from 'd3-scale-chromatic';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { mapDifference, type CellMap } from '../../analysis/diff';
 import { headEntropies } from '../../analysis/entropy';
 import { ratioInterval, spreadOf } from '../../analysis/spread';
@@ -23,7 +23,7 @@ import { drawnDataWanted } from '../views/drawnData';
 import { ExportButtons } from '../views/ExportButtons';
 import { WeightsBadge } from '../train/WeightsBadge';
 import { formatMs, spreadData, spreadText } from '../views/LatencyLabels';
-import { openFile, readingText, refusalText } from '../opened/openFile';
+import { useOpenFile } from '../opened/useOpenFile';
 import { TOKENIZERS } from '../opened/describe';
 import { needsText } from '../../opened/inputs';
 import type { TokenizerKind } from '../../opened/tokenizers';
@@ -171,19 +171,7 @@ export function ComparePanel() {
   const tokenizerB = useApp((s) => (s.compare && s.opened.b && needsText(s.opened.b.info) ? s.opened.b.tokenizer : null));
   const setOpenedFeed = useApp((s) => s.setOpenedFeed);
   const fileRef = useRef<HTMLInputElement>(null);
-  const [reading, setReading] = useState<string | null>(null);
-  const [openError, setOpenError] = useState<string | null>(null);
-  const openB = (file: File) => {
-    setOpenError(null);
-    setReading(readingText(file));
-    openFile(store, 'b', file).then(
-      () => setReading(null),
-      (e: unknown) => {
-        setReading(null);
-        setOpenError(refusalText(e));
-      },
-    );
-  };
+  const { open: openB, reading, error: openError, dismiss: dismissOpenError } = useOpenFile('b');
 
   const choose = (value: string) => {
     const s = store.getState();
@@ -269,7 +257,7 @@ export function ComparePanel() {
       {openError ? (
         <p className="notice" role="alert" data-testid="compare-open-error">
           {openError}{' '}
-          <button type="button" className="small-button" onClick={() => setOpenError(null)} aria-label="Dismiss">
+          <button type="button" className="small-button" onClick={dismissOpenError} aria-label="Dismiss">
             ×
           </button>
         </p>

@@ -4,32 +4,15 @@
  * file is read and checked a line says so; a refusal shows the store's one sentence in an alert the
  * person dismisses, and nothing else on the page changes (the playground's model, text and views).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { useAppStore } from '../useApp';
-import { carriesFiles, openFile, readingText, refusalText } from './openFile';
+import { useEffect, useRef, useState } from 'react';
+import { carriesFiles } from './openFile';
+import { useOpenFile } from './useOpenFile';
 import './opened.css';
 
 export function OpenModel() {
-  const store = useAppStore();
   const inputRef = useRef<HTMLInputElement>(null);
-  const [reading, setReading] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { open, reading, error, dismiss } = useOpenFile('a');
   const [dragging, setDragging] = useState(false);
-
-  const open = useCallback(
-    (file: File) => {
-      setError(null);
-      setReading(readingText(file));
-      openFile(store, 'a', file).then(
-        () => setReading(null),
-        (e: unknown) => {
-          setReading(null);
-          setError(refusalText(e));
-        },
-      );
-    },
-    [store],
-  );
 
   // Drag and drop onto the whole page: dragenter/dragleave fire for every element crossed, so count them.
   useEffect(() => {
@@ -97,7 +80,7 @@ export function OpenModel() {
       {error ? (
         <div className="open-model-error" role="alert" data-testid="open-model-error">
           <span>{error}</span>
-          <button type="button" onClick={() => setError(null)} aria-label="Dismiss" data-testid="open-model-error-dismiss">
+          <button type="button" onClick={dismiss} aria-label="Dismiss" data-testid="open-model-error-dismiss">
             ×
           </button>
         </div>
