@@ -156,8 +156,11 @@ export async function analyseOpened(
   return { result, held };
 }
 
-/** Median of warm runs of the opened model: the file as given ("fast"), or the tapped copy ("inspect"). */
-export async function timeOpened(sessions: Sessions, m: OpenedModel, req: AnalysisRequest & { opened: OpenedRequest }, mode: LatencyMode, isStale: () => boolean = () => false): Promise<LatencyFigure> {
+/**
+ * Median of warm runs of the opened model: the file as given ("fast"), or the tapped copy
+ * ("inspect"). `T` is the length its maps were drawn at, for a model fed no text (its ids say it otherwise).
+ */
+export async function timeOpened(sessions: Sessions, m: OpenedModel, req: AnalysisRequest & { opened: OpenedRequest }, mode: LatencyMode, isStale: () => boolean = () => false, T = req.tokens.length): Promise<LatencyFigure> {
   const check = () => {
     if (isStale()) throw new Superseded(req.id);
   };
@@ -168,7 +171,7 @@ export async function timeOpened(sessions: Sessions, m: OpenedModel, req: Analys
   check();
   const timing = await timeSpread((n) => model.timeInputs(inputs, n, isStale), mode === 'fast' ? FAST_RUNS : INSPECT_RUNS, mode === 'fast' ? FAST_LIMITS : INSPECT_LIMITS, isStale);
   check();
-  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T: req.tokens.length, medianMs: timing.medianMs, runs: timing.samplesMs.length, samplesMs: timing.samplesMs };
+  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T, medianMs: timing.medianMs, runs: timing.samplesMs.length, samplesMs: timing.samplesMs };
 }
 
 /** [h, T, T] maps as [H, T, T], the missing heads zero. */

@@ -202,7 +202,7 @@ export function serve(ort: OrtModule, provider: Provider): void {
     latency: (req, mode) =>
       guard(async () => {
         const slot = req.slot ?? 'a';
-        if (req.opened) return timeOpened((await start()).sessions, openedFor(slot, req.opened.key), { ...req, opened: req.opened }, mode, () => slots.isStale(slot, req.id));
+        if (req.opened) return timeOpened((await start()).sessions, openedFor(slot, req.opened.key), { ...req, opened: req.opened }, mode, () => slots.isStale(slot, req.id), req.tokens.length || slots.mapsOf(req.id)?.T);
         return timeMode((await start()).sessions, req, mode, () => slots.isStale(slot, req.id));
       }),
     breakdown: (req) => guard(async () => breakdown((await start()).rt, req.spec, req.tokens)),
