@@ -23,6 +23,7 @@ import { tokenize } from '../src/spec/vocab';
 const ENCODER = fixturePath('torch-encoder.onnx');
 const GPT2 = fixturePath('torch-gpt2.onnx');
 const FUSED = fixturePath('fused-attention.onnx');
+const FIXED = fixturePath('torch-encoder-fixed32.onnx');
 
 /** Every tapped attention of `path` run in onnxruntime-node on `ids` (and `others`): per layer, its heads' [T, T] maps. */
 async function ortMaps(path: string, ids: number[], others: Record<string, OtherFeed> = {}): Promise<{ T: number; heads: number; maps: Float32Array[][] }> {
@@ -186,6 +187,28 @@ test.describe('open your own ONNX model', () => {
     await expect(next).toHaveAttribute('data-argmax', /\d+/);
     // Candidates carry GPT-2 pieces once its table loads, not "#id".
     await expect.poll(async () => (await next.getAttribute('data-labels'))?.split('\u0001').filter((l) => l.startsWith('#')).length).toBe(0);
+  });
+
+  test('a model exported for exactly 32 tokens: a shorter text is padded under its mask, and the maps are torch\'s unpadded ones', async ({ page }) => {
+    const ref = loadRef('torch-encoder'); // torch on the 22 tokens alone
+    await page.goto('/');
+    await setText(page, ref.text);
+    await waitForMap(page, ref.text.length, ref.text);
+    await openFile(page, FIXED);
+    await expect(page.getByTestId('opened-badge')).toHaveText('opened model: torch-encoder-fixed32.onnx');
+    await waitForOpenedMap(page, 'torch-encoder-fixed32.onnx', ref.T);
+    await expect(page.getByTestId('opened-padded')).toContainText(`exactly 32 tokens: the text's ${ref.T} are padded with ${32 - ref.T} more`);
+    await expect(page.getByTestId('token-strip').locator('li')).toHaveCount(ref.T);
+    for (const [layer, head] of [[0, 2], [1, 1]] as const) {
+      const map = await selectView(page, 'torch-encoder-fixed32.onnx', ref.T, layer, head);
+      expectProbabilityRows(map);
+      expectMapEquals(map, ref.maps[layer]![head]!, 1e-4);
+    }
+    await expect(page.getByTestId('latency-fast')).toHaveAttribute('data-ms', /\d/);
+    // A text longer than the export is refused with the length, and the maps on screen stay the last good ones.
+    await setText(page, 'x'.repeat(40));
+    await expect(page.getByTestId('status')).toContainText('exported for exactly 32 tokens; the text gives 40');
+    await expect(page.getByTestId('attention-map')).toHaveAttribute('data-rows', String(ref.T));
   });
 
   test('PP-OCRv4 recogniser (no text): zeros of width 320, two attention layers equal to onnxruntime-node', async ({ page }) => {

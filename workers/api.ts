@@ -58,6 +58,8 @@ export interface OpenedFacts {
   notDrawn: string[];
   /** Whether the maps' positions are the text's tokens (false: positions of a model fed no text, e.g. image columns). */
   textFed: boolean;
+  /** The fixed length the text was padded to (a model exported for exactly that many tokens; the maps show the text's), or null. */
+  paddedTo: number | null;
 }
 
 /** Largest map side that leaves the worker; longer texts get block means (src/analysis/maps.ts). */

@@ -9,7 +9,7 @@
  */
 import { readModel } from '../src/opened/read';
 import { tapModel, tapNames } from '../src/opened/tap';
-import { feeds } from '../src/opened/inputs';
+import { feeds, fedLength } from '../src/opened/inputs';
 import { probeMaps } from '../src/opened/probes';
 import { OpenError, type OpenedInfo } from '../src/opened/types';
 import { openedMemory } from '../src/opened/memory';
@@ -98,7 +98,9 @@ export async function analyseOpened(
   check();
   onStage('compiling');
   const inputs = openedInputs(m, req.opened);
-  checkOpenedBudget(m, ids.length || 1);
+  // A model exported for a fixed length runs on the text padded to it (src/opened/inputs.ts); the views show the text's positions.
+  const fed = ids.length ? fedLength(info, ids.length) : 0;
+  checkOpenedBudget(m, fed || 1);
   const t0 = performance.now();
   const createdBefore = sessions.created;
   const model = await sessions.get(req.slot ?? 'a', 'inspect', openedRecipe(m, 'inspect'));
@@ -114,7 +116,7 @@ export async function analyseOpened(
     const p = out[names[i]!]!;
     const maps = probeMaps(p.dims, p.data, m.heads[i] ?? null);
     m.heads[i] = maps.heads;
-    return { site, ...maps };
+    return { site, ...(fed > ids.length && maps.Tq === fed && maps.Tk === fed ? withoutPadding(maps, ids.length, info.fileName, site.softmax) : maps) };
   });
   const first = probes.find((p) => p.Tq === p.Tk);
   if (!first) throw new OpenError(`Every attention found in ${info.fileName} maps queries onto keys of another length (cross-attention); the views draw square maps only.`);
@@ -127,7 +129,7 @@ export async function analyseOpened(
   const tokens = ids.length === T ? ids : Array.from({ length: T }, (_, i) => i);
   const held: HeldMaps = { id: req.id, T, nHeads: H, maps };
   const view = req.view ?? { layer: 0, head: 0 };
-  const logits = logitsOf(m, out, T);
+  const logits = logitsOf(m, out, T, fed > T ? fed : T);
   const result: AnalysisResult = {
     id: req.id,
     T,
@@ -151,6 +153,7 @@ export async function analyseOpened(
       layers: drawn.map((p) => ({ softmax: p.site.softmax, heads: p.heads })),
       notDrawn,
       textFed: ids.length === T,
+      paddedTo: fed > T ? fed : null,
     },
   };
   return { result, held };
@@ -166,12 +169,13 @@ export async function timeOpened(sessions: Sessions, m: OpenedModel, req: Analys
   };
   check();
   const inputs = openedInputs(m, req.opened);
-  checkOpenedBudget(m, req.opened.ids?.length || 1);
+  const fed = req.opened.ids?.length ? fedLength(m.info, req.opened.ids.length) : 0;
+  checkOpenedBudget(m, fed || 1);
   const model = await sessions.get(req.slot ?? 'a', mode, openedRecipe(m, mode));
   check();
   const timing = await timeSpread((n) => model.timeInputs(inputs, n, isStale), mode === 'fast' ? FAST_RUNS : INSPECT_RUNS, mode === 'fast' ? FAST_LIMITS : INSPECT_LIMITS, isStale);
   check();
-  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T, medianMs: timing.medianMs, runs: timing.samplesMs.length, samplesMs: timing.samplesMs };
+  return { id: req.id, mode, provider: sessions.runtime.backend.provider, T: fed || T, medianMs: timing.medianMs, runs: timing.samplesMs.length, samplesMs: timing.samplesMs };
 }
 
 /** [h, T, T] maps as [H, T, T], the missing heads zero. */
@@ -182,17 +186,43 @@ function padHeads(maps: Float32Array, h: number, H: number, T: number): Float32A
 }
 
 /**
- * The logits of batch element 0 as [T, V], when the model has an output of next-token scores over
- * the same T as the maps; probabilities (a Softmax output) become log-probabilities, so the views'
- * softmax gives them back.
+ * The maps [h, T, T] of the text's first T positions, out of maps [h, L, L] run on the text padded
+ * to a model's fixed length L. Refused where the padding takes weight from the text's rows (the
+ * mask fed does not hide keys, so the text's maps are not what they would be unpadded).
  */
-function logitsOf(m: OpenedModel, out: Record<string, { dims: number[]; data: Float32Array }>, T: number): { data: Float32Array; V: number } | null {
+export function withoutPadding(p: { heads: number; Tq: number; Tk: number; maps: Float32Array }, T: number, fileName: string, softmax: string): { heads: number; Tq: number; Tk: number; maps: Float32Array } {
+  const { heads: h, Tk: L } = p;
+  const maps = new Float32Array(h * T * T);
+  let leak = 0;
+  for (let hq = 0; hq < h * T; hq++) {
+    const head = Math.floor(hq / T);
+    const row = p.maps.subarray((head * L + (hq % T)) * L, (head * L + (hq % T) + 1) * L);
+    maps.set(row.subarray(0, T), hq * T);
+    let padding = 0;
+    for (let k = T; k < L; k++) padding += row[k]!;
+    leak = Math.max(leak, padding);
+  }
+  if (!(leak <= PADDING_LEAK)) {
+    throw new OpenError(`${fileName} was exported for exactly ${L} tokens, so the text's ${T} were padded with ${L - T} more hidden by its mask, but ${softmax} still gives the padding ${(leak * 100).toPrecision(2)}% of a row: its mask does not hide keys, so the maps would not be the text's own. Write a text of exactly ${L} tokens.`);
+  }
+  return { heads: h, Tq: T, Tk: T, maps };
+}
+
+/** The most weight a row of the text may give the padding and still be drawn as the text's own (masks add −10⁴ or −∞: e^−10⁴ is 0 in float32). */
+export const PADDING_LEAK = 1e-6;
+
+/**
+ * The logits of batch element 0 as [T, V], when the model has an output of next-token scores over
+ * the `rows` positions it was fed (the text's T, or T and its padding); probabilities (a Softmax
+ * output) become log-probabilities, so the views' softmax gives them back.
+ */
+function logitsOf(m: OpenedModel, out: Record<string, { dims: number[]; data: Float32Array }>, T: number, fedRows: number): { data: Float32Array; V: number } | null {
   const name = m.info.logits;
   const o = name ? out[name] : undefined;
   if (!o || o.dims.length < 2) return null;
   const V = o.dims[o.dims.length - 1]!;
   const rows = o.dims[o.dims.length - 2]!;
-  if (rows !== T) return null;
+  if (rows !== fedRows) return null;
   const data = o.data.slice(0, T * V);
   if (m.info.logitsAreProbabilities) for (let i = 0; i < data.length; i++) data[i] = Math.log(Math.max(data[i]!, 1e-30));
   return { data, V };

@@ -13,6 +13,9 @@
 #                                   attention_mask, position_ids [batch, seq] int64; output logits.
 #   fused-attention.onnx            one com.microsoft Attention contrib node (x [1, T, 16], 2 heads),
 #                                   built with onnx.helper: attention whose probabilities never leave it.
+#   torch-encoder-fixed32.onnx      torch-encoder's model exported with static shapes: input_ids and
+#                                   attention_mask exactly [1, 32] (no dynamic axes); its reference is
+#                                   torch-encoder.ref.json, the text unpadded.
 # Each .ref.json holds torch's own attention probabilities for a fixed input (the independent
 # reference the page's tapped maps must equal): {"text", "input_ids", "attention_mask",
 # "position_ids"?, "T", "heads", "layers", "maps": [layer][head] -> T*T floats (row = query),
@@ -25,6 +28,7 @@ from torch import nn
 from onnx import helper, TensorProto
 
 OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'opened', 'fixtures')
+FIXED_T = 32  # the static length of torch-encoder-fixed32.onnx
 OPSET = 14  # torch 1.13 exports opset 14 well (Softmax over the last axis, Trilu not needed)
 
 # src/spec/vocab.ts: 0 = unknown, 1 = newline, then printable ASCII 32..126.
@@ -224,7 +228,16 @@ def main():
     onnx.checker.check_model(fused, full_check=True)
     onnx.save(fused, os.path.join(OUT, 'fused-attention.onnx'))
 
-    for name in ('torch-encoder.onnx', 'torch-gpt2.onnx', 'fused-attention.onnx'):
+    # 4. the same encoder (same weights) exported with static shapes, as exporters of BERT-like models
+    # often leave it: exactly [1, 32] ids and mask. The page pads a shorter text with a hidden mask;
+    # its maps of the text must equal torch's unpadded ones in torch-encoder.ref.json.
+    fixed_ids = torch.zeros((1, FIXED_T), dtype=torch.int64)
+    m = export(enc, (fixed_ids, torch.ones_like(fixed_ids)), ['input_ids', 'attention_mask'],
+               os.path.join(OUT, 'torch-encoder-fixed32.onnx'), None)
+    assert [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim] == [1, FIXED_T], 'expected static [1, 32] ids'
+    assert len(softmaxes_feeding_matmul(m)) == 2, 'expected one Softmax → MatMul per encoder layer'
+
+    for name in ('torch-encoder.onnx', 'torch-gpt2.onnx', 'fused-attention.onnx', 'torch-encoder-fixed32.onnx'):
         p = os.path.join(OUT, name)
         mm = onnx.load(p)
         print(f'{name}: {os.path.getsize(p)} bytes, opset {mm.opset_import[0].version}, '

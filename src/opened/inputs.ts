@@ -82,19 +82,46 @@ export function sequenceAxis(input: Pick<OpenedInput, 'dims'>): 0 | 1 {
   return batchLike(b) && !batchLike(a) ? 0 : 1;
 }
 
-/** The shape of a per-token input ([T], [1, T] or [T, 1]), refused where the model fixes another length or batch. */
-function tokenDims(input: OpenedInput, T: number): number[] {
-  if (input.dims.length > 2) return input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : T));
+/** The fixed sequence length of a per-token input of rank 1 or 2, or null where it is dynamic (or the input has another rank). */
+function fixedLength(input: OpenedInput): number | null {
+  if (input.dims.length < 1 || input.dims.length > 2) return null;
+  const d = input.dims[input.dims.length === 1 ? 0 : sequenceAxis(input)];
+  return typeof d === 'number' ? d : null;
+}
+
+/** The id fed at the padded positions: hidden by the mask, so any id in the vocabulary serves; 0 is in every one. */
+export const PAD_ID = 0;
+
+/**
+ * The length a text of T tokens is fed at: T, or the fixed length L of a model exported for
+ * exactly L tokens (static shapes, common in exports of BERT-like models) when the text is
+ * shorter and the model has a per-token mask input to hide the L − T padding positions; the views
+ * then show the text's T positions (the worker crops the maps and checks the padding took no
+ * weight). Refused: a text longer than L, and a shorter one with no mask to hide the padding.
+ */
+export function fedLength(info: Pick<OpenedInfo, 'inputs'>, T: number): number {
+  const ids = info.inputs.find((i) => i.role === 'ids');
+  const L = ids ? fixedLength(ids) : null;
+  if (L === null || L === T) return T;
+  if (T > L) throw new OpenError(`The input ${ids!.name}: this model was exported for exactly ${L} tokens; the text gives ${T} (shorten it to at most ${L} tokens, or re-export with a dynamic sequence axis).`);
+  const mask = info.inputs.find((i) => i.role === 'mask' && (i.dims.length === 1 || i.dims.length === 2));
+  if (!mask) throw new OpenError(`The input ${ids!.name}: this model was exported for exactly ${L} tokens and has no attention-mask input to hide padding; the text gives ${T} (write a text of exactly ${L} tokens, or re-export with a dynamic sequence axis).`);
+  return L;
+}
+
+/** The shape of a per-token input ([L], [1, L] or [L, 1]), refused where the model fixes another length or batch. */
+function tokenDims(input: OpenedInput, L: number): number[] {
+  if (input.dims.length > 2) return input.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : L));
   const seq = input.dims.length === 1 ? 0 : sequenceAxis(input);
-  const fixed = input.dims[seq];
-  if (typeof fixed === 'number' && fixed !== T) {
-    throw new OpenError(`The input ${input.name}: this model was exported for exactly ${fixed} tokens; the text gives ${T} (write a text of ${fixed} tokens, or re-export with a dynamic sequence axis).`);
+  const fixed = fixedLength(input);
+  if (fixed !== null && fixed !== L) {
+    throw new OpenError(`The input ${input.name}: this model was exported for exactly ${fixed} tokens; it is fed ${L} (re-export with a dynamic sequence axis).`);
   }
   const batch = input.dims.length === 2 ? input.dims[1 - seq] : undefined;
   if (typeof batch === 'number' && batch !== 1) {
     throw new OpenError(`The input ${input.name} has a fixed batch of ${batch}; the page feeds one text (re-export with batch 1 or a dynamic batch axis).`);
   }
-  return input.dims.length === 1 ? [T] : seq === 1 ? [1, T] : [T, 1];
+  return input.dims.length === 1 ? [L] : seq === 1 ? [1, L] : [L, 1];
 }
 
 /** A given feed's values in the input's type (integers widen or narrow between int32 and int64; floats are refused for integer inputs). */
@@ -124,8 +151,11 @@ function otherFeed(input: OpenedInput, given: OtherFeed | undefined): FeedTensor
 
 /**
  * The tensors to feed `info`'s model for the token ids `ids` (one text) and the person's values of
- * its other inputs: ids [1, T] (or [T], or [T, 1] for seq-first inputs), masks that hide nothing (maskValue), positions 0…T−1, token types zeros, and others
- * as given or zeros of defaultDims. Refuses ids outside the vocabulary and a length the model does not take.
+ * its other inputs: ids [1, L] (or [L], or [L, 1] for seq-first inputs), masks that hide nothing of
+ * the text (maskValue) and hide the padding, positions 0…L−1, token types zeros, and others as
+ * given or zeros of defaultDims. L is fedLength: the text's length, or the fixed length of a
+ * model exported for one, the text padded with PAD_ID. Refuses ids outside the vocabulary and a
+ * length the model does not take.
  */
 export function feeds(info: Pick<OpenedInfo, 'inputs' | 'vocabSize'>, ids: readonly number[], others: Record<string, OtherFeed> = {}): FeedTensor[] {
   const T = ids.length;
@@ -136,6 +166,7 @@ export function feeds(info: Pick<OpenedInfo, 'inputs' | 'vocabSize'>, ids: reado
     const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || (V !== null && id >= V));
     if (bad !== undefined) throw new OpenError(`The token id ${bad} is outside this model's vocabulary (0 to ${V === null ? 'its size' : V - 1}); use the tokenizer the model was trained with.`);
   }
+  const L = text ? fedLength(info, T) : 0;
   return info.inputs.map((input): FeedTensor => {
     if (input.role === 'other' || !text) {
       if (input.role === 'other') return otherFeed(input, others[input.name]);
@@ -145,12 +176,16 @@ export function feeds(info: Pick<OpenedInfo, 'inputs' | 'vocabSize'>, ids: reado
       const at = input.role === 'mask' ? () => maskValue(input.name) : input.role === 'positions' ? (i: number) => i % last : () => 0;
       return { name: input.name, dims, data: fill(input.type, n, at) };
     }
-    const dims = tokenDims(input, T);
+    const dims = tokenDims(input, L);
     const n = dims.reduce((a, b) => a * b, 1);
+    // A rank-1 or rank-2 per-token input holds one value per position, so index i is position i mod L.
     switch (input.role) {
-      case 'ids': return { name: input.name, dims, data: fill(input.type, n, (i) => ids[i]!) };
-      case 'mask': return { name: input.name, dims, data: fill(input.type, n, () => maskValue(input.name)) };
-      case 'positions': return { name: input.name, dims, data: fill(input.type, n, (i) => i % T) };
+      case 'ids': return { name: input.name, dims, data: fill(input.type, n, (i) => (i % L < T ? ids[i % L]! : PAD_ID)) };
+      case 'mask': {
+        const seen = maskValue(input.name);
+        return { name: input.name, dims, data: fill(input.type, n, (i) => (dims.length > 2 || i % L < T ? seen : 1 - seen)) };
+      }
+      case 'positions': return { name: input.name, dims, data: fill(input.type, n, (i) => i % L) };
       case 'types': return { name: input.name, dims, data: fill(input.type, n, () => 0) };
     }
   });

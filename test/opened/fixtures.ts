@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { FeedTensor } from '../../src/opened/types';
 
-export type FixtureName = 'torch-encoder.onnx' | 'torch-gpt2.onnx' | 'fused-attention.onnx';
+export type FixtureName = 'torch-encoder.onnx' | 'torch-gpt2.onnx' | 'fused-attention.onnx' | 'torch-encoder-fixed32.onnx';
 export type RefName = 'torch-encoder' | 'torch-gpt2';
 
 /** What torch computed for a fixed input (scripts/python/opened_fixtures.py). */

@@ -1,6 +1,6 @@
 /** Input roles for the names exporters use, the tensors fed for a text, and the refusals; probeMaps' layouts. */
 import { describe, expect, it } from 'vitest';
-import { assignRoles, defaultDims, feeds, inputRole, maskValue, needsText, sequenceAxis } from '../../src/opened/inputs';
+import { assignRoles, defaultDims, feeds, fedLength, PAD_ID, inputRole, maskValue, needsText, sequenceAxis } from '../../src/opened/inputs';
 import { probeMaps } from '../../src/opened/probes';
 import { OpenError, type OpenedInput } from '../../src/opened/types';
 
@@ -68,10 +68,33 @@ describe('feeds', () => {
     expect(() => feeds(lm, [3, 50])).toThrow(new OpenError("The token id 50 is outside this model's vocabulary (0 to 49); use the tokenizer the model was trained with."));
     expect(() => feeds(lm, [-1])).toThrow(/token id -1 is outside/);
     expect(() => feeds(lm, [])).toThrow(/no tokens/);
+    // Exported for exactly 8 tokens with no mask: a shorter text cannot be padded without changing what the text's tokens see.
     const fixed = info(withRoles(input('input_ids', 'int64', [1, 8])));
-    expect(() => feeds(fixed, [1, 2, 3])).toThrow(new OpenError('The input input_ids: this model was exported for exactly 8 tokens; the text gives 3 (write a text of 8 tokens, or re-export with a dynamic sequence axis).'));
+    expect(() => feeds(fixed, [1, 2, 3])).toThrow(new OpenError('The input input_ids: this model was exported for exactly 8 tokens and has no attention-mask input to hide padding; the text gives 3 (write a text of exactly 8 tokens, or re-export with a dynamic sequence axis).'));
     expect(feeds(fixed, [1, 2, 3, 4, 5, 6, 7, 8])[0]!.dims).toEqual([1, 8]);
+    expect(fedLength(fixed, 8)).toBe(8);
+    expect(() => feeds(fixed, [1, 2, 3, 4, 5, 6, 7, 8, 9])).toThrow(new OpenError('The input input_ids: this model was exported for exactly 8 tokens; the text gives 9 (shorten it to at most 8 tokens, or re-export with a dynamic sequence axis).'));
     expect(() => feeds(info(withRoles(input('input_ids', 'int64', [4, 'T']))), [1])).toThrow(/fixed batch of 4; the page feeds one text/);
+  });
+
+  it('pads a short text to the fixed length of a model with a mask, the padding hidden in either mask sense', () => {
+    // BERT exported with static shapes: [1, 6] ids, attention_mask (1 = attend), token types, positions.
+    const bert = info(withRoles(input('input_ids', 'int64', [1, 6]), input('attention_mask', 'int64', [1, 6]), input('token_type_ids', 'int64', [1, 6]), input('position_ids', 'int64', [1, 6])));
+    expect(fedLength(bert, 3)).toBe(6);
+    expect(feeds(bert, [7, 8, 9])).toEqual([
+      { name: 'input_ids', dims: [1, 6], data: BigInt64Array.of(7n, 8n, 9n, BigInt(PAD_ID), BigInt(PAD_ID), BigInt(PAD_ID)) },
+      { name: 'attention_mask', dims: [1, 6], data: BigInt64Array.of(1n, 1n, 1n, 0n, 0n, 0n) },
+      { name: 'token_type_ids', dims: [1, 6], data: BigInt64Array.of(0n, 0n, 0n, 0n, 0n, 0n) },
+      { name: 'position_ids', dims: [1, 6], data: BigInt64Array.of(0n, 1n, 2n, 3n, 4n, 5n) },
+    ]);
+    // torch's seq-first src [4, 1] with a key_padding_mask (True = padding).
+    const torchSeqFirst = info(withRoles(input('src', 'int64', [4, 1]), input('src_key_padding_mask', 'bool', [1, 4])));
+    expect(feeds(torchSeqFirst, [5, 6])).toEqual([
+      { name: 'src', dims: [4, 1], data: BigInt64Array.of(5n, 6n, 0n, 0n) },
+      { name: 'src_key_padding_mask', dims: [1, 4], data: Uint8Array.of(0, 0, 1, 1) },
+    ]);
+    // A mask fixed at another length than the ids is refused, not guessed.
+    expect(() => feeds(info(withRoles(input('input_ids', 'int64', [1, 6]), input('attention_mask', 'int64', [1, 5]))), [1])).toThrow(/attention_mask: this model was exported for exactly 5 tokens; it is fed 6/);
   });
 
   it('feeds other inputs the given values, or zeros of the default dims', () => {

@@ -301,7 +301,7 @@ describe('bridge, opened models', () => {
     await flush();
     expect(pending).toHaveLength(2);
     expect(pending[1]!.req.opened).toEqual({ key: opened[0], ids: tokenize('abc', 1000).ids, others: {} });
-    pending[1]!.resolve({ ...answer(pending[1]!.req), nLayers: 3, nHeads: 8, opened: { fileName: 'm.onnx', layers: [], notDrawn: [], textFed: true } });
+    pending[1]!.resolve({ ...answer(pending[1]!.req), nLayers: 3, nHeads: 8, opened: { fileName: 'm.onnx', layers: [], notDrawn: [], textFed: true, paddedTo: null } });
     await flush();
     expect(store.getState().result?.opened?.key).toBe(opened[0]);
     // The view is kept inside the opened model's layers and heads (3 and 8), not the playground's (2 and 4).

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyse, serialise } from '../../workers/analyse';
-import { analyseOpened, checkOpenedBudget, openModel, timeOpened } from '../../workers/opened';
+import { analyseOpened, checkOpenedBudget, openModel, timeOpened, withoutPadding } from '../../workers/opened';
 import { defaultSpec } from '../../src/spec/defaults';
 import { tokenize } from '../../src/spec/vocab';
 import { ERROR } from '../../src/spec/errors';
@@ -68,6 +68,33 @@ describe('an opened model in the worker', () => {
     const { result: r, held } = await analyseOpened(await nodeSessions(), m, request(1, { key: m.key, ids: ref.input_ids, others: {} }));
     expect([r.nLayers, r.nHeads, r.T]).toEqual([ref.maps.length, ref.heads, ref.T]);
     ref.maps.forEach((layer, l) => close(held.maps[l]!, layer.flat(), 1e-5));
+  });
+
+  it("a model exported for exactly 32 tokens runs a shorter text padded under its mask, and draws torch's unpadded maps and logits", async () => {
+    const ref = loadRef('torch-encoder'); // torch on the text alone, 22 tokens, no padding
+    const m = openModel('fixed#1', new Uint8Array(readFileSync(fixturePath('torch-encoder-fixed32.onnx'))), 'torch-encoder-fixed32.onnx');
+    expect(m.info.inputs.map((i) => [i.role, i.dims])).toEqual([['ids', [1, 32]], ['mask', [1, 32]]]);
+    const sessions = await nodeSessions();
+    const req = request(1, { key: m.key, ids: ref.input_ids, others: {} });
+    const { result: r, held } = await analyseOpened(sessions, m, req);
+    expect([r.nLayers, r.nHeads, r.T]).toEqual([ref.maps.length, ref.heads, ref.T]);
+    expect(r.opened).toMatchObject({ textFed: true, paddedTo: 32 });
+    ref.maps.forEach((layer, l) => close(held.maps[l]!, layer.flat(), 1e-5));
+    expect(r.vocabSize).toBe(97);
+    expect(r.logits.length).toBe(ref.T * 97);
+    close(r.logits.subarray((ref.T - 1) * 97, (ref.T - 1) * 97 + ref.logits_last.length), ref.logits_last, 1e-4);
+    // Latency is of the run as fed: 32 positions.
+    expect((await timeOpened(sessions, m, req, 'fast')).T).toBe(32);
+    // Longer than the export: refused with the length.
+    await expect(analyseOpened(sessions, m, request(2, { key: m.key, ids: Array.from({ length: 33 }, () => 5), others: {} }))).rejects.toThrow(/exported for exactly 32 tokens; the text gives 33/);
+  });
+
+  it('refuses to crop padding that took weight from the text (a mask that does not hide keys)', () => {
+    // One head, L = 3, the text T = 2: rows 0 and 1 give the padding key 0 and 0.25.
+    const maps = Float32Array.of(1, 0, 0, 0.25, 0.5, 0.25, 0.2, 0.3, 0.5);
+    expect(() => withoutPadding({ heads: 1, Tq: 3, Tk: 3, maps }, 2, 'm.onnx', 'sm0')).toThrow(/m\.onnx was exported for exactly 3 tokens.*sm0 still gives the padding 25% of a row/);
+    const hidden = Float32Array.of(1, 0, 0, 0.25, 0.75, 0, 0.2, 0.3, 0.5);
+    expect(withoutPadding({ heads: 1, Tq: 3, Tk: 3, maps: hidden }, 2, 'm.onnx', 'sm0')).toEqual({ heads: 1, Tq: 2, Tk: 2, maps: Float32Array.of(1, 0, 0.25, 0.75) });
   });
 
   it('a GPT-2-shaped decoder from PyTorch, fed ids, mask and positions, draws its causal maps and its logits', async () => {

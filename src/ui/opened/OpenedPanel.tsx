@@ -28,8 +28,10 @@ export function OpenedPanel() {
   const { info } = model;
   const facts = result?.data.opened ?? null;
   const T = result?.data.T ?? Math.max(1, textLength);
+  // A model exported for a fixed length runs on the text padded to it: memory is of that run.
+  const fed = facts?.paddedTo ?? T;
   const heads = siteHeads(info, facts);
-  const mem = openedMemory(info, T, heads);
+  const mem = openedMemory(info, fed, heads);
   const text = needsText(info);
 
   return (
@@ -46,6 +48,11 @@ export function OpenedPanel() {
       {!result && (failed || !running) ? (
         <p className="notice" role="alert" data-testid="opened-not-run">
           {failed ? `${info.fileName} could not run: ${failed}` : `${info.fileName} has not run yet.`} The views below still show the previous result, not this model.
+        </p>
+      ) : null}
+      {facts?.paddedTo ? (
+        <p className="hint" data-testid="opened-padded" data-padded-to={facts.paddedTo}>
+          {info.fileName} was exported for exactly {facts.paddedTo} tokens: the text's {T} are padded with {facts.paddedTo - T} more, hidden by its attention mask. The maps, entropy and next token are the text's {T} positions (the padding took no weight); latency is of the run of {facts.paddedTo}.
         </p>
       ) : null}
       <details data-testid="opened-details">
@@ -130,7 +137,7 @@ export function OpenedPanel() {
       ) : null}
       <OtherInputs slot="a" model={model} />
       <p className="hint" data-testid="opened-memory" data-total={mem.total} data-budget={MEMORY_BUDGET_BYTES}>
-        Memory at {T} {text ? 'tokens' : 'positions'}: the file twice (as given and tapped) {formatBytes(mem.files)} · weights in two sessions {formatBytes(mem.weights)} · attention probes {formatBytes(mem.probes)}
+        Memory at {fed} {text ? 'tokens' : 'positions'}: the file twice (as given and tapped) {formatBytes(mem.files)} · weights in two sessions {formatBytes(mem.weights)} · attention probes {formatBytes(mem.probes)}
         {mem.logits ? ` · logits ${formatBytes(mem.logits)}` : ''} = {formatBytes(mem.total)} of the {formatBytes(MEMORY_BUDGET_BYTES)} budget
         {mem.total > MEMORY_BUDGET_BYTES ? ' — over it: shorten the text.' : '.'}
       </p>

@@ -8,7 +8,7 @@ const site = (layer: number, heads: number | null): AttentionSite => ({ layer, s
 const info = (attention: AttentionSite[], fused: OpenedInfo['fused'] = []): OpenedInfo => ({
   fileName: 'm.onnx', fileBytes: 1, irVersion: 8, opset: 17, producer: '', inputs: [], outputs: [], attention, fused, vocabSize: null, logits: null, logitsAreProbabilities: false, weightBytes: 0, nodes: 1,
 });
-const facts = (layers: [string, number][], notDrawn: string[] = []) => ({ fileName: 'm.onnx', layers: layers.map(([softmax, heads]) => ({ softmax, heads })), notDrawn, textFed: true });
+const facts = (layers: [string, number][], notDrawn: string[] = []) => ({ fileName: 'm.onnx', layers: layers.map(([softmax, heads]) => ({ softmax, heads })), notDrawn, textFed: true, paddedTo: null });
 
 describe('summary of an opened model', () => {
   it('says layers and heads each when they agree', () => {
