@@ -2,7 +2,7 @@
 // webgpu.spec.ts, see playwright.config.ts). onnxruntime-web's WebGPU provider takes another path
 // through its glue than WASM does; under the policy it must still run, and without a violation.
 import { expect, test } from './fixtures';
-import { setText, waitForMap } from './helpers';
+import { latencyProvider, setText, waitForMap } from './helpers';
 import { watchPolicy } from './policy';
 
 test('under the policy the model runs on WebGPU without a violation', async ({ page }) => {
@@ -13,7 +13,7 @@ test('under the policy the model runs on WebGPU without a violation', async ({ p
   await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'webgpu', { timeout: 60_000 });
   await setText(page, 'gpu policy');
   await waitForMap(page, 'gpu policy'.length, 'gpu policy');
-  await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'webgpu');
+  expect(await latencyProvider(page, 'the latency on WebGPU')).toBe('webgpu');
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   expect(await policy.events()).toEqual([]);
   expect(policy.messages()).toEqual([]);

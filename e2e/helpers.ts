@@ -46,6 +46,19 @@ export async function waitWhileBusy(page: Page, done: () => Promise<boolean>, wh
 }
 
 /**
+ * The backend ('webgpu' or 'wasm') the latency figure on screen was measured on, once one is shown,
+ * waiting as long as the page works (on SwiftShader under load a figure can take minutes). The
+ * value is the one seen when the wait ended: a fresh result right after it hides the figure again
+ * ("measuring…") while it is re-measured, so a second read could find none.
+ */
+export async function latencyProvider(page: Page, what: string): Promise<string> {
+  const latency = page.getByTestId('latency');
+  let provider = null as string | null;
+  await waitWhileBusy(page, async () => (provider = await latency.getAttribute('data-provider')) !== null, what);
+  return provider!;
+}
+
+/**
  * Counts the page's changes (attributes, texts, elements: every state a wait reads is in the DOM,
  * so nothing can become true without one). With `after`, resolves once the count passes it, or
  * after STALL_MS with no change, so a wait can tell a quiet page from a working one; without,

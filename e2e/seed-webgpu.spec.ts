@@ -6,7 +6,7 @@
 import { defaultSpec } from '../src/spec/defaults';
 import { bakedMap, largestDifference } from './baked';
 import { expect, test } from './fixtures';
-import { readMap, setText, waitForMap } from './helpers';
+import { latencyProvider, readMap, setText, waitForMap } from './helpers';
 
 const TEXT = 'seeds on the gpu';
 
@@ -16,7 +16,7 @@ test('a seed edit on WebGPU reuses the inspect session, fed the new weights, and
   await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'webgpu', { timeout: 60_000 });
   await setText(page, TEXT);
   const before = await waitForMap(page, TEXT.length, TEXT);
-  await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'webgpu');
+  expect(await latencyProvider(page, 'the latency on WebGPU')).toBe('webgpu');
   await page.getByTestId('setting-seed').fill('7');
   await expect.poll(async () => (await readMap(page)).resultId).toBeGreaterThan(before.resultId);
   await expect(page.getByTestId('status')).toHaveText('ready');

@@ -2,7 +2,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, expectStayedLocal, test, type LoggedRequest } from './fixtures';
 import { PRESETS } from '../src/presets';
-import { choosePreset, expectCausalRows, expectPresetMap, readMap, setText, waitForMap, waitWhileBusy } from './helpers';
+import { choosePreset, expectCausalRows, expectPresetMap, latencyProvider, readMap, setText, waitForMap, waitWhileBusy } from './helpers';
 
 test.describe('the default model, then every preset, on WebGPU', () => {
   const TEXT = 'gpu presets';
@@ -51,7 +51,7 @@ test.describe('the default model, then every preset, on WebGPU', () => {
     const map = await readMap(page);
     expect(map.T).toBe(TEXT.length);
     expectCausalRows(map);
-    await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'webgpu');
+    expect(await latencyProvider(page, 'the default model\'s latency')).toBe('webgpu');
   });
 
   // GPT-2 small last: its latency figures take minutes of warm runs on SwiftShader, and a preset
@@ -64,9 +64,7 @@ test.describe('the default model, then every preset, on WebGPU', () => {
       expect(map.T).toBe(TEXT.length);
       expectPresetMap(preset.id, map);
       // The latency comes once edits pause, on the backend that ran it (the figure belongs to the map on screen: src/ui/views/LatencyView.tsx).
-      const latency = page.getByTestId('latency');
-      await waitWhileBusy(page, async () => (await latency.getAttribute('data-provider')) !== null, `${preset.id}: its latency`);
-      await expect(latency).toHaveAttribute('data-provider', 'webgpu');
+      expect(await latencyProvider(page, `${preset.id}: its latency`)).toBe('webgpu');
     });
   }
 });
@@ -98,7 +96,7 @@ test('the same model gives the same logits on SwiftShader WebGPU as on WASM, to 
   const text = 'Same logits on every backend.';
   await setText(page, text);
   await waitForMap(page, text.length, text);
-  await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'webgpu');
+  expect(await latencyProvider(page, 'the latency on WebGPU')).toBe('webgpu');
   const gpu = await downloadLogits(page);
   await page.getByTestId('backend-choice').selectOption('wasm');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-provider', 'wasm');
@@ -125,7 +123,7 @@ test('a lost WebGPU device falls back to WASM with a message, and the map is dra
   await expect(page.getByTestId('backend')).toHaveAttribute('data-fallback-reason', /The WebGPU device was lost/);
   await expect.poll(async () => Number(await page.getByTestId('attention-map').getAttribute('data-result-id'))).toBeGreaterThan(before.resultId);
   await expect(page.getByTestId('status')).toHaveText('ready');
-  await expect(page.getByTestId('latency')).toHaveAttribute('data-provider', 'wasm');
+  expect(await latencyProvider(page, 'the latency on WASM after the loss')).toBe('wasm');
   await setText(page, 'after the loss');
   await waitForMap(page, 'after the loss'.length, 'after the loss');
 });
