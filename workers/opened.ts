@@ -58,9 +58,14 @@ export function openedRecipe(m: OpenedModel, mode: LatencyMode): Recipe {
   return { graph: `opened ${m.key} ${mode}`, build: () => (mode === 'fast' ? m.original : m.tapped) };
 }
 
-/** The inputs of a run of `m` on the request (ids through the model's own input, the rest built or given). */
-export function openedInputs(m: OpenedModel, req: OpenedRequest): InputTensor[] {
-  return feeds(m.info, req.ids ?? [], req.others);
+/**
+ * The inputs of a run of `m` on the request (ids through the model's own input, the rest built or
+ * given), and the length it runs at: the text's, or the fixed length of a model exported for one,
+ * the text padded (src/opened/inputs.ts); 0 for a model fed no text.
+ */
+export function openedInputs(m: OpenedModel, req: OpenedRequest): { inputs: InputTensor[]; fed: number } {
+  const inputs = feeds(m.info, req.ids ?? [], req.others);
+  return { inputs, fed: req.ids?.length ? fedLength(m.info, req.ids.length) : 0 };
 }
 
 /** Refuses, before anything runs, an analysis of `m` at T over the memory budget. */
@@ -97,9 +102,9 @@ export async function analyseOpened(
   const ids = req.opened.ids ?? [];
   check();
   onStage('compiling');
-  const inputs = openedInputs(m, req.opened);
-  // A model exported for a fixed length runs on the text padded to it (src/opened/inputs.ts); the views show the text's positions.
-  const fed = ids.length ? fedLength(info, ids.length) : 0;
+  // A model exported for a fixed length runs on the text padded to it; the views show the text's positions.
+  const { inputs, fed } = openedInputs(m, req.opened);
+  const padded = fed > ids.length;
   checkOpenedBudget(m, fed || 1);
   const t0 = performance.now();
   const createdBefore = sessions.created;
@@ -116,7 +121,7 @@ export async function analyseOpened(
     const p = out[names[i]!]!;
     const maps = probeMaps(p.dims, p.data, m.heads[i] ?? null);
     m.heads[i] = maps.heads;
-    return { site, ...(fed > ids.length && maps.Tq === fed && maps.Tk === fed ? withoutPadding(maps, ids.length, info.fileName, site.softmax) : maps) };
+    return { site, ...(padded && maps.Tq === fed && maps.Tk === fed ? withoutPadding(maps, ids.length, info.fileName, site.softmax) : maps) };
   });
   const first = probes.find((p) => p.Tq === p.Tk);
   if (!first) throw new OpenError(`Every attention found in ${info.fileName} maps queries onto keys of another length (cross-attention); the views draw square maps only.`);
@@ -129,7 +134,7 @@ export async function analyseOpened(
   const tokens = ids.length === T ? ids : Array.from({ length: T }, (_, i) => i);
   const held: HeldMaps = { id: req.id, T, nHeads: H, maps };
   const view = req.view ?? { layer: 0, head: 0 };
-  const logits = logitsOf(m, out, T, fed > T ? fed : T);
+  const logits = logitsOf(m, out, T, padded ? fed : T);
   const result: AnalysisResult = {
     id: req.id,
     T,
@@ -153,7 +158,7 @@ export async function analyseOpened(
       layers: drawn.map((p) => ({ softmax: p.site.softmax, heads: p.heads })),
       notDrawn,
       textFed: ids.length === T,
-      paddedTo: fed > T ? fed : null,
+      paddedTo: padded ? fed : null,
     },
   };
   return { result, held };
@@ -168,8 +173,7 @@ export async function timeOpened(sessions: Sessions, m: OpenedModel, req: Analys
     if (isStale()) throw new Superseded(req.id);
   };
   check();
-  const inputs = openedInputs(m, req.opened);
-  const fed = req.opened.ids?.length ? fedLength(m.info, req.opened.ids.length) : 0;
+  const { inputs, fed } = openedInputs(m, req.opened);
   checkOpenedBudget(m, fed || 1);
   const model = await sessions.get(req.slot ?? 'a', mode, openedRecipe(m, mode));
   check();
@@ -213,7 +217,7 @@ export const PADDING_LEAK = 1e-6;
 
 /**
  * The logits of batch element 0 as [T, V], when the model has an output of next-token scores over
- * the `rows` positions it was fed (the text's T, or T and its padding); probabilities (a Softmax
+ * the `fedRows` positions it was fed (the text's T, or T and its padding); probabilities (a Softmax
  * output) become log-probabilities, so the views' softmax gives them back.
  */
 function logitsOf(m: OpenedModel, out: Record<string, { dims: number[]; data: Float32Array }>, T: number, fedRows: number): { data: Float32Array; V: number } | null {

@@ -45,7 +45,7 @@ async function main() {
     const t0 = performance.now();
     const m = openModel(spec.model, bytes, spec.file.split('/').pop()!);
     const openMs = performance.now() - t0;
-    const inputs = openedInputs(m, { key: m.key, ids: spec.ids, others: spec.others ?? {} });
+    const { inputs } = openedInputs(m, { key: m.key, ids: spec.ids, others: spec.others ?? {} });
     // Both sessions held, their runs alternated: drift on a shared machine reaches both alike.
     const fast = await rt.load(m.original);
     const inspect = await rt.load(m.tapped);
